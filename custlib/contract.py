@@ -431,3 +431,45 @@ def parse_id(s: pd.Series) -> pd.Series:
     out = s.astype("str").str.strip()
     missing = s.isna() | out.isin(["", "nan", "NaN", "None", "<NA>", "NULL", "null"])
     return out.where(~missing).astype("str")
+
+
+def coerce_transactions(raw: pd.DataFrame, *, date_format: str | None = None,
+                        dayfirst: bool = False) -> pd.DataFrame:
+    """Return a typed copy of a raw transactions frame, unparsable values as missing.
+
+    Used to profile data *before* cleaning, when values are still text. Missing
+    ``amount`` is derived as quantity x unit price, missing ``unit_price`` as amount /
+    quantity, missing ``quantity`` as 1. Cleaning itself parses strictly
+    (:func:`custlib.cleaning.clean_transactions`).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Contract columns as loaded by :func:`custlib.io.load_transactions`.
+    date_format : str, optional
+        ``strftime`` format of ``order_date``.
+    dayfirst : bool, default False
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    out = raw.copy()
+    for f in TRANSACTIONS:
+        if f.name not in out.columns:
+            continue
+        if f.kind == "id":
+            out[f.name] = parse_id(out[f.name])
+        elif f.kind == "datetime":
+            out[f.name] = parse_datetime(out[f.name], f.name, fmt=date_format,
+                                         dayfirst=dayfirst, errors="coerce")
+        elif f.kind == "number":
+            out[f.name] = parse_number(out[f.name], f.name, errors="coerce")
+    if "quantity" not in out.columns:
+        out["quantity"] = 1.0
+    if "amount" not in out.columns:
+        out["amount"] = out["quantity"] * out["unit_price"]
+    if "unit_price" not in out.columns:
+        qty = out["quantity"].where(out["quantity"] != 0)
+        out["unit_price"] = out["amount"] / qty
+    return out

@@ -1,0 +1,36 @@
+"""Insulation from lifetimes (archived in 2020) on today's stack.
+
+Importing ``lifetimes`` calls ``warnings.simplefilter("ignore", FutureWarning)`` for the
+whole session and touches a pandas option that pandas 3 deprecates. custlib imports it
+only through :func:`import_lifetimes`, which restores the caller's warning filters.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from types import ModuleType
+
+__all__ = ["import_lifetimes", "quiet_import"]
+
+
+def quiet_import(module: str) -> ModuleType:
+    """Import ``module`` without letting it change the session's warning filters.
+
+    Parameters
+    ----------
+    module : str
+        Dotted module name.
+
+    Returns
+    -------
+    module
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its import-time deprecation noise
+        return importlib.import_module(module)
+
+
+def import_lifetimes() -> ModuleType:
+    """Import ``lifetimes`` with the caller's warning filters left as they were."""
+    return quiet_import("lifetimes")

@@ -1,0 +1,106 @@
+"""Command line: ``custlib run``, ``custlib params``, ``custlib presets``, ``custlib demo``.
+
+Exit codes: 0 success, 1 a notebook failed, 2 bad input (parameters, files, columns).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from custlib.errors import CustlibError
+
+__all__ = ["main"]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from custlib.runner import RunError, run
+
+    only = [t for item in (args.only or []) for t in item.split(",") if t]
+    try:
+        result = run(args.params, only=only or None, run_name=args.run_name,
+                     reports_dir=args.reports_dir, html_output=not args.no_html,
+                     progress=not args.quiet)
+    except RunError as exc:
+        print(f"custlib run: FAILED\n{exc}", file=sys.stderr)
+        return 1
+    for nb in result.notebooks:
+        print(f"  {nb.name:<32} {nb.status:<6} {nb.seconds:6.1f} s")
+    print(f"run folder: {result.folder.root}")
+    print(f"report: {result.report}")
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    from custlib.runner import discover_notebooks, notebook_parameters
+
+    for nb in discover_notebooks():
+        if args.notebook and args.notebook not in (nb.name, nb.stem, nb.name[:2]):
+            continue
+        print(nb.name)
+        for name, p in notebook_parameters(nb).items():
+            print(f"  {name}: {p['type']} = {p['default']}  # {p['help']}")
+    return 0
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    from custlib.io import PRESETS
+
+    for name, preset in PRESETS.items():
+        print(f"{name:<14} {preset.description}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from custlib.demo import write_demo
+
+    paths = write_demo(args.out, seed=args.seed)
+    for name, path in paths.items():
+        print(f"{name:<13} {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``custlib`` command."""
+    parser = argparse.ArgumentParser(
+        prog="custlib", description="Customer-analysis notebook kit.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run the numbered notebooks into a run folder")
+    p.add_argument("--params", "-p", default="params/demo.yaml",
+                   help="parameter file (YAML); relative paths from the project root")
+    p.add_argument("--only", action="append", metavar="NN",
+                   help="run only these notebooks: numbers or names, comma separated")
+    p.add_argument("--run-name", help="name of the run folder (overrides the file)")
+    p.add_argument("--reports-dir", help="folder that holds run folders")
+    p.add_argument("--no-html", action="store_true", help="skip the HTML renderings")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("params", help="list the parameters each notebook takes")
+    p.add_argument("notebook", nargs="?", help="one notebook (number or name)")
+    p.set_defaults(func=_cmd_params)
+
+    p = sub.add_parser("presets", help="list the bundled data presets")
+    p.set_defaults(func=_cmd_presets)
+
+    p = sub.add_parser("demo", help="regenerate the bundled demo data")
+    p.add_argument("--out", help="folder to write (default data/raw/demo)")
+    p.add_argument("--seed", type=int, default=20240601, help="random seed")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``custlib`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CustlibError as exc:
+        print(f"custlib: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,375 @@
+"""Reading the user's data: files in CSV, Parquet or Excel, and named presets.
+
+Loaders read and never modify: they return the values as stored (text from CSV, typed
+values from Parquet and Excel) under the contract's column names, with a ``source_row``
+column holding each row's position in the file, so every later step can be traced back
+to a line of the source. Types are parsed by the first cleaning rule
+(:func:`custlib.cleaning.clean_transactions`).
+
+Presets bundle a file and its column mapping:
+
+``demo``
+    The synthetic demo business in ``data/raw/demo`` (transactions, customers, survey,
+    business context). Regenerate it with ``python -m custlib.demo``.
+``cdnow_sample`` / ``cdnow_master``
+    The CDNOW music-store logs shipped with the ``lifetimes`` package (2,357 and 23,570
+    customers, 1997-01 to 1998-06), read with :mod:`importlib.resources`.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import io as _io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from custlib._compat import quiet_import
+from custlib.config import DEMO_DATA_DIR, resolve_path
+from custlib.contract import map_columns
+from custlib.errors import CustlibError, DataError, ParameterError, SourceError, format_list
+
+__all__ = [
+    "PRESETS",
+    "Preset",
+    "load_context",
+    "load_customers",
+    "load_survey",
+    "load_transactions",
+    "read_table",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named data source: where its files are and how its columns map.
+
+    Attributes
+    ----------
+    name : str
+        The name users pass as ``source``.
+    description : str
+        One line for people.
+    transactions : str
+        A path relative to the project root, or ``package:<module>/<file>`` for a file
+        shipped inside an installed package.
+    columns : dict
+        ``{contract name: source column}`` for the transactions.
+    read_options : dict
+        Passed to :func:`read_table`.
+    customers, survey, context : str or None
+        The optional tables.
+    """
+
+    name: str
+    description: str
+    transactions: str
+    columns: Mapping[str, str | None] = field(default_factory=dict)
+    read_options: Mapping[str, Any] = field(default_factory=dict)
+    customers: str | None = None
+    survey: str | None = None
+    context: str | None = None
+
+
+_CDNOW_NAMES = ["master_id", "customer_id", "date", "cds", "dollar_value"]
+
+PRESETS: dict[str, Preset] = {
+    "demo": Preset(
+        name="demo",
+        description="synthetic home & lifestyle retailer, 2022-2024, with injected dirt",
+        transactions=str(DEMO_DATA_DIR / "transactions.csv"),
+        columns={"order_id": "Invoice", "product_id": "StockCode",
+                 "description": "Description", "quantity": "Quantity",
+                 "order_date": "InvoiceDate", "unit_price": "Price",
+                 "customer_id": "Customer ID", "country": "Country",
+                 "category": "Category", "channel": "Channel"},
+        customers=str(DEMO_DATA_DIR / "customers.csv"),
+        survey=str(DEMO_DATA_DIR / "survey.csv"),
+        context=str(DEMO_DATA_DIR / "context.yaml"),
+    ),
+    "cdnow_sample": Preset(
+        name="cdnow_sample",
+        description="CDNOW 1/10 sample: 2,357 customers, 6,919 lines, 1997-01 to 1998-06",
+        transactions="package:lifetimes.datasets/CDNOW_sample.txt",
+        columns={"customer_id": "customer_id", "order_date": "date", "quantity": "cds",
+                 "amount": "dollar_value", "order_id": None, "unit_price": None},
+        read_options={"sep": r"\s+", "header": None, "names": _CDNOW_NAMES},
+    ),
+    "cdnow_master": Preset(
+        name="cdnow_master",
+        description="CDNOW full cohort: 23,570 customers, 69,659 lines, 1997-01 to 1998-06",
+        transactions="package:lifetimes.datasets/CDNOW_master.txt",
+        columns={"customer_id": "customer_id", "order_date": "date", "quantity": "cds",
+                 "amount": "dollar_value", "order_id": None, "unit_price": None},
+        read_options={"sep": r"\s+", "header": 0,
+                      "names": ["customer_id", "date", "cds", "dollar_value"]},
+    ),
+}
+
+_SUFFIXES = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "csv", ".gz": "csv", ".zip": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel",
+}
+
+
+def _open_source(source: PathLike) -> tuple[Any, str]:
+    """Return (something pandas can read, a display name)."""
+    text = str(source)
+    if text.startswith("package:"):
+        ref = text[len("package:"):]
+        module, _, filename = ref.partition("/")
+        try:
+            quiet_import(module)  # lifetimes' import would silence FutureWarnings
+            res = importlib.resources.files(module).joinpath(filename)
+        except ModuleNotFoundError as exc:
+            raise SourceError(f"preset data needs the package {module.split('.')[0]!r}, "
+                              f"which is not installed ({exc})") from None
+        if not res.is_file():
+            raise SourceError(f"file {filename!r} not found in package {module!r}")
+        return _io.BytesIO(res.read_bytes()), f"{module}/{filename}"
+    path = resolve_path(source, must_exist=True)
+    if path.is_dir():
+        raise SourceError(f"{path} is a folder; expected a CSV, Parquet or Excel file")
+    return path, str(path)
+
+
+def read_table(source: PathLike, *, format: str | None = None,
+               **options: Any) -> pd.DataFrame:
+    """Read a CSV, Parquet or Excel file as stored.
+
+    CSV columns are read as text (nothing is guessed, so ids keep leading zeros and
+    parsing errors surface later with the column's name).
+
+    Parameters
+    ----------
+    source : path-like
+        A file path (relative paths are read from the project root) or
+        ``package:<module>/<file>``.
+    format : {'csv', 'parquet', 'excel'}, optional
+        Overrides the guess from the file suffix.
+    **options
+        Passed to :func:`pandas.read_csv`, :func:`pandas.read_parquet` or
+        :func:`pandas.read_excel` (``sep``, ``sheet_name``, ``encoding``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        With ``attrs['source']`` set to the file read.
+
+    Raises
+    ------
+    SourceError
+        The file is missing, of an unknown type, or cannot be parsed.
+    """
+    handle, name = _open_source(source)
+    if format is None:
+        suffixes = [s.lower() for s in Path(name).suffixes]
+        known = [_SUFFIXES[s] for s in suffixes if s in _SUFFIXES]
+        if not known:
+            raise SourceError(
+                f"cannot tell the format of {name!r} from its suffix; expected one of "
+                f"{format_list(sorted(_SUFFIXES))}, or pass format='csv'|'parquet'|'excel'"
+            )
+        format = known[0]
+    if format not in ("csv", "parquet", "excel"):
+        raise ParameterError(f"parameter 'format' is {format!r}; expected 'csv', "
+                             "'parquet' or 'excel'")
+    try:
+        if format == "csv":
+            options.setdefault("dtype", str)
+            options.setdefault("keep_default_na", False)
+            options.setdefault("na_values", [""])
+            df = pd.read_csv(handle, **options)
+        elif format == "parquet":
+            df = pd.read_parquet(handle, **options)
+        else:
+            options.setdefault("sheet_name", 0)
+            df = pd.read_excel(handle, **options)
+    except CustlibError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"cannot read {name}: not valid {exc.encoding} text; pass "
+                          "encoding='latin-1' (or the file's encoding)") from None
+    except ImportError as exc:
+        raise SourceError(f"reading {name} as {format} needs an extra package: {exc}") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise SourceError(f"cannot read {name} as {format}: {exc}") from None
+    if isinstance(df, dict):  # sheet_name=None gives every sheet
+        raise ParameterError("read_table reads one sheet; pass sheet_name=<name or index>")
+    df.columns = [str(c).strip() for c in df.columns]
+    df.attrs["source"] = name
+    return df
+
+
+def _resolve_source(source: PathLike | None, table: str) -> tuple[str | None, dict, dict]:
+    """Return (path, default column mapping, read options) for a path or preset name."""
+    if source is None:
+        return None, {}, {}
+    text = str(source)
+    if text in PRESETS:
+        preset = PRESETS[text]
+        if table == "transactions":
+            return preset.transactions, dict(preset.columns), dict(preset.read_options)
+        return getattr(preset, table), {}, {}
+    looks_like_name = os.sep not in text and "/" not in text and "." not in text
+    if looks_like_name:
+        raise SourceError(f"{text!r} is neither a file nor a preset; presets are "
+                          f"{format_list(PRESETS)}")
+    return text, {}, {}
+
+
+def _load(source: PathLike | None, table: str,
+          columns: Mapping[str, str | None] | None, options: dict[str, Any]) -> pd.DataFrame:
+    path, preset_columns, read_options = _resolve_source(source, table)
+    if path is None:
+        raise SourceError(f"the preset {source!r} has no {table} table")
+    read_options.update(options)
+    raw = read_table(path, **read_options)
+    if raw.empty:
+        raise SourceError(f"{raw.attrs.get('source', path)} has no {table} rows")
+    mapping = {**preset_columns, **(columns or {})}
+    out = map_columns(raw, table, mapping)
+    out.insert(len(out.columns), "source_row", pd.RangeIndex(len(out), dtype="int64"))
+    out = out.reset_index(drop=True)
+    out.attrs["source"] = raw.attrs.get("source", str(path))
+    return out
+
+
+def load_transactions(source: PathLike = "demo",
+                      columns: Mapping[str, str | None] | None = None,
+                      **read_options: Any) -> pd.DataFrame:
+    """Load a transaction log under the contract's column names.
+
+    Parameters
+    ----------
+    source : path-like or preset name, default 'demo'
+        A CSV, Parquet or Excel file, or one of :data:`PRESETS`.
+    columns : mapping, optional
+        ``{contract name: your column}``, for example for UCI Online Retail II
+        ``{"order_id": "Invoice", "product_id": "StockCode", "order_date":
+        "InvoiceDate", "unit_price": "Price", "customer_id": "Customer ID"}``.
+        Unmapped fields are found by name or common alias; map a field to ``None``
+        to say the log has no such column. Overrides a preset's mapping.
+    **read_options
+        Passed to :func:`read_table` (``sep``, ``sheet_name``, ``encoding``...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Contract columns with values as stored, plus ``source_row`` (0-based position
+        of the row in the file). ``attrs['column_mapping']`` records the mapping used.
+
+    Raises
+    ------
+    SourceError
+        Missing file, unknown preset or unreadable file.
+    ColumnError
+        A required column is missing (named, with the columns found).
+    ParameterError
+        The mapping uses a name the contract does not have.
+
+    Examples
+    --------
+    >>> tx = load_transactions("cdnow_sample")
+    >>> len(tx), tx["customer_id"].nunique()
+    (6919, 2357)
+    """
+    return _load(source, "transactions", columns, read_options)
+
+
+def load_customers(source: PathLike | None = "demo",
+                   columns: Mapping[str, str | None] | None = None,
+                   **read_options: Any) -> pd.DataFrame | None:
+    """Load the optional customers table (returns None when ``source`` is empty).
+
+    Parameters
+    ----------
+    source : path-like, preset name or None
+        Empty or None means "no customers table".
+    columns : mapping, optional
+        ``{contract name: your column}``.
+    **read_options
+        Passed to :func:`read_table`.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Contract columns as stored, plus ``source_row``.
+    """
+    if not source:
+        return None
+    return _load(source, "customers", columns, read_options)
+
+
+def load_survey(source: PathLike | None = "demo",
+                columns: Mapping[str, str | None] | None = None,
+                **read_options: Any) -> pd.DataFrame | None:
+    """Load the optional survey table (returns None when ``source`` is empty).
+
+    Parameters
+    ----------
+    source : path-like, preset name or None
+        Empty or None means "no survey".
+    columns : mapping, optional
+        ``{contract name: your column}``.
+    **read_options
+        Passed to :func:`read_table`.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Contract columns as stored, plus ``source_row``.
+    """
+    if not source:
+        return None
+    return _load(source, "survey", columns, read_options)
+
+
+CONTEXT_KEYS = ("company", "analysis", "competitors", "swot", "tows", "canvas")
+
+
+def load_context(source: PathLike | None = "demo") -> dict[str, Any]:
+    """Load the business-context YAML (company, competitors, SWOT, canvas).
+
+    Parameters
+    ----------
+    source : path-like, preset name or None
+        A YAML file, a preset with a context, or empty for none (returns ``{}``).
+
+    Returns
+    -------
+    dict
+        The parsed YAML. Unknown top-level keys raise, so a typo is not ignored.
+    """
+    if not source:
+        return {}
+    text = str(source)
+    if text in PRESETS:
+        path = PRESETS[text].context
+        if path is None:
+            return {}
+    else:
+        path = text
+    p = resolve_path(path, must_exist=True)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DataError(f"{p} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DataError(f"{p}: expected a mapping with keys such as "
+                        f"{format_list(CONTEXT_KEYS)}; found a {type(data).__name__}")
+    unknown = [k for k in data if k not in CONTEXT_KEYS]
+    if unknown:
+        raise DataError(f"{p}: unknown top-level key(s) {format_list(unknown)}; expected "
+                        f"{format_list(CONTEXT_KEYS)}")
+    return data

@@ -1,0 +1,42 @@
+"""Shared fixtures. Tests never write into the project's reports/ folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_reports(tmp_path, monkeypatch):
+    """Point run folders at a temporary directory for every test."""
+    monkeypatch.setenv("CUSTLIB_REPORTS_DIR", str(tmp_path / "reports"))
+    yield
+
+
+@pytest.fixture
+def uci_like() -> pd.DataFrame:
+    """A small log with UCI Online Retail II column names, as read from CSV (text)."""
+    return pd.DataFrame({
+        "Invoice": ["489434", "489434", "489435", "C489436", "489437"],
+        "StockCode": ["85048", "79323P", "22041", "85048", "POST"],
+        "Description": ["LIGHT", "CHERRY", "CARD", "LIGHT", "POSTAGE"],
+        "Quantity": ["12", "6", "1", "-2", "1"],
+        "InvoiceDate": ["2009-12-01 07:45:00", "2009-12-01 07:45:00",
+                        "2009-12-02 10:00:00", "2009-12-03 11:00:00",
+                        "2009-12-04 12:00:00"],
+        "Price": ["6.95", "2.10", "1.25", "6.95", "18.00"],
+        "Customer ID": ["13085", "13085", "", "13085", "12682"],
+        "Country": ["United Kingdom"] * 4 + ["France"],
+    })
+
+
+def pytest_configure(config):
+    os.environ.setdefault("MPLBACKEND", "Agg")

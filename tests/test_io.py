@@ -1,0 +1,150 @@
+"""Loaders: files in three formats, presets, mapping, and errors for bad sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from custlib.config import resolve_path
+from custlib.errors import ColumnError, DataError, SourceError
+from custlib.io import (
+    PRESETS,
+    load_context,
+    load_customers,
+    load_transactions,
+    read_table,
+)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_formats_load_to_the_same_contract_frame(tmp_path, uci_like, fmt):
+    path = tmp_path / f"log.{fmt}"
+    if fmt == "csv":
+        uci_like.to_csv(path, index=False)
+    elif fmt == "parquet":
+        uci_like.to_parquet(path)
+    else:
+        uci_like.to_excel(path, index=False)
+    tx = load_transactions(path)
+    assert len(tx) == 5
+    assert tx["source_row"].tolist() == [0, 1, 2, 3, 4]
+    assert tx["order_id"].astype(str).tolist()[3] == "C489436"
+    assert tx.attrs["column_mapping"]["unit_price"] == "Price"
+
+
+def test_csv_is_read_as_text_so_ids_keep_leading_zeros(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("customer,date,amount\n007,2020-01-01,5\n", encoding="utf-8")
+    tx = load_transactions(path)
+    assert tx["customer_id"].tolist() == ["007"]
+
+
+def test_relative_paths_are_read_from_the_project_root(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the working directory must not matter
+    assert resolve_path("data/raw/demo").parent.name == "raw"
+    tx = load_transactions("cdnow_sample")
+    assert len(tx) == 6919
+
+
+def test_cdnow_presets_match_the_published_sizes():
+    sample = load_transactions("cdnow_sample")
+    assert (len(sample), sample["customer_id"].nunique()) == (6919, 2357)
+    master = load_transactions("cdnow_master")
+    assert (len(master), master["customer_id"].nunique()) == (69659, 23570)
+    assert set(sample.columns) == {"customer_id", "order_date", "quantity", "amount",
+                                   "source_row"}
+    assert sample["order_date"].iloc[0] == "19970101"
+
+
+def test_mapping_overrides_a_preset():
+    tx = load_transactions("cdnow_sample", columns={"quantity": None})
+    assert "quantity" not in tx.columns
+
+
+def test_missing_file_is_one_clear_message(tmp_path):
+    with pytest.raises(SourceError, match="file not found"):
+        load_transactions(tmp_path / "nope.csv")
+
+
+def test_unknown_preset_lists_the_presets():
+    with pytest.raises(SourceError) as err:
+        load_transactions("cdnow_full")
+    assert "'cdnow_sample'" in str(err.value)
+
+
+def test_unknown_suffix(tmp_path):
+    p = tmp_path / "log.json"
+    p.write_text("{}")
+    with pytest.raises(SourceError, match="cannot tell the format"):
+        read_table(p)
+
+
+def test_misnamed_column_message_lists_columns(tmp_path, uci_like):
+    path = tmp_path / "log.csv"
+    uci_like.rename(columns={"Customer ID": "Kunde"}).to_csv(path, index=False)
+    with pytest.raises(ColumnError) as err:
+        load_transactions(path)
+    assert "'customer_id'" in str(err.value) and "'Kunde'" in str(err.value)
+
+
+def test_empty_file(tmp_path):
+    p = tmp_path / "empty.csv"
+    p.write_text("Invoice,Customer ID,InvoiceDate,Quantity,Price\n")
+    with pytest.raises(SourceError, match="no transactions rows"):
+        load_transactions(p)
+
+
+def test_optional_tables_may_be_absent():
+    assert load_customers("") is None
+    assert load_context("") == {}
+
+
+def test_context_rejects_unknown_keys_and_bad_yaml(tmp_path):
+    p = tmp_path / "ctx.yaml"
+    p.write_text("company: {name: X}\ncompetitor: []\n")
+    with pytest.raises(DataError, match="'competitor'"):
+        load_context(p)
+    p.write_text("company: [unclosed\n")
+    with pytest.raises(DataError, match="not valid YAML"):
+        load_context(p)
+
+
+def test_presets_are_documented():
+    for name, preset in PRESETS.items():
+        assert preset.name == name and preset.description
+
+
+def test_loader_never_modifies_the_file(tmp_path, uci_like):
+    path = tmp_path / "log.csv"
+    uci_like.to_csv(path, index=False)
+    before = path.read_bytes()
+    load_transactions(path)
+    assert path.read_bytes() == before
+
+
+def test_demo_preset_loads_all_tables():
+    demo = Path(PRESETS["demo"].transactions)
+    if not demo.exists():
+        pytest.skip("demo data not generated")
+    tx = load_transactions("demo")
+    assert {"customer_id", "order_id", "order_date", "quantity", "unit_price",
+            "product_id", "category", "channel", "country"} <= set(tx.columns)
+    cust = load_customers("demo")
+    assert cust["customer_id"].is_unique
+    assert load_context("demo")["company"]["name"]
+
+
+def test_loading_cdnow_leaves_warning_filters_alone():
+    # in a fresh interpreter, where lifetimes has not been imported yet
+    import subprocess
+    import sys
+
+    code = ("import warnings; before = list(warnings.filters)\n"
+            "from custlib.io import load_transactions\n"
+            "load_transactions('cdnow_sample')\n"
+            "import sys; assert 'lifetimes' in sys.modules\n"
+            "assert warnings.filters == before, 'filters changed'\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
