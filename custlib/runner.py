@@ -173,10 +173,25 @@ def _failure_message(nb_name: str, output: Path, exc: Exception) -> str:
     count = getattr(exc, "exec_count", None)
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
-    where = f"cell {cell}" if cell is not None else "a cell"
     if count is not None:
-        where += f" (execution count {count})"
-    return (f"notebook {nb_name} failed in {where}: {ename}: {evalue}\n"
+        where = f"cell In [{count}]"
+    elif cell is not None:
+        where = f"cell {cell}"
+    else:
+        where = "a cell"
+    first_line = ""
+    if count is not None and output.exists():
+        import nbformat
+
+        try:
+            cells = nbformat.read(str(output), as_version=4).cells
+            failed = [c for c in cells if c.get("execution_count") == count]
+            first_line = str(failed[0].source).strip().splitlines()[0] if failed else ""
+        except (IndexError, OSError, ValueError):
+            first_line = ""
+    if first_line:
+        where += f", which begins {first_line[:80]!r},"
+    return (f"notebook {nb_name} failed in {where} with {ename}: {evalue}\n"
             f"the executed notebook is kept for inspection: {output}")
 
 

@@ -1,0 +1,143 @@
+"""The Papermill runner and the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from custlib.cli import main
+from custlib.errors import ParameterError
+from custlib.runner import RunError, discover_notebooks, notebook_parameters, run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _notebook(path: Path, params: str, body: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# test"), cell, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture
+def tiny_kit(tmp_path):
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(nbs / "01_first.ipynb",
+              'run_name: str = "x"  # run\nreports_dir: str = ""  # where\nn: int = 1  # n',
+              "from custlib.config import run_folder\n"
+              "rf = run_folder(run_name, reports_dir)\n"
+              "(rf.root / 'out.txt').write_text(str(n * 2))")
+    _notebook(nbs / "02_fails.ipynb", 'run_name: str = "x"  # run\nflag: bool = False  # f',
+              "x = 1\nraise ValueError('boom in 02')")
+    (nbs / "README.md").write_text("not a notebook")
+    return nbs
+
+
+def test_discovery_and_parameters(tiny_kit):
+    assert [p.name for p in discover_notebooks(tiny_kit)] == ["01_first.ipynb", "02_fails.ipynb"]
+    params = notebook_parameters(tiny_kit / "01_first.ipynb")
+    assert params["n"]["type"] == "int" and params["n"]["help"] == "n"
+
+
+def test_runs_only_selected_and_passes_parameters(tiny_kit, tmp_path):
+    result = run({"n": 21}, only=["01"], run_name="r1", reports_dir=tmp_path / "rep",
+                 notebooks_dir=tiny_kit, progress=False)
+    assert (tmp_path / "rep" / "r1" / "out.txt").read_text() == "42"
+    assert [nb.status for nb in result.notebooks] == ["ok"]
+    assert (result.folder.root / "html" / "01_first.html").exists()
+    assert result.report == result.folder.root / "index.html"
+    assert json.loads((result.folder.root / "run.json").read_text())["notebooks"][0]["status"] == "ok"
+
+
+def test_failure_names_notebook_and_cell_and_keeps_it(tiny_kit, tmp_path):
+    with pytest.raises(RunError) as err:
+        run({}, run_name="r2", reports_dir=tmp_path / "rep", notebooks_dir=tiny_kit,
+            progress=False)
+    msg = str(err.value)
+    assert "02_fails.ipynb" in msg and "cell In [3]" in msg and "boom in 02" in msg
+    assert "begins 'x = 1'" in msg
+    kept = tmp_path / "rep" / "r2" / "notebooks" / "02_fails.ipynb"
+    assert kept.exists() and "boom in 02" in kept.read_text()
+    # the first notebook ran before the failure
+    assert (tmp_path / "rep" / "r2" / "out.txt").exists()
+
+
+def test_unknown_parameter_is_refused_before_running(tiny_kit, tmp_path):
+    with pytest.raises(ParameterError) as err:
+        run({"nn": 3}, run_name="r3", reports_dir=tmp_path / "rep", notebooks_dir=tiny_kit,
+            progress=False)
+    assert "'nn'" in str(err.value) and "'n'" in str(err.value)
+    assert not (tmp_path / "rep" / "r3" / "notebooks" / "01_first.ipynb").exists()
+
+
+def test_wrong_parameter_type(tiny_kit, tmp_path):
+    with pytest.raises(ParameterError, match="'n' is 'three'"):
+        run({"n": "three"}, run_name="r4", reports_dir=tmp_path / "rep",
+            notebooks_dir=tiny_kit, progress=False)
+
+
+def test_bad_only_and_bad_run_name(tiny_kit, tmp_path):
+    with pytest.raises(ParameterError, match="--only '07'"):
+        run({}, only=["07"], reports_dir=tmp_path, notebooks_dir=tiny_kit, progress=False)
+    with pytest.raises(ParameterError, match="run_name"):
+        run({}, run_name="../escape", reports_dir=tmp_path, notebooks_dir=tiny_kit,
+            progress=False)
+
+
+def test_cli_exit_codes(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lang: en\nno_such_parameter: 1\n")
+    assert main(["run", "--params", str(bad), "--reports-dir", str(tmp_path)]) == 2
+    assert "no_such_parameter" in capsys.readouterr().err
+    assert main(["run", "--params", str(tmp_path / "missing.yaml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_cli_lists_presets_and_params(capsys):
+    assert main(["presets"]) == 0
+    assert "cdnow_sample" in capsys.readouterr().out
+    assert main(["params", "01"]) == 0
+    out = capsys.readouterr().out
+    assert "01_data_cleaning.ipynb" in out and "observation_end: str" in out
+
+
+def test_papermill_help_documents_the_notebooks():
+    for nb in discover_notebooks():
+        proc = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(nb)],
+                              capture_output=True, text=True, check=True)
+        assert "run_name: str" in proc.stdout, nb.name
+        params = notebook_parameters(nb)
+        undocumented = [k for k, v in params.items() if not v["help"]]
+        assert not undocumented, f"{nb.name}: parameters without a comment: {undocumented}"
+
+
+def test_demo_run_end_to_end(tmp_path):
+    """`custlib run --params params/demo.yaml` writes the whole run folder."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "custlib", "run", "--params", "params/demo.yaml",
+         "--reports-dir", str(tmp_path), "--quiet"],
+        cwd=tmp_path, capture_output=True, text=True)  # cwd must not matter
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_dir = tmp_path / "demo"
+    assert f"report: {run_dir}" in proc.stdout
+    for nb in discover_notebooks():
+        assert (run_dir / "notebooks" / nb.name).exists()
+        assert (run_dir / "html" / f"{nb.stem}.html").exists()
+    for rel in ("index.html", "params.yaml", "manifest.json", "run.json",
+                "data/transactions_clean.parquet", "data/transactions_anonymous.parquet",
+                "data/customers.parquet", "data/survey.parquet",
+                "tables/cleaning_log.csv", "figures/cleaning_waterfall_rows.png"):
+        assert (run_dir / rel).exists(), rel
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["transactions_clean"]["rows"] > 10_000
+    html = (run_dir / "index.html").read_text()
+    assert "01_data_cleaning" in html and "transactions_clean.parquet" in html
