@@ -394,9 +394,13 @@ def parse_number(s: pd.Series, column: str, *, errors: str = "raise",
         raise DataError(f"column {column!r} holds true/false values; expected numbers")
     if pd.api.types.is_numeric_dtype(s):
         return s.astype("float64")
-    blank = s.isna() | (s.astype(str).str.strip() == "")
-    text = s.astype(str).str.strip().str.replace(_MONEY_JUNK, "", regex=True)
+    text = s.astype(str).str.strip()
+    blank = s.isna() | (text == "")
     out = pd.to_numeric(text.where(~blank), errors="coerce").astype("float64")
+    retry = out.isna() & ~blank
+    if retry.any():  # currency signs, codes and thousands separators: the slow path
+        cleaned = text[retry].str.replace(_MONEY_JUNK, "", regex=True)
+        out[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     bad = out.isna() & ~blank
     out = out.where(np.isfinite(out) | out.isna())
     if bad.any() and errors == "raise":

@@ -1,0 +1,154 @@
+"""Words for people: the interpretations the notebooks print after a result.
+
+Each function turns a computed result into a short Markdown paragraph or a small table
+in English or Chinese, with the numbers in it, so a notebook says what its result means
+rather than leaving the reader to guess.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from custlib.contract import TRANSACTIONS
+from custlib.i18n import check_lang
+
+__all__ = ["cleaning_summary", "customer_coverage", "format_money", "mapping_table"]
+
+
+def format_money(value: float, currency: str = "") -> str:
+    """Format an amount for text: ``£1,234,567`` or ``1,234,567 CNY``.
+
+    Parameters
+    ----------
+    value : float
+    currency : str
+        An ISO code or a symbol; symbols go in front.
+    """
+    symbols = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥", "RMB": "¥", "JPY": "¥"}
+    sign = "-" if value < 0 else ""
+    text = f"{abs(value):,.0f}"
+    sym = symbols.get(currency.upper(), currency if len(currency) == 1 else "")
+    if sym:
+        return f"{sign}{sym}{text}"
+    return f"{sign}{text} {currency}".strip()
+
+
+def mapping_table(raw: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Which of the user's columns feeds each contract column, with its meaning.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        As returned by :func:`custlib.io.load_transactions`.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    pandas.DataFrame
+        contract column, source column, description; unmapped optional fields shown as
+        not found.
+    """
+    check_lang(lang)
+    mapping = raw.attrs.get("column_mapping", {})
+    rows = []
+    for f in TRANSACTIONS:
+        src = mapping.get(f.name)
+        if src is None:
+            src = "—" if lang == "en" else "—"
+        rows.append((f.name, src, f.description))
+    heads = {"en": ["contract column", "your column", "what it holds"],
+             "zh": ["契约字段", "源数据列", "含义"]}[lang]
+    return pd.DataFrame(rows, columns=heads)
+
+
+def _n(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def cleaning_summary(result: Any, lang: str = "en", currency: str = "") -> str:
+    """A paragraph interpreting a cleaning result.
+
+    Parameters
+    ----------
+    result : custlib.cleaning.CleaningResult
+    lang : {'en', 'zh'}
+    currency : str
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    check_lang(lang)
+    s = result.summary()
+    raw_rows, raw_rev = s["raw_rows"], s["raw_revenue"]
+    kept_rows, kept_rev = s["kept_rows"], s["kept_revenue"]
+    anon_rows, anon_rev = s["set_aside_rows"], s["set_aside_revenue"]
+    log = result.log
+    removed = log[log["action"].isin(["removed"])]
+    top = removed.sort_values("rows", ascending=False).head(1)
+    flagged = int(log.loc[log["action"] == "flagged", "rows"].sum())
+    kept_share = kept_rows / raw_rows if raw_rows else 0.0
+    rev_share = kept_rev / raw_rev if raw_rev else 0.0
+    m = lambda v: format_money(v, currency)  # noqa: E731
+    if lang == "zh":
+        text = (f"原始数据共 **{_n(raw_rows)}** 行,收入 **{m(raw_rev)}**。清洗后保留 "
+                f"**{_n(kept_rows)}** 行({kept_share:.1%}),收入 **{m(kept_rev)}**"
+                f"({rev_share:.1%}),涉及 **{_n(s['kept_customers'])}** 位客户;"
+                f"匿名销售 {_n(anon_rows)} 行({m(anon_rev)})单独存放,只计入收入总额。")
+        if len(top):
+            text += (f" 剔除行数最多的规则是 `{top['rule'].iloc[0]}`"
+                     f"({_n(top['rows'].iloc[0])} 行)。")
+        if flagged:
+            text += f" 另有 {_n(flagged)} 行被标记为极端值(未删除),建议逐一核查。"
+        return text
+    text = (f"The raw log has **{_n(raw_rows)}** lines worth **{m(raw_rev)}**. Cleaning keeps "
+            f"**{_n(kept_rows)}** lines ({kept_share:.1%}) worth **{m(kept_rev)}** "
+            f"({rev_share:.1%}) from **{_n(s['kept_customers'])}** customers; "
+            f"{_n(anon_rows)} anonymous lines ({m(anon_rev)}) are set aside and count only in "
+            "revenue totals.")
+    if len(top):
+        text += (f" The rule that removed most lines is `{top['rule'].iloc[0]}` "
+                 f"({_n(top['rows'].iloc[0])} lines).")
+    if flagged:
+        text += (f" {_n(flagged)} lines are flagged as extreme (kept): check them before "
+                 "trusting any ranking of customers.")
+    return text
+
+
+def customer_coverage(transactions: pd.DataFrame, customers: pd.DataFrame | None,
+                      lang: str = "en") -> pd.DataFrame:
+    """How buyers and registered customers overlap (the seeds' potential customers).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Clean transactions.
+    customers : pandas.DataFrame or None
+        The prepared customers table.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts of buyers, registered customers, registered buyers, registered
+        non-buyers (potential customers) and buyers missing from the customers table.
+    """
+    check_lang(lang)
+    buyers = set(transactions["customer_id"].dropna().unique())
+    labels = {
+        "en": ["customers who bought", "registered customers", "registered and bought",
+               "registered, never bought (potential)", "bought, not in customers table"],
+        "zh": ["有购买的客户", "注册客户", "注册且有购买", "注册但未购买(潜在客户)",
+               "有购买但不在客户表中"],
+    }[lang]
+    if customers is None:
+        values = [len(buyers), None, None, None, None]
+    else:
+        registered = set(customers["customer_id"].dropna().unique())
+        values = [len(buyers), len(registered), len(buyers & registered),
+                  len(registered - buyers), len(buyers - registered)]
+    head = {"en": "customers", "zh": "客户数"}[lang]
+    return pd.DataFrame({head: values}, index=labels)
