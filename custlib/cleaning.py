@@ -113,8 +113,8 @@ HEADERS: dict[str, dict[str, str]] = {
     "action": {"en": "action", "zh": "处理"},
     "rows": {"en": "rows", "zh": "行数"},
     "revenue": {"en": "revenue", "zh": "收入"},
-    "row_share": {"en": "% of rows", "zh": "行数占比"},
-    "revenue_share": {"en": "% of revenue", "zh": "收入占比"},
+    "row_share": {"en": "% of rows", "zh": "行数占比(%)"},
+    "revenue_share": {"en": "% of revenue", "zh": "收入占比(%)"},
     "describe": {"en": "what it means", "zh": "说明"},
 }
 
@@ -216,8 +216,9 @@ class CleaningResult:
         """
         check_lang(lang)
         log = self.log.copy()
-        log["row_share"] = log["rows"] / max(self.raw_rows, 1)
-        log["revenue_share"] = log["revenue"] / (self.raw_revenue or 1.0)
+        log["row_share"] = (100 * log["rows"] / max(self.raw_rows, 1)).round(2)
+        log["revenue_share"] = (100 * log["revenue"] / (self.raw_revenue or 1.0)).round(2)
+        log["revenue"] = log["revenue"].round(2) + 0.0  # no -0.0 from float noise
         log["rule"] = [RULE_TEXT.get(r, {}).get(lang, r) for r in log["rule"]]
         log["action"] = [ACTION_TEXT.get(a, {}).get(lang, a) for a in log["action"]]
         if lang == "zh":

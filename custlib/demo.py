@@ -528,8 +528,9 @@ def generate_demo(seed: int = DEFAULT_SEED, n_customers: int = 4000,
     dirt["negative_prices"] = 3
 
     # extreme quantities (typos)
-    for i in rng.choice(identified, size=4, replace=False):
-        extra.append(new_line(lines.loc[i], Quantity=int(rng.choice([5000, 8000, 12000])),
+    cheap = identified[lines.loc[identified, "Price"].lt(10).to_numpy()]
+    for i in rng.choice(cheap, size=4, replace=False):
+        extra.append(new_line(lines.loc[i], Quantity=int(rng.choice([1000, 2000, 5000])),
                               Invoice=str(next_invoice)))
         next_invoice += 1
     dirt["extreme_quantities"] = 4

@@ -59,7 +59,7 @@ def waterfall_steps(log: pd.DataFrame, measure: str = "rows") -> pd.DataFrame:
     rows = [{"rule": "raw", "start": 0.0, "end": raw_total, "kind": "total"}]
     level = raw_total
     for _, r in log.iterrows():
-        if r["action"] not in ("removed", "set aside", "netted") or r[measure] == 0:
+        if r["action"] not in ("removed", "set aside", "netted") or abs(r[measure]) < 0.005:
             continue
         rows.append({"rule": r["rule"], "start": level, "end": level - float(r[measure]),
                      "kind": "step"})
@@ -95,8 +95,16 @@ def plot_cleaning_waterfall(log: pd.DataFrame, *, measure: str = "rows", lang: s
     check_lang(lang)
     steps = waterfall_steps(log, measure)
     ax = new_ax(ax, (9, 4.5))
-    bottoms = np.minimum(steps["start"], steps["end"])
-    heights = (steps["end"] - steps["start"]).abs()
+    levels = np.concatenate([steps["start"].to_numpy(), steps["end"].to_numpy()])
+    levels = levels[levels != 0] if (levels != 0).any() else levels
+    low, high = float(levels.min()), float(levels.max())
+    # zoom in so that steps of a few percent are visible; totals start at the axis floor
+    floor = max(0.0, low - 1.5 * (high - low)) if high > low else 0.0
+    bottoms = np.where(steps["kind"] == "total", floor,
+                       np.minimum(steps["start"], steps["end"]))
+    tops = np.where(steps["kind"] == "total", steps["end"],
+                    np.maximum(steps["start"], steps["end"]))
+    heights = tops - bottoms
     colors = ["#4C72B0" if k == "total" else ("#C44E52" if e < s else "#55A868")
               for k, s, e in zip(steps["kind"], steps["start"], steps["end"])]
     names = [RULE_TEXT.get(r, {}).get(lang, r) for r in steps["rule"]]
@@ -107,6 +115,11 @@ def plot_cleaning_waterfall(log: pd.DataFrame, *, measure: str = "rows", lang: s
         ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height()),
                     ha="center", va="bottom", fontsize=8, xytext=(0, 2),
                     textcoords="offset points")
+    ax.set_ylim(bottom=floor)
+    if floor > 0:
+        note = {"en": f"axis starts at {floor:,.0f}", "zh": f"纵轴起点为 {floor:,.0f}"}[lang]
+        ax.text(1.0, 1.01, note, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=8, color="0.4")
     ax.set_xticks(range(len(steps)), names, rotation=30, ha="right")
     unit = label(LABELS, measure, lang)
     if measure == "revenue" and currency:
