@@ -550,7 +550,8 @@ def clean_transactions(
     if on["impossible_dates"]:
         bad_date = (df["order_date"] < min_ts) | (df["order_date"] >= max_ts)
         books.remove(df[bad_date], "impossible_dates",
-                     "date " + df.loc[bad_date, "order_date"].dt.strftime("%Y-%m-%d"),
+                     pd.Series([f"date {v:%Y-%m-%d}" for v in df.loc[bad_date, "order_date"]],
+                               index=df.index[bad_date], dtype="str"),
                      f"dates before {min_ts:%Y-%m-%d} or in the future",
                      f"早于 {min_ts:%Y-%m-%d} 或晚于今天的日期")
         df = df[~bad_date]
@@ -595,7 +596,8 @@ def clean_transactions(
     if on["invalid_prices"]:
         invalid = (df["unit_price"] <= 0) | (df["quantity"] == 0)
         books.remove(df[invalid], "invalid_prices",
-                     "unit price " + df.loc[invalid, "unit_price"].map("{:g}".format),
+                     pd.Series([f"unit price {v:g}" for v in df.loc[invalid, "unit_price"]],
+                               index=df.index[invalid], dtype="str"),
                      "zero or negative unit prices (write-offs, free samples) and "
                      "zero quantities", "零价或负价(坏账冲销、赠品)以及数量为零的行")
         df = df[~invalid]
