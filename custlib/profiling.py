@@ -50,6 +50,8 @@ LABELS: dict[str, dict[str, str]] = {
     "revenue_by_month": {"en": "Revenue by month", "zh": "月度收入"},
     "revenue_by_country": {"en": "Revenue by country (top {n})", "zh": "各国家收入(前{n}名)"},
     "missing_title": {"en": "Missing values per column", "zh": "各字段缺失值"},
+    "hidden": {"en": "{n:,} raw lines dated outside this range not shown",
+               "zh": "另有 {n:,} 行原始数据的日期在此范围之外,未显示"},
     "orders_title": {"en": "How many orders customers place",
                      "zh": "客户下单次数分布"},
 }
@@ -247,10 +249,27 @@ def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = Non
     """
     ax = _ax(ax)
     series = [(before, "before")] + ([(after, "after")] if after is not None else [])
+    window = None
+    if after is not None:  # impossible dates (1970, 2099) would squash the chart
+        a = revenue_by_month(after)
+        if len(a):
+            window = (a.index.min(), a.index.max())
+    hidden = 0
     for frame, key in series:
         s = revenue_by_month(frame)
+        if window is not None:
+            outside = (s.index < window[0]) | (s.index > window[1])
+            if key == "before":
+                dates = _typed(frame)["order_date"]
+                hidden = int(((dates < window[0]) |
+                              (dates >= window[1] + pd.offsets.MonthBegin(1))).sum())
+            s = s[~outside]
         ax.plot(s.index, s.values, marker="o", ms=3, label=label(LABELS, key, lang))
-    ax.set_title(label(LABELS, "revenue_by_month", lang))
+    if hidden:
+        note = label(LABELS, "hidden", lang).format(n=hidden)
+        ax.text(1.0, 1.01, note, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=8, color="0.4")
+    ax.set_title(label(LABELS, "revenue_by_month", lang), loc="left")
     ax.set_xlabel(label(LABELS, "month", lang))
     ax.set_ylabel(label(LABELS, "revenue", lang) + _money(currency))
     ax.yaxis.set_major_formatter(_thousands())

@@ -36,6 +36,19 @@ _NOTEBOOK = re.compile(r"^(\d{2})_[\w-]+\.ipynb$")
 RUNNER_KEYS = ("run_name", "reports_dir", "notebooks")
 
 
+def _kernel_manager_class() -> Any:
+    """A kernel manager on local IPC sockets where available (no network ports, and no
+    warning about unencrypted TCP on every run)."""
+    from jupyter_client.manager import KernelManager
+
+    class LocalKernelManager(KernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("transport", "ipc" if os.name == "posix" else "tcp")
+            super().__init__(**kwargs)
+
+    return LocalKernelManager
+
+
 class RunError(CustlibError):
     """A notebook failed during a run; the message names the notebook and cell."""
 
@@ -340,7 +353,7 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
                 papermill.execute_notebook(
                     str(nb), str(record.output), parameters=nb_params,
                     kernel_name=kernel_name, progress_bar=False, cwd=str(rf.root),
-                    log_output=False)
+                    log_output=False, kernel_manager_class=_kernel_manager_class())
             except Exception as exc:  # papermill raises its own and kernel errors
                 record.seconds = time.perf_counter() - start
                 record.status = "failed"
