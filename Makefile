@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.custlib-installed
 PYTEST_ARGS ?=
 
-.PHONY: help install report test lab demo-data strip clean params
+.PHONY: help install report test lint lab demo-data strip clean params
 
 help:
 	@echo "make report  - run every notebook on the bundled demo data (PARAMS=$(PARAMS))"
@@ -35,6 +35,9 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check custlib tests
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -445,7 +445,8 @@ def generate_demo(seed: int = DEFAULT_SEED, n_customers: int = 4000,
     dirt["anonymous"] = n_anon
 
     # invoices: one per (customer, timestamp) in time order
-    lines = lines.sort_values(["ts", "customer_id", "StockCode"], kind="stable").reset_index(drop=True)
+    lines = lines.sort_values(["ts", "customer_id", "StockCode"], kind="stable")
+    lines = lines.reset_index(drop=True)
     order_key = lines["customer_id"] + "|" + lines["ts"].astype(str)
     codes, _ = pd.factorize(order_key)
     lines["Invoice"] = (500000 + codes).astype(str)

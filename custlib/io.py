@@ -42,6 +42,7 @@ __all__ = [
     "load_survey",
     "load_transactions",
     "read_table",
+    "read_yaml_mapping",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -333,6 +334,34 @@ def load_survey(source: PathLike | None = "demo",
     return _load(source, "survey", columns, read_options)
 
 
+def read_yaml_mapping(path: PathLike, error: type[Exception], expected: str) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping (an empty file gives ``{}``).
+
+    Parameters
+    ----------
+    path : path-like
+        Relative paths are read from the project root.
+    error : exception class
+        Raised, with the file's name, for invalid YAML or a non-mapping.
+    expected : str
+        What the mapping should hold, for the message.
+
+    Returns
+    -------
+    dict
+    """
+    p = resolve_path(path, must_exist=True)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise error(f"{p} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise error(f"{p}: expected {expected}; found a {type(data).__name__}")
+    return data
+
+
 CONTEXT_KEYS = ("company", "analysis", "competitors", "swot", "tows", "canvas")
 
 
@@ -358,16 +387,9 @@ def load_context(source: PathLike | None = "demo") -> dict[str, Any]:
             return {}
     else:
         path = text
-    p = resolve_path(path, must_exist=True)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"{p} is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise DataError(f"{p}: expected a mapping with keys such as "
-                        f"{format_list(CONTEXT_KEYS)}; found a {type(data).__name__}")
+    data = read_yaml_mapping(path, DataError,
+                             f"a mapping with keys such as {format_list(CONTEXT_KEYS)}")
+    p = resolve_path(path)
     unknown = [k for k in data if k not in CONTEXT_KEYS]
     if unknown:
         raise DataError(f"{p}: unknown top-level key(s) {format_list(unknown)}; expected "

@@ -136,17 +136,10 @@ def load_params(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> di
         return {}
     if isinstance(source, Mapping):
         return dict(source)
-    path = resolve_path(source, must_exist=True)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{path} is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ParameterError(f"{path}: expected a mapping of parameter names to values, "
-                             f"found a {type(data).__name__}")
-    return data
+    from custlib.io import read_yaml_mapping
+
+    return read_yaml_mapping(source, ParameterError,
+                             "a mapping of parameter names to values")
 
 
 _TYPES: dict[str, tuple[type, ...]] = {

@@ -156,7 +156,8 @@ def test_return_on_a_normal_invoice_is_netted():
 
 
 def test_netting_without_product_id_uses_the_unit_price():
-    rows = frame([("1", "100", "2022-01-01", "2", "5", ""), ("1", "101", "2022-01-01", "1", "7", ""),
+    rows = frame([("1", "100", "2022-01-01", "2", "5", ""),
+                  ("1", "101", "2022-01-01", "1", "7", ""),
                   ("1", "C1", "2022-01-02", "-1", "7", "")]).drop(columns="product_id")
     res = clean_transactions(rows, rules=only("cancellations"))
     assert sorted(res.transactions["order_id"]) == ["100"]

@@ -28,7 +28,7 @@ def test_same_seed_same_data_other_seed_differs():
 
 def test_bundled_files_are_what_the_generator_writes(tmp_path):
     written = write_demo(tmp_path)
-    for name, path in written.items():
+    for path in written.values():
         bundled = DEMO_DATA_DIR / path.name
         assert filecmp.cmp(path, bundled, shallow=False), f"{bundled} is stale: run make demo-data"
 

@@ -55,7 +55,8 @@ def test_runs_only_selected_and_passes_parameters(tiny_kit, tmp_path):
     assert [nb.status for nb in result.notebooks] == ["ok"]
     assert (result.folder.root / "html" / "01_first.html").exists()
     assert result.report == result.folder.root / "index.html"
-    assert json.loads((result.folder.root / "run.json").read_text())["notebooks"][0]["status"] == "ok"
+    run_json = json.loads((result.folder.root / "run.json").read_text())
+    assert run_json["notebooks"][0]["status"] == "ok"
 
 
 def test_failure_names_notebook_and_cell_and_keeps_it(tiny_kit, tmp_path):
