@@ -1,0 +1,124 @@
+"""Benchmark: custlib.customer_summary vs lifetimes vs a DuckDB query, in one run.
+
+Each engine runs in its own subprocess on the same synthetic log (written once to
+Parquet), so peak memory (max RSS of the child, minus the cost of loading the input) is
+measured fairly. Prints a table of seconds and peak MiB with ratios against lifetimes
+and against DuckDB.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_summary.py --rows 1000000 10000000
+    .venv/bin/python benchmarks/bench_summary.py --rows 1000000 --skip-lifetimes-above 2000000
+
+Targets (issue 3): at least 5x faster than lifetimes at 10M rows; within 1.5x of DuckDB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CHILD = r'''
+import json, resource, sys, time, warnings
+import numpy as np, pandas as pd
+engine, path, end = sys.argv[1], sys.argv[2], sys.argv[3]
+tx = pd.read_parquet(path)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+if engine == "custlib":
+    from custlib.summary import customer_summary
+    out = customer_summary(tx, observation_end=end, freq="D", order_id_col=None)
+    n = len(out)
+elif engine == "lifetimes":
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifetimes.utils import summary_data_from_transaction_data as s
+        out = s(tx, "customer_id", "order_date", monetary_value_col="amount",
+                observation_period_end=end, freq="D")
+    n = len(out)
+else:
+    import duckdb
+    con = duckdb.connect()
+    con.register("tx", tx)
+    out = con.execute("""
+        WITH p AS (
+            SELECT customer_id, date_trunc('day', order_date) AS d, sum(amount) AS m
+            FROM tx WHERE order_date < (DATE '""" + end + """' + INTERVAL 1 DAY)
+            GROUP BY 1, 2),
+        r AS (SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY d) AS k FROM p)
+        SELECT customer_id, count(*) - 1 AS frequency,
+               date_diff('day', min(d), max(d)) AS recency,
+               date_diff('day', min(d), DATE '""" + end + """') AS T,
+               coalesce(avg(m) FILTER (WHERE k > 1), 0) AS monetary_value
+        FROM r GROUP BY 1 ORDER BY 1""").df()
+    n = len(out)
+secs = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": secs, "peak_mib": (peak - base) / 1024, "customers": n}))
+'''
+
+
+def make_log(rows: int, seed: int = 0) -> pd.DataFrame:
+    """A synthetic log: rows/5 customers, two years, gamma-distributed amounts."""
+    rng = np.random.default_rng(seed)
+    n_cust = max(rows // 5, 1)
+    cust = rng.zipf(1.3, rows) % n_cust
+    start = np.datetime64("2022-01-01T00:00:00", "ns")
+    offsets = rng.integers(0, 730 * 86_400, rows).astype("timedelta64[s]")
+    return pd.DataFrame({
+        "customer_id": pd.Series(cust).map("C{:07d}".format).astype("str"),
+        "order_date": (start + offsets).astype("datetime64[ns]"),
+        "amount": rng.gamma(2.0, 20.0, rows).round(2),
+    })
+
+
+def run(engine: str, path: Path, end: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", CHILD, engine, str(path), end],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--skip-lifetimes-above", type=int, default=20_000_000)
+    parser.add_argument("--end", default="2023-12-31")
+    args = parser.parse_args()
+    print(f"{'rows':>12} {'engine':>10} {'seconds':>9} {'peak MiB':>9} "
+          f"{'x lifetimes':>12} {'vs duckdb':>10}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in args.rows:
+            path = Path(tmp) / f"log_{rows}.parquet"
+            t0 = time.perf_counter()
+            make_log(rows).to_parquet(path)
+            engines = ["custlib", "duckdb"]
+            if rows <= args.skip_lifetimes_above:
+                engines.append("lifetimes")
+            res = {e: run(e, path, args.end) for e in engines}
+            lt = res.get("lifetimes", {}).get("seconds")
+            dk = res["duckdb"].get("seconds")
+            for e in engines:
+                r = res[e]
+                if "error" in r:
+                    print(f"{rows:>12,} {e:>10} failed: {r['error']}")
+                    continue
+                speed = f"{lt / r['seconds']:.1f}x" if lt else "-"
+                vs = f"{r['seconds'] / dk:.2f}" if dk else "-"
+                print(f"{rows:>12,} {e:>10} {r['seconds']:>9.2f} {r['peak_mib']:>9.0f} "
+                      f"{speed:>12} {vs:>10}", flush=True)
+            print(f"{'':>12} (log generated in {time.perf_counter() - t0:.0f} s; "
+                  f"{res['custlib'].get('customers', 0):,} customers)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
