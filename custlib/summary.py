@@ -177,22 +177,34 @@ def customer_summary(
     money = (transactions[monetary_col].to_numpy(dtype="float64")[keep]
              if monetary_col else np.zeros(len(codes)))
 
+    # one sort by (customer, time to the second) orders everything: periods are monotone
+    # in time, so (customer, period) groups and (customer, timestamp) orders are runs
+    secs = np.floor_divide(dates.astype("int64"), 1_000_000_000)
+    s_min = int(secs.min())
+    span = int(secs.max()) - s_min + 1
+    order = np.argsort(codes * span + (secs - s_min))
+    c = codes[order]
+    per = periods[order]
+    m = money[order]
+    ts = dates[order].astype("int64")
+    n = len(order)
+
+    def starts_of(change: np.ndarray) -> np.ndarray:
+        flag = np.empty(n, dtype=bool)
+        flag[0] = True
+        flag[1:] = change
+        return np.flatnonzero(flag)
+
+    cust_change = c[1:] != c[:-1]
+    p_starts = starts_of(cust_change | (per[1:] != per[:-1]))
+
     # --- BTYD columns: one entry per (customer, period) -----------------------------------
-    p_min = int(periods.min())
-    span = int(periods.max()) - p_min + 1
-    key = codes * span + (periods - p_min)
-    order = np.argsort(key)
-    k_sorted, m_sorted = key[order], money[order]
-    new_group = np.empty(len(order), dtype=bool)
-    new_group[0] = True
-    new_group[1:] = k_sorted[1:] != k_sorted[:-1]
-    starts = np.flatnonzero(new_group)
-    g_cust = k_sorted[starts] // span
-    g_period = k_sorted[starts] % span + p_min
-    g_money = np.add.reduceat(m_sorted, starts)
+    g_cust = c[p_starts]
+    g_period = per[p_starts]
+    g_money = np.add.reduceat(m, p_starts)
     n_periods = np.bincount(g_cust, minlength=n_cust)
     first_pos = np.searchsorted(g_cust, np.arange(n_cust), side="left")
-    last_pos = np.searchsorted(g_cust, np.arange(n_cust), side="right") - 1
+    last_pos = first_pos + n_periods - 1
     first_p, last_p = g_period[first_pos], g_period[last_pos]
     frequency = (n_periods - 1).astype("float64")
     recency = (last_p - first_p).astype("float64") / freq_multiplier
@@ -202,27 +214,26 @@ def customer_summary(
         monetary = np.where(n_periods > 1, repeat_money / np.maximum(n_periods - 1, 1), 0.0)
 
     # --- RFM and descriptive columns, on the exact timestamps ------------------------------
-    day_end = end.normalize() + pd.Timedelta(days=1)
-    exact = dates < day_end.to_datetime64()
-    e_codes = codes[exact]
-    e_dates = dates[exact].astype("int64")
-    first_ts = np.full(n_cust, np.iinfo("int64").max)
-    last_ts = np.full(n_cust, np.iinfo("int64").min)
-    np.minimum.at(first_ts, e_codes, e_dates)
-    np.maximum.at(last_ts, e_codes, e_dates)
-    n_lines = np.bincount(e_codes, minlength=n_cust)
-    revenue = np.bincount(e_codes, weights=money[exact], minlength=n_cust)
+    # (in weekly or monthly units the last period may run past the end day)
+    day_end = (end.normalize() + pd.Timedelta(days=1)).value
+    exact = ts < day_end
+    c_starts = starts_of(cust_change)
+    never = np.iinfo("int64").min
+    first_ts = np.minimum.reduceat(np.where(exact, ts, np.iinfo("int64").max), c_starts)
+    last_ts = np.maximum.reduceat(np.where(exact, ts, never), c_starts)
+    n_lines = np.bincount(c[exact], minlength=n_cust)
+    revenue = np.bincount(c[exact], weights=m[exact], minlength=n_cust)
     if order_id_col:
-        oid = transactions[order_id_col].to_numpy()[keep][exact]
+        oid = transactions[order_id_col].to_numpy()[keep][order][exact]
         order_codes = pd.factorize(oid)[0].astype("int64")
+        pairs = pd.unique(order_codes * n_cust + c[exact])  # distinct (order, customer)
+        n_orders = np.bincount(pairs % n_cust, minlength=n_cust)
     else:  # an order is a customer's purchases at one timestamp (to the second)
-        order_codes = np.floor_divide(e_dates, 1_000_000_000)
-        order_codes -= order_codes.min() if len(order_codes) else 0
-    pairs = pd.unique(order_codes * n_cust + e_codes)  # hash-based distinct (order, customer)
-    n_orders = np.bincount(pairs % n_cust, minlength=n_cust)
+        o_starts = starts_of(cust_change | (secs[order][1:] != secs[order][:-1]))
+        n_orders = np.bincount(c[o_starts[exact[o_starts]]], minlength=n_cust)
     seen = n_lines > 0
-    first_purchase = np.where(seen, first_ts, np.iinfo("int64").min).astype("datetime64[ns]")
-    last_purchase = np.where(seen, last_ts, np.iinfo("int64").min).astype("datetime64[ns]")
+    first_purchase = np.where(seen, first_ts, never).astype("datetime64[ns]")
+    last_purchase = np.where(seen, last_ts, never).astype("datetime64[ns]")
     last_day = last_purchase.astype("datetime64[D]")
     days_since = (np.datetime64(end.normalize().date(), "D") - last_day).astype("float64")
     days_since = np.where(seen, days_since, np.nan)
