@@ -152,3 +152,41 @@ def customer_coverage(transactions: pd.DataFrame, customers: pd.DataFrame | None
                   len(registered - buyers), len(buyers - registered)]
     head = {"en": "customers", "zh": "客户数"}[lang]
     return pd.DataFrame({head: values}, index=labels)
+
+
+def segmentation_summary(summary: pd.DataFrame, value: pd.Series, importance: pd.Series,
+                         relationship: pd.Series, lang: str = "en", currency: str = "") -> str:
+    """A paragraph interpreting the value, importance and relationship classes.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Customer summary with ``total_revenue``.
+    value, importance, relationship : pandas.Series
+        Labels (English or Chinese) from :mod:`custlib.segments`.
+    lang : {'en', 'zh'}
+    currency : str
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    check_lang(lang)
+    rev = summary["total_revenue"]
+    first = value.cat.categories[0]  # the high tier, whatever the language
+    high = value == first
+    share_c, share_r = high.mean(), rev[high.reindex(rev.index, fill_value=False)].sum() / rev.sum()
+    lost_label = relationship.cat.categories[-1]
+    lost = float((relationship == lost_label).mean())
+    potential_label = importance.cat.categories[-1]
+    potential = int((importance == potential_label).sum())
+    top = format_money(float(rev[high].mean()), currency)
+    if lang == "zh":
+        return (f"**{share_c:.0%}** 的客户(高价值客户)贡献了 **{share_r:.0%}** 的收入,"
+                f"人均 {top}。按关系分类,**{lost:.0%}** 的客户(含已注册未购买者)已流失;"
+                f"潜在客户共 **{potential:,}** 位,是获客与转化工作的对象。")
+    return (f"**{share_c:.0%}** of customers (the high-value tier) make **{share_r:.0%}** of "
+            f"revenue, {top} each on average. By relationship, **{lost:.0%}** of customers "
+            f"(registered non-buyers included) are lost; **{potential:,}** are potential "
+            "customers, the target of acquisition and conversion.")
