@@ -132,8 +132,6 @@ class RFMClusterer:
         data = X[cols].copy()
         for c in self.categorical_attributes:
             data[c] = data[c].astype(object)
-        if len(data) < 3:
-            raise EmptyResultError(f"RFMClusterer needs at least 3 customers; got {len(data)}")
         return data
 
     def fit(self, X: pd.DataFrame, y: object = None) -> RFMClusterer:
@@ -152,6 +150,8 @@ class RFMClusterer:
         from sklearn.metrics import silhouette_score
 
         data = self._check(X)
+        if len(data) < 3:
+            raise EmptyResultError(f"RFMClusterer needs at least 3 customers; got {len(data)}")
         lo, hi = self.k_range
         hi = min(hi, len(data) - 1)
         ks = [self.n_clusters] if self.n_clusters else list(range(lo, max(lo, hi) + 1))

@@ -136,7 +136,9 @@ def test_demo_run_end_to_end(tmp_path):
     for rel in ("index.html", "params.yaml", "manifest.json", "run.json",
                 "data/transactions_clean.parquet", "data/transactions_anonymous.parquet",
                 "data/customers.parquet", "data/survey.parquet",
-                "tables/cleaning_log.csv", "figures/cleaning_waterfall_rows.png"):
+                "tables/cleaning_log.csv", "figures/cleaning_waterfall_rows.png",
+                "data/customer_summary.parquet", "data/customer_segments.parquet",
+                "tables/profile_cards.csv", "tables/segment_guide.csv"):
         assert (run_dir / rel).exists(), rel
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["transactions_clean"]["rows"] > 10_000

@@ -1,0 +1,91 @@
+"""k-means segmentation: k by silhouette, stable value order, names, plots."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from custlib.clustering import RFMClusterer, plot_k_selection, plot_snake
+from custlib.errors import ParameterError
+
+
+@pytest.fixture(scope="module")
+def three_groups():
+    """Three well-separated groups of customers on the RFM features."""
+    rng = np.random.default_rng(0)
+    parts = []
+    for days, orders, revenue, n in [(10, 20, 5000, 60), (300, 2, 80, 200), (60, 6, 600, 120)]:
+        parts.append(pd.DataFrame({
+            "days_since_last_purchase": rng.normal(days, days * 0.1, n).clip(0),
+            "n_orders": rng.poisson(orders, n).clip(1),
+            "total_revenue": rng.normal(revenue, revenue * 0.1, n).clip(1),
+            "age": rng.integers(20, 70, n),
+            "customer_type": rng.choice(["individual", "organisation"], n),
+        }))
+    df = pd.concat(parts, ignore_index=True)
+    df.index = [f"c{i}" for i in range(len(df))]
+    return df
+
+
+def test_finds_the_three_groups_and_orders_them_by_value(three_groups):
+    model = RFMClusterer(random_state=1)
+    assert model.fit(three_groups) is model
+    assert model.n_clusters_ == 3
+    assert list(model.scores_["k"]) == list(range(2, 9))
+    # cluster 1 is the most valuable: the first 60 customers
+    assert (model.labels_.iloc[:60] == 1).all()
+    assert (model.labels_.iloc[60:260] == 3).all() and (model.labels_.iloc[260:] == 2).all()
+    # clusters 1 and 2 both beat the medians: same words, told apart by their number
+    assert model.names_[1] == "recent, frequent, high spend (1)"
+    assert model.names_[3] == "lapsed, occasional, low spend"
+    assert model.names("zh")[3] == "久未购买、低频、低消费"
+    assert len(set(model.names_.values())) == 3
+    medians = model.centers_["total_revenue"]
+    assert medians.is_monotonic_decreasing
+
+
+def test_same_random_state_same_labels(three_groups):
+    a = RFMClusterer(n_clusters=4, random_state=3).fit(three_groups).labels_
+    b = RFMClusterer(n_clusters=4, random_state=3).fit(three_groups).labels_
+    pd.testing.assert_series_equal(a, b)
+
+
+def test_predict_and_attributes(three_groups):
+    model = RFMClusterer(n_clusters=3, numeric_attributes=["age"],
+                         categorical_attributes=["customer_type"]).fit(three_groups)
+    new = three_groups.iloc[[0, 100]]
+    assert model.predict(new).tolist() == model.labels_.iloc[[0, 100]].tolist()
+    prof = model.profile(three_groups)
+    assert prof["customers"].sum() == len(three_groups)
+    assert prof["share"].sum() == pytest.approx(1.0)
+
+
+def test_bad_parameters(three_groups):
+    with pytest.raises(ParameterError, match="k_range"):
+        RFMClusterer(k_range=(1, 5)).fit(three_groups)
+    with pytest.raises(ParameterError, match="n_clusters"):
+        RFMClusterer(n_clusters=1).fit(three_groups)
+    with pytest.raises(ParameterError, match="not fitted"):
+        RFMClusterer().predict(three_groups)
+
+
+def test_plots_return_their_axes(three_groups):
+    model = RFMClusterer(n_clusters=3).fit(three_groups)
+    fig, ax = plt.subplots()
+    assert plot_k_selection(model.scores_, chosen=3, ax=ax) is ax
+    assert ax.get_xlabel() == "number of clusters k"
+    ax2 = plot_snake(three_groups, model.labels_, names=model.names_)
+    assert len(ax2.get_lines()) == 4  # three clusters and the zero line
+    plt.close("all")
+
+
+def test_100k_customers_in_reasonable_time():
+    rng = np.random.default_rng(0)
+    n = 100_000
+    big = pd.DataFrame({"days_since_last_purchase": rng.integers(0, 700, n),
+                        "n_orders": rng.geometric(0.3, n),
+                        "total_revenue": rng.gamma(2, 100, n)})
+    model = RFMClusterer(k_range=(2, 5), n_init=3).fit(big)
+    assert model.labels_.nunique() == model.n_clusters_
