@@ -17,7 +17,7 @@ from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label
 
 __all__ = ["age_bands", "attribute_breakdown", "customer_table", "plot_breakdown",
-           "plot_pareto", "plot_segment_sizes", "profile_cards"]
+           "plot_pareto", "plot_segment_sizes", "plot_traits", "profile_cards"]
 
 LABELS: dict[str, dict[str, str]] = {
     "customers": {"en": "customers", "zh": "客户数"},
@@ -309,3 +309,61 @@ def plot_pareto(revenue: pd.Series, *, mark: float = 0.2, lang: str = "en",
     ax.set_ylabel(label(LABELS, "pareto_y", lang))
     ax.set_title(label(LABELS, "pareto_title", lang))
     return ax
+
+
+TRAITS: tuple[str, ...] = ("age_band", "gender", "occupation", "income_band")
+
+
+def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] = TRAITS, *, lang: str = "en",
+                axes: Any = None) -> Any:
+    """Customer traits (seed 001's charts): one bar chart of customers per trait.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`customer_table`.
+    traits : tuple of str
+        Attributes to chart; those missing from ``table`` are skipped.
+    lang : {'en', 'zh'}
+    axes : array of matplotlib.axes.Axes, optional
+        At least as many axes as traits present.
+
+    Returns
+    -------
+    ndarray of matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    check_lang(lang)
+    present = [t for t in traits if t in table.columns and table[t].notna().any()]
+    if not present:
+        raise ParameterError(f"plot_traits: none of {list(traits)} is in the table")
+    if axes is None:
+        cols = min(2, len(present))
+        rows = (len(present) + cols - 1) // cols
+        _, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows),
+                               layout="constrained", squeeze=False)
+    flat = np.asarray(axes).ravel()
+    for ax, trait in zip(flat, present):
+        values = table[trait]
+        ordered = isinstance(values.dtype, pd.CategoricalDtype)  # age bands keep their order
+        counts = values.value_counts(sort=not ordered)
+        ax.bar([str(i) for i in counts.index], counts.to_numpy(), color="#4C72B0")
+        ax.set_title(label(TRAIT_LABELS, trait, lang))
+        ax.set_ylabel(label(LABELS, "customers", lang))
+        ax.tick_params(axis="x", rotation=30)
+    for ax in flat[len(present):]:
+        ax.set_visible(False)
+    return flat[:len(present)]
+
+
+TRAIT_LABELS: dict[str, dict[str, str]] = {
+    "age_band": {"en": "age band", "zh": "年龄段"},
+    "gender": {"en": "gender", "zh": "性别"},
+    "occupation": {"en": "occupation", "zh": "职业"},
+    "income_band": {"en": "income band", "zh": "收入水平"},
+    "region": {"en": "region", "zh": "地区"},
+    "customer_type": {"en": "customer type", "zh": "客户类型"},
+    "industry": {"en": "industry", "zh": "行业"},
+    "company_size": {"en": "company size", "zh": "企业规模"},
+}

@@ -13,6 +13,7 @@ from custlib.profiles import (
     plot_breakdown,
     plot_pareto,
     plot_segment_sizes,
+    plot_traits,
     profile_cards,
 )
 from custlib.segments import segment_guide
@@ -73,4 +74,13 @@ def test_figures_return_axes(table):
     assert "top 25% of customers make 50% of revenue" in ax.texts[0].get_text()
     ax = plot_breakdown(table, "region", currency="GBP")
     assert ax.right_ax.get_ylabel() == "revenue per customer (GBP)"
+    plt.close("all")
+
+
+def test_trait_charts(table):
+    axes = plot_traits(table, ("age_band", "customer_type", "not_there"), lang="zh")
+    assert len(axes) == 2
+    assert axes[0].get_title() == "年龄段" and axes[1].get_title() == "客户类型"
+    heights = [p.get_height() for p in axes[1].patches]
+    assert sorted(heights) == [1, 3]
     plt.close("all")
