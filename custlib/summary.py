@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.contract import require_columns
-from custlib.errors import EmptyResultError, ParameterError, format_list
+from custlib.errors import EmptyResultError, ParameterError, check_choice, format_list
 
 __all__ = ["FREQS", "customer_summary", "period_index"]
 
@@ -90,6 +90,7 @@ def customer_summary(
     datetime_col: str = "order_date",
     monetary_col: str | None = "amount",
     order_id_col: str | None = "order_id",
+    engine: str = "numpy",
 ) -> pd.DataFrame:
     """Summarise clean transactions to one row per customer.
 
@@ -106,6 +107,9 @@ def customer_summary(
     customer_id_col, datetime_col, monetary_col, order_id_col : str
         Column names; ``monetary_col`` None skips spend, ``order_id_col`` None counts
         distinct timestamps as orders.
+    engine : {'numpy', 'duckdb'}, default 'numpy'
+        ``duckdb`` runs the aggregation in DuckDB (optional dependency, ``pip install
+        duckdb``): the same results, faster on logs of tens of millions of lines.
 
     Returns
     -------
@@ -156,8 +160,12 @@ def customer_summary(
         except (ValueError, TypeError):
             raise ParameterError(f"parameter 'observation_end' is {observation_end!r}; "
                                  "expected a date such as '2011-12-09'") from None
-    periods = period_index(dates, f)
+    check_choice("engine", engine, ("numpy", "duckdb"))
+    periods = period_index(dates, f) if engine == "numpy" else None
     end_period = int(period_index(np.array([end.to_datetime64()]), f)[0])
+    if engine == "duckdb":
+        return _summary_duckdb(transactions, end, end_period, f, freq_multiplier,
+                               customer_id_col, datetime_col, monetary_col, order_id_col)
     keep = periods <= end_period
     if not keep.any():
         raise EmptyResultError(f"customer_summary: no transaction on or before "
@@ -238,6 +246,16 @@ def customer_summary(
     days_since = (np.datetime64(end.normalize().date(), "D") - last_day).astype("float64")
     days_since = np.where(seen, days_since, np.nan)
 
+    return _frame(pd.Index(uniques, name=customer_id_col), first_purchase, last_purchase,
+                  n_orders, n_lines, revenue, days_since, frequency, recency, T, monetary,
+                  end, end_period, f, freq_multiplier)
+
+
+def _frame(index: pd.Index, first_purchase: np.ndarray, last_purchase: np.ndarray,
+           n_orders: np.ndarray, n_lines: np.ndarray, revenue: np.ndarray,
+           days_since: np.ndarray, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray,
+           monetary: np.ndarray, end: pd.Timestamp, end_period: int, f: str,
+           freq_multiplier: float) -> pd.DataFrame:
     out = pd.DataFrame({
         "first_purchase": first_purchase,
         "last_purchase": last_purchase,
@@ -250,9 +268,78 @@ def customer_summary(
         "recency": recency,
         "T": T,
         "monetary_value": monetary,
-    }, index=pd.Index(uniques, name=customer_id_col))
+    }, index=index)
     out.attrs = {"observation_end": str(end.date()), "freq": f,
                  "freq_multiplier": freq_multiplier,
                  "period_end": str(pd.Timestamp(_period_start(np.array([end_period]), f)[0]
                                                 ).date())}
     return out
+
+
+_PERIOD_SQL = {
+    "D": "date_diff('day', DATE '1970-01-01', CAST(ts AS DATE))",
+    "W": "floor((date_diff('day', DATE '1970-01-01', CAST(ts AS DATE)) + 3) / 7)::BIGINT",
+    "M": "(year(ts) - 1970) * 12 + month(ts) - 1",
+}
+
+
+def _summary_duckdb(transactions: pd.DataFrame, end: pd.Timestamp, end_period: int, f: str,
+                    freq_multiplier: float, customer_id_col: str, datetime_col: str,
+                    monetary_col: str | None, order_id_col: str | None) -> pd.DataFrame:
+    """The same summary computed by DuckDB (see :func:`customer_summary`)."""
+    try:
+        import duckdb
+    except ImportError:
+        raise ParameterError("engine='duckdb' needs the duckdb package: pip install duckdb"
+                             ) from None
+    data = pd.DataFrame({
+        "c": transactions[customer_id_col],
+        "ts": transactions[datetime_col],
+        "m": transactions[monetary_col].astype("float64") if monetary_col else 0.0,
+    })
+    if data["c"].isna().any():
+        raise ParameterError(f"column {customer_id_col!r} has missing ids; set anonymous "
+                             "lines aside first (custlib.cleaning does)")
+    order_expr = "o" if order_id_col else "epoch(ts)::BIGINT"
+    if order_id_col:
+        data["o"] = transactions[order_id_col].astype("str")
+    day_end = end.normalize() + pd.Timedelta(days=1)
+    con = duckdb.connect(config={"enable_progress_bar": False})
+    con.register("tx", data)
+    sql = f"""
+        WITH k AS (SELECT *, {_PERIOD_SQL[f]} AS p FROM tx),
+        k2 AS (SELECT * FROM k WHERE p <= {end_period}),
+        per AS (SELECT c, p, sum(m) AS pm FROM k2 GROUP BY c, p),
+        btyd AS (SELECT c, count(*) AS n_periods, min(p) AS p0, max(p) AS p1,
+                        sum(pm) AS total_pm, arg_min(pm, p) AS first_pm FROM per GROUP BY c),
+        rfm AS (SELECT c, min(ts) AS first_ts, max(ts) AS last_ts, count(*) AS n_lines,
+                       sum(m) AS revenue, count(DISTINCT {order_expr}) AS n_orders
+                FROM k2 WHERE ts < TIMESTAMP '{day_end:%Y-%m-%d %H:%M:%S}' GROUP BY c)
+        SELECT btyd.*, rfm.first_ts, rfm.last_ts, coalesce(rfm.n_lines, 0) AS n_lines,
+               coalesce(rfm.revenue, 0) AS revenue, coalesce(rfm.n_orders, 0) AS n_orders
+        FROM btyd LEFT JOIN rfm USING (c) ORDER BY c"""
+    try:
+        r = con.execute(sql).df()
+    finally:
+        con.close()
+    if r.empty:
+        raise EmptyResultError(f"customer_summary: no transaction on or before "
+                               f"observation_end {end:%Y-%m-%d}")
+    n_periods = r["n_periods"].to_numpy()
+    first_p = r["p0"].to_numpy(dtype="int64")
+    last_p = r["p1"].to_numpy(dtype="int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(n_periods > 1, (r["total_pm"] - r["first_pm"]).to_numpy()
+                            / np.maximum(n_periods - 1, 1), 0.0)
+    first_purchase = r["first_ts"].to_numpy(dtype="datetime64[ns]")
+    last_purchase = r["last_ts"].to_numpy(dtype="datetime64[ns]")
+    days_since = (np.datetime64(end.normalize().date(), "D")
+                  - last_purchase.astype("datetime64[D]")).astype("float64")
+    days_since = np.where(np.isnat(last_purchase), np.nan, days_since)
+    return _frame(pd.Index(r["c"].astype("str"), name=customer_id_col), first_purchase,
+                  last_purchase, r["n_orders"].to_numpy(), r["n_lines"].to_numpy(),
+                  r["revenue"].to_numpy(dtype="float64"), days_since,
+                  (n_periods - 1).astype("float64"),
+                  (last_p - first_p).astype("float64") / freq_multiplier,
+                  (end_period - first_p).astype("float64") / freq_multiplier, monetary,
+                  end, end_period, f, freq_multiplier)

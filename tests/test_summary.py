@@ -136,3 +136,29 @@ def test_customers_after_the_end_are_left_out(demo):
     s = customer_summary(demo, observation_end="2022-03-31")
     assert s["first_purchase"].max() <= pd.Timestamp("2022-04-01")
     assert len(s) == demo.loc[demo["order_date"] < "2022-04-01", "customer_id"].nunique()
+
+
+@pytest.mark.parametrize("freq", ["D", "W", "M"])
+@pytest.mark.parametrize("end", ["2023-06-15", "2024-12-31"])
+def test_duckdb_engine_gives_the_same_table(demo, freq, end):
+    pytest.importorskip("duckdb")
+    a = customer_summary(demo, observation_end=end, freq=freq)
+    b = customer_summary(demo, observation_end=end, freq=freq, engine="duckdb")
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=0, atol=1e-9)
+
+
+def test_duckdb_engine_on_cdnow_matches_lifetimes(cdnow, lifetimes_summary):
+    pytest.importorskip("duckdb")
+    mine = customer_summary(cdnow, observation_end="1997-09-30", freq="W", engine="duckdb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = lifetimes_summary(cdnow, "customer_id", "order_date", monetary_value_col="amount",
+                                observation_period_end="1997-09-30", freq="W")
+    _assert_same(mine, ref)
+
+
+def test_unknown_engine():
+    tx = pd.DataFrame({"customer_id": ["a"], "order_id": ["1"],
+                       "order_date": pd.to_datetime(["2024-01-01"]), "amount": [1.0]})
+    with pytest.raises(ParameterError, match="'engine'"):
+        customer_summary(tx, engine="spark")
