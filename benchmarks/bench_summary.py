@@ -51,7 +51,8 @@ elif engine == "lifetimes":
                 observation_period_end=end, freq="D")
 else:
     import duckdb
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.register("tx", tx)
     out = con.execute("""
         WITH p AS (

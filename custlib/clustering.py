@@ -152,9 +152,19 @@ class RFMClusterer:
         data = self._check(X)
         if len(data) < 3:
             raise EmptyResultError(f"RFMClusterer needs at least 3 customers; got {len(data)}")
+        distinct = len(data.drop_duplicates())
+        if distinct < 2:
+            raise ParameterError("RFMClusterer: all customers have identical feature values; "
+                                 "there is nothing to cluster")
+        cap = min(len(data) - 1, distinct)
+        if self.n_clusters is not None and self.n_clusters > cap:
+            raise ParameterError(
+                f"parameter 'n_clusters' is {self.n_clusters} but there are {len(data)} "
+                f"customers ({distinct} distinct); k can be at most {cap}")
         lo, hi = self.k_range
-        hi = min(hi, len(data) - 1)
-        ks = [self.n_clusters] if self.n_clusters else list(range(lo, max(lo, hi) + 1))
+        hi = min(hi, cap)
+        lo = min(lo, hi)
+        ks = [self.n_clusters] if self.n_clusters else list(range(lo, hi + 1))
         rng = np.random.default_rng(self.random_state)
         sample = (rng.choice(len(data), self.sample_size, replace=False)
                   if len(data) > self.sample_size else np.arange(len(data)))

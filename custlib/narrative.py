@@ -190,3 +190,20 @@ def segmentation_summary(summary: pd.DataFrame, value: pd.Series, importance: pd
             f"revenue, {top} each on average. By relationship, **{lost:.0%}** of customers "
             f"(registered non-buyers included) are lost; **{potential:,}** are potential "
             "customers, the target of acquisition and conversion.")
+
+
+def skipped(table: str, lang: str = "en") -> str:
+    """The note shown where a section needs an optional table the run does not have.
+
+    Parameters
+    ----------
+    table : {'customers', 'survey', 'context'}
+    lang : {'en', 'zh'}
+    """
+    check_lang(lang)
+    names = {"customers": ("customers table", "客户属性表"), "survey": ("survey", "调查数据"),
+             "context": ("business-context file", "业务背景文件")}
+    en, zh = names.get(table, (table, table))
+    if lang == "zh":
+        return f"*本次运行没有{zh},本节跳过。*"
+    return f"*This run has no {en}: this section is skipped.*"

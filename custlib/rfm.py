@@ -25,7 +25,7 @@ import pandas as pd
 from custlib.contract import require_columns
 from custlib.errors import EmptyResultError, ParameterError
 
-__all__ = ["RFMScorer", "rfm_scores"]
+__all__ = ["RFMScorer", "plot_rfm_heatmap", "rfm_scores"]
 
 MEASURES = {"R": "days_since_last_purchase", "F": "n_orders", "M": "total_revenue"}
 
@@ -155,3 +155,49 @@ def rfm_scores(summary: pd.DataFrame, *, bins: int = 5, monetary: str = "total")
     out = scorer.transform(summary)
     out.attrs["edges"] = {k: v.tolist() for k, v in scorer.edges_.items()}
     return out
+
+
+def plot_rfm_heatmap(scores: pd.DataFrame, summary: pd.DataFrame, *, lang: str = "en",
+                     currency: str = "", ax: object = None) -> object:
+    """Heat map of R (rows) by F (columns), coloured by mean revenue, with customer counts.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        ``R`` and ``F`` from :func:`rfm_scores`.
+    summary : pandas.DataFrame
+        ``total_revenue`` per customer (same index).
+    lang : {'en', 'zh'}
+    currency : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import seaborn as sns
+
+    from custlib.i18n import check_lang
+    from custlib.viz import new_ax
+
+    check_lang(lang)
+    require_columns(scores, ["R", "F"], "plot_rfm_heatmap")
+    require_columns(summary, ["total_revenue"], "plot_rfm_heatmap")
+    data = scores[["R", "F"]].assign(M=summary["total_revenue"].reindex(scores.index))
+    mean = data.pivot_table(index="R", columns="F", values="M", aggfunc="mean")
+    count = data.pivot_table(index="R", columns="F", values="M", aggfunc="size")
+    mean = mean.sort_index(ascending=False)
+    count = count.reindex_like(mean)
+    unit = f" ({currency})" if currency else ""
+    texts = {"en": ("mean revenue per customer" + unit, "R score (5 = most recent)",
+                    "F score (5 = most orders)", "RFM map: mean revenue, customers in cells"),
+             "zh": ("人均收入" + unit, "R 分数(5 = 最近)", "F 分数(5 = 订单最多)",
+                    "RFM 热力图:颜色为人均收入,格内为客户数")}[lang]
+    ax = new_ax(ax, (6.5, 4.5))
+    annot = count.map(lambda v: "" if pd.isna(v) else f"{int(v)}")
+    sns.heatmap(mean, annot=annot, fmt="", cmap="YlGnBu", ax=ax,
+                cbar_kws={"label": texts[0]})
+    ax.set_ylabel(texts[1])
+    ax.set_xlabel(texts[2])
+    ax.set_title(texts[3])
+    return ax

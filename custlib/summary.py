@@ -292,32 +292,33 @@ def _summary_duckdb(transactions: pd.DataFrame, end: pd.Timestamp, end_period: i
     except ImportError:
         raise ParameterError("engine='duckdb' needs the duckdb package: pip install duckdb"
                              ) from None
-    data = pd.DataFrame({
-        "c": transactions[customer_id_col],
-        "ts": transactions[datetime_col],
-        "m": transactions[monetary_col].astype("float64") if monetary_col else 0.0,
-    })
-    if data["c"].isna().any():
+    if transactions[customer_id_col].isna().any():
         raise ParameterError(f"column {customer_id_col!r} has missing ids; set anonymous "
                              "lines aside first (custlib.cleaning does)")
-    order_expr = "o" if order_id_col else "epoch(ts)::BIGINT"
-    if order_id_col:
-        data["o"] = transactions[order_id_col].astype("str")
-    day_end = end.normalize() + pd.Timedelta(days=1)
-    con = duckdb.connect(config={"enable_progress_bar": False})
-    con.register("tx", data)
+
+    def q(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    c, ts = q(customer_id_col), q(datetime_col)
+    m = q(monetary_col) if monetary_col else "0.0"
+    o = q(order_id_col) if order_id_col else ts  # an order: a customer's timestamp
+    day_end = f"TIMESTAMP '{end.normalize() + pd.Timedelta(days=1):%Y-%m-%d %H:%M:%S}'"
+    period = _PERIOD_SQL[f].replace("ts", ts)
     sql = f"""
-        WITH k AS (SELECT *, {_PERIOD_SQL[f]} AS p FROM tx),
-        k2 AS (SELECT * FROM k WHERE p <= {end_period}),
-        per AS (SELECT c, p, sum(m) AS pm FROM k2 GROUP BY c, p),
+        WITH k AS (SELECT {c} AS c, {ts} AS ts, {m} AS m, {o} AS o, {period} AS p FROM tx
+                   WHERE {period} <= {end_period}),
+        per AS (SELECT c, p, sum(m) AS pm FROM k GROUP BY c, p),
         btyd AS (SELECT c, count(*) AS n_periods, min(p) AS p0, max(p) AS p1,
                         sum(pm) AS total_pm, arg_min(pm, p) AS first_pm FROM per GROUP BY c),
         rfm AS (SELECT c, min(ts) AS first_ts, max(ts) AS last_ts, count(*) AS n_lines,
-                       sum(m) AS revenue, count(DISTINCT {order_expr}) AS n_orders
-                FROM k2 WHERE ts < TIMESTAMP '{day_end:%Y-%m-%d %H:%M:%S}' GROUP BY c)
+                       sum(m) AS revenue, count(DISTINCT o) AS n_orders
+                FROM k WHERE ts < {day_end} GROUP BY c)
         SELECT btyd.*, rfm.first_ts, rfm.last_ts, coalesce(rfm.n_lines, 0) AS n_lines,
                coalesce(rfm.revenue, 0) AS revenue, coalesce(rfm.n_orders, 0) AS n_orders
         FROM btyd LEFT JOIN rfm USING (c) ORDER BY c"""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.register("tx", transactions)
     try:
         r = con.execute(sql).df()
     finally:

@@ -89,3 +89,21 @@ def test_100k_customers_in_reasonable_time():
                         "total_revenue": rng.gamma(2, 100, n)})
     model = RFMClusterer(k_range=(2, 5), n_init=3).fit(big)
     assert model.labels_.nunique() == model.n_clusters_
+
+
+def test_too_few_customers_for_k():
+    tiny = pd.DataFrame({"days_since_last_purchase": [1, 50, 300, 20],
+                         "n_orders": [9, 2, 1, 4], "total_revenue": [900.0, 50.0, 10.0, 200.0]})
+    model = RFMClusterer().fit(tiny)  # k_range is capped at customers - 1
+    assert model.scores_["k"].max() == 3
+    with pytest.raises(ParameterError, match="n_clusters.*4 customers"):
+        RFMClusterer(n_clusters=4).fit(tiny)
+    with pytest.raises(Exception, match="at least 3 customers"):
+        RFMClusterer().fit(tiny.iloc[:2])
+
+
+def test_identical_customers_give_a_clear_message():
+    same = pd.DataFrame({"days_since_last_purchase": [5] * 20, "n_orders": [2] * 20,
+                         "total_revenue": [40.0] * 20})
+    with pytest.raises(ParameterError, match="identical"):
+        RFMClusterer().fit(same)

@@ -181,3 +181,46 @@ def test_scores_on_real_summary_are_complete():
     assert seg.notna().all() and seg.nunique() >= 8
     counts = np.bincount(sc["R"], minlength=6)[1:]
     assert counts.min() > 0.1 * len(s)  # R has few ties: roughly even quintiles
+
+
+def test_fewer_customers_than_bins_still_scores_everyone():
+    s = summary({"a": (1, 3, 30.0), "b": (9, 1, 10.0)})
+    sc = rfm_scores(s)
+    assert sc.loc["a", "rfm_code"] == "555" and sc.loc["b", "rfm_code"] == "111"
+
+
+def test_all_identical_values_share_the_lowest_score():
+    s = summary({f"c{i}": (7, 1, 20.0) for i in range(8)})
+    sc = rfm_scores(s)
+    assert set(sc["rfm_code"]) == {"111"}
+    assert (rfm11_segments(sc) == "Lost").all()
+
+
+def test_single_purchase_customers_only():
+    base = pd.Timestamp("2024-01-01")
+    s = summary({"a": (10, 1, 10.0), "b": (500, 1, 30.0)})
+    s["first_purchase"] = s["last_purchase"] = base
+    rel = relationship_classes(s)
+    assert rel.attrs["lost_after_days"] == 365.0  # documented fallback without repeat buyers
+    assert rel.astype(str).to_dict() == {"a": "potential", "b": "lost"}
+    assert set(importance_tiers(s).astype(str)) <= {"potential", "general"}
+
+
+def test_zero_and_negative_spend():
+    rev = pd.Series({"a": 100.0, "b": 0.0, "c": -5.0})
+    assert value_tiers(rev).astype(str).to_dict() == {"a": "high", "b": "low", "c": "low"}
+    s = summary({"a": (1, 2, 100.0), "b": (2, 1, 0.0), "c": (3, 1, -5.0)})
+    assert rfm_scores(s).loc["c", "M"] == 1
+
+
+def test_rfm_heatmap_counts_customers():
+    import matplotlib.pyplot as plt
+
+    from custlib.rfm import plot_rfm_heatmap
+
+    s = summary({f"c{i}": (i * 10, 10 - i, 100 * (10 - i)) for i in range(10)})
+    ax = plot_rfm_heatmap(rfm_scores(s), s, currency="GBP")
+    cells = [t.get_text() for t in ax.texts if t.get_text()]
+    assert sum(int(t) for t in cells) == 10
+    assert ax.get_ylabel().startswith("R score")
+    plt.close("all")
