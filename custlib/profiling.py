@@ -15,6 +15,7 @@ import pandas as pd
 
 from custlib.contract import coerce_transactions, require_columns
 from custlib.i18n import check_lang, label
+from custlib.viz import new_ax, thousands
 
 __all__ = [
     "compare_overviews",
@@ -220,14 +221,6 @@ def revenue_by_country(tx: pd.DataFrame, top: int = 10) -> pd.Series:
     return s
 
 
-def _ax(ax: Any, figsize: tuple[float, float] = (8, 4)) -> Any:
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
 def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = None, *,
                           lang: str = "en", currency: str = "", ax: Any = None) -> Any:
     """Line chart of monthly revenue, raw and (optionally) clean.
@@ -247,7 +240,7 @@ def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = Non
     -------
     matplotlib.axes.Axes
     """
-    ax = _ax(ax)
+    ax = new_ax(ax)
     series = [(before, "before")] + ([(after, "after")] if after is not None else [])
     window = None
     if after is not None:  # impossible dates (1970, 2099) would squash the chart
@@ -272,7 +265,7 @@ def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = Non
     ax.set_title(label(LABELS, "revenue_by_month", lang), loc="left")
     ax.set_xlabel(label(LABELS, "month", lang))
     ax.set_ylabel(label(LABELS, "revenue", lang) + _money(currency))
-    ax.yaxis.set_major_formatter(_thousands())
+    ax.yaxis.set_major_formatter(thousands())
     if after is not None:
         ax.legend()
     return ax
@@ -293,7 +286,7 @@ def plot_orders_per_customer(tx: pd.DataFrame, *, cap: int = 10, lang: str = "en
     -------
     matplotlib.axes.Axes
     """
-    ax = _ax(ax, (7, 3.5))
+    ax = new_ax(ax, (7, 3.5))
     s = orders_per_customer(tx, cap=cap)
     ax.bar(s.index, s.values, color="#4C72B0")
     ax.set_title(label(LABELS, "orders_title", lang))
@@ -318,12 +311,12 @@ def plot_revenue_by_country(tx: pd.DataFrame, *, top: int = 10, lang: str = "en"
     -------
     matplotlib.axes.Axes
     """
-    ax = _ax(ax, (7, 4))
+    ax = new_ax(ax, (7, 4))
     s = revenue_by_country(tx, top=top).iloc[::-1]
     ax.barh([str(i) for i in s.index], s.values, color="#55A868")
     ax.set_title(label(LABELS, "revenue_by_country", lang).format(n=top))
     ax.set_xlabel(label(LABELS, "revenue", lang) + _money(currency))
-    ax.xaxis.set_major_formatter(_thousands())
+    ax.xaxis.set_major_formatter(thousands())
     return ax
 
 
@@ -342,7 +335,7 @@ def plot_missing_values(before: pd.DataFrame, after: pd.DataFrame | None = None,
     -------
     matplotlib.axes.Axes
     """
-    ax = _ax(ax, (7, 3.5))
+    ax = new_ax(ax, (7, 3.5))
     b = missing_values(before).iloc[:, 1] * 100
     data = pd.DataFrame({label(LABELS, "before", lang): b})
     if after is not None:
@@ -353,9 +346,3 @@ def plot_missing_values(before: pd.DataFrame, after: pd.DataFrame | None = None,
     ax.set_xlabel(label(LABELS, "column", lang))
     ax.set_ylabel(label(LABELS, "missing_share", lang) + " (%)")
     return ax
-
-
-def _thousands() -> Any:
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda v, _: f"{v:,.0f}")

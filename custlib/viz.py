@@ -9,7 +9,7 @@ import pandas as pd
 
 from custlib.i18n import check_lang, label
 
-__all__ = ["new_ax", "plot_cleaning_waterfall"]
+__all__ = ["new_ax", "plot_cleaning_waterfall", "thousands"]
 
 LABELS: dict[str, dict[str, str]] = {
     "waterfall_rows": {"en": "Where the raw rows went", "zh": "原始行的去向"},
@@ -33,6 +33,13 @@ def new_ax(ax: Any = None, figsize: tuple[float, float] = (8, 4)) -> Any:
 
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def thousands() -> Any:
+    """A tick formatter that writes 1234567 as 1,234,567."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v:,.0f}")
 
 
 def waterfall_steps(log: pd.DataFrame, measure: str = "rows") -> pd.DataFrame:
@@ -88,8 +95,6 @@ def plot_cleaning_waterfall(log: pd.DataFrame, *, measure: str = "rows", lang: s
     matplotlib.axes.Axes
         One bar per step; bar heights are the log's numbers.
     """
-    from matplotlib.ticker import FuncFormatter
-
     from custlib.cleaning import RULE_TEXT
 
     check_lang(lang)
@@ -126,6 +131,6 @@ def plot_cleaning_waterfall(log: pd.DataFrame, *, measure: str = "rows", lang: s
         unit += f" ({currency})"
     ax.set_ylabel(unit)
     ax.set_title(label(LABELS, f"waterfall_{measure}", lang))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(thousands())
     ax.margins(y=0.12)
     return ax
