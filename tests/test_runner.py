@@ -144,3 +144,14 @@ def test_demo_run_end_to_end(tmp_path):
     assert manifest["transactions_clean"]["rows"] > 10_000
     html = (run_dir / "index.html").read_text()
     assert "01_data_cleaning" in html and "transactions_clean.parquet" in html
+
+
+def test_cdnow_run_skips_attribute_sections(tmp_path):
+    """CDNOW has no customers table, survey or context: the notebooks still run."""
+    result = run("params/cdnow.yaml", reports_dir=tmp_path, progress=False, html_output=False)
+    assert all(nb.status == "ok" for nb in result.notebooks)
+    manifest = json.loads((result.folder.root / "manifest.json").read_text())
+    assert manifest["transactions_clean"]["rows"] == 6919
+    assert "customers" not in manifest
+    executed = (result.folder.root / "notebooks" / "02_segmentation.ipynb").read_text()
+    assert "This run has no customers table" in executed
