@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custlib.contract import TRANSACTIONS, parse_datetime, parse_id, parse_number
+from custlib.contract import TRANSACTIONS, derive_money, parse_datetime, parse_id, parse_number
 from custlib.errors import (
     CustlibError,
     DataError,
@@ -340,12 +340,7 @@ def _parse(raw: pd.DataFrame, date_format: str | None, dayfirst: bool,
             raise DataError(f"column {name!r}: {int(mask.sum())} row(s) have no value "
                             f"(rows {rows}); expected a number on every line. Pass "
                             "drop_invalid=True to remove and count them")
-    if "quantity" not in df.columns:
-        df["quantity"] = 1.0
-    if "amount" not in df.columns:
-        df["amount"] = df["quantity"] * df["unit_price"]
-    if "unit_price" not in df.columns:
-        df["unit_price"] = (df["amount"] / df["quantity"].where(df["quantity"] != 0)).abs()
+    derive_money(df)
     if "order_id" not in raw.columns:
         df["order_id"] = (df["customer_id"].fillna("?") + "|"
                           + df["order_date"].dt.strftime("%Y-%m-%d %H:%M:%S")).astype("str")

@@ -469,11 +469,32 @@ def coerce_transactions(raw: pd.DataFrame, *, date_format: str | None = None,
                                          dayfirst=dayfirst, errors="coerce")
         elif f.kind == "number":
             out[f.name] = parse_number(out[f.name], f.name, errors="coerce")
-    if "quantity" not in out.columns:
-        out["quantity"] = 1.0
-    if "amount" not in out.columns:
-        out["amount"] = out["quantity"] * out["unit_price"]
-    if "unit_price" not in out.columns:
-        qty = out["quantity"].where(out["quantity"] != 0)
-        out["unit_price"] = out["amount"] / qty
-    return out
+    return derive_money(out)
+
+
+def derive_money(df: pd.DataFrame) -> pd.DataFrame:
+    """Complete quantity, unit price and amount from the ones a log has (in place).
+
+    * no ``quantity``: each line is one unit, or minus one for a negative amount (a
+      refund), so that netting can match it;
+    * no ``amount``: quantity x unit price;
+    * no ``unit_price``: amount / quantity (missing where the quantity is 0).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Typed ``quantity``/``unit_price``/``amount`` columns, at least two of them or
+        ``amount`` alone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df``, with the three columns.
+    """
+    if "quantity" not in df.columns:
+        df["quantity"] = np.where(df["amount"] < 0, -1.0, 1.0)
+    if "amount" not in df.columns:
+        df["amount"] = df["quantity"] * df["unit_price"]
+    if "unit_price" not in df.columns:
+        df["unit_price"] = df["amount"] / df["quantity"].where(df["quantity"] != 0)
+    return df

@@ -270,3 +270,13 @@ def test_demo_data_reconciles_and_every_kind_of_dirt_is_caught():
     assert not res.transactions["customer_id"].isna().any()
     assert (res.transactions["quantity"] > 0).all()
     assert res.transactions["order_date"].between("2022-01-01", "2025-01-01").all()
+
+
+def test_amount_only_refunds_become_negative_lines_and_net():
+    raw = pd.DataFrame({"customer_id": ["1", "1", "2"],
+                        "order_date": ["2022-01-01", "2022-01-05", "2022-01-02"],
+                        "amount": ["10", "-10", "7"], "source_row": [0, 1, 2]})
+    res = clean_transactions(raw)
+    assert res.transactions["customer_id"].tolist() == ["2"]
+    assert sorted(res.removed["revenue"]) == [-10.0, 10.0]
+    assert res.reconcile()["kept_revenue"] == 7.0
