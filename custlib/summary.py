@@ -161,12 +161,12 @@ def customer_summary(
             raise ParameterError(f"parameter 'observation_end' is {observation_end!r}; "
                                  "expected a date such as '2011-12-09'") from None
     check_choice("engine", engine, ("numpy", "duckdb"))
-    periods = period_index(dates, f) if engine == "numpy" else None
     end_period = int(period_index(np.array([end.to_datetime64()]), f)[0])
     if engine == "duckdb":
         return _summary_duckdb(transactions, end, end_period, f, freq_multiplier,
                                customer_id_col, datetime_col, monetary_col, order_id_col)
-    keep = periods <= end_period
+    # the whole period containing observation_end is observed (as in lifetimes)
+    keep = dates < _period_start(np.array([end_period + 1]), f)[0]
     if not keep.any():
         raise EmptyResultError(f"customer_summary: no transaction on or before "
                                f"observation_end {end:%Y-%m-%d}")
@@ -174,16 +174,19 @@ def customer_summary(
     if (all_codes < 0).any():
         raise ParameterError(f"column {customer_id_col!r} has missing ids; set anonymous "
                              "lines aside first (custlib.cleaning does)")
-    codes = all_codes[keep].astype("int64")
+    everything = bool(keep.all())  # the usual case: skip the copies
+    codes = all_codes.astype("int64") if everything else all_codes[keep].astype("int64")
     present = np.bincount(codes, minlength=len(uniques)) > 0
     if not present.all():  # customers whose purchases all fall after observation_end
         codes = (np.cumsum(present) - 1)[codes]
         uniques = uniques[present]
-    periods = periods[keep]
-    dates = dates[keep]
+    if not everything:
+        dates = dates[keep]
     n_cust = len(uniques)
-    money = (transactions[monetary_col].to_numpy(dtype="float64")[keep]
-             if monetary_col else np.zeros(len(codes)))
+    money = transactions[monetary_col].to_numpy(dtype="float64") if monetary_col \
+        else np.zeros(len(keep))
+    if not everything:
+        money = money[keep]
 
     # one sort by (customer, time to the second) orders everything: periods are monotone
     # in time, so (customer, period) groups and (customer, timestamp) orders are runs
@@ -192,9 +195,9 @@ def customer_summary(
     span = int(secs.max()) - s_min + 1
     order = np.argsort(codes * span + (secs - s_min))
     c = codes[order]
-    per = periods[order]
     m = money[order]
     ts = dates[order].astype("int64")
+    per = period_index(ts.view("datetime64[ns]"), f)  # cheaper than another gather
     n = len(order)
 
     def starts_of(change: np.ndarray) -> np.ndarray:
@@ -232,7 +235,8 @@ def customer_summary(
     n_lines = np.bincount(c[exact], minlength=n_cust)
     revenue = np.bincount(c[exact], weights=m[exact], minlength=n_cust)
     if order_id_col:
-        oid = transactions[order_id_col].to_numpy()[keep][order][exact]
+        oid = transactions[order_id_col].to_numpy()
+        oid = (oid if everything else oid[keep])[order][exact]
         order_codes = pd.factorize(oid)[0].astype("int64")
         pairs = pd.unique(order_codes * n_cust + c[exact])  # distinct (order, customer)
         n_orders = np.bincount(pairs % n_cust, minlength=n_cust)
