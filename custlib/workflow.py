@@ -159,8 +159,9 @@ def save_segmentation(run: RunFolder, summary: pd.DataFrame, table: pd.DataFrame
     from custlib import segments
 
     by = "02_segmentation"
-    labels = [c for c in ("rfm_segment", "rfm8_segment", "value_tier", "importance",
-                          "relationship", "cluster") if c in table.columns]
+    labels = [c for c in ("R", "F", "M", "rfm_code", "rfm_score", "rfm_segment",
+                          "rfm8_segment", "value_tier", "importance", "relationship",
+                          "cluster") if c in table.columns]
     seg = table[labels].copy()
     for c in seg.columns:
         if isinstance(seg[c].dtype, pd.CategoricalDtype):

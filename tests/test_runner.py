@@ -142,6 +142,10 @@ def test_demo_run_end_to_end(tmp_path):
         assert (run_dir / rel).exists(), rel
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["transactions_clean"]["rows"] > 10_000
+    segments = manifest["customer_segments"]
+    assert {"R", "F", "M", "rfm_code", "rfm_segment", "rfm8_segment", "value_tier",
+            "importance", "relationship", "cluster"} <= set(segments["columns"])
+    assert segments["rows"] == manifest["customer_summary"]["rows"]
     html = (run_dir / "index.html").read_text()
     assert "01_data_cleaning" in html and "transactions_clean.parquet" in html
 
