@@ -174,3 +174,118 @@ def save_segmentation(run: RunFolder, summary: pd.DataFrame, table: pd.DataFrame
     guide_path = run.path("tables", "segment_guide.csv")
     guide.to_csv(guide_path, encoding="utf-8-sig")
     return paths + [cards_path, guide_path]
+
+
+def default_calibration_end(transactions: pd.DataFrame, observation_end: str, *,
+                            holdout_share: float = 0.5,
+                            datetime_col: str = "order_date") -> str:
+    """The calibration end that holds out the last ``holdout_share`` of the observed days.
+
+    Fader, Hardie & Lee (2005) hold out half of CDNOW's 78 weeks. The period starts at
+    the first purchase and ends at ``observation_end``.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+    observation_end : str
+        Last day observed.
+    holdout_share : float, default 0.5
+        Strictly between 0 and 1.
+
+    Returns
+    -------
+    str
+        ISO date.
+    """
+    if isinstance(holdout_share, bool) or not (isinstance(holdout_share, (int, float))
+                                               and 0 < holdout_share < 1):
+        raise ParameterError(f"parameter 'holdout_share' is {holdout_share!r}; expected a share "
+                             "strictly between 0 and 1, such as 0.5 for half of the period")
+    if transactions.empty:
+        raise ParameterError("default_calibration_end: there are no transactions")
+    start = pd.Timestamp(transactions[datetime_col].min()).normalize()
+    end = pd.Timestamp(observation_end).normalize()
+    days = (end - start).days
+    return str((start + pd.Timedelta(days=int(round(days * (1 - holdout_share))))).date())
+
+
+def customer_labels(run: RunFolder, clean: CleanTables, *, lang: str = "en") -> pd.DataFrame:
+    """Notebook 02's customer-level table, or its RFM segments when 02 has not run.
+
+    Parameters
+    ----------
+    run : RunFolder
+    clean : CleanTables
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id``; the segment labels, ``n_orders`` and ``total_revenue``.
+    """
+    from custlib import rfm, segments, summary
+
+    manifest = artefacts.read_manifest(run)
+    if "customer_segments" in manifest and "customer_summary" in manifest:
+        labels = artefacts.load_table(run, "customer_segments")
+        cust = artefacts.load_table(run, "customer_summary")
+    else:
+        cust = summary.customer_summary(clean.transactions,
+                                        observation_end=clean.observation_end)
+        scores = rfm.RFMScorer().fit(cust).transform(cust)
+        labels = scores.assign(rfm_segment=segments.rfm11_segments(scores, lang))
+        labels["rfm_segment"] = labels["rfm_segment"].astype(str)
+    return labels.join(cust[["n_orders", "total_revenue"]])
+
+
+def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
+             values: pd.DataFrame, labels: pd.DataFrame, *,
+             settings: dict[str, Any]) -> list[Any]:
+    """Write notebook 03's results to the run folder.
+
+    Parameters
+    ----------
+    run : RunFolder
+    comparison : custlib.btyd.ModelComparison
+        The models compared on the calibration/holdout split.
+    model : custlib.btyd.BTYDModel
+        The chosen model refitted on the whole period (used for CLV).
+    spend : custlib.btyd.GammaGammaModel
+    values : pandas.DataFrame
+        From :func:`custlib.clv.clv`, one row per customer.
+    labels : pandas.DataFrame
+        From :func:`customer_labels`.
+    settings : dict
+        The notebook's parameters worth recording (calibration end, unit, margin, ...).
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``customer_clv`` (values), ``customer_value`` (labels + values, also CSV),
+        ``model_comparison`` (CSV table) and ``btyd_params.json``.
+    """
+    by = "03_clv"
+    table = labels.join(values, how="right")
+    params = {
+        "settings": settings,
+        "selected_model": comparison.selected_,
+        "selection_rule": comparison.rule,
+        "selection_reason": comparison.reason_,
+        "calibration_models": {
+            key: {"model": m.name, "params": m.params_.to_dict(),
+                  "log_likelihood": m.log_likelihood_, "aic": m.aic_, "bic": m.bic_,
+                  "customers": m.n_customers_, "attempts": len(m.attempts_)}
+            for key, m in comparison.models_.items()},
+        "failed_models": comparison.failed_,
+        "final_model": {"model": model.name, "params": model.params_.to_dict(),
+                        "log_likelihood": model.log_likelihood_,
+                        "customers": model.n_customers_, "penalizer": model.penalizer_used_},
+        "gamma_gamma": {"params": spend.params_.to_dict(), "repeat_customers":
+                        spend.n_customers_, "frequency_spend_correlation": spend.correlation_,
+                        "population_mean_spend": spend.population_mean_},
+    }
+    return [artefacts.save_table(values, run, "customer_clv", written_by=by),
+            artefacts.save_table(table, run, "customer_value", written_by=by, csv=True),
+            artefacts.save_table(comparison.table_, run, "model_comparison", written_by=by,
+                                 csv=True, kind="tables"),
+            artefacts.save_json(params, run, "btyd_params", written_by=by)]
