@@ -55,7 +55,8 @@ def lifetimes():
 # --- the published figures, from the raw transaction file -------------------------------
 
 def test_calibration_summary_equals_lifetimes_cdnow_summary(ch):
-    path = resources.files("lifetimes") / "datasets" / "cdnow_customers_summary_with_transactions.csv"
+    path = resources.files("lifetimes") / "datasets" / \
+        "cdnow_customers_summary_with_transactions.csv"
     ref = pd.read_csv(str(path))
     assert len(ch) == len(ref) == 2357
     mine = ch.sort_index()
