@@ -65,7 +65,7 @@ from custlib.summary import customer_summary, period_index
 __all__ = [
     "MODELS", "TIME_UNITS", "BTYDModel", "GammaGammaModel", "ModelComparison",
     "calibration_holdout", "calibration_vs_holdout", "compare_models", "holdout_errors",
-    "matrix", "p_alive_history",
+    "matrix", "model_summary", "p_alive_history",
     "period_transactions", "simulate", "time_unit", "tracking",
 ]
 
@@ -102,6 +102,37 @@ def time_unit(unit: str) -> tuple[str, float, float]:
     """
     check_choice("time_unit", unit, tuple(TIME_UNITS))
     return TIME_UNITS[unit]
+
+
+def model_summary(transactions: pd.DataFrame, observation_end: str | pd.Timestamp | None = None,
+                  *, unit: str = "weeks", customer_id_col: str = "customer_id",
+                  datetime_col: str = "order_date", monetary_col: str | None = "amount",
+                  order_id_col: str | None = "order_id") -> pd.DataFrame:
+    """The customer summary the models take, in a model time unit.
+
+    :func:`custlib.summary.customer_summary` with the settings of :func:`time_unit`:
+    repeat purchases are distinct days; ``recency`` and ``T`` are in ``unit``.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+    observation_end : str or Timestamp, optional
+        Default the last transaction date.
+    unit : {'days', 'weeks', 'months'}, default 'weeks'
+    customer_id_col, datetime_col, monetary_col, order_id_col : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer.
+    """
+    freq, mult, _ = time_unit(unit)
+    out = customer_summary(transactions, observation_end=observation_end or None, freq=freq,
+                           freq_multiplier=mult, customer_id_col=customer_id_col,
+                           datetime_col=datetime_col, monetary_col=monetary_col,
+                           order_id_col=order_id_col)
+    out.attrs = {**out.attrs, "unit": unit}
+    return out
 
 
 def _lifetimes() -> Any:
@@ -467,19 +498,33 @@ class BTYDModel:
                 np.asarray(t, dtype=float)), dtype=float)
         return float(out) if out.ndim == 0 else out
 
-    def summary_table(self) -> pd.DataFrame:
-        """The fitted parameters with what each means, for people."""
+    def summary_table(self, lang: str = "en") -> pd.DataFrame:
+        """The fitted parameters with what each means, for people.
+
+        Parameters
+        ----------
+        lang : {'en', 'zh'}
+        """
+        check_choice("lang", lang, ("en", "zh"))
         self._fitted()
         meaning = {
-            "r": "shape of the purchase-rate distribution (gamma)",
-            "alpha": "scale of the purchase-rate distribution: r/alpha is the mean rate",
-            "a": "shape 1 of the drop-out probability distribution (beta)",
-            "b": "shape 2 of the drop-out probability: a/(a+b) is the mean drop-out chance",
-            "s": "shape of the lifetime (drop-out rate) distribution (gamma)",
-            "beta": "scale of the drop-out rate distribution: s/beta is the mean rate",
+            "r": ("shape of the purchase-rate distribution (gamma)",
+                  "购买率分布(伽马分布)的形状参数"),
+            "alpha": ("scale of the purchase-rate distribution: r/alpha is the mean rate",
+                      "购买率分布的尺度参数:r/alpha 为平均购买率"),
+            "a": ("shape 1 of the drop-out probability distribution (beta)",
+                  "流失概率分布(贝塔分布)的参数 a"),
+            "b": ("shape 2 of the drop-out probability: a/(a+b) is the mean drop-out chance",
+                  "流失概率分布的参数 b:a/(a+b) 为平均流失概率"),
+            "s": ("shape of the lifetime (drop-out rate) distribution (gamma)",
+                  "流失率分布(伽马分布)的形状参数"),
+            "beta": ("scale of the drop-out rate distribution: s/beta is the mean rate",
+                     "流失率分布的尺度参数:s/beta 为平均流失率"),
         }
-        return pd.DataFrame({"value": self.params_,
-                             "meaning": [meaning[k] for k in self.params_.index]})
+        i = 0 if lang == "en" else 1
+        heads = ("value", "meaning") if lang == "en" else ("取值", "含义")
+        return pd.DataFrame({heads[0]: self.params_,
+                             heads[1]: [meaning[k][i] for k in self.params_.index]})
 
 
 def _row_key(cols: list[np.ndarray]) -> np.ndarray:
@@ -1073,5 +1118,7 @@ def matrix(model: BTYDModel, kind: str = "expected", *, T: float | None = None,
     values = (model.p_alive(grid) if kind == "p_alive"
               else model.expected_purchases(grid, horizon)).to_numpy()
     values = np.where(valid.ravel(), values, np.nan).reshape(ff.shape)
-    return pd.DataFrame(values, index=pd.Index(f.astype(int), name="frequency"),
-                        columns=pd.Index(r.astype(int), name="recency"))
+    out = pd.DataFrame(values, index=pd.Index(f.astype(int), name="frequency"),
+                       columns=pd.Index(r.astype(int), name="recency"))
+    out.attrs = {"kind": kind, "T": float(T), "horizon": float(horizon)}
+    return out

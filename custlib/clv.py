@@ -22,8 +22,6 @@ Gupta, S., et al. (2006). Modeling customer lifetime value. *Journal of Service 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -257,17 +255,28 @@ def clv_by_segment(table: pd.DataFrame, segment_col: str, *, value_col: str = "c
 
 
 def settings_table(unit: str, horizon_months: int, margin: float,
-                   annual_discount_rate: float) -> pd.DataFrame:
-    """The money settings of a CLV run in words, with the converted rates."""
+                   annual_discount_rate: float, lang: str = "en") -> pd.DataFrame:
+    """The money settings of a CLV run in words, with the converted rates.
+
+    Parameters
+    ----------
+    unit : {'days', 'weeks', 'months'}
+    horizon_months : int
+    margin : float
+    annual_discount_rate : float
+    lang : {'en', 'zh'}
+    """
     check_choice("time_unit", unit, tuple(TIME_UNITS))
-    rows: list[tuple[str, Any]] = [
-        ("model time unit", unit),
-        ("horizon", f"{horizon_months} months"),
-        ("profit margin", f"{margin:.0%}"),
-        ("annual discount rate", f"{annual_discount_rate:.1%}"),
-        ("monthly discount rate (applied)",
-         f"{period_discount_rate(annual_discount_rate, 'months'):.4%}"),
-        (f"per-{unit[:-1]} equivalent",
-         f"{period_discount_rate(annual_discount_rate, unit):.4%}"),
-    ]
-    return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
+    check_lang(lang)
+    zh_unit = {"days": "天", "weeks": "周", "months": "月"}[unit]
+    names = {"en": ["model time unit", "horizon", "profit margin", "annual discount rate",
+                    "monthly discount rate (applied)", f"per-{unit[:-1]} equivalent"],
+             "zh": ["模型时间单位", "预测期", "利润率", "年折现率", "月折现率(实际使用)",
+                    f"折合每{zh_unit}"]}[lang]
+    values = [unit if lang == "en" else zh_unit,
+              f"{horizon_months} months" if lang == "en" else f"{horizon_months} 个月",
+              f"{margin:.0%}", f"{annual_discount_rate:.1%}",
+              f"{period_discount_rate(annual_discount_rate, 'months'):.4%}",
+              f"{period_discount_rate(annual_discount_rate, unit):.4%}"]
+    heads = ("setting", "value") if lang == "en" else ("设置", "取值")
+    return pd.DataFrame({heads[0]: names, heads[1]: values}).set_index(heads[0])

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from custlib.contract import require_columns
 from custlib.i18n import check_lang, label
@@ -47,6 +48,7 @@ LABELS: dict[str, dict[str, str]] = {
     "customers": {"en": "customers", "zh": "客户数"},
     "m_expected": {"en": "Expected purchases in the next {h:g} {u}",
                    "zh": "未来 {h:g} {u}的预期购买次数"},
+    "m_age": {"en": ", customers aged {T:.0f} {u}", "zh": "(客龄 {T:.0f} {u})"},
     "m_p_alive": {"en": "Probability of being alive, P(alive)", "zh": "客户存活概率 P(alive)"},
     "frequency": {"en": "frequency (repeat purchases)", "zh": "频率(重复购买次数)"},
     "recency": {"en": "recency: age at last purchase ({u})", "zh": "最近一次购买时的客龄({u})"},
@@ -181,6 +183,10 @@ def plot_matrix(values: pd.DataFrame, *, kind: str = "expected", horizon: float 
     title = (label(LABELS, "m_expected", lang).format(h=horizon, u=_u(unit, lang))
              if kind == "expected" else label(LABELS, "m_p_alive", lang))
     cbar.set_label(title)
+    if "T" in values.attrs:
+        title += label(LABELS, "m_age", lang).format(T=values.attrs["T"], u=_u(unit, lang))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel=label(LABELS, "recency", lang).format(u=_u(unit, lang)),
            ylabel=label(LABELS, "frequency", lang))
     return ax

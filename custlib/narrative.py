@@ -14,7 +14,9 @@ import pandas as pd
 from custlib.contract import TRANSACTIONS
 from custlib.i18n import check_lang
 
-__all__ = ["cleaning_summary", "customer_coverage", "format_money", "mapping_table"]
+__all__ = ["cleaning_summary", "clv_summary", "customer_coverage", "format_money",
+           "mapping_table", "model_choice_summary", "segmentation_summary", "skipped",
+           "spend_check"]
 
 
 def format_money(value: float, currency: str = "") -> str:
@@ -207,3 +209,122 @@ def skipped(table: str, lang: str = "en") -> str:
     if lang == "zh":
         return f"*本次运行没有{zh},本节跳过。*"
     return f"*This run has no {en}: this section is skipped.*"
+
+
+def model_choice_summary(comparison: Any, lang: str = "en") -> str:
+    """What the model comparison chose, why, and how far its holdout forecast was off.
+
+    Parameters
+    ----------
+    comparison : custlib.btyd.ModelComparison
+        Fitted.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    check_lang(lang)
+    row = comparison.table_.loc[comparison.selected_]
+    err = float(row["holdout_error_pct"])
+    retried = comparison.table_.loc[comparison.table_["attempts"] > 1, "model"].tolist()
+    failed = list(comparison.failed_)
+    if lang == "zh":
+        text = (f"选用 **{row['model']}**:{comparison.reason_}。在留存期它预测 "
+                f"**{_n(row['holdout_predicted'])}** 次重复购买,实际 "
+                f"**{_n(row['holdout_actual'])}** 次,总量误差 **{err:+.1f}%**,"
+                f"每位客户平均绝对误差 {row['holdout_mae']:.2f} 次。")
+        if abs(err) > 20:
+            text += (" 误差超过 20%:模型假设购买率不随时间变化,季节性、促销或客户结构的变化"
+                     "都会使总量偏离;请把预测当作基准,而非精确值。")
+        if retried:
+            text += f" {'、'.join(retried)} 首次拟合未收敛,已从其他起点重试成功。"
+        if failed:
+            text += f" 未能收敛的模型:{'、'.join(failed)}(见下表)。"
+        return text
+    text = (f"The kit uses **{row['model']}**: {comparison.reason_}. Over the holdout period it "
+            f"predicted **{_n(row['holdout_predicted'])}** repeat purchases against "
+            f"**{_n(row['holdout_actual'])}** actual, a total error of **{err:+.1f}%**, and "
+            f"missed each customer by {row['holdout_mae']:.2f} purchases on average.")
+    if abs(err) > 20:
+        direction = "under" if err < 0 else "over"
+        text += (f" An error above 20% is large: the model {direction}-predicts. It assumes "
+                 "each customer's buying rate is steady and that it sees each customer from their "
+                 "first purchase, so seasonality, promotions, a changing customer base or "
+                 "customers who bought before the log starts push totals off; read its "
+                 "forecasts as a baseline, not a promise.")
+    if retried:
+        text += (f" {', '.join(retried)} did not converge at first and converged from "
+                 "another starting point (see `attempts`).")
+    if failed:
+        text += f" Did not converge at all: {', '.join(failed)}."
+    return text
+
+
+def spend_check(spend: Any, lang: str = "en", currency: str = "") -> str:
+    """The Gamma-Gamma independence check and the population spend, in words.
+
+    Parameters
+    ----------
+    spend : custlib.btyd.GammaGammaModel
+        Fitted.
+    lang : {'en', 'zh'}
+    currency : str
+    """
+    check_lang(lang)
+    corr = spend.correlation_
+    ok = abs(corr) < 0.3
+    mean = format_money(spend.population_mean_, currency) if spend.population_mean_ >= 100 \
+        else f"{spend.population_mean_:.2f} {currency}".strip()
+    if lang == "zh":
+        verdict = "可以认为二者独立,模型适用。" if ok else \
+            "相关性偏高,模型的独立性假设可疑,消费额预测需谨慎使用。"
+        return (f"在 **{_n(spend.n_customers_)}** 位重复购买客户中,"
+                f"购买频次与平均消费额的相关系数为 **{corr:.2f}**:{verdict} "
+                f"一位新客户的期望单次消费为 **{mean}**。")
+    verdict = ("small enough to treat them as independent, as the model assumes." if ok else
+               "large enough to doubt the model's independence assumption: use the spend "
+               "forecasts with care.")
+    return (f"Among the **{_n(spend.n_customers_)}** repeat buyers, purchase frequency and "
+            f"average spend correlate at **{corr:.2f}**: {verdict} A customer with no repeat "
+            f"purchase yet is expected to spend **{mean}** per purchase.")
+
+
+def clv_summary(table: pd.DataFrame, by_segment: pd.DataFrame | None = None, *,
+                horizon_months: int = 12, lang: str = "en", currency: str = "") -> str:
+    """Total future value, its concentration, and the segment that carries most of it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per customer with ``clv``, ``clv_decile`` and ``p_alive``.
+    by_segment : pandas.DataFrame, optional
+        From :func:`custlib.clv.clv_by_segment` (first row = largest value).
+    horizon_months : int
+    lang : {'en', 'zh'}
+    currency : str
+    """
+    check_lang(lang)
+    total = float(table["clv"].sum())
+    top = float(table.loc[table["clv_decile"] == 1, "clv"].sum()) / total if total else 0.0
+    alive = float((table["p_alive"] >= 0.5).mean())
+    seg = None
+    if by_segment is not None and len(by_segment):
+        share_col = [c for c in by_segment.columns if c in ("share of CLV", "CLV 占比")][0]
+        seg = (str(by_segment.index[0]), float(by_segment.iloc[0][share_col]))
+    if lang == "zh":
+        text = (f"未来 {horizon_months} 个月,全部 **{_n(len(table))}** 位客户的折现利润合计 "
+                f"**{format_money(total, currency)}**;价值最高的 10% 客户占 **{top:.0%}**。"
+                f"**{alive:.0%}** 的客户存活概率不低于 50%。")
+        if seg:
+            text += f" 价值最大的细分群体是 **{seg[0]}**,占未来价值的 {seg[1]:.0%}。"
+        return text
+    text = (f"Over the next {horizon_months} months, the **{_n(len(table))}** customers are "
+            f"worth **{format_money(total, currency)}** in discounted profit; the top 10% "
+            f"hold **{top:.0%}** of it. **{alive:.0%}** of customers are at least 50% likely "
+            "to be alive.")
+    if seg:
+        text += (f" The segment worth most is **{seg[0]}**, with {seg[1]:.0%} of the future "
+                 "value.")
+    return text

@@ -138,7 +138,10 @@ def test_demo_run_end_to_end(tmp_path):
                 "data/customers.parquet", "data/survey.parquet",
                 "tables/cleaning_log.csv", "figures/cleaning_waterfall_rows.png",
                 "data/customer_summary.parquet", "data/customer_segments.parquet",
-                "tables/profile_cards.csv", "tables/segment_guide.csv"):
+                "tables/profile_cards.csv", "tables/segment_guide.csv",
+                "data/customer_clv.parquet", "data/customer_value.csv",
+                "data/btyd_params.json", "tables/model_comparison.csv",
+                "figures/clv_tracking.png", "figures/clv_p_alive_history.png"):
         assert (run_dir / rel).exists(), rel
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["transactions_clean"]["rows"] > 10_000
@@ -146,6 +149,9 @@ def test_demo_run_end_to_end(tmp_path):
     assert {"R", "F", "M", "rfm_code", "rfm_segment", "rfm8_segment", "value_tier",
             "importance", "relationship", "cluster"} <= set(segments["columns"])
     assert segments["rows"] == manifest["customer_summary"]["rows"]
+    assert manifest["customer_value"]["rows"] == segments["rows"]
+    assert {"rfm_segment", "p_alive", "expected_purchases", "clv", "clv_decile"} <= \
+        set(manifest["customer_value"]["columns"])
     html = (run_dir / "index.html").read_text()
     assert "01_data_cleaning" in html and "transactions_clean.parquet" in html
 
@@ -159,3 +165,15 @@ def test_cdnow_run_skips_attribute_sections(tmp_path):
     assert "customers" not in manifest
     executed = (result.folder.root / "notebooks" / "02_segmentation.ipynb").read_text()
     assert "This run has no customers table" in executed
+    # notebook 03 reproduces Fader, Hardie & Lee (2005) from the raw file and records it
+    fitted = json.loads((result.folder.data / "btyd_params.json").read_text())
+    assert fitted["settings"]["calibration_end"] == "1997-09-30"
+    bg = fitted["calibration_models"]["bgnbd"]
+    assert [round(bg["params"][k], 3) for k in ("r", "alpha", "a", "b")] == \
+        [0.243, 4.414, 0.793, 2.426]
+    assert round(bg["log_likelihood"], 1) == -9582.4
+    pareto = fitted["calibration_models"]["pareto"]["params"]
+    assert round(pareto["beta"], 3) == 11.669
+    assert fitted["selected_model"] in fitted["calibration_models"]
+    value = result.folder.data / "customer_value.csv"
+    assert len(value.read_text(encoding="utf-8-sig").splitlines()) == 2357 + 1
