@@ -207,3 +207,27 @@ def test_save_clv_writes_tables_and_parameters(cdnow, tmp_path):
     table = pd.read_csv(run.data / "customer_value.csv", index_col=0)
     assert len(table) == 2357 and {"rfm_segment", "clv", "p_alive"} <= set(table.columns)
     assert (run.tables / "model_comparison.csv").exists()
+
+
+# --- words for people ---------------------------------------------------------------------
+
+def test_narratives_state_the_numbers(cdnow, values):
+    from custlib import narrative
+
+    ch = btyd.calibration_holdout(cdnow, "1997-09-30", "1998-06-30")
+    comp = btyd.ModelComparison(models=("bgnbd",)).fit(ch)
+    text = narrative.model_choice_summary(comp, "en")
+    assert "**BG/NBD**" in text and "**1,882** actual" in text and "-12.1%" in text
+    assert "above 20%" not in text  # CDNOW's BG/NBD is within 20% of the holdout total
+    assert "1,882" in narrative.model_choice_summary(comp, "zh")
+    gg = btyd.GammaGammaModel().fit(ch)
+    assert "**946** repeat buyers" in narrative.spend_check(gg, "en", "USD")
+    assert "独立" in narrative.spend_check(gg, "zh")
+    seg = values.assign(seg=np.where(values["clv_decile"] <= 2, "top", "rest"))
+    by = clv.clv_by_segment(seg, "seg")
+    text = narrative.clv_summary(seg, by, horizon_months=12, currency="USD")
+    assert f"**{len(values):,}** customers" in text
+    assert f"**{clv.top_decile_share(values):.0%}**" in text and "**top**" in text
+    comp.table_.loc["bgnbd", "holdout_error_pct"] = -40.0
+    assert "under-predicts" in narrative.model_choice_summary(comp, "en")
+    assert "误差超过 20%" in narrative.model_choice_summary(comp, "zh")
