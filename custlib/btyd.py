@@ -974,29 +974,18 @@ def _simulate_paths(model: str, params: Any, T: np.ndarray,
     lam = rng.gamma(p["r"], 1.0 / p["alpha"], n)
     count = np.zeros(n, dtype=np.int64)
     last = np.zeros(n)
-    if model == "pareto":
+    if model == "pareto":  # leaves at an exponential time; no drop-out at purchases
         death = rng.exponential(1.0, n) / rng.gamma(p["s"], 1.0 / p["beta"], n)
-        horizon = np.minimum(death, T)
+        horizon, drop = np.minimum(death, T), np.zeros(n)
         alive = np.ones(n, dtype=bool)
-        now = np.zeros(n)
-        while alive.any():
-            idx = np.flatnonzero(alive)
-            nxt = now[idx] + rng.exponential(1.0, len(idx)) / lam[idx]
-            ok = nxt <= horizon[idx]
-            count[idx[ok]] += 1
-            last[idx[ok]] = nxt[ok]
-            now[idx] = nxt
-            alive[idx[~ok]] = False
-        return count, last
-    drop = rng.beta(p["a"], p["b"], n)
-    alive = np.ones(n, dtype=bool)
-    if model == "mbgnbd":  # may leave right after the first purchase
-        alive &= rng.random(n) >= drop
+    else:  # may leave after each purchase; MBG/NBD also right after the first
+        horizon, drop = T, rng.beta(p["a"], p["b"], n)
+        alive = np.ones(n, dtype=bool) if model == "bgnbd" else rng.random(n) >= drop
     now = np.zeros(n)
     while alive.any():
         idx = np.flatnonzero(alive)
         nxt = now[idx] + rng.exponential(1.0, len(idx)) / lam[idx]
-        ok = nxt <= T[idx]
+        ok = nxt <= horizon[idx]
         count[idx[ok]] += 1
         last[idx[ok]] = nxt[ok]
         now[idx] = nxt
