@@ -15,8 +15,8 @@ from custlib.contract import TRANSACTIONS
 from custlib.i18n import check_lang
 
 __all__ = ["cleaning_summary", "clv_summary", "customer_coverage", "format_money",
-           "mapping_table", "model_choice_summary", "segmentation_summary", "skipped",
-           "spend_check"]
+           "lifecycle_summary", "mapping_table", "model_choice_summary",
+           "segmentation_summary", "skipped", "spend_check"]
 
 
 def format_money(value: float, currency: str = "") -> str:
@@ -199,12 +199,14 @@ def skipped(table: str, lang: str = "en") -> str:
 
     Parameters
     ----------
-    table : {'customers', 'survey', 'context'}
+    table : {'customers', 'survey', 'context', 'customer_clv'}
     lang : {'en', 'zh'}
     """
     check_lang(lang)
     names = {"customers": ("customers table", "客户属性表"), "survey": ("survey", "调查数据"),
-             "context": ("business-context file", "业务背景文件")}
+             "context": ("business-context file", "业务背景文件"),
+             "customer_clv": ("CLV table of notebook 03 (run 03 first)",
+                              "笔记本 03 的 CLV 结果(请先运行 03)")}
     en, zh = names.get(table, (table, table))
     if lang == "zh":
         return f"*本次运行没有{zh},本节跳过。*"
@@ -328,3 +330,46 @@ def clv_summary(table: pd.DataFrame, by_segment: pd.DataFrame | None = None, *,
         text += (f" The segment worth most is **{seg[0]}**, with {seg[1]:.0%} of the future "
                  "value.")
     return text
+
+
+def lifecycle_summary(state: pd.DataFrame, actions: dict[str, pd.DataFrame], *,
+                      lang: str = "en", currency: str = "") -> str:
+    """Where the customers stand in their lifecycle, and the size of each action list.
+
+    Parameters
+    ----------
+    state : pandas.DataFrame
+        :meth:`custlib.lifecycle.LifecycleStager.state_at`.
+    actions : dict of str to pandas.DataFrame
+        From :func:`custlib.lifecycle.action_lists`.
+    lang : {'en', 'zh'}
+    currency : str
+    """
+    check_lang(lang)
+    buyers = state[state["stage"] != "potential"]
+    n = len(buyers)
+    share = buyers["stage"].astype(str).value_counts() / n if n else pd.Series(dtype=float)
+    healthy = float(share.reindex(["new", "active", "loyal", "reactivated"]).fillna(0).sum())
+    risk = float(share.reindex(["at_risk", "dormant"]).fillna(0).sum())
+    lost = float(share.get("churned", 0.0))
+    rev = float(buyers["revenue"].sum())
+    lost_rev = float(buyers.loc[buyers["stage"] == "churned", "revenue"].sum()) / rev if rev \
+        else 0.0
+    stake = float(actions["win_back"]["value_at_stake"].sum()) if "win_back" in actions and \
+        "value_at_stake" in actions["win_back"] else 0.0
+    sizes = {k: len(v) for k, v in actions.items()}
+    if lang == "zh":
+        return (f"在 **{_n(n)}** 位购买过的客户中,**{healthy:.0%}** "
+                f"处于新客、活跃、忠诚或回流阶段,**{risk:.0%}** 有风险或已沉睡,"
+                f"**{lost:.0%}** 已流失(他们贡献了 "
+                f"{lost_rev:.0%} 的历史收入)。行动清单:挽回 {_n(sizes.get('win_back', 0))} 人"
+                f"(涉及历史收入约 {format_money(stake, currency)}),保持 "
+                f"{_n(sizes.get('retention', 0))} 人,成长 {_n(sizes.get('growth', 0))} 人,"
+                f"新客培育 {_n(sizes.get('onboarding', 0))} 人。")
+    return (f"Of the **{_n(n)}** customers who have bought, **{healthy:.0%}** are new, active, "
+            f"loyal or reactivated, **{risk:.0%}** are at risk or dormant and **{lost:.0%}** "
+            f"have churned (they brought {lost_rev:.0%} of past revenue). Action lists: "
+            f"win-back {_n(sizes.get('win_back', 0))} customers ("
+            f"{format_money(stake, currency)} of past revenue at stake), retention "
+            f"{_n(sizes.get('retention', 0))}, growth {_n(sizes.get('growth', 0))}, "
+            f"onboarding {_n(sizes.get('onboarding', 0))}.")

@@ -289,3 +289,115 @@ def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
             artefacts.save_table(comparison.table_, run, "model_comparison", written_by=by,
                                  csv=True, kind="tables"),
             artefacts.save_json(params, run, "btyd_params", written_by=by)]
+
+
+def customer_clv(run: RunFolder) -> pd.DataFrame | None:
+    """Notebook 03's customer CLV table of the run, or None when 03 has not run.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Index ``customer_id`` (text); ``p_alive``, ``expected_purchases``,
+        ``expected_spend``, ``clv``, ``clv_decile``.
+    """
+    if "customer_clv" not in artefacts.read_manifest(run):
+        return None
+    table = artefacts.load_table(run, "customer_clv")
+    table.index = table.index.astype(str)
+    return table
+
+
+def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
+                   transitions: pd.DataFrame, stages: pd.DataFrame,
+                   actions: dict[str, pd.DataFrame], *, pseudonymise: bool = False,
+                   salt: str = "") -> list[Any]:
+    """Write notebook 04's results to the run folder.
+
+    Parameters
+    ----------
+    run : RunFolder
+    state : pandas.DataFrame
+        Every customer's state and stage at the end of observation.
+    snapshots : pandas.DataFrame
+        Stages at every snapshot (long).
+    transitions : pandas.DataFrame
+        Transition counts.
+    stages : pandas.DataFrame
+        The stage-by-stage table for people.
+    actions : dict of str to pandas.DataFrame
+        From :func:`custlib.lifecycle.action_lists`.
+    pseudonymise : bool, default False
+        Replace customer ids in the action lists by pseudonyms
+        (:func:`custlib.lifecycle.pseudonymise` with ``salt``).
+    salt : str
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``customer_lifecycle`` (data, for notebook 05), ``lifecycle_snapshots``, and in
+        ``tables/``: ``lifecycle_transitions.csv``, ``lifecycle_stages.csv`` and one
+        ``actions_<list>.csv`` per action list.
+    """
+    from custlib.lifecycle import pseudonymise as pseudonyms
+
+    if pseudonymise:
+        pseudonyms(pd.Index([]), salt)  # an empty salt fails here, before anything is written
+    by = "04_lifecycle"
+    current = state.copy()
+    current["stage"] = current["stage"].astype(str)
+    snaps = snapshots.copy()
+    snaps["stage"] = snaps["stage"].astype(str)
+    paths = [artefacts.save_table(current, run, "customer_lifecycle", written_by=by),
+             artefacts.save_table(snaps, run, "lifecycle_snapshots", written_by=by)]
+    for name, table in (("lifecycle_transitions", transitions), ("lifecycle_stages", stages)):
+        path = run.path("tables", f"{name}.csv")
+        table.to_csv(path, encoding="utf-8-sig")
+        paths.append(path)
+    for name, table in actions.items():
+        out = table.copy()
+        if pseudonymise:
+            out.index = pd.Index(pseudonyms(out.index, salt).to_numpy(), name="customer")
+        path = run.path("tables", f"actions_{name}.csv")
+        out.to_csv(path, encoding="utf-8-sig")
+        paths.append(path)
+    return paths
+
+
+def customer_column(clean: CleanTables, labels: pd.DataFrame | None, name: str) -> pd.Series | None:
+    """A customer-level column by name, from notebook 02's labels or the customers table.
+
+    Parameters
+    ----------
+    clean : CleanTables
+    labels : pandas.DataFrame or None
+        From :func:`customer_labels`.
+    name : str
+        A column such as ``rfm_segment`` or ``acquisition_channel``; '' for none.
+
+    Returns
+    -------
+    pandas.Series or None
+        Indexed by customer id (text); None when ``name`` is '', or when the run has no
+        customers table and ``name`` is not a label of notebook 02 (the section that
+        needs it is skipped).
+
+    Raises
+    ------
+    ParameterError
+        The run has a customers table and ``name`` is in neither table (the error lists
+        what is there).
+    """
+    if not name or (clean.customers is None and (labels is None or name not in labels)):
+        return None
+    if labels is not None and name in labels.columns:
+        out = labels[name]
+    elif clean.customers is not None and name in clean.customers.columns:
+        out = clean.customers.set_index("customer_id")[name]
+    else:
+        there = list(labels.columns if labels is not None else []) + \
+            list(clean.customers.columns if clean.customers is not None else [])
+        raise ParameterError(f"column {name!r} is not in the customer tables of this run; "
+                             f"expected one of {format_list(there, 30)} or '' for none")
+    out = out.copy()
+    out.index = out.index.astype(str)
+    return out.astype(str)

@@ -141,7 +141,10 @@ def test_demo_run_end_to_end(tmp_path):
                 "tables/profile_cards.csv", "tables/segment_guide.csv",
                 "data/customer_clv.parquet", "data/customer_value.csv",
                 "data/btyd_params.json", "tables/model_comparison.csv",
-                "figures/clv_tracking.png", "figures/clv_p_alive_history.png"):
+                "figures/clv_tracking.png", "figures/clv_p_alive_history.png",
+                "data/customer_lifecycle.parquet", "tables/lifecycle_stages.csv",
+                "tables/actions_win_back.csv", "tables/actions_onboarding.csv",
+                "figures/lifecycle_flow.png", "figures/lifecycle_survival.png"):
         assert (run_dir / rel).exists(), rel
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["transactions_clean"]["rows"] > 10_000
