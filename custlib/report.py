@@ -1,0 +1,526 @@
+"""The customer analysis report: KPIs, segment priorities and a self-contained HTML file.
+
+The report follows the eight sections of seed 001 (introduction, customer basic
+information, segmentation, needs, loyalty, competitors, SWOT, summary and
+recommendations). :class:`Report` collects sections of text, tables and figures as a
+notebook computes them and writes one HTML file: figures embedded, styles inline, a
+subset of the Noto Sans CJK font embedded when the text has Chinese (so no empty boxes on
+a machine without CJK fonts), printable, readable offline. Every text is escaped: a
+``<script>`` in the business-context YAML stays text.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import io as _io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custlib.contract import require_columns
+from custlib.errors import ParameterError
+from custlib.i18n import check_lang
+
+__all__ = ["ATTRACTIVENESS_WEIGHTS", "Report", "html_to_pdf", "kpis", "measures",
+           "segment_attractiveness", "segment_growth"]
+
+#: Weights of the segment attractiveness score (risk counts against).
+ATTRACTIVENESS_WEIGHTS: dict[str, float] = {"size": 0.25, "value": 0.35, "growth": 0.2,
+                                            "risk": -0.2}
+
+
+# --- KPIs -------------------------------------------------------------------------------------
+
+def _period_kpis(tx: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, float]:
+    part = tx[(tx["order_date"] > start) & (tx["order_date"] <= end)]
+    if part.empty:
+        return {"customers": float("nan"), "revenue": float("nan"), "repeat_rate": float("nan")}
+    days = part.assign(d=part["order_date"].dt.normalize()).groupby("customer_id")["d"].nunique()
+    return {"customers": float(len(days)), "revenue": float(part["amount"].sum()),
+            "repeat_rate": float((days > 1).mean())}
+
+
+def kpis(transactions: pd.DataFrame, observation_end: str, *,
+         snapshots: pd.DataFrame | None = None, clv: pd.Series | None = None,
+         months: int = 12, lang: str = "en") -> pd.DataFrame:
+    """The handful of KPIs that open the report, each against the previous period.
+
+    Customers (who bought), revenue and repeat-purchase rate (share of those customers
+    buying on 2+ days) are measured over the last ``months`` months and the ``months``
+    before; the share of buying customers at risk or dormant at the end of each (from
+    notebook 04's snapshots); predicted value over the next 12 months (notebook 03,
+    no previous value).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index KPI; ``value``, ``previous``, ``change`` (relative, or points for shares).
+    """
+    check_lang(lang)
+    require_columns(transactions, ["customer_id", "order_date", "amount"], "kpis")
+    end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1) - pd.Timedelta(1)
+    mid = end - pd.DateOffset(months=months)
+    start = mid - pd.DateOffset(months=months)
+    now, before = _period_kpis(transactions, mid, end), _period_kpis(transactions, start, mid)
+    if transactions["order_date"].min() > mid - pd.DateOffset(months=months) + pd.Timedelta(
+            days=31):
+        before = {k: float("nan") for k in before}  # the previous period is not covered
+    names = {"customers": ("customers who bought", "购买客户数"),
+             "revenue": ("revenue", "收入"), "repeat_rate": ("repeat-purchase rate", "复购率"),
+             "at_risk": ("share at risk or dormant", "风险及沉睡客户占比"),
+             "clv": ("predicted value, next 12 months", "未来 12 个月预测价值")}
+    rows = {k: (now[k], before[k]) for k in ("customers", "revenue", "repeat_rate")}
+    if snapshots is not None and len(snapshots):
+        dates = pd.to_datetime(sorted(snapshots["snapshot"].unique()))
+
+        def risk_at(d: pd.Timestamp) -> float:
+            st = snapshots.loc[snapshots["snapshot"] == d, "stage"].astype(str)
+            st = st[st != "potential"]
+            return float(st.isin(["at_risk", "dormant"]).mean()) if len(st) else float("nan")
+
+        prev_dates = dates[dates <= mid]
+        rows["at_risk"] = (risk_at(dates[-1]),
+                           risk_at(prev_dates[-1]) if len(prev_dates) else float("nan"))
+    if clv is not None:
+        rows["clv"] = (float(clv.sum()), float("nan"))
+    out = pd.DataFrame(rows, index=["value", "previous"]).T
+    shares = out.index.isin(["repeat_rate", "at_risk"])
+    out["change"] = np.where(shares, out["value"] - out["previous"],
+                             out["value"] / out["previous"] - 1)
+    out.index = [names[k][0 if lang == "en" else 1] for k in out.index]
+    out.attrs["period"] = (f"{mid + pd.Timedelta(1):%Y-%m-%d} .. {end:%Y-%m-%d}")
+    out.attrs["shares"] = [names[k][0 if lang == "en" else 1] for k in ("repeat_rate", "at_risk")]
+    return out
+
+
+# --- segment priorities --------------------------------------------------------------------
+
+def segment_growth(transactions: pd.DataFrame, segment: pd.Series, observation_end: str, *,
+                   months: int = 6) -> pd.Series:
+    """Change of each segment's revenue: last ``months`` months against the ``months`` before.
+
+    Members are today's; the measure says whether the customers now in a segment are
+    buying more or less than half a year earlier.
+    """
+    end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1)
+    mid, start = end - pd.DateOffset(months=months), end - pd.DateOffset(months=2 * months)
+    seg = segment.copy()
+    seg.index = seg.index.astype(str)
+    s = transactions["customer_id"].astype(str).map(seg)
+    recent = transactions.loc[(transactions["order_date"] >= mid) &
+                              (transactions["order_date"] < end), "amount"].groupby(s).sum()
+    earlier = transactions.loc[(transactions["order_date"] >= start) &
+                               (transactions["order_date"] < mid), "amount"].groupby(s).sum()
+    return (recent.reindex(earlier.index.union(recent.index)).fillna(0) /
+            earlier.replace(0, np.nan) - 1).rename("growth")
+
+
+def segment_attractiveness(table: pd.DataFrame, segment_col: str, *,
+                           growth: pd.Series | None = None,
+                           weights: dict[str, float] | None = None) -> pd.DataFrame:
+    """Rank segments by a documented attractiveness score.
+
+    Components, each min-max scaled to 0-1 across segments: **size** (share of
+    customers), **value** (mean predicted CLV, else mean past revenue), **growth**
+    (:func:`segment_growth`), **risk** (mean 1 - P(alive), else share of customers at
+    risk, dormant or churned). Score = sum of weight x component with
+    :data:`ATTRACTIVENESS_WEIGHTS` (risk negative): from -0.2 (smallest, least valuable,
+    shrinking, riskiest) to 0.8 (largest, most valuable, fastest growing, safest). A
+    component no segment has (no CLV, no growth) counts 0.5 for all.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per customer: ``segment_col`` and any of ``clv``, ``total_revenue``,
+        ``p_alive``, ``stage``.
+    segment_col : str
+    growth : pandas.Series, optional
+        By segment.
+    weights : dict, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per segment, best first: customers, size, value, growth, risk, the scaled
+        components and ``score``, ``priority``.
+    """
+    require_columns(table, [segment_col], "segment_attractiveness")
+    w = {**ATTRACTIVENESS_WEIGHTS, **(weights or {})}
+    unknown = set(w) - set(ATTRACTIVENESS_WEIGHTS)
+    if unknown:
+        raise ParameterError(f"segment_attractiveness: unknown weight(s) {sorted(unknown)}; "
+                             f"expected {sorted(ATTRACTIVENESS_WEIGHTS)}")
+    g = table.groupby(segment_col, observed=True)
+    out = pd.DataFrame({"customers": g.size()})
+    out["size"] = out["customers"] / len(table)
+    value_col = "clv" if "clv" in table else "total_revenue" if "total_revenue" in table else None
+    out["value"] = g[value_col].mean() if value_col else np.nan
+    out["growth"] = growth.reindex(out.index) if growth is not None else np.nan
+    if "p_alive" in table:
+        out["risk"] = 1 - g["p_alive"].mean()
+    elif "stage" in table:
+        out["risk"] = g["stage"].agg(lambda s: s.astype(str).isin(
+            ["at_risk", "dormant", "churned"]).mean())
+    else:
+        out["risk"] = np.nan
+    score = pd.Series(0.0, index=out.index)
+    for k, weight in w.items():
+        col = out[k].astype(float)
+        span = col.max() - col.min()
+        scaled = (col - col.min()) / span if span > 0 else col * 0 + 0.5
+        out[f"{k}_scaled"] = scaled.fillna(0.5)
+        score += weight * out[f"{k}_scaled"]
+    out["score"] = score
+    out = out.sort_values("score", ascending=False)
+    out["priority"] = np.arange(1, len(out) + 1)
+    out.attrs["weights"] = w
+    out.attrs["value_measure"] = value_col or ""
+    return out
+
+
+# --- measurements for the SWOT rules -----------------------------------------------------
+
+def measures(summary: pd.DataFrame, *, state: pd.DataFrame | None = None,
+             survey: pd.DataFrame | None = None, balance: pd.DataFrame | None = None,
+             cumulative: pd.DataFrame | None = None, growth: pd.Series | None = None,
+             ) -> dict[str, Any]:
+    """The measurements :func:`custlib.strategy.swot_facts` turns into facts.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`custlib.summary.customer_summary` (``n_orders``, ``total_revenue``).
+    state : pandas.DataFrame, optional
+        Notebook 04's stages at the end of observation.
+    survey : pandas.DataFrame, optional
+    balance : pandas.DataFrame, optional
+        :func:`custlib.lifecycle.new_vs_returning` (English labels), monthly.
+    cumulative : pandas.DataFrame, optional
+        :func:`custlib.cohorts.cohort_cumulative_revenue`, monthly.
+    growth : pandas.Series, optional
+        :func:`segment_growth`.
+
+    Returns
+    -------
+    dict
+        Every measurement that could be computed (see :data:`custlib.strategy.RULES`).
+    """
+    from custlib import needs
+
+    require_columns(summary, ["n_orders", "total_revenue"], "measures")
+    out: dict[str, Any] = {"repeat_rate": float((summary["n_orders"] > 1).mean())}
+    rev = summary["total_revenue"].sort_values(ascending=False)
+    top = max(1, int(np.ceil(len(rev) * 0.1)))
+    out["top10_share"] = float(rev.iloc[:top].sum() / rev.sum()) if rev.sum() else None
+    if state is not None:
+        buyers = state[state["stage"].astype(str) != "potential"]
+        out["at_risk_share"] = float(buyers["stage"].astype(str).isin(
+            ["at_risk", "dormant"]).mean())
+    scores = needs.nps(survey)
+    if scores is not None:
+        out["nps"] = float(scores.loc["all", "nps"])
+    if survey is not None and "satisfaction" in survey and survey["satisfaction"].notna().any():
+        out["satisfaction"] = float(survey["satisfaction"].mean())
+    if survey is not None and "complaint" in survey and survey["complaint"].notna().any():
+        out["complaint_rate"] = float(survey["complaint"].astype(float).mean())
+    if balance is not None and len(balance):
+        last = balance["revenue"].iloc[-12:].sum()
+        total = float(last.sum())
+        if total:
+            out["new_revenue_share"] = float(last.get("new", 0)) / total
+            out["reactivated_revenue_share"] = float(last.get("reactivated", 0)) / total
+    if cumulative is not None and 2 in cumulative.columns:
+        reached = cumulative[2].dropna()
+        if len(reached) >= 12:
+            late, early = reached.iloc[-6:].mean(), reached.iloc[-12:-6].mean()
+            out["cohort_trend"] = float(late / early - 1) if early else None
+    if growth is not None and growth.notna().any():
+        best = growth.dropna().idxmax()
+        out["segment_growth"] = (float(growth[best]), str(best))
+    return out
+
+
+# --- the HTML report ---------------------------------------------------------------------
+
+_CSS = """
+body{font-family:%(font)s;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;
+line-height:1.5}
+h1{font-size:1.9rem;border-bottom:3px solid #1f4e9c;padding-bottom:.3rem}
+h2{font-size:1.4rem;color:#1f4e9c;margin-top:2.2rem;border-bottom:1px solid #ccc}
+h3{font-size:1.1rem}
+table{border-collapse:collapse;margin:.8rem 0;font-size:.85rem}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:right;vertical-align:top}
+th{background:#f2f5fa}
+td.t,th.t{text-align:left}
+figure{margin:1rem 0;text-align:center}
+figure img{max-width:100%%}
+figcaption{font-size:.85rem;color:#555}
+.kpis{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
+.kpi{flex:1 1 10rem;border:1px solid #ccd;border-radius:6px;padding:.6rem;background:#f8fafd}
+.kpi .v{font-size:1.4rem;font-weight:bold}
+.kpi .c{font-size:.85rem;color:#555}
+.up{color:#1a7f37}.down{color:#c62828}
+.note{color:#666;font-style:italic}
+.toc a{text-decoration:none}
+@media print{body{max-width:none;margin:0}h2{page-break-before:always}
+figure,table{page-break-inside:avoid}.toc{display:none}}
+"""
+
+
+def _inline_markdown(text: str) -> str:
+    """Markdown (bold, italics, code, lists, paragraphs) to HTML, with the text escaped."""
+    import mistune
+
+    return mistune.create_markdown(escape=True)(str(text))
+
+
+class Report:
+    """A report assembled section by section, written as one self-contained HTML file.
+
+    Parameters
+    ----------
+    title : str
+    lang : {'en', 'zh'}
+    subtitle : str, optional
+
+    Examples
+    --------
+    >>> rep = Report("Customer analysis", lang="en")
+    >>> rep.section("intro", "1. Introduction")
+    >>> rep.text("Purpose: **know our customers**.")
+    >>> "<strong>know our customers</strong>" in rep.html()
+    True
+    """
+
+    def __init__(self, title: str, *, lang: str = "en", subtitle: str = "") -> None:
+        check_lang(lang)
+        self.title = title
+        self.lang = lang
+        self.subtitle = subtitle
+        self.sections: list[dict[str, Any]] = []
+        self.kpi_table: pd.DataFrame | None = None
+
+    # building ------------------------------------------------------------------------------
+    def section(self, key: str, title: str) -> Report:
+        """Start a section (the following blocks go into it)."""
+        if any(s["key"] == key for s in self.sections):
+            raise ParameterError(f"Report: section {key!r} exists already")
+        self.sections.append({"key": key, "title": title, "blocks": []})
+        return self
+
+    def _add(self, kind: str, content: Any, caption: str = "") -> Report:
+        if not self.sections:
+            raise ParameterError("Report: start a section first with .section(key, title)")
+        self.sections[-1]["blocks"].append((kind, content, caption))
+        return self
+
+    def text(self, markdown: str) -> Report:
+        """A paragraph (Markdown; escaped)."""
+        return self._add("text", markdown)
+
+    def heading(self, text: str) -> Report:
+        """A sub-heading within the section."""
+        return self._add("heading", text)
+
+    def bullets(self, items: list[str]) -> Report:
+        """A bulleted list (each item escaped)."""
+        return self._add("bullets", [str(i) for i in items])
+
+    def table(self, df: pd.DataFrame, caption: str = "", *, digits: int = 2,
+              percent: tuple[str, ...] = ()) -> Report:
+        """A table; columns named in ``percent`` are shown as %."""
+        return self._add("table", (df, digits, percent), caption)
+
+    def figure(self, fig_or_ax: Any, caption: str = "") -> Report:
+        """A matplotlib figure (or axes), embedded as PNG."""
+        fig = getattr(fig_or_ax, "figure", fig_or_ax)
+        buf = _io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        return self._add("image", base64.b64encode(buf.getvalue()).decode("ascii"), caption)
+
+    def image(self, path: str | Path, caption: str = "") -> Report:
+        """A PNG file (for example a figure saved by an earlier notebook), embedded."""
+        p = Path(path)
+        if not p.exists():
+            return self.note(f"({p.name} is missing)" if self.lang == "en" else
+                             f"({p.name} 不存在)")
+        return self._add("image", base64.b64encode(p.read_bytes()).decode("ascii"), caption)
+
+    def note(self, text: str) -> Report:
+        """A note in italics (for skipped parts)."""
+        return self._add("note", text)
+
+    def kpis(self, table: pd.DataFrame) -> Report:
+        """The KPI cards that open the report (from :func:`kpis`)."""
+        self.kpi_table = table
+        return self
+
+    # rendering -----------------------------------------------------------------------------
+    def _table_html(self, df: pd.DataFrame, digits: int, percent: tuple[str, ...]) -> str:
+        head = "".join(f'<th class="t">{html.escape(str(df.index.name or ""))}</th>' +
+                       "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns))
+        rows = []
+        for idx, row in df.iterrows():
+            cells = []
+            for c, v in row.items():
+                if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+                        v, bool):
+                    text = "" if v != v else (f"{v:.0%}" if c in percent else
+                                             f"{v:,.{digits}f}" if isinstance(
+                                                 v, (float, np.floating)) and v % 1 else
+                                             f"{v:,.0f}")
+                    cells.append(f"<td>{text}</td>")
+                else:
+                    cells.append(f'<td class="t">{html.escape("" if v is None else str(v))}</td>')
+            rows.append(f'<tr><th class="t">{html.escape(str(idx))}</th>{"".join(cells)}</tr>')
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+    def _kpi_html(self) -> str:
+        if self.kpi_table is None:
+            return ""
+        shares = set(self.kpi_table.attrs.get("shares", []))
+        cards = []
+        for name, row in self.kpi_table.iterrows():
+            v, ch = row["value"], row["change"]
+            value = f"{v:.0%}" if name in shares else f"{v:,.0f}"
+            if ch == ch:
+                change = f"{ch * 100:+.1f} pt" if name in shares else f"{ch:+.0%}"
+                cls = "up" if ch > 0 else "down"
+                vs = "vs previous period" if self.lang == "en" else "较上一期"
+                change = f'<span class="{cls}">{change}</span> {vs}'
+            else:
+                change = "—"
+            cards.append(f'<div class="kpi"><div>{html.escape(str(name))}</div>'
+                         f'<div class="v">{value}</div><div class="c">{change}</div></div>')
+        period = self.kpi_table.attrs.get("period", "")
+        label = "Last 12 months" if self.lang == "en" else "最近 12 个月"
+        return f'<p class="note">{label}: {html.escape(period)}</p><div class="kpis">' + \
+            "".join(cards) + "</div>"
+
+    def html(self) -> str:
+        """The whole report as one HTML document."""
+        body = [f"<h1>{html.escape(self.title)}</h1>"]
+        if self.subtitle:
+            body.append(f'<p class="note">{html.escape(self.subtitle)}</p>')
+        body.append(self._kpi_html())
+        toc = "".join(f'<li><a href="#{html.escape(s["key"])}">{html.escape(s["title"])}</a></li>'
+                      for s in self.sections)
+        body.append(f'<nav class="toc"><ol>{toc}</ol></nav>')
+        for s in self.sections:
+            body.append(f'<section id="{html.escape(s["key"])}"><h2>{html.escape(s["title"])}'
+                        "</h2>")
+            for kind, content, caption in s["blocks"]:
+                if kind == "text":
+                    body.append(_inline_markdown(content))
+                elif kind == "heading":
+                    body.append(f"<h3>{html.escape(content)}</h3>")
+                elif kind == "bullets":
+                    body.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in content)
+                                + "</ul>")
+                elif kind == "note":
+                    body.append(f'<p class="note">{html.escape(content)}</p>')
+                elif kind == "table":
+                    df, digits, percent = content
+                    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+                    body.append(self._table_html(df, digits, percent).replace(
+                        "<table>", f"<table>{cap}", 1))
+                elif kind == "image":
+                    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+                    body.append(f'<figure><img alt="{html.escape(caption)}" '
+                                f'src="data:image/png;base64,{content}">{cap}</figure>')
+            body.append("</section>")
+        stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        body.append(f'<p class="note">custlib · {stamp}</p>')
+        text = "\n".join(body)
+        font_face, family = _font_face(text) if self.lang == "zh" or _has_cjk(text) else ("", "")
+        fonts = (f"'{family}'," if family else "") + \
+            "'Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei',Arial,sans-serif"
+        css = font_face + _CSS % {"font": fonts}
+        lang_attr = "zh-CN" if self.lang == "zh" else "en"
+        return (f'<!DOCTYPE html>\n<html lang="{lang_attr}"><head><meta charset="utf-8">'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>{html.escape(self.title)}</title><style>{css}</style></head>"
+                f"<body>{text}</body></html>")
+
+    def write(self, path: str | Path, *, pdf: bool = True) -> list[Path]:
+        """Write the HTML (and a PDF when a PDF engine is available).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The HTML file, and the PDF when one was made.
+        """
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.html(), encoding="utf-8")
+        out = [target]
+        if pdf:
+            made = html_to_pdf(target)
+            if made is not None:
+                out.append(made)
+        return out
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def _font_face(text: str) -> tuple[str, str]:
+    """An @font-face rule embedding the CJK font, subset to the characters of ``text``."""
+    from custlib.i18n import cjk_font_path
+
+    path = cjk_font_path()
+    if path is None:
+        return "", ""
+    from fontTools import subset
+
+    visible = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+    chars = "".join(sorted(set(visible)))
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = subset.load_font(path, options)
+    sub = subset.Subsetter(options)
+    sub.populate(text=chars)
+    sub.subset(font)
+    buf = _io.BytesIO()
+    subset.save_font(font, buf, options)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    family = "custlib CJK"
+    return (f"@font-face{{font-family:'{family}';src:url(data:font/woff;base64,{data}) "
+            "format('woff');}", family)
+
+
+def html_to_pdf(html_path: Path) -> Path | None:
+    """Print an HTML file to PDF with the first engine found (WeasyPrint, Chromium,
+    wkhtmltopdf); None when there is none (print from a browser instead)."""
+    pdf = html_path.with_suffix(".pdf")
+    try:
+        import weasyprint  # type: ignore[import-not-found]
+
+        weasyprint.HTML(filename=str(html_path)).write_pdf(str(pdf))
+        return pdf
+    except ImportError:
+        pass
+    for exe in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(exe):
+            subprocess.run([exe, "--headless", "--disable-gpu", f"--print-to-pdf={pdf}",
+                            html_path.as_uri()], check=False, capture_output=True, timeout=120)
+            return pdf if pdf.exists() else None
+    if shutil.which("wkhtmltopdf"):
+        subprocess.run(["wkhtmltopdf", str(html_path), str(pdf)], check=False,
+                       capture_output=True, timeout=120)
+        return pdf if pdf.exists() else None
+    return None
