@@ -113,8 +113,6 @@ def plot_features(features: pd.DataFrame, table: pd.DataFrame | None = None, *,
         for tick, name in zip(ax.get_yticklabels(), features.index, strict=True):
             if name in table.index and table.loc[name, "us"]:
                 tick.set_color(US_COLOR)
-                # the CJK font has no bold weight
-                tick.set_fontweight("bold" if lang == "en" else "normal")
     ax.figure.colorbar(img, ax=ax)
     ax.set(title=label(LABELS, "feat_title", lang))
     return ax

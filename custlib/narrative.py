@@ -14,7 +14,8 @@ import pandas as pd
 from custlib.contract import TRANSACTIONS
 from custlib.i18n import check_lang
 
-__all__ = ["cleaning_summary", "clv_summary", "customer_coverage", "format_money",
+__all__ = ["cleaning_summary", "clv_summary", "customer_basics", "customer_coverage",
+           "format_money",
            "lifecycle_summary", "mapping_table", "model_choice_summary",
            "segmentation_summary", "skipped", "spend_check"]
 
@@ -373,3 +374,47 @@ def lifecycle_summary(state: pd.DataFrame, actions: dict[str, pd.DataFrame], *,
             f"{format_money(stake, currency)} of past revenue at stake), retention "
             f"{_n(sizes.get('retention', 0))}, growth {_n(sizes.get('growth', 0))}, "
             f"onboarding {_n(sizes.get('onboarding', 0))}.")
+
+
+def customer_basics(summary: pd.DataFrame, customers: pd.DataFrame | None = None, *,
+                    lang: str = "en", currency: str = "") -> str:
+    """Who the customers are, in a paragraph: how many, what they buy, and (with a
+    customers table) their largest types and regions.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Customer summary (``n_orders``, ``total_revenue``, ``first_purchase``).
+    customers : pandas.DataFrame, optional
+        The prepared customers table.
+    lang : {'en', 'zh'}
+    currency : str
+    """
+    check_lang(lang)
+    n = len(summary)
+    rev = float(summary["total_revenue"].sum())
+    orders = float(summary["n_orders"].mean())
+    aov = rev / float(summary["n_orders"].sum()) if summary["n_orders"].sum() else 0.0
+    repeat = float((summary["n_orders"] > 1).mean())
+    parts = []
+    if customers is not None:
+        for col in ("customer_type", "region", "age_band"):
+            if col in customers and customers[col].notna().any():
+                top = customers[col].astype(str).value_counts(normalize=True).head(3)
+                parts.append((col, ", ".join(f"{k} {v:.0%}" for k, v in top.items())))
+    names = {"customer_type": ("type", "类型"), "region": ("region", "地区"),
+             "age_band": ("age", "年龄段")}
+    if lang == "zh":
+        text = (f"共有 **{_n(n)}** 位客户购买过,收入合计 **{format_money(rev, currency)}**;"
+                f"人均 {orders:.1f} 笔订单,平均订单金额 {format_money(aov, currency)};"
+                f"**{repeat:.0%}** 的客户有重复购买。")
+        if parts:
+            text += " 客户构成:" + ";".join(f"{names[c][1]} {t}" for c, t in parts) + "。"
+        return text
+    text = (f"**{_n(n)}** customers have bought, for **{format_money(rev, currency)}** in "
+            f"total: {orders:.1f} orders each on average, {format_money(aov, currency)} per "
+            f"order; **{repeat:.0%}** bought more than once.")
+    if parts:
+        text += " Largest groups by " + "; by ".join(f"{names[c][0]}: {t}" for c, t in parts) \
+            + "."
+    return text

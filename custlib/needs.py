@@ -19,7 +19,8 @@ from custlib.contract import require_columns
 from custlib.errors import EmptyResultError
 from custlib.i18n import check_lang
 
-__all__ = ["loyalty_by_segment", "nps", "preferences", "price_sensitivity",
+__all__ = ["loyalty_by_segment", "nps", "plot_needs", "plot_preferences", "preferences",
+           "price_sensitivity",
            "satisfaction_distribution", "survey_by_segment", "top_needs"]
 
 
@@ -64,7 +65,8 @@ def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = No
     """How much each segment buys on price.
 
     A line is *low-price* when its unit price is below ``discount`` times the product's
-    median unit price across the log (a markdown, a promotion, a cheaper pack).
+    median unit price across the log (a markdown, a promotion, a cheaper pack). Without a
+    ``product_id`` column the low-price shares are missing and the rest is computed.
 
     Returns
     -------
@@ -72,17 +74,20 @@ def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = No
         Per segment: ``low_price_share`` (share of lines), ``low_price_revenue_share``,
         ``spend_per_order``, ``items_per_order``, ``mean_unit_price``.
     """
-    require_columns(transactions, ["customer_id", "order_id", "product_id", "unit_price",
-                                   "quantity", "amount"], "price_sensitivity")
+    require_columns(transactions, ["customer_id", "order_id", "unit_price", "quantity",
+                                   "amount"], "price_sensitivity")
     tx = transactions
-    median = tx.groupby("product_id")["unit_price"].transform("median")
-    low = tx["unit_price"] < discount * median
+    if "product_id" in tx:
+        median = tx.groupby("product_id")["unit_price"].transform("median")
+        low = (tx["unit_price"] < discount * median).astype(float)
+    else:
+        low = pd.Series(np.nan, index=tx.index)
     seg = _segment_of(tx, segment)
-    g = tx.assign(_low=low, _low_rev=tx["amount"].where(low, 0.0)).groupby(seg)
+    g = tx.assign(_low=low, _low_rev=tx["amount"] * low).groupby(seg)
     orders = g["order_id"].nunique()
     return pd.DataFrame({
         "low_price_share": g["_low"].mean(),
-        "low_price_revenue_share": g["_low_rev"].sum() / g["amount"].sum(),
+        "low_price_revenue_share": g["_low_rev"].sum(min_count=1) / g["amount"].sum(),
         "spend_per_order": g["amount"].sum() / orders,
         "items_per_order": g["quantity"].sum() / orders,
         "mean_unit_price": g["unit_price"].mean(),
@@ -214,3 +219,47 @@ def top_needs(survey: pd.DataFrame | None, *, lang: str = "en") -> pd.DataFrame 
     out.insert(3, "priority", out["importance"] * out["urgency"])
     out.index.name = "need"
     return out.sort_values(["priority", "importance"], ascending=False)
+
+
+def plot_preferences(table: pd.DataFrame, *, ax: object = None, lang: str = "en",
+                     title: str = "") -> object:
+    """Heat map of :func:`preferences` (share of each segment's revenue, %)."""
+    from custlib.viz import new_ax
+
+    check_lang(lang)
+    ax = new_ax(ax, figsize=(9, 0.4 * len(table) + 2))
+    values = table.to_numpy(dtype=float) * 100
+    img = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0)
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                color="white" if v > values.max() * 0.6 else "black")
+    ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right")
+    ax.set_yticks(range(table.shape[0]), table.index)
+    ax.figure.colorbar(img, ax=ax, label="%")
+    default = {"en": f"Share of each segment's revenue by {table.columns.name} (%)",
+               "zh": f"各细分群体收入的{table.columns.name}构成(%)"}[lang]
+    ax.set(title=title or default)
+    return ax
+
+
+def plot_needs(needs: pd.DataFrame, *, ax: object = None, lang: str = "en") -> object:
+    """Needs on importance (share naming it) against urgency (share of them unhappy)."""
+    from custlib.viz import new_ax
+
+    check_lang(lang)
+    ax = new_ax(ax, figsize=(7, 5))
+    ax.scatter(needs["importance"] * 100, needs["urgency"] * 100,
+               s=60 + 2000 * needs["priority"], color="tab:orange", alpha=0.7,
+               edgecolors="black")
+    for name, row in needs.iterrows():
+        ax.annotate(str(name), (row["importance"] * 100, row["urgency"] * 100),
+                    xytext=(6, 6), textcoords="offset points", fontsize=9)
+    ax.axvline(needs["importance"].mean() * 100, color="0.8", lw=1)
+    ax.axhline(needs["urgency"].mean() * 100, color="0.8", lw=1)
+    labels = {"en": ("Customer needs: importance and urgency",
+                     "importance: respondents naming it as top need (%)",
+                     "urgency: of them, dissatisfied or complaining (%)"),
+              "zh": ("客户需求:重要性与紧迫性", "重要性:将其列为首要需求的受访者占比(%)",
+                     "紧迫性:其中不满意或投诉者占比(%)")}[lang]
+    ax.set(title=labels[0], xlabel=labels[1], ylabel=labels[2])
+    return ax

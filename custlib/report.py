@@ -28,8 +28,29 @@ from custlib.contract import require_columns
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang
 
-__all__ = ["ATTRACTIVENESS_WEIGHTS", "Report", "html_to_pdf", "kpis", "measures",
-           "segment_attractiveness", "segment_growth"]
+__all__ = ["ATTRACTIVENESS_WEIGHTS", "SECTIONS", "Report", "html_to_pdf", "kpis", "measures",
+           "add_introduction", "canvas_analysis", "pdf_note", "read_csv_table",
+           "recommendations", "save_tables", "section_title", "segment_attractiveness",
+           "segment_growth", "segment_overview", "segment_report", "summary_points"]
+
+#: The eight sections of seed 001's customer analysis report: key -> (en, zh).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "introduction": ("1. Introduction", "一、引言"),
+    "basics": ("2. Customer basic information", "二、客户基本信息"),
+    "segmentation": ("3. Customer segmentation", "三、客户细分"),
+    "needs": ("4. Customer needs", "四、客户需求分析"),
+    "loyalty": ("5. Customer loyalty", "五、客户忠诚度分析"),
+    "competitors": ("6. Competitor analysis", "六、竞争对手分析"),
+    "swot": ("7. SWOT analysis", "七、SWOT 分析"),
+    "summary": ("8. Summary and recommendations", "八、总结与建议"),
+}
+
+
+def section_title(key: str, lang: str = "en") -> str:
+    """The title of a report section in ``lang``."""
+    check_lang(lang)
+    return SECTIONS[key][0 if lang == "en" else 1]
+
 
 #: Weights of the segment attractiveness score (risk counts against).
 ATTRACTIVENESS_WEIGHTS: dict[str, float] = {"size": 0.25, "value": 0.35, "growth": 0.2,
@@ -307,6 +328,12 @@ class Report:
         self.sections: list[dict[str, Any]] = []
         self.kpi_table: pd.DataFrame | None = None
 
+    def __repr__(self) -> str:
+        blocks = sum(len(s["blocks"]) for s in self.sections)
+        current = f", adding to {self.sections[-1]['title']!r}" if self.sections else ""
+        return (f"<Report {self.title!r}: {len(self.sections)} section(s), {blocks} block(s)"
+                f"{current}>")
+
     # building ------------------------------------------------------------------------------
     def section(self, key: str, title: str) -> Report:
         """Start a section (the following blocks go into it)."""
@@ -314,6 +341,10 @@ class Report:
             raise ParameterError(f"Report: section {key!r} exists already")
         self.sections.append({"key": key, "title": title, "blocks": []})
         return self
+
+    def standard_section(self, key: str) -> Report:
+        """Start one of the eight standard sections (:data:`SECTIONS`) by its key."""
+        return self.section(key, section_title(key, self.lang))
 
     def _add(self, kind: str, content: Any, caption: str = "") -> Report:
         if not self.sections:
@@ -524,3 +555,260 @@ def html_to_pdf(html_path: Path) -> Path | None:
                        capture_output=True, timeout=120)
         return pdf if pdf.exists() else None
     return None
+
+
+def recommendations(attractiveness: pd.DataFrame, guide: pd.DataFrame, *, lang: str = "en",
+                    currency: str = "") -> pd.DataFrame:
+    """Target segments in priority order, each with why and what to do.
+
+    Parameters
+    ----------
+    attractiveness : pandas.DataFrame
+        From :func:`segment_attractiveness`.
+    guide : pandas.DataFrame
+        :func:`custlib.segments.segment_guide` of the same scheme and ``lang`` (first
+        column the segment, last the action).
+    lang : {'en', 'zh'}
+    currency : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index priority; ``segment``, ``score``, ``why``, ``action``.
+    """
+    check_lang(lang)
+    actions = dict(zip(guide.iloc[:, 0].astype(str), guide.iloc[:, -1], strict=True))
+    measure = attractiveness.attrs.get("value_measure", "")
+    rows = []
+    for seg, r in attractiveness.iterrows():
+        parts = [f"{r['size']:.0%} of customers" if lang == "en" else f"客户占比 {r['size']:.0%}"]
+        if r["value"] == r["value"]:
+            what = {"clv": ("mean CLV", "平均 CLV"), "total_revenue": ("mean revenue", "人均收入")}
+            name = what.get(measure, ("value", "价值"))[0 if lang == "en" else 1]
+            parts.append(f"{name} {r['value']:,.0f} {currency}".strip())
+        if r["growth"] == r["growth"]:
+            parts.append(f"revenue {r['growth']:+.0%} in 6 months" if lang == "en" else
+                          f"近 6 个月收入 {r['growth']:+.0%}")
+        if r["risk"] == r["risk"]:
+            parts.append(f"risk {r['risk']:.2f}" if lang == "en" else f"风险 {r['risk']:.2f}")
+        rows.append({"priority": int(r["priority"]), "segment": str(seg),
+                     "score": float(r["score"]), "why": "; ".join(parts),
+                     "action": actions.get(str(seg), "")})
+    return pd.DataFrame(rows).set_index("priority")
+
+
+# --- section helpers used by notebook 05 ---------------------------------------------------
+
+def add_introduction(rep: Report, business: dict[str, Any]) -> Report:
+    """Section 1's text from the context file: purpose, background, business, targets."""
+    analysis = business.get("analysis") or {}
+    company = business.get("company") or {}
+    heads = {"purpose": ("Purpose", "分析目的"), "background": ("Background", "背景"),
+             "target_customers": ("Target customers", "目标客户")}
+    i = 0 if rep.lang == "en" else 1
+    if company.get("description"):
+        rep.text(f"**{('Business', '企业概况')[i]}**: {company['description']}")
+    for key, names in heads.items():
+        if analysis.get(key):
+            rep.text(f"**{names[i]}**: {analysis[key]}")
+    if not analysis and not company:
+        rep.note("No business-context file: purpose and background are not stated."
+                 if rep.lang == "en" else "没有业务背景文件:未说明分析目的与背景。")
+    return rep
+
+
+def segment_overview(table: pd.DataFrame, segment_col: str, *, lang: str = "en"
+                     ) -> pd.DataFrame:
+    """Per segment: customers, share of customers, of past revenue and of predicted value."""
+    check_lang(lang)
+    require_columns(table, [segment_col], "segment_overview")
+    g = table.groupby(segment_col, observed=True)
+    heads = {"en": ("customers", "share of customers", "share of revenue", "share of CLV",
+                    "mean CLV"),
+             "zh": ("客户数", "客户占比", "收入占比", "CLV 占比", "平均 CLV")}[lang]
+    out = pd.DataFrame({heads[0]: g.size(), heads[1]: g.size() / len(table)})
+    if "total_revenue" in table:
+        out[heads[2]] = g["total_revenue"].sum() / table["total_revenue"].sum()
+    if "clv" in table:
+        out[heads[3]] = g["clv"].sum() / table["clv"].sum()
+        out[heads[4]] = g["clv"].mean()
+    out.index.name = {"en": "segment", "zh": "细分群体"}[lang]
+    return out.sort_values(heads[0], ascending=False)
+
+
+def read_csv_table(path: str | Path) -> pd.DataFrame:
+    """A table written by an earlier notebook (UTF-8 with BOM, first column the index)."""
+    return pd.read_csv(path, index_col=0, encoding="utf-8-sig")
+
+
+def canvas_analysis(table: pd.DataFrame, segment_col: str, transactions: pd.DataFrame,
+                    measured: dict[str, Any], *, lang: str = "en", currency: str = ""
+                    ) -> dict[str, list[str]]:
+    """Lines the analysis adds to the canvas: segments, revenue streams, relationships, KPIs.
+
+    Returns
+    -------
+    dict of str to list of str
+        For ``customer_segments`` (the three largest segments by value), ``revenue_streams``
+        (revenue by channel), ``customer_relationships`` (repeat rate, share at risk) and
+        ``key_metrics``.
+    """
+    from custlib.narrative import format_money
+
+    check_lang(lang)
+    zh = lang == "zh"
+    out: dict[str, list[str]] = {"customer_segments": [], "revenue_streams": [],
+                                 "customer_relationships": [], "key_metrics": []}
+    value = "clv" if "clv" in table else "total_revenue" if "total_revenue" in table else None
+    if value and segment_col in table:
+        g = table.groupby(segment_col, observed=True)
+        share = (g[value].sum() / table[value].sum()).sort_values(ascending=False).head(3)
+        size = g.size() / len(table)
+        what = ("CLV" if value == "clv" else ("revenue" if not zh else "收入"))
+        for seg, v in share.items():
+            out["customer_segments"].append(
+                f"{seg}:客户 {size[seg]:.0%},{what} {v:.0%}" if zh else
+                f"{seg}: {size[seg]:.0%} of customers, {v:.0%} of {what}")
+    if "channel" in transactions:
+        rev = transactions.groupby(transactions["channel"].astype(str))["amount"].sum()
+        for ch, v in (rev / rev.sum()).sort_values(ascending=False).head(4).items():
+            out["revenue_streams"].append(f"{ch}:收入 {v:.0%}" if zh else
+                                          f"{ch}: {v:.0%} of revenue")
+    if "repeat_rate" in measured:
+        out["customer_relationships"].append(
+            f"复购率 {measured['repeat_rate']:.0%}" if zh else
+            f"repeat-purchase rate {measured['repeat_rate']:.0%}")
+    if "at_risk_share" in measured:
+        out["customer_relationships"].append(
+            f"风险及沉睡客户 {measured['at_risk_share']:.0%}" if zh else
+            f"{measured['at_risk_share']:.0%} of customers at risk or dormant")
+    metrics = [("repeat_rate", "repeat rate", "复购率"), ("top10_share", "top-10% revenue share",
+                                                        "前 10% 客户收入占比"),
+               ("at_risk_share", "at risk", "风险客户占比")]
+    for key, en, zh_name in metrics:
+        if measured.get(key) is not None:
+            out["key_metrics"].append(f"{zh_name if zh else en} {measured[key]:.0%}")
+    if "nps" in measured:
+        out["key_metrics"].append(f"NPS {measured['nps']:.0f}")
+    if "clv" in table:
+        out["key_metrics"].append(("12 个月 CLV " if zh else "12-month CLV ") +
+                                  format_money(float(table["clv"].sum()), currency))
+    return out
+
+
+def summary_points(kpi_table: pd.DataFrame, facts: pd.DataFrame, recs: pd.DataFrame, *,
+                   lang: str = "en") -> list[str]:
+    """The bullet points that open section 8: KPIs that moved, facts, priorities."""
+    check_lang(lang)
+    zh = lang == "zh"
+    shares = set(kpi_table.attrs.get("shares", []))
+    points = []
+    for name, r in kpi_table.iterrows():
+        if r["change"] == r["change"] and abs(r["change"]) >= 0.05 and name not in shares:
+            points.append(f"{name}:较上一期 {r['change']:+.0%}" if zh else
+                          f"{name}: {r['change']:+.0%} against the previous period")
+        elif r["change"] == r["change"] and name in shares and abs(r["change"]) >= 0.02:
+            points.append(f"{name}:变化 {r['change'] * 100:+.1f} 个百分点" if zh else
+                          f"{name}: {r['change'] * 100:+.1f} points against the previous period")
+    names = {"strengths": ("strength", "优势"), "weaknesses": ("weakness", "劣势"),
+             "opportunities": ("opportunity", "机会"), "threats": ("threat", "威胁")}
+    for _, f in facts.iterrows():
+        points.append(f"{names[f['quadrant']][1 if zh else 0]}:{f['item']}" if zh else
+                      f"{names[f['quadrant']][0].capitalize()}: {f['item']}")
+    for prio, r in recs.iterrows():
+        points.append(f"优先级 {prio}:{r['segment']}({r['why']})— {r['action']}" if zh else
+                      f"Priority {prio}: {r['segment']} ({r['why']}) — {r['action']}")
+    return points
+
+
+def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
+                   transactions: pd.DataFrame, *, survey: pd.DataFrame | None = None,
+                   cards_file: str | Path | None = None, rivals: pd.DataFrame | None = None,
+                   lang: str = "en", currency: str = "", title: str = "") -> Report:
+    """The segment market report: one section per priority segment.
+
+    Each section: size and share (customers, revenue, CLV), traits (notebook 02's profile
+    card when there is one), needs (top categories and channels; the top survey need),
+    growth, the competitive setting, and the recommended action.
+    """
+    from custlib import needs as needs_mod
+
+    check_lang(lang)
+    zh = lang == "zh"
+    rep = Report((title + " · " if title else "") + ("细分市场报告" if zh else
+                                                      "Segment market report"), lang=lang)
+    cards = read_csv_table(cards_file) if cards_file and Path(cards_file).exists() else None
+    seg = table[segment_col].astype(str) if segment_col in table else None
+    for prio, r in recs.iterrows():
+        name = str(r["segment"])
+        rep.section(f"segment-{prio}", f"{prio}. {name}")
+        members = table.index[seg == name] if seg is not None else table.index[:0]
+        part = table.loc[members]
+        lines = [(f"客户 {len(part):,} 位({len(part) / len(table):.0%})" if zh else
+                  f"{len(part):,} customers ({len(part) / len(table):.0%} of all)")]
+        if "total_revenue" in table:
+            share = part["total_revenue"].sum() / table["total_revenue"].sum()
+            lines.append(f"历史收入占比 {share:.0%}" if zh else f"{share:.0%} of past revenue")
+        if "clv" in table:
+            share = part["clv"].sum() / table["clv"].sum()
+            lines.append(f"未来价值占比 {share:.0%}" if zh else f"{share:.0%} of predicted value")
+        lines.append(f"{'评估' if zh else 'Why'}: {r['why']}")
+        rep.heading("规模与份额" if zh else "Size and share").bullets(lines)
+        if cards is not None and name in cards.index:
+            card = cards.loc[name]
+            keep = [c for c in card.index if c in ("typical member", "top categories",
+                                                   "top channels", "average order value",
+                                                   "orders per customer")]
+            if keep:
+                rep.heading("特征" if zh else "Traits").bullets(
+                    [f"{k}: {card[k]}" for k in keep])
+        tx = transactions[transactions["customer_id"].astype(str).isin(set(members))]
+        needs_lines = []
+        for col in ("category", "channel"):
+            if col in tx and len(tx):
+                top = (tx.groupby(col)["amount"].sum() / tx["amount"].sum()).nlargest(3)
+                needs_lines.append(f"{col}: " + ", ".join(f"{k} {v:.0%}" for k, v in top.items()))
+        if survey is not None and "top_need" in survey:
+            sv = survey[survey["customer_id"].astype(str).isin(set(members))]
+            ranked = needs_mod.top_needs(sv) if len(sv) else None
+            if ranked is not None and len(ranked):
+                needs_lines.append(("首要需求" if zh else "top need") +
+                                   f": {ranked.index[0]} ({ranked['importance'].iloc[0]:.0%})")
+        rep.heading("需求" if zh else "Needs").bullets(needs_lines or ["—"])
+        if rivals is not None and rivals["us"].any():
+            us = rivals[rivals["us"]].iloc[0]
+            leader = rivals["market_share"].idxmax()
+            rep.heading("竞争" if zh else "Competitors").text(
+                f"我们的市场份额 {us['market_share']:.0%};份额最大的是 {leader}"
+                f"({rivals.loc[leader, 'market_share']:.0%})。" if zh else
+                f"Our market share is {us['market_share']:.0%}; the leader is {leader} "
+                f"({rivals.loc[leader, 'market_share']:.0%}).")
+        rep.heading("建议行动" if zh else "Recommended action").text(str(r["action"]) or "—")
+    return rep
+
+
+def save_tables(run: Any, *, kpis: pd.DataFrame, swot: pd.DataFrame,
+                priorities: pd.DataFrame) -> list[Path]:
+    """Write the report's key tables to ``tables/`` as CSV (UTF-8 with BOM)."""
+    paths = []
+    for name, df in (("kpis", kpis), ("swot", swot), ("segment_priorities", priorities)):
+        path = run.path("tables", f"{name}.csv")
+        df.to_csv(path, encoding="utf-8-sig")
+        paths.append(path)
+    return paths
+
+
+def pdf_note(written: list[Path], lang: str = "en") -> str:
+    """Where the report went, and whether a PDF was made."""
+    check_lang(lang)
+    html_files = [p for p in written if p.suffix == ".html"]
+    pdfs = [p for p in written if p.suffix == ".pdf"]
+    where = ", ".join(f"`{p}`" for p in html_files)
+    if lang == "zh":
+        return f"报告已写入 {where}。" + ("已生成 PDF。" if pdfs else
+                                       "未找到 PDF 引擎(WeasyPrint、Chromium 或 wkhtmltopdf):"
+                                       "可在浏览器中打开 HTML 并打印为 PDF(已为打印排版)。")
+    return f"Report written to {where}. " + (
+        "PDF written too." if pdfs else "No PDF engine found (WeasyPrint, Chromium or "
+        "wkhtmltopdf): open the HTML in a browser and print it to PDF (it is laid out for "
+        "printing).")

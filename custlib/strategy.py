@@ -207,7 +207,7 @@ def plot_swot(table: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
     for q, (x, y) in boxes.items():
         ax.add_patch(Rectangle((x, y), 0.5, 0.5, facecolor=colors[q], edgecolor="white", lw=3))
         ax.text(x + 0.02, y + 0.47, QUADRANT_NAMES[q][0 if lang == "en" else 1], fontsize=13,
-                fontweight="bold" if lang == "en" else "normal", va="top")
+                va="top")
         part = table[table["quadrant"] == q]
         items = [(mark if s == "analysis" else "") + i
                  for i, s in zip(part["item"], part["source"], strict=True)]
@@ -284,7 +284,7 @@ def plot_canvas(blocks: dict[str, list[tuple[str, str]]], *, key_metrics: bool =
     for key, (x, y, w, hh) in layout.items():
         ax.add_patch(Rectangle((x, y), w, hh, facecolor="#f7f7f7", edgecolor="0.3", lw=1.2))
         ax.text(x + 0.008, y + hh - 0.01, CANVAS_BLOCKS[key][i], fontsize=11,
-                fontweight="bold" if lang == "en" else "normal", va="top")
+                va="top")
         width = int(w * 190)
         lines_y = y + hh - 0.05
         items = blocks.get(key, [])

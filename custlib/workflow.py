@@ -310,7 +310,7 @@ def customer_clv(run: RunFolder) -> pd.DataFrame | None:
 def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
                    transitions: pd.DataFrame, stages: pd.DataFrame,
                    actions: dict[str, pd.DataFrame], *, pseudonymise: bool = False,
-                   salt: str = "") -> list[Any]:
+                   salt: str = "", stager: Any = None) -> list[Any]:
     """Write notebook 04's results to the run folder.
 
     Parameters
@@ -330,6 +330,8 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
         Replace customer ids in the action lists by pseudonyms
         (:func:`custlib.lifecycle.pseudonymise` with ``salt``).
     salt : str
+    stager : custlib.lifecycle.LifecycleStager, optional
+        Fitted; its thresholds are written to ``lifecycle_thresholds.json``.
 
     Returns
     -------
@@ -349,6 +351,11 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
     snaps["stage"] = snaps["stage"].astype(str)
     paths = [artefacts.save_table(current, run, "customer_lifecycle", written_by=by),
              artefacts.save_table(snaps, run, "lifecycle_snapshots", written_by=by)]
+    if stager is not None:
+        paths.append(artefacts.save_json(
+            {k: getattr(stager, f"{k}_") for k in ("active_days", "churn_days", "new_days",
+                                                   "loyal_purchases")}
+            | {"risk_factor": stager.risk_factor}, run, "lifecycle_thresholds", written_by=by))
     for name, table in (("lifecycle_transitions", transitions), ("lifecycle_stages", stages)):
         path = run.path("tables", f"{name}.csv")
         table.to_csv(path, encoding="utf-8-sig")
@@ -401,3 +408,87 @@ def customer_column(clean: CleanTables, labels: pd.DataFrame | None, name: str) 
     out = out.copy()
     out.index = out.index.astype(str)
     return out.astype(str)
+
+
+class ReportInputs:
+    """What notebooks 01-04 left in the run folder, as notebook 05 uses it.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        Customer summary (notebook 02's, or computed).
+    labels : pandas.DataFrame
+        Segment labels with ``n_orders`` and ``total_revenue``.
+    clv : pandas.DataFrame or None
+        Notebook 03's CLV table.
+    state, snapshots : pandas.DataFrame or None
+        Notebook 04's stages now and at every snapshot.
+    """
+
+    def __init__(self, summary: pd.DataFrame, labels: pd.DataFrame, clv: pd.DataFrame | None,
+                 state: pd.DataFrame | None, snapshots: pd.DataFrame | None) -> None:
+        self.summary = summary
+        self.labels = labels
+        self.clv = clv
+        self.state = state
+        self.snapshots = snapshots
+
+    def customer_table(self) -> pd.DataFrame:
+        """One row per customer: labels, CLV columns and lifecycle stage where known."""
+        table = self.labels.copy()
+        table.index = table.index.astype(str)
+        if self.clv is not None:
+            table = table.join(self.clv)
+        if self.state is not None:
+            table = table.join(self.state["stage"])
+        return table
+
+    def missing(self) -> list[str]:
+        """The notebooks whose results are missing (their report parts are skipped)."""
+        return [nb for nb, v in (("03_clv", self.clv), ("04_lifecycle", self.state))
+                if v is None]
+
+
+def report_inputs(run: RunFolder, clean: CleanTables, *, lang: str = "en") -> ReportInputs:
+    """Load what notebooks 02-04 wrote for the report (computing 02's part when missing).
+
+    Parameters
+    ----------
+    run : RunFolder
+    clean : CleanTables
+    lang : {'en', 'zh'}
+    """
+    from custlib import summary as summary_mod
+
+    manifest = artefacts.read_manifest(run)
+    summ = artefacts.load_table(run, "customer_summary") if "customer_summary" in manifest \
+        else summary_mod.customer_summary(clean.transactions,
+                                          observation_end=clean.observation_end)
+    summ.index = summ.index.astype(str)
+    labels = customer_labels(run, clean, lang=lang)
+    state = snaps = None
+    if "customer_lifecycle" in manifest:
+        state = artefacts.load_table(run, "customer_lifecycle")
+        state.index = state.index.astype(str)
+        snaps = artefacts.load_table(run, "lifecycle_snapshots")
+    return ReportInputs(summ, labels, customer_clv(run), state, snaps)
+
+
+def lifecycle_thresholds(run: RunFolder, days: pd.DataFrame) -> dict[str, float]:
+    """The lifecycle thresholds notebook 04 used, or the defaults learnt from ``days``.
+
+    Parameters
+    ----------
+    run : RunFolder
+    days : pandas.DataFrame
+        :func:`custlib.lifecycle.purchase_days` (used when 04 has not run).
+    """
+    from custlib.lifecycle import LifecycleStager
+
+    path = run.data / "lifecycle_thresholds.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    st = LifecycleStager().fit(days)
+    return {"active_days": st.active_days_, "churn_days": st.churn_days_,
+            "new_days": st.new_days_, "loyal_purchases": st.loyal_purchases_,
+            "risk_factor": st.risk_factor}
