@@ -18,6 +18,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from custlib.runner import RunError, run
 
     only = [t for item in (args.only or []) for t in item.split(",") if t]
+    if args.each:
+        return _cmd_run_each(args, only)
     try:
         result = run(args.params, only=only or None, run_name=args.run_name,
                      reports_dir=args.reports_dir, html_output=not args.no_html,
@@ -30,6 +32,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"run folder: {result.folder.root}")
     print(f"report: {result.report}")
     return 0
+
+
+def _cmd_run_each(args: argparse.Namespace, only: list[str]) -> int:
+    from custlib.batch import run_each
+
+    result = run_each(args.params, args.each, run_name=args.run_name,
+                      reports_dir=args.reports_dir, only=only or None, workers=args.workers,
+                      html_output=not args.no_html, min_rows=args.min_rows)
+    for g in result.failed:
+        print(f"custlib run --each: group {g.value!r} FAILED: {g.error}", file=sys.stderr)
+    print(f"batch folder: {result.folder}")
+    print(f"index: {result.index}")
+    return 1 if result.failed else 0
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
@@ -76,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports-dir", help="folder that holds run folders")
     p.add_argument("--no-html", action="store_true", help="skip the HTML renderings")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--each", metavar="COLUMN",
+                   help="one run and report per value of this transactions column "
+                        "(country, channel, ...), in parallel, with an index page")
+    p.add_argument("--workers", type=int, help="parallel groups with --each (default: cores)")
+    p.add_argument("--min-rows", type=int, default=1,
+                   help="with --each, leave out groups with fewer transaction lines")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("params", help="list the parameters each notebook takes")
