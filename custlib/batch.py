@@ -135,9 +135,11 @@ def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: 
     counts = key[key.notna() & (key != "")].value_counts()
     if counts.empty:
         raise EmptyResultError(f"--each {column!r}: the column has no values")
-    customers = io.load_customers(values["customers"]) if values.get("customers", "demo") \
+    # notebook 01's defaults: the demo customers and survey unless the file says otherwise
+    customers = io.load_customers(values.get("customers", "demo")) \
+        if values.get("customers", "demo") else None
+    survey = io.load_survey(values.get("survey", "demo")) if values.get("survey", "demo") \
         else None
-    survey = io.load_survey(values["survey"]) if values.get("survey", "demo") else None
     result = BatchResult(folder=base.root, column=column)
     taken: set[str] = set()
     plans = []

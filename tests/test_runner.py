@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from custlib.cli import main
 from custlib.errors import ParameterError
+from custlib.report import SECTIONS
 from custlib.runner import RunError, discover_notebooks, notebook_parameters, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,6 +159,16 @@ def test_demo_run_end_to_end(tmp_path):
         set(manifest["customer_value"]["columns"])
     html = (run_dir / "index.html").read_text()
     assert "01_data_cleaning" in html and "transactions_clean.parquet" in html
+    # the report: eight sections of seed 001, each with content, KPIs first
+    assert f"report: {run_dir / 'report.html'}" in proc.stdout
+    text = (run_dir / "report.html").read_text(encoding="utf-8")
+    sections = re.findall(r'<section id="([a-z]+)"><h2>(.*?)</h2>(.*?)</section>', text, re.S)
+    assert [s[0] for s in sections] == list(SECTIONS)
+    for key, _, body in sections:
+        assert len(re.sub(r"<[^>]+>", "", body).strip()) > 40 or "<img" in body, key
+    assert 'class="kpi"' in text and text.count("data:image/png;base64,") >= 10
+    assert (run_dir / "report_segments.html").exists()
+    assert (run_dir / "tables" / "swot.csv").exists()
 
 
 def test_cdnow_run_skips_attribute_sections(tmp_path):

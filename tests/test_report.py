@@ -1,0 +1,291 @@
+"""Needs, competitors, SWOT rules, the canvas, KPIs, priorities, the HTML report and batch
+runs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from custlib import competitors, i18n, io, needs, report, strategy
+from custlib.errors import DataError, EmptyResultError, ParameterError
+
+# --- needs and loyalty ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def survey() -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": ["a", "b", "c", "d", "e", "f"],
+        "satisfaction": [5, 4, 1, 2, 5, 3],
+        "recommend": [10, 9, 3, 6, 8, 7],
+        "repurchase_intention": [5, 4, 1, 2, 5, 3],
+        "top_need": ["price", "price", "price", "delivery", "quality", "delivery"],
+        "complaint": [0, 0, 1, 0, 0, 1],
+    })
+
+
+def test_nps_by_hand(survey):
+    table = needs.nps(survey, pd.Series({"a": "x", "b": "x", "c": "y", "d": "y", "e": "y",
+                                         "f": "y"}))
+    # promoters a, b (9-10); passives e, f (7-8); detractors c, d (0-6)
+    assert table.loc["all", "nps"] == pytest.approx(0.0)
+    assert table.loc["x", "nps"] == pytest.approx(100.0)
+    assert table.loc["y", "nps"] == pytest.approx(100 * (0 - 2 / 4))
+    assert needs.nps(None) is None and needs.nps(survey.drop(columns="recommend")) is None
+
+
+def test_top_needs_by_importance_and_urgency(survey):
+    ranked = needs.top_needs(survey)
+    assert ranked.loc["price", "importance"] == pytest.approx(3 / 6)
+    assert ranked.loc["price", "urgency"] == pytest.approx(1 / 3)   # c: satisfaction 1
+    assert ranked.loc["delivery", "urgency"] == pytest.approx(1.0)  # d unhappy, f complained
+    assert list(ranked.index) == ["delivery", "price", "quality"]   # 1/3 x 1 > 1/2 x 1/3
+    assert needs.top_needs(None) is None
+
+
+def test_preferences_and_price_sensitivity():
+    tx = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "b"], "order_id": ["1", "1", "2", "3"],
+        "product_id": ["p", "q", "p", "p"], "category": ["k", "t", "k", "k"],
+        "unit_price": [10.0, 5.0, 8.0, 10.0], "quantity": [1.0, 2.0, 1.0, 1.0],
+        "amount": [10.0, 10.0, 8.0, 10.0]})
+    seg = pd.Series({"a": "s1", "b": "s2"})
+    prefs = needs.preferences(tx, seg)
+    assert prefs.loc["s1", "k"] == pytest.approx(0.5) and prefs.loc["s2", "k"] == 1.0
+    assert np.allclose(prefs.sum(axis=1), 1.0)
+    price = needs.price_sensitivity(tx, seg)
+    # p's median price is 10; b's 8 is below 0.9 x 10: one low-price line of two
+    assert price.loc["s2", "low_price_share"] == pytest.approx(0.5)
+    assert price.loc["s2", "low_price_revenue_share"] == pytest.approx(8 / 18)
+    assert price.loc["s1", "spend_per_order"] == 20.0
+    no_product = needs.price_sensitivity(tx.drop(columns="product_id"), seg)
+    assert no_product["low_price_share"].isna().all()
+    assert no_product["spend_per_order"].notna().all()
+
+
+# --- competitors ------------------------------------------------------------------------------
+
+def test_competitor_tables_and_plots():
+    ctx = io.load_context("demo")
+    table = competitors.competitor_table(ctx)
+    assert table["us"].sum() == 1 and table.loc["MegaHome", "market_share"] == 0.24
+    feats = competitors.feature_table(ctx)
+    assert feats.shape == (5, 5) and feats.loc["Maison Premium", "quality"] == 5
+    for call in (lambda ax: competitors.plot_market_share(table, ax=ax),
+                 lambda ax: competitors.plot_features(feats, table, ax=ax),
+                 lambda ax: competitors.plot_prices(table, ax=ax),
+                 lambda ax: competitors.plot_positioning(table, "price", "quality", ax=ax)):
+        fig, ax = plt.subplots()
+        assert call(ax) is ax and ax.get_title()
+        plt.close(fig)
+    with pytest.raises(DataError, match="'speed' is not in the context file"):
+        competitors.plot_positioning(table, "speed", "quality")
+    assert competitors.competitor_table({}) is None
+    with pytest.raises(DataError, match="market_share 24"):
+        competitors.competitor_table({"competitors": [{"name": "X", "market_share": 24}]})
+
+
+# --- SWOT rules -------------------------------------------------------------------------------
+
+def test_swot_rules_fire_on_hand_made_measurements():
+    facts = strategy.swot_facts({"repeat_rate": 0.45, "nps": -12.0, "top10_share": 0.62,
+                                 "cohort_trend": -0.2, "segment_growth": (0.3, "Champions"),
+                                 "at_risk_share": 0.1, "satisfaction": None})
+    got = dict(zip(facts["rule"], facts["quadrant"], strict=True))
+    assert got == {"repeat_rate >= 0.4": "strengths", "nps <= 0": "weaknesses",
+                   "top10_share >= 0.5": "threats", "cohort_trend <= -0.1": "threats",
+                   "segment_growth >= 0.1": "opportunities"}
+    items = " | ".join(facts["item"])
+    assert "45% of customers buy again" in items and "Net Promoter Score of -12" in items
+    assert "62% of revenue" in items and "20% less" in items
+    assert "the Champions segment grew by 30%" in items
+    assert (facts["source"] == "analysis").all()
+
+
+def test_swot_rule_boundaries_and_zh():
+    assert len(strategy.swot_facts({"repeat_rate": 0.40})) == 1      # >= is inclusive
+    assert len(strategy.swot_facts({"repeat_rate": 0.3999})) == 0    # between the two rules
+    assert strategy.swot_facts({"repeat_rate": 0.25})["quadrant"].tolist() == ["weaknesses"]
+    assert strategy.swot_facts({}).empty
+    zh = strategy.swot_facts({"repeat_rate": 0.5}, lang="zh")
+    assert zh["item"].iloc[0] == "50% 的客户重复购买(复购率)"
+
+
+def test_swot_table_keeps_sources_apart_and_tows():
+    ctx = io.load_context("demo")
+    facts = strategy.swot_facts({"repeat_rate": 0.5})
+    table = strategy.swot_table(ctx, facts)
+    assert (table["source"] == "analyst").sum() == 12
+    assert table.loc[table["source"] == "analysis", "quadrant"].tolist() == ["strengths"]
+    assert list(table["quadrant"].unique()) == list(strategy.QUADRANTS)
+    tows = strategy.tows_table(ctx)
+    assert len(tows) == 4 and tows["strategy"].str.startswith(("SO", "WO", "ST", "WT")).all()
+    assert strategy.tows_table({}) is None
+
+
+def test_canvas_blocks_mark_the_analysis():
+    ctx = io.load_context("demo")
+    blocks = strategy.canvas_blocks(ctx, {"key_metrics": ["repeat rate 78%"]})
+    assert set(blocks) == set(strategy.CANVAS_BLOCKS)
+    assert ("repeat rate 78%", "analysis") in blocks["key_metrics"]
+    assert blocks["channels"][0] == ("Web shop", "analyst")
+    fig, ax = plt.subplots()
+    assert strategy.plot_canvas(blocks, ax=ax) is ax
+    plt.close(fig)
+
+
+# --- KPIs and priorities ----------------------------------------------------------------------
+
+def test_kpis_against_the_previous_period():
+    tx = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "a", "c", "c", "d"],
+        "order_date": pd.to_datetime(["2023-01-15", "2023-03-01", "2023-06-01", "2024-02-01",
+                                      "2024-03-01", "2024-04-01", "2024-05-01"]),
+        "amount": [10.0, 10.0, 20.0, 30.0, 5.0, 5.0, 10.0]})
+    k = report.kpis(tx, "2024-12-31", months=12)
+    assert k.loc["customers who bought", "value"] == 3 and k.loc["customers who bought",
+                                                                 "previous"] == 2
+    assert k.loc["revenue", "value"] == 50 and k.loc["revenue", "change"] == pytest.approx(0.25)
+    assert k.loc["repeat-purchase rate", "value"] == pytest.approx(1 / 3)  # c bought twice
+    assert k.loc["repeat-purchase rate", "change"] == pytest.approx(1 / 3 - 1 / 2)
+
+
+def test_segment_attractiveness_ranks_by_the_documented_score():
+    table = pd.DataFrame({
+        "seg": ["big"] * 6 + ["rich"] * 2 + ["risky"] * 2,
+        "clv": [1.0] * 6 + [50.0] * 2 + [5.0] * 2,
+        "p_alive": [0.8] * 6 + [0.9] * 2 + [0.1] * 2})
+    growth = pd.Series({"big": 0.0, "rich": 0.1, "risky": 0.5})
+    out = report.segment_attractiveness(table, "seg", growth=growth)
+    w = report.ATTRACTIVENESS_WEIGHTS
+    # big: size 1, value 0, growth 0, risk (0.2 - 0.1)/(0.9 - 0.1) = 0.125
+    assert out.loc["big", "score"] == pytest.approx(w["size"] + w["risk"] * 0.125)
+    assert out.loc["rich", "score"] == pytest.approx(w["value"] + w["growth"] * 0.2)
+    assert list(out.index) == ["rich", "big", "risky"] and list(out["priority"]) == [1, 2, 3]
+    with pytest.raises(ParameterError, match="unknown weight"):
+        report.segment_attractiveness(table, "seg", weights={"luck": 1.0})
+
+
+# --- the HTML report --------------------------------------------------------------------------
+
+def test_report_escapes_yaml_text(tmp_path):
+    evil = {"company": {"description": "<script>alert('x')</script> & <b>bold</b>"},
+            "analysis": {"purpose": "<img src=x onerror=alert(1)>"}}
+    rep = report.Report("T <script>", lang="en")
+    rep.standard_section("introduction")
+    report.add_introduction(rep, evil)
+    rep.table(pd.DataFrame({"a<b>": ["<script>x</script>"]}, index=["<i>"]))
+    text = rep.write(tmp_path / "r.html", pdf=False)[0].read_text(encoding="utf-8")
+    assert "<script" not in text and "<img" not in text and "<b>bold" not in text
+    assert "&lt;script&gt;alert(" in text and "&lt;img src=x" in text
+
+
+def test_zh_report_has_chinese_text_real_glyphs_and_an_embedded_font(tmp_path, caplog):
+    i18n.setup_matplotlib("zh")
+    ctx = io.load_context("demo")
+    table = competitors.competitor_table(ctx)
+    swot = strategy.swot_table(ctx, strategy.swot_facts({"repeat_rate": 0.5}, lang="zh"))
+    rep = report.Report("客户分析报告", lang="zh")
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        rep.standard_section("swot").figure(strategy.plot_swot(swot, lang="zh"))
+        rep.figure(strategy.plot_canvas(strategy.canvas_blocks(ctx, {}), lang="zh"))
+        rep.standard_section("competitors").figure(
+            competitors.plot_features(competitors.feature_table(ctx), table, lang="zh"))
+        rep.text("复购率 **50%**")
+        path = rep.write(tmp_path / "zh.html", pdf=False)[0]
+    plt.close("all")
+    i18n.setup_matplotlib("en")
+    glyph = [w for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
+    assert not glyph, glyph[0].message if glyph else ""
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+    text = path.read_text(encoding="utf-8")
+    assert "七、SWOT 分析" in text and "复购率" in text and 'lang="zh-CN"' in text
+    assert "@font-face" in text and "data:font/woff;base64," in text
+
+
+def test_report_structure_and_kpi_cards(tmp_path):
+    rep = report.Report("R", lang="en")
+    k = pd.DataFrame({"value": [10.0, 0.5], "previous": [8.0, 0.4], "change": [0.25, 0.1]},
+                     index=["customers who bought", "repeat-purchase rate"])
+    k.attrs["shares"] = ["repeat-purchase rate"]
+    rep.kpis(k)
+    for key in report.SECTIONS:
+        rep.standard_section(key).text(f"content of {key}")
+    html = rep.html()
+    assert html.count("<h2>") == 8 and "+25%" in html and "+10.0 pt" in html
+    assert "@font-face" not in html  # no CJK, no font embedded
+    with pytest.raises(ParameterError, match="exists already"):
+        rep.standard_section("swot")
+    assert "8 section(s)" in repr(rep)
+
+
+# --- batch runs -------------------------------------------------------------------------------
+
+def _notebook(path: Path, params: str, body: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"), cell, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+def test_batch_run_one_report_per_group_and_an_index(tmp_path):
+    from custlib.batch import run_each
+
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(nbs / "01_report.ipynb",
+              'run_name: str = "x"  # run\nreports_dir: str = ""  # where\n'
+              'transactions: str = "demo"  # log\nreport_scope: str = ""  # scope',
+              "from custlib.config import run_folder\nfrom custlib import io\n"
+              "rf = run_folder(run_name, reports_dir)\n"
+              "tx = io.load_transactions(transactions)\n"
+              "assert 'app' not in report_scope, 'boom in the app group'\n"
+              "(rf.root / 'report.html').write_text(f'{report_scope}: {len(tx)} lines')")
+    result = run_each({"transactions": "demo"}, "channel", run_name="batch",
+                      reports_dir=tmp_path / "rep", notebooks_dir=nbs, html_output=False,
+                      min_rows=1200, workers=2)
+    raw = io.load_transactions("demo")
+    big = raw["channel"].value_counts()
+    assert sorted(g.value for g in result.groups) == sorted(big[big >= 1200].index)
+    assert "sales team" not in {g.value for g in result.groups}  # 1,191 lines
+    for g in result.groups:
+        if g.value == "app":
+            assert g.status == "failed" and "boom in the app group" in g.error
+            continue
+        assert g.status == "ok"
+        assert (tmp_path / "rep" / "batch" / g.slug / "report.html").read_text() == \
+            f"channel: {g.value}: {big[g.value]} lines"
+    assert [g.value for g in result.failed] == ["app"]
+    index = result.index.read_text(encoding="utf-8")
+    assert index.count('/report.html">') == len(result.groups) - 1
+    assert "boom in the app group" in index and "Left out" in index
+    with pytest.raises(ParameterError, match="not a column"):
+        run_each({"transactions": "demo"}, "colour", reports_dir=tmp_path / "rep",
+                 notebooks_dir=nbs)
+
+
+def test_empty_group_column_is_an_error(tmp_path):
+    from custlib.batch import run_each
+
+    data = tmp_path / "t.csv"
+    data.write_text("customer_id,order_date,amount,country\n1,2024-01-01,5,\n")
+    with pytest.raises(EmptyResultError, match="no values"):
+        run_each({"transactions": str(data), "customers": "", "survey": ""}, "country",
+                 reports_dir=tmp_path / "rep", notebooks_dir=tmp_path)
+
+
+def test_report_section_keys_match_the_seed():
+    assert len(report.SECTIONS) == 8
+    assert re.match(r"^八、", report.section_title("summary", "zh"))
