@@ -675,21 +675,12 @@ def calibration_holdout(transactions: pd.DataFrame, calibration_end: str | pd.Ti
     """
     freq, mult, _ = time_unit(unit)
     require_columns(transactions, [customer_id_col, datetime_col], "calibration_holdout")
-    cal_end = _date("calibration_end", calibration_end)
-    dates = transactions[datetime_col]
-    obs_end = _date("observation_end", observation_end) if observation_end not in (None, "") \
-        else pd.Timestamp(dates.max()).normalize()
-    if cal_end >= obs_end:
-        raise ParameterError(f"parameter 'calibration_end' ({cal_end:%Y-%m-%d}) must be before "
-                             f"the end of observation ({obs_end:%Y-%m-%d}): the holdout period "
-                             "after it is what the models are tested on")
+    cal_end, obs_end, day, cal_day, end_day = _window(transactions, datetime_col,
+                                                      calibration_end, observation_end)
     cal = customer_summary(transactions, observation_end=cal_end, freq=freq,
                            freq_multiplier=mult, customer_id_col=customer_id_col,
                            datetime_col=datetime_col, monetary_col=monetary_col,
                            order_id_col=order_id_col)
-    day = period_index(dates.to_numpy(dtype="datetime64[ns]"), "D")
-    cal_day = int(period_index(np.array([cal_end.to_datetime64()]), "D")[0])
-    end_day = int(period_index(np.array([obs_end.to_datetime64()]), "D")[0])
     inside = (day > cal_day) & (day <= end_day)
     hold = pd.DataFrame({"c": transactions[customer_id_col].to_numpy()[inside],
                          "d": day[inside]})
@@ -704,6 +695,29 @@ def calibration_holdout(transactions: pd.DataFrame, calibration_end: str | pd.Ti
     out.attrs = {**cal.attrs, "calibration_end": str(cal_end.date()),
                  "observation_end": str(obs_end.date()), "unit": unit}
     return out
+
+
+def _window(transactions: pd.DataFrame, datetime_col: str, calibration_end: Any,
+            observation_end: Any) -> tuple[pd.Timestamp, pd.Timestamp, np.ndarray, int, int]:
+    """Parse the split dates; return them, each line's day number and the two day numbers.
+
+    Raises
+    ------
+    ParameterError
+        Unparsable dates, or ``calibration_end`` not before ``observation_end``.
+    """
+    cal_end = _date("calibration_end", calibration_end)
+    dates = transactions[datetime_col]
+    obs_end = _date("observation_end", observation_end) if observation_end not in (None, "") \
+        else pd.Timestamp(dates.max()).normalize()
+    if cal_end >= obs_end:
+        raise ParameterError(f"parameter 'calibration_end' ({cal_end:%Y-%m-%d}) must be before "
+                             f"the end of observation ({obs_end:%Y-%m-%d}): the holdout period "
+                             "after it is what the models are tested on")
+    day = period_index(dates.to_numpy(dtype="datetime64[ns]"), "D")
+    cal_day = int(period_index(np.array([cal_end.to_datetime64()]), "D")[0])
+    end_day = int(period_index(np.array([obs_end.to_datetime64()]), "D")[0])
+    return cal_end, obs_end, day, cal_day, end_day
 
 
 def _date(name: str, value: Any) -> pd.Timestamp:
@@ -908,13 +922,8 @@ def tracking(model: BTYDModel, transactions: pd.DataFrame,
     """
     _, mult, _ = time_unit(unit)
     require_columns(transactions, [customer_id_col, datetime_col], "tracking")
-    cal_end = _date("calibration_end", calibration_end)
-    dates = transactions[datetime_col]
-    obs_end = _date("observation_end", observation_end) if observation_end not in (None, "") \
-        else pd.Timestamp(dates.max()).normalize()
-    day = period_index(dates.to_numpy(dtype="datetime64[ns]"), "D")
-    cal_day = int(period_index(np.array([cal_end.to_datetime64()]), "D")[0])
-    end_day = int(period_index(np.array([obs_end.to_datetime64()]), "D")[0])
+    cal_end, _, day, cal_day, end_day = _window(transactions, datetime_col, calibration_end,
+                                                observation_end)
     visits = pd.DataFrame({"c": transactions[customer_id_col].to_numpy(), "d": day})
     visits = visits[visits["d"] <= end_day].drop_duplicates()
     first = visits.groupby("c")["d"].transform("min")

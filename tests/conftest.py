@@ -40,3 +40,22 @@ def uci_like() -> pd.DataFrame:
 
 def pytest_configure(config):
     os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _write_notebook(path: Path, params: str, body: str) -> None:
+    """A three-cell notebook: a title, a tagged parameters cell and ``body``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# test"), cell, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture
+def make_notebook():
+    """Write small notebooks for runner tests: ``make_notebook(path, params, body)``."""
+    return _write_notebook

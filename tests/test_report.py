@@ -6,10 +6,8 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from pathlib import Path
 
 import matplotlib.pyplot as plt
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -230,22 +228,12 @@ def test_report_structure_and_kpi_cards(tmp_path):
 
 # --- batch runs -------------------------------------------------------------------------------
 
-def _notebook(path: Path, params: str, body: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(params)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# t"), cell, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, str(path))
-
-
-def test_batch_run_one_report_per_group_and_an_index(tmp_path):
+def test_batch_run_one_report_per_group_and_an_index(tmp_path, make_notebook):
     from custlib.batch import run_each
 
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    _notebook(nbs / "01_report.ipynb",
+    make_notebook(nbs / "01_report.ipynb",
               'run_name: str = "x"  # run\nreports_dir: str = ""  # where\n'
               'transactions: str = "demo"  # log\nreport_scope: str = ""  # scope',
               "from custlib.config import run_folder\nfrom custlib import io\n"

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from custlib.cli import main
@@ -19,26 +18,16 @@ from custlib.runner import RunError, discover_notebooks, notebook_parameters, ru
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _notebook(path: Path, params: str, body: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(params)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# test"), cell, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, str(path))
-
-
 @pytest.fixture
-def tiny_kit(tmp_path):
+def tiny_kit(tmp_path, make_notebook):
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    _notebook(nbs / "01_first.ipynb",
+    make_notebook(nbs / "01_first.ipynb",
               'run_name: str = "x"  # run\nreports_dir: str = ""  # where\nn: int = 1  # n',
               "from custlib.config import run_folder\n"
               "rf = run_folder(run_name, reports_dir)\n"
               "(rf.root / 'out.txt').write_text(str(n * 2))")
-    _notebook(nbs / "02_fails.ipynb", 'run_name: str = "x"  # run\nflag: bool = False  # f',
+    make_notebook(nbs / "02_fails.ipynb", 'run_name: str = "x"  # run\nflag: bool = False  # f',
               "x = 1\nraise ValueError('boom in 02')")
     (nbs / "README.md").write_text("not a notebook")
     return nbs
