@@ -756,18 +756,19 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
         rep.heading("规模与份额" if zh else "Size and share").bullets(lines)
         if cards is not None and name in cards.index:
             card = cards.loc[name]
-            keep = [c for c in card.index if c in ("typical member", "top categories",
-                                                   "top channels", "average order value",
-                                                   "orders per customer")]
+            # notebook 02's card columns (headings in the run's language): average order
+            # value, orders per customer, top categories, top channels, typical member
+            keep = [card.index[i] for i in (4, 5, 7, 8, 9) if i < len(card.index)]
             if keep:
                 rep.heading("特征" if zh else "Traits").bullets(
-                    [f"{k}: {card[k]}" for k in keep])
+                    [f"{k}: {_cell(card[k])}" for k in keep])
         tx = transactions[transactions["customer_id"].astype(str).isin(set(members))]
         needs_lines = []
         for col in ("category", "channel"):
             if col in tx and len(tx):
                 top = (tx.groupby(col)["amount"].sum() / tx["amount"].sum()).nlargest(3)
-                needs_lines.append(f"{col}: " + ", ".join(f"{k} {v:.0%}" for k, v in top.items()))
+                head = {"category": "品类", "channel": "渠道"}[col] if zh else col
+                needs_lines.append(f"{head}: " + ", ".join(f"{k} {v:.0%}" for k, v in top.items()))
         if survey is not None and "top_need" in survey:
             sv = survey[survey["customer_id"].astype(str).isin(set(members))]
             ranked = needs_mod.top_needs(sv) if len(sv) else None
@@ -785,6 +786,13 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
                 f"({rivals.loc[leader, 'market_share']:.0%}).")
         rep.heading("建议行动" if zh else "Recommended action").text(str(r["action"]) or "—")
     return rep
+
+
+def _cell(value: Any) -> str:
+    """A table value for text: numbers rounded, the rest as is."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
+    return str(value)
 
 
 def save_tables(run: Any, *, kpis: pd.DataFrame, swot: pd.DataFrame,
