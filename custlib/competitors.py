@@ -16,8 +16,8 @@ from custlib.errors import DataError
 from custlib.i18n import check_lang, label
 from custlib.viz import new_ax
 
-__all__ = ["competitor_table", "feature_table", "plot_features", "plot_market_share",
-           "plot_positioning", "plot_prices"]
+__all__ = ["DIMENSIONS", "competitor_table", "dimension_label", "feature_table",
+           "plot_features", "plot_market_share", "plot_positioning", "plot_prices"]
 
 US_COLOR, OTHER_COLOR = "#d62728", "#7f7f7f"
 
@@ -33,6 +33,30 @@ LABELS: dict[str, dict[str, str]] = {
     "feature": {"en": "feature", "zh": "维度"},
     "company": {"en": "company", "zh": "公司"},
 }
+
+
+#: Names of common comparison dimensions in both languages; any other name is shown as
+#: written in the context file (underscores as spaces).
+DIMENSIONS: dict[str, dict[str, str]] = {
+    "price": {"en": "price", "zh": "价格"}, "quality": {"en": "quality", "zh": "质量"},
+    "range": {"en": "range", "zh": "品类丰富度"}, "delivery": {"en": "delivery", "zh": "配送"},
+    "service": {"en": "service", "zh": "服务"},
+    "online_experience": {"en": "online experience", "zh": "线上体验"},
+    "convenience": {"en": "convenience", "zh": "便利性"}, "brand": {"en": "brand", "zh": "品牌"},
+    "innovation": {"en": "innovation", "zh": "创新"}, "design": {"en": "design", "zh": "设计"},
+    "sustainability": {"en": "sustainability", "zh": "可持续性"},
+}
+
+
+def dimension_label(name: str, lang: str = "en") -> str:
+    """A comparison dimension as people read it, in ``lang``.
+
+    Examples
+    --------
+    >>> dimension_label("online_experience", "zh"), dimension_label("eco_score")
+    ('线上体验', 'eco score')
+    """
+    return label(DIMENSIONS, name, lang).replace("_", " ")
 
 
 def competitor_table(context: dict[str, Any]) -> pd.DataFrame | None:
@@ -106,7 +130,8 @@ def plot_features(features: pd.DataFrame, table: pd.DataFrame | None = None, *,
     img = ax.imshow(values, cmap="RdYlGn", vmin=1, vmax=5, aspect="auto")
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9)
-    ax.set_xticks(range(features.shape[1]), [str(c).replace("_", " ") for c in features.columns],
+    ax.set_xticks(range(features.shape[1]),
+                  [dimension_label(str(c), lang) for c in features.columns],
                   rotation=30, ha="right")
     ax.set_yticks(range(features.shape[0]), features.index)
     if table is not None:
@@ -154,6 +179,7 @@ def plot_positioning(table: pd.DataFrame, x: str = "price", y: str = "quality", 
                     color=US_COLOR if row["us"] else "black")
     ax.axvline(3, color="0.8", lw=1)
     ax.axhline(3, color="0.8", lw=1)
-    ax.set(title=label(LABELS, "pos_title", lang), xlabel=x.replace("_", " "),
-           ylabel=y.replace("_", " "), xlim=(0.5, 5.5), ylim=(0.5, 5.5))
+    scale = {"en": " (1 = low, 5 = high)", "zh": "(1 = 低,5 = 高)"}[lang]
+    ax.set(title=label(LABELS, "pos_title", lang), xlabel=dimension_label(x, lang) + scale,
+           ylabel=dimension_label(y, lang) + scale, xlim=(0.5, 5.5), ylim=(0.5, 5.5))
     return ax

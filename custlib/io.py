@@ -38,6 +38,7 @@ __all__ = [
     "PRESETS",
     "Preset",
     "load_context",
+    "localise_context",
     "load_customers",
     "load_survey",
     "load_transactions",
@@ -365,18 +366,63 @@ def read_yaml_mapping(path: PathLike, error: type[Exception], expected: str) -> 
 CONTEXT_KEYS = ("company", "analysis", "competitors", "swot", "tows", "canvas")
 
 
-def load_context(source: PathLike | None = "demo") -> dict[str, Any]:
+def localise_context(data: Any, lang: str = "en") -> Any:
+    """Pick the text of one language from a bilingual business context.
+
+    Any key may have a Chinese twin with the suffix ``_zh`` (``purpose`` and
+    ``purpose_zh``, ``strengths`` and ``strengths_zh``). For ``lang='zh'`` the twin
+    replaces the key; for ``'en'`` the twins are dropped. A key with only a ``_zh`` form
+    is kept under its plain name in both languages, so nothing written is lost.
+
+    Parameters
+    ----------
+    data : dict, list or scalar
+        The parsed YAML (nested mappings and lists).
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    The same structure with plain keys only.
+
+    Examples
+    --------
+    >>> localise_context({"purpose": "Know them", "purpose_zh": "了解客户"}, "zh")
+    {'purpose': '了解客户'}
+    """
+    from custlib.i18n import check_lang
+
+    check_lang(lang)
+    if isinstance(data, list):
+        return [localise_context(v, lang) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out: dict[Any, Any] = {}
+    for key, value in data.items():
+        base = key[:-3] if isinstance(key, str) and key.endswith("_zh") else None
+        if base is None:
+            if lang == "en" or f"{key}_zh" not in data:
+                out[key] = localise_context(value, lang)
+        elif lang == "zh" or base not in data:
+            out[base] = localise_context(value, lang)
+    return out
+
+
+def load_context(source: PathLike | None = "demo", lang: str = "en") -> dict[str, Any]:
     """Load the business-context YAML (company, competitors, SWOT, canvas).
 
     Parameters
     ----------
     source : path-like, preset name or None
         A YAML file, a preset with a context, or empty for none (returns ``{}``).
+    lang : {'en', 'zh'}, default 'en'
+        The language of the text: a key's ``_zh`` twin is used for ``'zh'`` (see
+        :func:`localise_context`).
 
     Returns
     -------
     dict
-        The parsed YAML. Unknown top-level keys raise, so a typo is not ignored.
+        The parsed YAML in ``lang``. Unknown top-level keys raise, so a typo is not
+        ignored.
     """
     if not source:
         return {}
@@ -390,8 +436,8 @@ def load_context(source: PathLike | None = "demo") -> dict[str, Any]:
     data = read_yaml_mapping(path, DataError,
                              f"a mapping with keys such as {format_list(CONTEXT_KEYS)}")
     p = resolve_path(path)
-    unknown = [k for k in data if k not in CONTEXT_KEYS]
+    unknown = [k for k in data if str(k).removesuffix("_zh") not in CONTEXT_KEYS]
     if unknown:
         raise DataError(f"{p}: unknown top-level key(s) {format_list(unknown)}; expected "
                         f"{format_list(CONTEXT_KEYS)}")
-    return data
+    return localise_context(data, lang)

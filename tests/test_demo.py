@@ -10,6 +10,7 @@ import pytest
 from custlib.config import DEMO_DATA_DIR
 from custlib.demo import generate_demo, write_demo
 from custlib.errors import ParameterError
+from custlib.io import localise_context
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +102,9 @@ def test_survey_relates_to_behaviour(demo):
     assert (sv.loc[sv["complaint"] == 1, "complaint_text"] != "").all()
 
 
-def test_context_has_every_block(demo):
-    ctx = demo.context
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_context_has_every_block_in_both_languages(demo, lang):
+    ctx = localise_context(demo.context, lang)
     assert ctx["company"]["currency"] == "GBP"
     assert sum(c.get("us", False) for c in ctx["competitors"]) == 1
     assert sum(c["market_share"] for c in ctx["competitors"]) <= 1
@@ -111,6 +113,12 @@ def test_context_has_every_block(demo):
               "customer_relationships", "channels", "customer_segments", "cost_structure",
               "revenue_streams"}
     assert blocks <= set(ctx["canvas"]) and all(ctx["canvas"][b] for b in blocks)
+    en = localise_context(demo.context, "en")
+    for part in ("swot", "tows", "canvas"):  # every item has its translation
+        assert {k: len(v) for k, v in ctx[part].items()} == \
+            {k: len(v) for k, v in en[part].items()}
+    text = ctx["analysis"]["purpose"] + ctx["swot"]["threats"][0] + ctx["canvas"]["channels"][0]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text) == (lang == "zh")
 
 
 def test_bad_generator_parameters():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from custlib.config import resolve_path
-from custlib.errors import ColumnError, DataError, SourceError
+from custlib.errors import ColumnError, DataError, ParameterError, SourceError
 from custlib.io import (
     PRESETS,
     load_context,
@@ -108,6 +108,23 @@ def test_context_rejects_unknown_keys_and_bad_yaml(tmp_path):
     p.write_text("company: [unclosed\n")
     with pytest.raises(DataError, match="not valid YAML"):
         load_context(p)
+
+
+def test_context_picks_one_language_and_loses_nothing(tmp_path):
+    p = tmp_path / "ctx.yaml"
+    p.write_text("company: {name: Acme, name_zh: 艾克米, founded: 2001}\n"
+                 "analysis: {purpose: Know them, purpose_zh: 了解客户, background_zh: 只有中文}\n"
+                 "swot: {strengths: [Fast], strengths_zh: [快], threats: [Rivals]}\n",
+                 encoding="utf-8")
+    en, zh = load_context(p), load_context(p, lang="zh")
+    assert en["company"] == {"name": "Acme", "founded": 2001}
+    assert zh["company"] == {"name": "艾克米", "founded": 2001}
+    assert en["analysis"] == {"purpose": "Know them", "background": "只有中文"}
+    assert zh["analysis"] == {"purpose": "了解客户", "background": "只有中文"}
+    assert zh["swot"] == {"strengths": ["快"], "threats": ["Rivals"]}
+    assert load_context("demo", lang="zh")["company"]["name"] == "暖家生活有限公司"
+    with pytest.raises(ParameterError, match="'lang'"):
+        load_context(p, lang="fr")
 
 
 def test_presets_are_documented():
