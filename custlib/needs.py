@@ -19,9 +19,14 @@ from custlib.contract import require_columns
 from custlib.errors import EmptyResultError
 from custlib.i18n import check_lang
 
-__all__ = ["loyalty_by_segment", "nps", "plot_needs", "plot_preferences", "preferences",
-           "price_sensitivity",
-           "satisfaction_distribution", "survey_by_segment", "top_needs"]
+__all__ = ["UNMATCHED", "loyalty_by_segment", "nps", "plot_needs", "plot_preferences",
+           "preferences", "price_sensitivity", "satisfaction_distribution",
+           "survey_by_segment", "top_needs"]
+
+
+#: The group of rows whose customer has no segment (a respondent who never bought, a
+#: customer removed by cleaning): kept and shown under this name, last.
+UNMATCHED = "(not segmented)"
 
 
 def _segment_of(frame: pd.DataFrame, segment: pd.Series | None,
@@ -30,7 +35,23 @@ def _segment_of(frame: pd.DataFrame, segment: pd.Series | None,
         return pd.Series("all", index=frame.index)
     seg = segment.copy()
     seg.index = seg.index.astype(str)
-    return frame[customer_id_col].astype(str).map(seg).fillna("—")
+    return frame[customer_id_col].astype(str).map(seg).astype(object).fillna(UNMATCHED)
+
+
+def _in_segment_order(table: pd.DataFrame, segment: pd.Series | None) -> pd.DataFrame:
+    """Rows in one order for every table: ``all`` first, then segments largest first
+    (ties by name), :data:`UNMATCHED` last."""
+    if segment is None:
+        return table
+    sizes = segment.astype(str).value_counts()
+    names = [str(i) for i in table.index]
+    size = {n: sizes.get(n, 0) for n in names}
+    order = sorted(names, key=lambda n: (n != "all", n == UNMATCHED, -size[n], n))
+    out = table.copy()
+    out.index = names
+    out = out.loc[order]
+    out.index.name = table.index.name
+    return out
 
 
 def preferences(transactions: pd.DataFrame, segment: pd.Series | None = None, *,
@@ -57,6 +78,7 @@ def preferences(transactions: pd.DataFrame, segment: pd.Series | None = None, *,
         .sum().unstack(fill_value=0.0)
     table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
     table.index.name, table.columns.name = "segment", column
+    table = _in_segment_order(table, segment)
     return table[table.mean().sort_values(ascending=False).index]
 
 
@@ -85,30 +107,36 @@ def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = No
     seg = _segment_of(tx, segment)
     g = tx.assign(_low=low, _low_rev=tx["amount"] * low).groupby(seg)
     orders = g["order_id"].nunique()
-    return pd.DataFrame({
+    return _in_segment_order(pd.DataFrame({
         "low_price_share": g["_low"].mean(),
         "low_price_revenue_share": g["_low_rev"].sum(min_count=1) / g["amount"].sum(),
         "spend_per_order": g["amount"].sum() / orders,
         "items_per_order": g["quantity"].sum() / orders,
         "mean_unit_price": g["unit_price"].mean(),
-    }).rename_axis("segment")
+    }).rename_axis("segment"), segment)
 
 
 def loyalty_by_segment(summary: pd.DataFrame, segment: pd.Series | None = None) -> pd.DataFrame:
     """Repeat-purchase rate and time between purchases by segment.
 
+    Time between purchases is measured between purchase *days*: two orders on one day are
+    one visit, so a customer who splits a basket does not look like a daily buyer. It
+    uses the summary's ``frequency`` (repeat purchase days) when the summary is in days,
+    else the number of orders.
+
     Parameters
     ----------
     summary : pandas.DataFrame
         :func:`custlib.summary.customer_summary` (``n_orders``, ``first_purchase``,
-        ``last_purchase``).
+        ``last_purchase``; ``frequency`` used when present).
     segment : pandas.Series, optional
 
     Returns
     -------
     pandas.DataFrame
-        Per segment: customers, ``repeat_rate`` (share with 2+ orders), ``orders_per_customer``,
-        ``median_days_between`` (median over repeat buyers of their mean gap).
+        Per segment: customers, ``repeat_rate`` (share with 2+ orders),
+        ``orders_per_customer``, ``median_days_between`` (median over customers who
+        bought on 2+ days of their mean days between purchase days).
     """
     require_columns(summary, ["n_orders", "first_purchase", "last_purchase"],
                     "loyalty_by_segment")
@@ -119,13 +147,17 @@ def loyalty_by_segment(summary: pd.DataFrame, segment: pd.Series | None = None) 
     else:
         seg = segment.copy()
         seg.index = seg.index.astype(str)
-        seg = seg.reindex(s.index).fillna("—")
+        seg = seg.reindex(s.index).astype(object).fillna(UNMATCHED)
     span = (s["last_purchase"] - s["first_purchase"]).dt.total_seconds() / 86400
-    gap = (span / (s["n_orders"] - 1)).where(s["n_orders"] > 1)
+    daily = "frequency" in s and s.attrs.get("freq", "D") == "D" and \
+        s.attrs.get("freq_multiplier", 1) == 1
+    repeats = s["frequency"].astype(float) if daily else s["n_orders"] - 1
+    gap = (span / repeats).where(repeats > 0)
     g = s.assign(_rep=s["n_orders"] > 1, _gap=gap).groupby(seg)
-    return pd.DataFrame({"customers": g.size(), "repeat_rate": g["_rep"].mean(),
-                         "orders_per_customer": g["n_orders"].mean(),
-                         "median_days_between": g["_gap"].median()}).rename_axis("segment")
+    out = pd.DataFrame({"customers": g.size(), "repeat_rate": g["_rep"].mean(),
+                        "orders_per_customer": g["n_orders"].mean(),
+                        "median_days_between": g["_gap"].median()}).rename_axis("segment")
+    return _in_segment_order(out, segment)
 
 
 # --- survey -------------------------------------------------------------------------------
@@ -135,7 +167,11 @@ def satisfaction_distribution(survey: pd.DataFrame | None) -> pd.Series | None:
     if survey is None or "satisfaction" not in survey or survey["satisfaction"].notna().sum() == 0:
         return None
     s = survey["satisfaction"].dropna()
-    return s.value_counts(normalize=True).sort_index().rename("share")
+    if (s % 1 == 0).all():
+        s = s.astype(int)
+    out = s.value_counts(normalize=True).sort_index().rename("share")
+    out.index.name = "satisfaction"
+    return out
 
 
 def nps(survey: pd.DataFrame | None, segment: pd.Series | None = None) -> pd.DataFrame | None:
@@ -166,7 +202,7 @@ def nps(survey: pd.DataFrame | None, segment: pd.Series | None = None) -> pd.Dat
         seg = _segment_of(s, segment)
         for name, k in kind.groupby(seg):
             rows[str(name)] = one(k)
-    return pd.DataFrame(rows).T.rename_axis("segment")
+    return _in_segment_order(pd.DataFrame(rows).T.rename_axis("segment"), segment)
 
 
 def survey_by_segment(survey: pd.DataFrame | None,
@@ -182,7 +218,7 @@ def survey_by_segment(survey: pd.DataFrame | None,
     out = data.groupby(seg).mean()
     out.insert(0, "respondents", data.groupby(seg).size())
     out.loc["all"] = [len(data)] + list(data.mean())
-    return out.rename_axis("segment")
+    return _in_segment_order(out.rename_axis("segment"), segment)
 
 
 def top_needs(survey: pd.DataFrame | None, *, lang: str = "en") -> pd.DataFrame | None:
