@@ -29,7 +29,8 @@ from custlib.errors import ParameterError
 from custlib.i18n import check_lang
 
 __all__ = ["ATTRACTIVENESS_WEIGHTS", "SECTIONS", "Report", "html_to_pdf", "kpis", "measures",
-           "add_introduction", "canvas_analysis", "pdf_note", "read_csv_table",
+           "COLUMN_LABELS", "add_introduction", "canvas_analysis", "pdf_note", "read_csv_table",
+           "readable", "share_columns",
            "recommendations", "save_tables", "section_title", "segment_attractiveness",
            "segment_growth", "segment_overview", "segment_report", "summary_points"]
 
@@ -57,6 +58,81 @@ ATTRACTIVENESS_WEIGHTS: dict[str, float] = {"size": 0.25, "value": 0.35, "growth
                                             "risk": -0.2}
 
 
+#: Headings of the report's tables: the column names custlib's functions return, as people
+#: read them. Columns not listed pass through (they are labelled already, or data).
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "segment": ("segment", "细分群体"), "customers": ("customers", "客户数"),
+    "low_price_share": ("low-price lines", "低价商品行占比"),
+    "low_price_revenue_share": ("low-price revenue", "低价收入占比"),
+    "spend_per_order": ("spend per order", "客单价"),
+    "items_per_order": ("items per order", "每单件数"),
+    "mean_unit_price": ("mean unit price", "平均单价"),
+    "repeat_rate": ("repeat-purchase rate", "复购率"),
+    "orders_per_customer": ("orders per customer", "人均订单数"),
+    "median_days_between": ("median days between purchases", "购买间隔天数(中位数)"),
+    "respondents": ("respondents", "受访者"), "promoters": ("promoters", "推荐者"),
+    "passives": ("passives", "中立者"), "detractors": ("detractors", "贬损者"),
+    "nps": ("NPS", "净推荐值"), "satisfaction": ("satisfaction (1-5)", "满意度(1-5)"),
+    "repurchase_intention": ("repurchase intention (1-5)", "复购意愿(1-5)"),
+    "complaint": ("complained", "投诉率"), "need": ("need", "需求"),
+    "importance": ("importance", "重要性"), "urgency": ("urgency", "紧迫性"),
+    "priority": ("priority", "优先级"), "mean_satisfaction": ("mean satisfaction", "平均满意度"),
+    "quadrant": ("quadrant", "象限"), "item": ("item", "条目"), "source": ("source", "来源"),
+    "rule": ("rule", "规则"), "strategy": ("strategy", "策略"), "action": ("action", "行动"),
+    "score": ("score", "得分"), "why": ("why", "理由"), "share": ("share", "占比"),
+    "score_1_5": ("satisfaction score", "满意度评分"),
+    "category": ("category", "品类"), "channel": ("channel", "渠道"),
+    "size": ("size", "规模"), "value": ("value", "价值"), "growth": ("growth", "增长"),
+    "risk": ("risk", "风险"),
+}
+
+#: Values shown in the report's tables in the run's language.
+VALUE_LABELS: dict[str, tuple[str, str]] = {
+    "strengths": ("strengths", "优势"), "weaknesses": ("weaknesses", "劣势"),
+    "opportunities": ("opportunities", "机会"), "threats": ("threats", "威胁"),
+    "analyst": ("analyst", "分析师"), "analysis": ("analysis", "分析结果"),
+    "all": ("all", "全部"), "(not segmented)": ("(not segmented)", "(未分群)"),
+    "share": ("share", "占比"),
+}
+
+
+def share_columns(df: pd.DataFrame) -> tuple[str, ...]:
+    """The columns of ``df`` that hold shares (their name says share, rate, 占比 or 率), to
+    show as % (the ``percent`` argument of :meth:`Report.table`)."""
+    keys = ("share", "rate", "占比", "率")
+    return tuple(c for c in df.columns if isinstance(c, str) and any(k in c for k in keys))
+
+
+def readable(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A table as people read it: headings from :data:`COLUMN_LABELS`, known values from
+    :data:`VALUE_LABELS`, both in ``lang``. The numbers are not touched.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"repeat_rate": [0.5]}, index=pd.Index(["all"], name="segment"))
+    >>> shown = readable(t, "zh")
+    >>> shown.index.name, list(shown.index), list(shown.columns)
+    ('细分群体', ['全部'], ['复购率'])
+    """
+    check_lang(lang)
+    i = 0 if lang == "en" else 1
+
+    def head(name: Any) -> Any:
+        return COLUMN_LABELS[name][i] if isinstance(name, str) and name in COLUMN_LABELS \
+            else name
+
+    def value(v: Any) -> Any:
+        return VALUE_LABELS[v][i] if isinstance(v, str) and v in VALUE_LABELS else v
+
+    out = df.rename(columns=head)
+    out.index = pd.Index([value(v) for v in df.index], name=head(df.index.name))
+    out.columns.name = head(df.columns.name)
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(value)
+    return out
+
+
 # --- KPIs -------------------------------------------------------------------------------------
 
 def _period_kpis(tx: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, float]:
@@ -76,8 +152,9 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     Customers (who bought), revenue and repeat-purchase rate (share of those customers
     buying on 2+ days) are measured over the last ``months`` months and the ``months``
     before; the share of buying customers at risk or dormant at the end of each (from
-    notebook 04's snapshots); predicted value over the next 12 months (notebook 03,
-    no previous value).
+    notebook 04's snapshots); the predicted value of today's customers over the next 12
+    months (notebook 03's CLV: margin, discounted; no previous value). When the log starts
+    more than a month after the previous period does, that period is not compared.
 
     Returns
     -------
@@ -90,13 +167,14 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     mid = end - pd.DateOffset(months=months)
     start = mid - pd.DateOffset(months=months)
     now, before = _period_kpis(transactions, mid, end), _period_kpis(transactions, start, mid)
-    if transactions["order_date"].min() > mid - pd.DateOffset(months=months) + pd.Timedelta(
-            days=31):
+    covered = transactions["order_date"].min() <= start + pd.Timedelta(days=31)
+    if not covered:
         before = {k: float("nan") for k in before}  # the previous period is not covered
     names = {"customers": ("customers who bought", "购买客户数"),
              "revenue": ("revenue", "收入"), "repeat_rate": ("repeat-purchase rate", "复购率"),
              "at_risk": ("share at risk or dormant", "风险及沉睡客户占比"),
-             "clv": ("predicted value, next 12 months", "未来 12 个月预测价值")}
+             "clv": ("predicted margin from today's customers, next 12 months",
+                     "现有客户未来 12 个月预测毛利")}
     rows = {k: (now[k], before[k]) for k in ("customers", "revenue", "repeat_rate")}
     if snapshots is not None and len(snapshots):
         dates = pd.to_datetime(sorted(snapshots["snapshot"].unique()))
@@ -107,8 +185,8 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
             return float(st.isin(["at_risk", "dormant"]).mean()) if len(st) else float("nan")
 
         prev_dates = dates[dates <= mid]
-        rows["at_risk"] = (risk_at(dates[-1]),
-                           risk_at(prev_dates[-1]) if len(prev_dates) else float("nan"))
+        rows["at_risk"] = (risk_at(dates[-1]), risk_at(prev_dates[-1])
+                           if len(prev_dates) and covered else float("nan"))
     if clv is not None:
         rows["clv"] = (float(clv.sum()), float("nan"))
     out = pd.DataFrame(rows, index=["value", "previous"]).T
@@ -118,6 +196,7 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     out.index = [names[k][0 if lang == "en" else 1] for k in out.index]
     out.attrs["period"] = (f"{mid + pd.Timedelta(1):%Y-%m-%d} .. {end:%Y-%m-%d}")
     out.attrs["shares"] = [names[k][0 if lang == "en" else 1] for k in ("repeat_rate", "at_risk")]
+    out.attrs["money"] = [names[k][0 if lang == "en" else 1] for k in ("revenue", "clv")]
     return out
 
 
@@ -203,6 +282,8 @@ def segment_attractiveness(table: pd.DataFrame, segment_col: str, *,
     out["priority"] = np.arange(1, len(out) + 1)
     out.attrs["weights"] = w
     out.attrs["value_measure"] = value_col or ""
+    out.attrs["risk_measure"] = "p_alive" if "p_alive" in table else \
+        "stage" if "stage" in table else ""
     return out
 
 
@@ -314,8 +395,8 @@ class Report:
     Examples
     --------
     >>> rep = Report("Customer analysis", lang="en")
-    >>> rep.section("intro", "1. Introduction")
-    >>> rep.text("Purpose: **know our customers**.")
+    >>> rep = rep.section("intro", "1. Introduction")
+    >>> rep = rep.text("Purpose: **know our customers**.")
     >>> "<strong>know our customers</strong>" in rep.html()
     True
     """
@@ -327,6 +408,7 @@ class Report:
         self.subtitle = subtitle
         self.sections: list[dict[str, Any]] = []
         self.kpi_table: pd.DataFrame | None = None
+        self.currency = ""
 
     def __repr__(self) -> str:
         blocks = sum(len(s["blocks"]) for s in self.sections)
@@ -388,14 +470,21 @@ class Report:
         """A note in italics (for skipped parts)."""
         return self._add("note", text)
 
-    def kpis(self, table: pd.DataFrame) -> Report:
-        """The KPI cards that open the report (from :func:`kpis`)."""
+    def kpis(self, table: pd.DataFrame, currency: str = "") -> Report:
+        """The KPI cards that open the report (from :func:`kpis`); amounts in
+        ``currency``."""
         self.kpi_table = table
+        self.currency = currency
         return self
 
     # rendering -----------------------------------------------------------------------------
     def _table_html(self, df: pd.DataFrame, digits: int, percent: tuple[str, ...]) -> str:
-        head = "".join(f'<th class="t">{html.escape(str(df.index.name or ""))}</th>' +
+        shown = readable(df, self.lang)
+        percent = tuple(new for old, new in zip(df.columns, shown.columns, strict=True)
+                        if old in percent or new in percent)
+        df = shown
+        corner = df.index.name or df.columns.name or ""
+        head = "".join(f'<th class="t">{html.escape(str(corner))}</th>' +
                        "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns))
         rows = []
         for idx, row in df.iterrows():
@@ -416,11 +505,15 @@ class Report:
     def _kpi_html(self) -> str:
         if self.kpi_table is None:
             return ""
+        from custlib.narrative import format_money
+
         shares = set(self.kpi_table.attrs.get("shares", []))
+        money = set(self.kpi_table.attrs.get("money", []))
         cards = []
         for name, row in self.kpi_table.iterrows():
             v, ch = row["value"], row["change"]
-            value = f"{v:.0%}" if name in shares else f"{v:,.0f}"
+            value = (f"{v:.0%}" if name in shares else format_money(v, self.currency)
+                     if name in money else f"{v:,.0f}")
             if ch == ch:
                 change = f"{ch * 100:+.1f} pt" if name in shares else f"{ch:+.0%}"
                 cls = "up" if ch > 0 else "down"
@@ -579,6 +672,10 @@ def recommendations(attractiveness: pd.DataFrame, guide: pd.DataFrame, *, lang: 
     check_lang(lang)
     actions = dict(zip(guide.iloc[:, 0].astype(str), guide.iloc[:, -1], strict=True))
     measure = attractiveness.attrs.get("value_measure", "")
+    risk_text = {"p_alive": ("{:.0%} likely inactive (1 - P(alive))",
+                             "{:.0%} 可能已不活跃(1 - P(alive))"),
+                 "stage": ("{:.0%} at risk, dormant or churned", "{:.0%} 处于风险、沉睡或流失阶段")
+                 }.get(attractiveness.attrs.get("risk_measure", ""), ("risk {:.2f}", "风险 {:.2f}"))
     rows = []
     for seg, r in attractiveness.iterrows():
         parts = [f"{r['size']:.0%} of customers" if lang == "en" else f"客户占比 {r['size']:.0%}"]
@@ -590,7 +687,7 @@ def recommendations(attractiveness: pd.DataFrame, guide: pd.DataFrame, *, lang: 
             parts.append(f"revenue {r['growth']:+.0%} in 6 months" if lang == "en" else
                           f"近 6 个月收入 {r['growth']:+.0%}")
         if r["risk"] == r["risk"]:
-            parts.append(f"risk {r['risk']:.2f}" if lang == "en" else f"风险 {r['risk']:.2f}")
+            parts.append(risk_text[0 if lang == "en" else 1].format(r["risk"]))
         rows.append({"priority": int(r["priority"]), "segment": str(seg),
                      "score": float(r["score"]), "why": "; ".join(parts),
                      "action": actions.get(str(seg), "")})
@@ -724,20 +821,26 @@ def summary_points(kpi_table: pd.DataFrame, facts: pd.DataFrame, recs: pd.DataFr
 def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
                    transactions: pd.DataFrame, *, survey: pd.DataFrame | None = None,
                    cards_file: str | Path | None = None, rivals: pd.DataFrame | None = None,
-                   lang: str = "en", currency: str = "", title: str = "") -> Report:
+                   lang: str = "en", currency: str = "", title: str = "",
+                   observation_end: str | None = None, months: int = 6) -> Report:
     """The segment market report: one section per priority segment.
 
     Each section: size and share (customers, revenue, CLV), traits (notebook 02's profile
     card when there is one), needs (top categories and channels; the top survey need),
-    growth, the competitive setting, and the recommended action.
+    growth (the members' revenue and buyers in the last ``months`` months against the
+    ``months`` before ``observation_end``, default the last order), the competitive
+    setting, and the recommended action.
     """
     from custlib import needs as needs_mod
+    from custlib.narrative import format_money
 
     check_lang(lang)
     zh = lang == "zh"
     rep = Report((title + " · " if title else "") + ("细分市场报告" if zh else
                                                       "Segment market report"), lang=lang)
     cards = read_csv_table(cards_file) if cards_file and Path(cards_file).exists() else None
+    end = (pd.Timestamp(observation_end) + pd.Timedelta(days=1) if observation_end else
+           transactions["order_date"].max() + pd.Timedelta(seconds=1))
     seg = table[segment_col].astype(str) if segment_col in table else None
     for prio, r in recs.iterrows():
         name = str(r["segment"])
@@ -758,11 +861,14 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
             card = cards.loc[name]
             # notebook 02's card columns (headings in the run's language): average order
             # value, orders per customer, top categories, top channels, typical member
-            keep = [card.index[i] for i in (4, 5, 7, 8, 9) if i < len(card.index)]
+            keep = [i for i in (4, 5, 7, 8, 9) if i < len(card.index)]
             if keep:
                 rep.heading("特征" if zh else "Traits").bullets(
-                    [f"{k}: {_cell(card[k])}" for k in keep])
+                    [f"{card.index[i]}: " + (format_money(float(card.iloc[i]), currency)
+                                            if i == 4 else _cell(card.iloc[i])) for i in keep])
         tx = transactions[transactions["customer_id"].astype(str).isin(set(members))]
+        rep.heading("增长" if zh else "Growth").bullets(
+            _growth_lines(tx, end, months, lang=lang, currency=currency))
         needs_lines = []
         for col in ("category", "channel"):
             if col in tx and len(tx):
@@ -786,6 +892,30 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
                 f"({rivals.loc[leader, 'market_share']:.0%}).")
         rep.heading("建议行动" if zh else "Recommended action").text(str(r["action"]) or "—")
     return rep
+
+
+def _growth_lines(tx: pd.DataFrame, end: pd.Timestamp, months: int, *, lang: str,
+                  currency: str) -> list[str]:
+    """Revenue and buyers of a group: the last ``months`` months against those before."""
+    from custlib.narrative import format_money
+
+    mid, start = end - pd.DateOffset(months=months), end - pd.DateOffset(months=2 * months)
+    now = tx[(tx["order_date"] >= mid) & (tx["order_date"] < end)]
+    before = tx[(tx["order_date"] >= start) & (tx["order_date"] < mid)]
+    lines = []
+    for what, a, b, money in (("revenue", now["amount"].sum(), before["amount"].sum(), True),
+                              ("buyers", now["customer_id"].nunique(),
+                               before["customer_id"].nunique(), False)):
+        a_text = format_money(float(a), currency) if money else f"{a:,}"
+        b_text = format_money(float(b), currency) if money else f"{b:,}"
+        change = (f"({a / b - 1:+.0%})" if lang == "zh" else f" ({a / b - 1:+.0%})") if b else ""
+        if lang == "zh":
+            name = {"revenue": "收入", "buyers": "购买客户"}[what]
+            lines.append(f"近 {months} 个月{name} {a_text},此前 {months} 个月 {b_text}{change}")
+        else:
+            lines.append(f"{what} in the last {months} months {a_text}, against {b_text} in "
+                         f"the {months} before{change}")
+    return lines
 
 
 def _cell(value: Any) -> str:

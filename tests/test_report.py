@@ -69,6 +69,40 @@ def test_preferences_and_price_sensitivity():
     assert no_product["spend_per_order"].notna().all()
 
 
+def test_segment_tables_share_one_order_and_keep_unmatched_respondents(survey):
+    seg = pd.Series({"a": "small", "b": "big", "c": "big", "d": "big", "e": "small"})
+    scores = needs.nps(survey, seg)  # f answered the survey but has no segment
+    assert list(scores.index) == ["all", "big", "small", needs.UNMATCHED]
+    assert scores["respondents"].iloc[1:].sum() == scores.loc["all", "respondents"] == 6
+    attitudes = needs.survey_by_segment(survey, seg)
+    assert list(attitudes.index) == ["all", "big", "small", needs.UNMATCHED]
+    assert attitudes.loc[needs.UNMATCHED, "complaint"] == 1.0
+    shown = report.readable(attitudes, "zh")
+    assert list(shown.index) == ["全部", "big", "small", "(未分群)"]
+    assert list(shown.columns) == ["受访者", "满意度(1-5)", "复购意愿(1-5)", "投诉率"]
+    dist = needs.satisfaction_distribution(survey)
+    assert list(dist.index) == [1, 2, 3, 4, 5] and dist.index.name == "satisfaction"
+
+
+def test_loyalty_measures_time_between_purchase_days():
+    from custlib.summary import customer_summary
+
+    tx = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "b", "c"],
+        "order_id": ["1", "2", "3", "4", "5"],
+        "order_date": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 17:00",
+                                      "2024-01-31 10:00", "2024-01-05 12:00",
+                                      "2024-01-09 12:00"]),
+        "amount": [10.0, 5.0, 10.0, 7.0, 3.0]})
+    summary = customer_summary(tx, observation_end="2024-02-29")
+    out = needs.loyalty_by_segment(summary, pd.Series({"a": "x", "b": "y", "c": "y"}))
+    # a: 3 orders on 2 days, 30 days apart (not 15: the same-day orders are one visit)
+    assert out.loc["x", "median_days_between"] == pytest.approx(30 + 1 / 24, abs=0.01)
+    assert out.loc["x", "repeat_rate"] == 1.0 and out.loc["y", "repeat_rate"] == 0.0
+    assert np.isnan(out.loc["y", "median_days_between"])
+    assert list(out.index) == ["y", "x"]  # the larger segment first
+
+
 # --- competitors ------------------------------------------------------------------------------
 
 def test_competitor_tables_and_plots():
@@ -84,6 +118,13 @@ def test_competitor_tables_and_plots():
         fig, ax = plt.subplots()
         assert call(ax) is ax and ax.get_title()
         plt.close(fig)
+    zh = competitors.plot_positioning(competitors.competitor_table(io.load_context("demo", "zh")),
+                                      "price", "quality", lang="zh")
+    assert zh.get_xlabel() == "价格(1 = 低,5 = 高)" and zh.get_ylabel().startswith("质量")
+    assert "暖家生活" in [t.get_text() for t in zh.texts]  # our name in the run's language
+    ticks = competitors.plot_features(feats, table, lang="zh").get_xticklabels()
+    assert "线上体验" in [t.get_text() for t in ticks]
+    plt.close("all")
     with pytest.raises(DataError, match="'speed' is not in the context file"):
         competitors.plot_positioning(table, "speed", "quality")
     assert competitors.competitor_table({}) is None
@@ -154,6 +195,13 @@ def test_kpis_against_the_previous_period():
     assert k.loc["revenue", "value"] == 50 and k.loc["revenue", "change"] == pytest.approx(0.25)
     assert k.loc["repeat-purchase rate", "value"] == pytest.approx(1 / 3)  # c bought twice
     assert k.loc["repeat-purchase rate", "change"] == pytest.approx(1 / 3 - 1 / 2)
+    # a log that starts inside the previous period: nothing is compared with it
+    late = report.kpis(tx[tx["order_date"] >= "2023-06-01"], "2024-12-31", months=12,
+                       snapshots=pd.DataFrame({
+                           "snapshot": pd.to_datetime(["2023-12-31"] * 2 + ["2024-12-31"] * 2),
+                           "stage": ["active", "dormant", "active", "active"]}))
+    assert late["previous"].isna().all() and late["change"].isna().all()
+    assert late.loc["share at risk or dormant", "value"] == 0.0
 
 
 def test_segment_attractiveness_ranks_by_the_documented_score():
@@ -168,6 +216,11 @@ def test_segment_attractiveness_ranks_by_the_documented_score():
     assert out.loc["big", "score"] == pytest.approx(w["size"] + w["risk"] * 0.125)
     assert out.loc["rich", "score"] == pytest.approx(w["value"] + w["growth"] * 0.2)
     assert list(out.index) == ["rich", "big", "risky"] and list(out["priority"]) == [1, 2, 3]
+    guide = pd.DataFrame({"segment": ["rich", "big", "risky"], "action": ["keep", "grow", "save"]})
+    recs = report.recommendations(out, guide, currency="GBP")
+    assert recs.loc[1, "why"] == ("20% of customers; mean CLV 50 GBP; revenue +10% in 6 months; "
+                                  "10% likely inactive (1 - P(alive))")
+    assert list(recs["action"]) == ["keep", "grow", "save"]
     with pytest.raises(ParameterError, match="unknown weight"):
         report.segment_attractiveness(table, "seg", weights={"luck": 1.0})
 
@@ -184,6 +237,39 @@ def test_report_escapes_yaml_text(tmp_path):
     text = rep.write(tmp_path / "r.html", pdf=False)[0].read_text(encoding="utf-8")
     assert "<script" not in text and "<img" not in text and "<b>bold" not in text
     assert "&lt;script&gt;alert(" in text and "&lt;img src=x" in text
+
+
+def test_report_tables_have_readable_headings_in_the_run_language():
+    loyal = pd.DataFrame({"customers": [3], "repeat_rate": [0.5], "median_days_between": [30.0]},
+                         index=pd.Index(["all"], name="segment"))
+    en = report.Report("R", lang="en").section("s", "S").table(loyal, percent=("repeat_rate",))
+    text = en.html()
+    assert "repeat-purchase rate" in text and "repeat_rate" not in text and ">50%<" in text
+    assert "median days between purchases" in text
+    zh = report.Report("R", lang="zh").section("s", "S").table(loyal, percent=("repeat_rate",))
+    text = zh.html()
+    assert "复购率" in text and "细分群体" in text and "全部" in text and ">50%<" in text
+    assert report.share_columns(pd.DataFrame(columns=["客户占比", "mean CLV", "share of revenue"])
+                                ) == ("客户占比", "share of revenue")
+
+
+def test_segment_report_has_growth_and_money_in_the_currency():
+    tx = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "b"],
+        "order_date": pd.to_datetime(["2024-03-01", "2024-09-01", "2024-10-01", "2024-11-01"]),
+        "amount": [100.0, 150.0, 20.0, 30.0]})
+    table = pd.DataFrame({"seg": ["x", "y"], "total_revenue": [250.0, 50.0]},
+                         index=pd.Index(["a", "b"], name="customer_id"))
+    recs = pd.DataFrame({"segment": ["x"], "why": ["w"], "action": ["act"]},
+                        index=pd.Index([1], name="priority"))
+    rep = report.segment_report(recs, table, "seg", tx, currency="GBP",
+                                observation_end="2024-12-31")
+    text = rep.html()
+    assert "revenue in the last 6 months £150, against £100 in the 6 before (+50%)" in text
+    assert "buyers in the last 6 months 1, against 1 in the 6 before (+0%)" in text
+    zh = report.segment_report(recs, table, "seg", tx, currency="GBP", lang="zh",
+                               observation_end="2024-12-31").html()
+    assert "近 6 个月收入 £150,此前 6 个月 £100(+50%)" in zh
 
 
 def test_zh_report_has_chinese_text_real_glyphs_and_an_embedded_font(tmp_path, caplog):
@@ -215,11 +301,14 @@ def test_report_structure_and_kpi_cards(tmp_path):
     k = pd.DataFrame({"value": [10.0, 0.5], "previous": [8.0, 0.4], "change": [0.25, 0.1]},
                      index=["customers who bought", "repeat-purchase rate"])
     k.attrs["shares"] = ["repeat-purchase rate"]
-    rep.kpis(k)
+    k.loc["revenue"] = [1234.5, float("nan"), float("nan")]
+    k.attrs["money"] = ["revenue"]
+    rep.kpis(k, "GBP")
     for key in report.SECTIONS:
         rep.standard_section(key).text(f"content of {key}")
     html = rep.html()
     assert html.count("<h2>") == 8 and "+25%" in html and "+10.0 pt" in html
+    assert '<div class="v">£1,234</div><div class="c">—</div>' in html
     assert "@font-face" not in html  # no CJK, no font embedded
     with pytest.raises(ParameterError, match="exists already"):
         rep.standard_section("swot")
