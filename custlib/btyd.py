@@ -307,12 +307,15 @@ class BTYDModel:
 
     Examples
     --------
+    Fader, Hardie & Lee (2005)'s BG/NBD fit of CDNOW, from the raw file:
+
     >>> from custlib import io
-    >>> from custlib.summary import customer_summary
-    >>> tx = io.load_transactions("cdnow_sample")
-    >>> cal = customer_summary(tx, observation_end="1997-09-30", freq="D",
-    ...                        freq_multiplier=7)
-    >>> BTYDModel("bgnbd").fit(cal).params_.round(3).tolist()
+    >>> from custlib.cleaning import clean_transactions
+    >>> raw = io.load_transactions("cdnow_sample")
+    >>> tx = clean_transactions(raw, rules={"duplicates": False, "invalid_prices": False},
+    ...                         non_product_codes=[]).transactions
+    >>> cal = calibration_holdout(tx, "1997-09-30", "1998-06-30", unit="weeks")
+    >>> [round(float(v), 3) for v in BTYDModel("bgnbd").fit(cal).params_]
     [0.243, 4.414, 0.793, 2.426]
     """
 
