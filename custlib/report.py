@@ -629,15 +629,31 @@ def _font_face(text: str) -> tuple[str, str]:
 
 def html_to_pdf(html_path: Path) -> Path | None:
     """Print an HTML file to PDF with the first engine found (WeasyPrint, Chromium,
-    wkhtmltopdf); None when there is none (print from a browser instead)."""
+    wkhtmltopdf); None when there is none (print from a browser instead).
+
+    WeasyPrint is the ``pdf`` extra (``pip install custlib[pdf]``); it needs the Pango
+    library, and is passed over when that is missing.
+    """
+    import logging
+    import warnings
+
     pdf = html_path.with_suffix(".pdf")
     try:
-        import weasyprint  # type: ignore[import-not-found]
-
-        weasyprint.HTML(filename=str(html_path)).write_pdf(str(pdf))
+        with warnings.catch_warnings():  # a note about an optional font-subsetting library
+            warnings.filterwarnings("ignore", message="HarfBuzz-Subset",
+                                    category=DeprecationWarning)
+            import weasyprint  # type: ignore[import-not-found]
+    except (ImportError, OSError):  # OSError: installed, but Pango is missing
+        weasyprint = None
+    if weasyprint is not None:
+        quiet = logging.getLogger("weasyprint")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # CSS it does not use is not the reader's concern
+        try:
+            weasyprint.HTML(filename=str(html_path)).write_pdf(str(pdf))
+        finally:
+            quiet.setLevel(level)
         return pdf
-    except ImportError:
-        pass
     for exe in ("chromium", "chromium-browser", "google-chrome"):
         if shutil.which(exe):
             subprocess.run([exe, "--headless", "--disable-gpu", f"--print-to-pdf={pdf}",

@@ -240,6 +240,10 @@ def _write_index(result: RunResult, params: Mapping[str, Any]) -> Path:
                 rel = html.escape(os.path.relpath(p, rf.root))
                 artefacts.append(f'<li><a href="{rel}">{rel}</a> '
                                  f"({p.stat().st_size / 1024:,.0f} KiB)</li>")
+    documents = [f'<li><a href="{name}">{name}</a> ({(rf.root / name).stat().st_size / 1024:,.0f}'
+                 " KiB)</li>" for name in ("report.html", "report.pdf", "report_segments.html",
+                                          "report_segments.pdf") if (rf.root / name).exists()]
+    reports = f"<h2>Reports</h2><ul>{''.join(documents)}</ul>" if documents else ""
     shown = html.escape(yaml.safe_dump(dict(params), allow_unicode=True, sort_keys=False))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>custlib run {html.escape(rf.name)}</title>
@@ -248,6 +252,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6re
 pre{{background:#f6f6f6;padding:1rem}}</style></head><body>
 <h1>Run <code>{html.escape(rf.name)}</code></h1>
 <p>Written {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by custlib.</p>
+{reports}
 <h2>Notebooks</h2>
 <table><tr><th>notebook</th><th>status</th><th>time</th><th>rendered</th><th>source</th></tr>
 {''.join(rows)}</table>

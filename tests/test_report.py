@@ -296,6 +296,30 @@ def test_zh_report_has_chinese_text_real_glyphs_and_an_embedded_font(tmp_path, c
     assert "@font-face" in text and "data:font/woff;base64," in text
 
 
+def test_pdf_with_chinese_text_when_an_engine_is_installed(tmp_path):
+    """The dev install has WeasyPrint (the ``pdf`` extra): the zh report prints to PDF with
+    its Chinese text as text (embedded font, extractable), figures included."""
+    from pypdf import PdfReader
+
+    rep = report.Report("客户分析报告", lang="zh")
+    rep.standard_section("loyalty").text("复购率 **56%**,净推荐值 -15")
+    rep.table(pd.DataFrame({"repeat_rate": [0.56]}, index=pd.Index(["all"], name="segment")),
+              percent=("repeat_rate",))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    rep.figure(ax)
+    plt.close(fig)
+    written = rep.write(tmp_path / "r.html")
+    assert [p.suffix for p in written] == [".html", ".pdf"]
+    pdf = PdfReader(written[1])
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "客户分析报告" in text and "五、客户忠诚度分析" in text and "复购率" in text
+    assert "全部" in text and "56%" in text
+    assert any(page.images for page in pdf.pages)  # the figure
+    assert "PDF written too" in report.pdf_note(written)
+    assert rep.write(tmp_path / "no.html", pdf=False) == [tmp_path / "no.html"]
+
+
 def test_report_structure_and_kpi_cards(tmp_path):
     rep = report.Report("R", lang="en")
     k = pd.DataFrame({"value": [10.0, 0.5], "previous": [8.0, 0.4], "change": [0.25, 0.1]},

@@ -148,6 +148,10 @@ def test_demo_run_end_to_end(tmp_path):
         set(manifest["customer_value"]["columns"])
     html = (run_dir / "index.html").read_text()
     assert "01_data_cleaning" in html and "transactions_clean.parquet" in html
+    # the report, its PDF (WeasyPrint, installed by make) and the segment report, linked first
+    assert (run_dir / "report.pdf").stat().st_size > 100_000
+    assert html.index('href="report.html"') < html.index('href="report.pdf"') < \
+        html.index("<h2>Notebooks</h2>")
     # the report: eight sections of seed 001, each with content, KPIs first
     assert f"report: {run_dir / 'report.html'}" in proc.stdout
     text = (run_dir / "report.html").read_text(encoding="utf-8")
