@@ -29,7 +29,8 @@ from custlib.errors import ParameterError
 from custlib.i18n import check_lang
 
 __all__ = ["ATTRACTIVENESS_WEIGHTS", "SECTIONS", "Report", "html_to_pdf", "kpis", "measures",
-           "COLUMN_LABELS", "add_introduction", "canvas_analysis", "pdf_note", "read_csv_table",
+           "CAPTIONS", "COLUMN_LABELS", "add_introduction", "canvas_analysis", "pdf_note",
+           "read_csv_table",
            "readable", "share_columns",
            "recommendations", "save_tables", "section_title", "segment_attractiveness",
            "segment_growth", "segment_overview", "segment_report", "summary_points"]
@@ -371,9 +372,33 @@ figcaption{font-size:.85rem;color:#555}
 .up{color:#1a7f37}.down{color:#c62828}
 .note{color:#666;font-style:italic}
 .toc a{text-decoration:none}
-@media print{body{max-width:none;margin:0}h2{page-break-before:always}
-figure,table{page-break-inside:avoid}.toc{display:none}}
+caption{caption-side:top;text-align:left;font-weight:bold;font-size:.9rem;padding:.3rem 0}
+.tw{overflow-x:auto}
+@page{size:A4;margin:14mm}
+@media print{body{max-width:none;margin:0;padding:0}h2{page-break-before:always}
+figure{page-break-inside:avoid}.toc{display:none}.tw{overflow:visible}
+table{width:100%%;font-size:7.5pt}th,td{padding:.15rem .3rem}
+td,tbody th{white-space:nowrap}td.t{white-space:normal}
+thead{display:table-header-group}tr{page-break-inside:avoid}}
 """
+
+#: Captions of the report's standard tables: key -> (en, zh). Pass a key as the caption of
+#: :meth:`Report.table` and it is shown in the report's language.
+CAPTIONS: dict[str, tuple[str, str]] = {
+    "segments": ("Segments: size, revenue and predicted value", "细分群体:规模、收入与预测价值"),
+    "channels": ("Channel mix: share of each segment's revenue", "渠道构成:各细分群体收入占比"),
+    "price": ("Price sensitivity and basket by segment", "各细分群体的价格敏感度与购物篮"),
+    "needs": ("Needs by importance and urgency (survey)", "需求的重要性与紧迫性(调查)"),
+    "loyalty": ("Repeat purchasing by segment", "各细分群体的重复购买"),
+    "nps": ("Net Promoter Score by segment (survey)", "各细分群体的净推荐值(调查)"),
+    "survey": ("Satisfaction, repurchase intention and complaints (survey)",
+               "满意度、复购意愿与投诉(调查)"),
+    "satisfaction": ("Satisfaction scores (survey)", "满意度评分分布(调查)"),
+    "stages": ("Customers by lifecycle stage", "各生命周期阶段的客户"),
+    "swot": ("SWOT items: the analyst's and the analysis's", "SWOT 条目:分析师与数据分析"),
+    "tows": ("TOWS strategies", "TOWS 策略"),
+    "priorities": ("Target segments in priority order", "目标细分群体优先级"),
+}
 
 
 def _inline_markdown(text: str) -> str:
@@ -448,7 +473,10 @@ class Report:
 
     def table(self, df: pd.DataFrame, caption: str = "", *, digits: int = 2,
               percent: tuple[str, ...] = ()) -> Report:
-        """A table; columns named in ``percent`` are shown as %."""
+        """A table; columns named in ``percent`` are shown as %. A ``caption`` that is a
+        key of :data:`CAPTIONS` is shown in the report's language."""
+        if caption in CAPTIONS:
+            caption = CAPTIONS[caption][0 if self.lang == "en" else 1]
         return self._add("table", (df, digits, percent), caption)
 
     def figure(self, fig_or_ax: Any, caption: str = "") -> Report:
@@ -553,8 +581,8 @@ class Report:
                 elif kind == "table":
                     df, digits, percent = content
                     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-                    body.append(self._table_html(df, digits, percent).replace(
-                        "<table>", f"<table>{cap}", 1))
+                    body.append('<div class="tw">' + self._table_html(df, digits, percent)
+                                .replace("<table>", f"<table>{cap}", 1) + "</div>")
                 elif kind == "image":
                     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
                     body.append(f'<figure><img alt="{html.escape(caption)}" '

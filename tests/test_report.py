@@ -242,13 +242,17 @@ def test_report_escapes_yaml_text(tmp_path):
 def test_report_tables_have_readable_headings_in_the_run_language():
     loyal = pd.DataFrame({"customers": [3], "repeat_rate": [0.5], "median_days_between": [30.0]},
                          index=pd.Index(["all"], name="segment"))
-    en = report.Report("R", lang="en").section("s", "S").table(loyal, percent=("repeat_rate",))
+    en = report.Report("R", lang="en").section("s", "S").table(loyal, "loyalty",
+                                                               percent=("repeat_rate",))
     text = en.html()
     assert "repeat-purchase rate" in text and "repeat_rate" not in text and ">50%<" in text
+    assert "<caption>Repeat purchasing by segment</caption>" in text
     assert "median days between purchases" in text
-    zh = report.Report("R", lang="zh").section("s", "S").table(loyal, percent=("repeat_rate",))
+    zh = report.Report("R", lang="zh").section("s", "S").table(loyal, "loyalty",
+                                                               percent=("repeat_rate",))
     text = zh.html()
     assert "复购率" in text and "细分群体" in text and "全部" in text and ">50%<" in text
+    assert "<caption>各细分群体的重复购买</caption>" in text
     assert report.share_columns(pd.DataFrame(columns=["客户占比", "mean CLV", "share of revenue"])
                                 ) == ("客户占比", "share of revenue")
 

@@ -160,6 +160,7 @@ def test_demo_run_end_to_end(tmp_path):
     for key, _, body in sections:
         assert len(re.sub(r"<[^>]+>", "", body).strip()) > 40 or "<img" in body, key
     assert 'class="kpi"' in text and text.count("data:image/png;base64,") >= 10
+    assert text.count("<caption>") >= 10  # every table says what it is
     segments_text = (run_dir / "report_segments.html").read_text(encoding="utf-8")
     assert "1. Champions" in segments_text and "Traits" in segments_text
     assert "Recommended action" in segments_text
