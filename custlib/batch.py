@@ -125,7 +125,8 @@ def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: 
     stream = stream or sys.stderr
     values = load_params(params)
     name = run_name or values.get("run_name") or "demo"
-    base = run_folder(str(name), reports_dir or values.get("reports_dir") or None)
+    base = run_folder(str(name), reports_dir or values.get("reports_dir") or None,
+                      create=False)  # the groups' run folders hold the data and figures
     base.root.mkdir(parents=True, exist_ok=True)
     tx = io.load_transactions(values.get("transactions", "demo"), values.get("columns") or {})
     if column not in tx.columns:
@@ -202,6 +203,10 @@ def _write_batch_index(result: BatchResult, skipped: pd.Series) -> Path:
         if g.report is not None:
             rel = os.path.relpath(g.report, result.folder)
             link = f'<a href="{html.escape(rel)}">{html.escape(Path(rel).name)}</a>'
+            pdf = Path(g.report).with_suffix(".pdf")
+            if pdf.exists():
+                rel_pdf = html.escape(os.path.relpath(pdf, result.folder))
+                link += f' · <a href="{rel_pdf}">PDF</a>'
         else:
             link = f'<span class="err">{html.escape(g.error)}</span>'
         rows.append(f"<tr><td>{html.escape(g.value)}</td><td>{g.rows:,}</td>"

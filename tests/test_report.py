@@ -357,7 +357,9 @@ def test_batch_run_one_report_per_group_and_an_index(tmp_path, make_notebook):
               "rf = run_folder(run_name, reports_dir)\n"
               "tx = io.load_transactions(transactions)\n"
               "assert 'app' not in report_scope, 'boom in the app group'\n"
-              "(rf.root / 'report.html').write_text(f'{report_scope}: {len(tx)} lines')")
+              "(rf.root / 'report.html').write_text(f'{report_scope}: {len(tx)} lines')\n"
+              "if 'web' in report_scope:\n"
+              "    (rf.root / 'report.pdf').write_bytes(b'%PDF')")
     result = run_each({"transactions": "demo"}, "channel", run_name="batch",
                       reports_dir=tmp_path / "rep", notebooks_dir=nbs, html_output=False,
                       min_rows=1200, workers=2)
@@ -375,7 +377,11 @@ def test_batch_run_one_report_per_group_and_an_index(tmp_path, make_notebook):
     assert [g.value for g in result.failed] == ["app"]
     index = result.index.read_text(encoding="utf-8")
     assert index.count('/report.html">') == len(result.groups) - 1
+    assert index.count('/report.pdf">PDF</a>') == 1 and 'href="web/report.pdf"' in index
     assert "boom in the app group" in index and "Left out" in index
+    batch = tmp_path / "rep" / "batch"  # the groups' folders and the index, nothing else
+    assert sorted(p.name for p in batch.iterdir()) == sorted(
+        [g.slug for g in result.groups] + ["index.html"])
     with pytest.raises(ParameterError, match="not a column"):
         run_each({"transactions": "demo"}, "colour", reports_dir=tmp_path / "rep",
                  notebooks_dir=nbs)
