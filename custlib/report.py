@@ -29,7 +29,8 @@ from custlib.errors import ParameterError
 from custlib.i18n import check_lang
 
 __all__ = ["ATTRACTIVENESS_WEIGHTS", "SECTIONS", "Report", "html_to_pdf", "kpis", "measures",
-           "CAPTIONS", "COLUMN_LABELS", "add_introduction", "canvas_analysis", "pdf_note",
+           "CAPTIONS", "COLUMN_LABELS", "add_introduction", "canvas_analysis", "format_kpis",
+           "pdf_note",
            "read_csv_table",
            "readable", "share_columns",
            "recommendations", "save_tables", "section_title", "segment_attractiveness",
@@ -84,7 +85,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "score_1_5": ("satisfaction score", "满意度评分"),
     "category": ("category", "品类"), "channel": ("channel", "渠道"),
     "size": ("size", "规模"), "value": ("value", "价值"), "growth": ("growth", "增长"),
-    "risk": ("risk", "风险"),
+    "risk": ("risk", "风险"), "current": ("this period", "本期"),
+    "previous": ("previous period", "上一期"),
+    "change": ("change", "变化"),
 }
 
 #: Values shown in the report's tables in the run's language.
@@ -139,7 +142,7 @@ def readable(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 def _period_kpis(tx: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, float]:
     part = tx[(tx["order_date"] > start) & (tx["order_date"] <= end)]
     if part.empty:
-        return {"customers": float("nan"), "revenue": float("nan"), "repeat_rate": float("nan")}
+        return {"customers": 0.0, "revenue": 0.0, "repeat_rate": float("nan")}
     days = part.assign(d=part["order_date"].dt.normalize()).groupby("customer_id")["d"].nunique()
     return {"customers": float(len(days)), "revenue": float(part["amount"].sum()),
             "repeat_rate": float((days > 1).mean())}
@@ -193,12 +196,49 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     out = pd.DataFrame(rows, index=["value", "previous"]).T
     shares = out.index.isin(["repeat_rate", "at_risk"])
     out["change"] = np.where(shares, out["value"] - out["previous"],
-                             out["value"] / out["previous"] - 1)
+                             out["value"] / out["previous"].replace(0, np.nan) - 1)
     out.index = [names[k][0 if lang == "en" else 1] for k in out.index]
     out.attrs["period"] = (f"{mid + pd.Timedelta(1):%Y-%m-%d} .. {end:%Y-%m-%d}")
     out.attrs["shares"] = [names[k][0 if lang == "en" else 1] for k in ("repeat_rate", "at_risk")]
     out.attrs["money"] = [names[k][0 if lang == "en" else 1] for k in ("revenue", "clv")]
+    out.attrs["months"] = months
     return out
+
+
+def format_kpis(table: pd.DataFrame, currency: str = "") -> pd.DataFrame:
+    """The KPIs of :func:`kpis` as people read them: counts with separators, money in the
+    currency, shares in %, changes in % (or points for shares), "—" where there is none.
+
+    Examples
+    --------
+    >>> k = kpis(pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [10.0, 5.0, 8.0],
+    ...     "order_date": pd.to_datetime(["2023-01-05", "2024-02-01", "2024-03-01"])}),
+    ...     "2024-12-31")
+    >>> format_kpis(k, "GBP")
+                         current previous   change
+    customers who bought       2        1    +100%
+    revenue                  £13      £10     +30%
+    repeat-purchase rate      0%       0%  +0.0 pt
+    """
+    from custlib.narrative import format_money
+
+    shares = set(table.attrs.get("shares", []))
+    money = set(table.attrs.get("money", []))
+
+    def one(name: str, v: float) -> str:
+        if v != v:
+            return "—"
+        return (f"{v:.0%}" if name in shares else format_money(v, currency) if name in money
+                else f"{v:,.0f}")
+
+    rows = {}
+    for name, r in table.iterrows():
+        ch = r["change"]
+        change = "—" if ch != ch else (f"{ch * 100:+.1f} pt" if name in shares else
+                                      f"{ch:+.0%}")
+        rows[name] = {"current": one(name, r["value"]), "previous": one(name, r["previous"]),
+                      "change": change}
+    return pd.DataFrame(rows).T
 
 
 # --- segment priorities --------------------------------------------------------------------
@@ -533,26 +573,19 @@ class Report:
     def _kpi_html(self) -> str:
         if self.kpi_table is None:
             return ""
-        from custlib.narrative import format_money
-
-        shares = set(self.kpi_table.attrs.get("shares", []))
-        money = set(self.kpi_table.attrs.get("money", []))
+        shown = format_kpis(self.kpi_table, self.currency)
         cards = []
-        for name, row in self.kpi_table.iterrows():
-            v, ch = row["value"], row["change"]
-            value = (f"{v:.0%}" if name in shares else format_money(v, self.currency)
-                     if name in money else f"{v:,.0f}")
+        for (name, row), ch in zip(shown.iterrows(), self.kpi_table["change"], strict=True):
+            change = html.escape(row["change"])
             if ch == ch:
-                change = f"{ch * 100:+.1f} pt" if name in shares else f"{ch:+.0%}"
-                cls = "up" if ch > 0 else "down"
                 vs = "vs previous period" if self.lang == "en" else "较上一期"
-                change = f'<span class="{cls}">{change}</span> {vs}'
-            else:
-                change = "—"
+                change = f'<span class="{"up" if ch > 0 else "down"}">{change}</span> {vs}'
             cards.append(f'<div class="kpi"><div>{html.escape(str(name))}</div>'
-                         f'<div class="v">{value}</div><div class="c">{change}</div></div>')
+                         f'<div class="v">{html.escape(row["current"])}</div>'
+                         f'<div class="c">{change}</div></div>')
         period = self.kpi_table.attrs.get("period", "")
-        label = "Last 12 months" if self.lang == "en" else "最近 12 个月"
+        months = self.kpi_table.attrs.get("months", 12)
+        label = f"Last {months} months" if self.lang == "en" else f"最近 {months} 个月"
         return f'<p class="note">{label}: {html.escape(period)}</p><div class="kpis">' + \
             "".join(cards) + "</div>"
 

@@ -202,6 +202,15 @@ def test_kpis_against_the_previous_period():
                            "stage": ["active", "dormant", "active", "active"]}))
     assert late["previous"].isna().all() and late["change"].isna().all()
     assert late.loc["share at risk or dormant", "value"] == 0.0
+    half = report.kpis(tx, "2024-12-31", months=6)
+    assert half.loc["customers who bought", "value"] == 0  # nothing after 2024-06-30
+    rep = report.Report("R", lang="zh").kpis(report.kpis(tx, "2024-12-31", months=12,
+                                                         lang="zh"), "GBP")
+    text = rep.section("s", "S").html()
+    assert "最近 12 个月" in text and "£50" in text and "+25%" in text
+    shown = report.format_kpis(k, "GBP")
+    assert shown.loc["revenue"].tolist() == ["£50", "£40", "+25%"]
+    assert shown.loc["repeat-purchase rate", "change"] == "-16.7 pt"
 
 
 def test_segment_attractiveness_ranks_by_the_documented_score():
