@@ -26,7 +26,7 @@ import pandas as pd
 
 from custlib.contract import require_columns
 from custlib.errors import ParameterError
-from custlib.i18n import check_lang
+from custlib.i18n import check_lang, label
 
 __all__ = ["ATTRACTIVENESS_WEIGHTS", "SECTIONS", "Report", "html_to_pdf", "kpis", "measures",
            "CAPTIONS", "COLUMN_LABELS", "add_introduction", "canvas_analysis", "format_kpis",
@@ -62,41 +62,61 @@ ATTRACTIVENESS_WEIGHTS: dict[str, float] = {"size": 0.25, "value": 0.35, "growth
 
 #: Headings of the report's tables: the column names custlib's functions return, as people
 #: read them. Columns not listed pass through (they are labelled already, or data).
-COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "segment": ("segment", "细分群体"), "customers": ("customers", "客户数"),
-    "low_price_share": ("low-price lines", "低价商品行占比"),
-    "low_price_revenue_share": ("low-price revenue", "低价收入占比"),
-    "spend_per_order": ("spend per order", "客单价"),
-    "items_per_order": ("items per order", "每单件数"),
-    "mean_unit_price": ("mean unit price", "平均单价"),
-    "repeat_rate": ("repeat-purchase rate", "复购率"),
-    "orders_per_customer": ("orders per customer", "人均订单数"),
-    "median_days_between": ("median days between purchases", "购买间隔天数(中位数)"),
-    "respondents": ("respondents", "受访者"), "promoters": ("promoters", "推荐者"),
-    "passives": ("passives", "中立者"), "detractors": ("detractors", "贬损者"),
-    "nps": ("NPS", "净推荐值"), "satisfaction": ("satisfaction (1-5)", "满意度(1-5)"),
-    "repurchase_intention": ("repurchase intention (1-5)", "复购意愿(1-5)"),
-    "complaint": ("complained", "投诉率"), "need": ("need", "需求"),
-    "importance": ("importance", "重要性"), "urgency": ("urgency", "紧迫性"),
-    "priority": ("priority", "优先级"), "mean_satisfaction": ("mean satisfaction", "平均满意度"),
-    "quadrant": ("quadrant", "象限"), "item": ("item", "条目"), "source": ("source", "来源"),
-    "rule": ("rule", "规则"), "strategy": ("strategy", "策略"), "action": ("action", "行动"),
-    "score": ("score", "得分"), "why": ("why", "理由"), "share": ("share", "占比"),
-    "score_1_5": ("satisfaction score", "满意度评分"),
-    "category": ("category", "品类"), "channel": ("channel", "渠道"),
-    "size": ("size", "规模"), "value": ("value", "价值"), "growth": ("growth", "增长"),
-    "risk": ("risk", "风险"), "current": ("this period", "本期"),
-    "previous": ("previous period", "上一期"),
-    "change": ("change", "变化"),
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "segment": {"en": "segment", "zh": "细分群体"},
+    "customers": {"en": "customers", "zh": "客户数"},
+    "low_price_share": {"en": "low-price lines", "zh": "低价商品行占比"},
+    "low_price_revenue_share": {"en": "low-price revenue", "zh": "低价收入占比"},
+    "spend_per_order": {"en": "spend per order", "zh": "客单价"},
+    "items_per_order": {"en": "items per order", "zh": "每单件数"},
+    "mean_unit_price": {"en": "mean unit price", "zh": "平均单价"},
+    "repeat_rate": {"en": "repeat-purchase rate", "zh": "复购率"},
+    "orders_per_customer": {"en": "orders per customer", "zh": "人均订单数"},
+    "median_days_between": {"en": "median days between purchases", "zh": "购买间隔天数(中位数)"},
+    "respondents": {"en": "respondents", "zh": "受访者"},
+    "promoters": {"en": "promoters", "zh": "推荐者"},
+    "passives": {"en": "passives", "zh": "中立者"},
+    "detractors": {"en": "detractors", "zh": "贬损者"},
+    "nps": {"en": "NPS", "zh": "净推荐值"},
+    "satisfaction": {"en": "satisfaction (1-5)", "zh": "满意度(1-5)"},
+    "repurchase_intention": {"en": "repurchase intention (1-5)", "zh": "复购意愿(1-5)"},
+    "complaint": {"en": "complained", "zh": "投诉率"},
+    "need": {"en": "need", "zh": "需求"},
+    "importance": {"en": "importance", "zh": "重要性"},
+    "urgency": {"en": "urgency", "zh": "紧迫性"},
+    "priority": {"en": "priority", "zh": "优先级"},
+    "mean_satisfaction": {"en": "mean satisfaction", "zh": "平均满意度"},
+    "quadrant": {"en": "quadrant", "zh": "象限"},
+    "item": {"en": "item", "zh": "条目"},
+    "source": {"en": "source", "zh": "来源"},
+    "rule": {"en": "rule", "zh": "规则"},
+    "strategy": {"en": "strategy", "zh": "策略"},
+    "action": {"en": "action", "zh": "行动"},
+    "score": {"en": "score", "zh": "得分"},
+    "why": {"en": "why", "zh": "理由"},
+    "share": {"en": "share", "zh": "占比"},
+    "category": {"en": "category", "zh": "品类"},
+    "channel": {"en": "channel", "zh": "渠道"},
+    "size": {"en": "size", "zh": "规模"},
+    "value": {"en": "value", "zh": "价值"},
+    "growth": {"en": "growth", "zh": "增长"},
+    "risk": {"en": "risk", "zh": "风险"},
+    "current": {"en": "this period", "zh": "本期"},
+    "previous": {"en": "previous period", "zh": "上一期"},
+    "change": {"en": "change", "zh": "变化"},
 }
 
 #: Values shown in the report's tables in the run's language.
-VALUE_LABELS: dict[str, tuple[str, str]] = {
-    "strengths": ("strengths", "优势"), "weaknesses": ("weaknesses", "劣势"),
-    "opportunities": ("opportunities", "机会"), "threats": ("threats", "威胁"),
-    "analyst": ("analyst", "分析师"), "analysis": ("analysis", "分析结果"),
-    "all": ("all", "全部"), "(not segmented)": ("(not segmented)", "(未分群)"),
-    "share": ("share", "占比"),
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "strengths": {"en": "strengths", "zh": "优势"},
+    "weaknesses": {"en": "weaknesses", "zh": "劣势"},
+    "opportunities": {"en": "opportunities", "zh": "机会"},
+    "threats": {"en": "threats", "zh": "威胁"},
+    "analyst": {"en": "analyst", "zh": "分析师"},
+    "analysis": {"en": "analysis", "zh": "分析结果"},
+    "all": {"en": "all", "zh": "全部"},
+    "(not segmented)": {"en": "(not segmented)", "zh": "(未分群)"},
+    "share": {"en": "share", "zh": "占比"},
 }
 
 
@@ -119,14 +139,12 @@ def readable(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     ('细分群体', ['全部'], ['复购率'])
     """
     check_lang(lang)
-    i = 0 if lang == "en" else 1
 
     def head(name: Any) -> Any:
-        return COLUMN_LABELS[name][i] if isinstance(name, str) and name in COLUMN_LABELS \
-            else name
+        return label(COLUMN_LABELS, name, lang) if isinstance(name, str) else name
 
     def value(v: Any) -> Any:
-        return VALUE_LABELS[v][i] if isinstance(v, str) and v in VALUE_LABELS else v
+        return VALUE_LABELS[v].get(lang, v) if isinstance(v, str) and v in VALUE_LABELS else v
 
     out = df.rename(columns=head)
     out.index = pd.Index([value(v) for v in df.index], name=head(df.index.name))
@@ -424,20 +442,24 @@ thead{display:table-header-group}tr{page-break-inside:avoid}}
 
 #: Captions of the report's standard tables: key -> (en, zh). Pass a key as the caption of
 #: :meth:`Report.table` and it is shown in the report's language.
-CAPTIONS: dict[str, tuple[str, str]] = {
-    "segments": ("Segments: size, revenue and predicted value", "细分群体:规模、收入与预测价值"),
-    "channels": ("Channel mix: share of each segment's revenue", "渠道构成:各细分群体收入占比"),
-    "price": ("Price sensitivity and basket by segment", "各细分群体的价格敏感度与购物篮"),
-    "needs": ("Needs by importance and urgency (survey)", "需求的重要性与紧迫性(调查)"),
-    "loyalty": ("Repeat purchasing by segment", "各细分群体的重复购买"),
-    "nps": ("Net Promoter Score by segment (survey)", "各细分群体的净推荐值(调查)"),
-    "survey": ("Satisfaction, repurchase intention and complaints (survey)",
-               "满意度、复购意愿与投诉(调查)"),
-    "satisfaction": ("Satisfaction scores (survey)", "满意度评分分布(调查)"),
-    "stages": ("Customers by lifecycle stage", "各生命周期阶段的客户"),
-    "swot": ("SWOT items: the analyst's and the analysis's", "SWOT 条目:分析师与数据分析"),
-    "tows": ("TOWS strategies", "TOWS 策略"),
-    "priorities": ("Target segments in priority order", "目标细分群体优先级"),
+CAPTIONS: dict[str, dict[str, str]] = {
+    "segments": {"en": "Segments: size, revenue and predicted value",
+                 "zh": "细分群体:规模、收入与预测价值"},
+    "channels": {"en": "Channel mix: share of each segment's revenue",
+                 "zh": "渠道构成:各细分群体收入占比"},
+    "price": {"en": "Price sensitivity and basket by segment",
+              "zh": "各细分群体的价格敏感度与购物篮"},
+    "needs": {"en": "Needs by importance and urgency (survey)", "zh": "需求的重要性与紧迫性(调查)"},
+    "loyalty": {"en": "Repeat purchasing by segment", "zh": "各细分群体的重复购买"},
+    "nps": {"en": "Net Promoter Score by segment (survey)", "zh": "各细分群体的净推荐值(调查)"},
+    "survey": {"en": "Satisfaction, repurchase intention and complaints (survey)",
+               "zh": "满意度、复购意愿与投诉(调查)"},
+    "satisfaction": {"en": "Satisfaction scores (survey)", "zh": "满意度评分分布(调查)"},
+    "stages": {"en": "Customers by lifecycle stage", "zh": "各生命周期阶段的客户"},
+    "swot": {"en": "SWOT items: the analyst's and the analysis's",
+             "zh": "SWOT 条目:分析师与数据分析"},
+    "tows": {"en": "TOWS strategies", "zh": "TOWS 策略"},
+    "priorities": {"en": "Target segments in priority order", "zh": "目标细分群体优先级"},
 }
 
 
@@ -516,7 +538,7 @@ class Report:
         """A table; columns named in ``percent`` are shown as %. A ``caption`` that is a
         key of :data:`CAPTIONS` is shown in the report's language."""
         if caption in CAPTIONS:
-            caption = CAPTIONS[caption][0 if self.lang == "en" else 1]
+            caption = label(CAPTIONS, caption, self.lang)
         return self._add("table", (df, digits, percent), caption)
 
     def figure(self, fig_or_ax: Any, caption: str = "") -> Report:
