@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custlib.contract import TRANSACTIONS, derive_money, parse_datetime, parse_id, parse_number
+from custlib.contract import TRANSACTIONS, derive_money
 from custlib.errors import (
     CustlibError,
     DataError,
@@ -61,6 +61,7 @@ from custlib.errors import (
     format_list,
 )
 from custlib.i18n import check_lang
+from custlib.parsing import ParsedTable, ParseOptions, parse_table
 
 __all__ = [
     "DEFAULT_NON_PRODUCT_CODES",
@@ -300,46 +301,37 @@ class _Books:
                          "describe": describe, "describe_zh": describe_zh})
 
 
-def _parse(raw: pd.DataFrame, date_format: str | None, dayfirst: bool,
-           drop_invalid: bool) -> tuple[pd.DataFrame, pd.Series, dict[str, pd.Series]]:
-    """Typed copy, a mask of rows that failed, and per-column failure masks."""
-    df = pd.DataFrame(index=raw.index)
+def _parse(raw: pd.DataFrame, options: ParseOptions, drop_invalid: bool
+           ) -> tuple[pd.DataFrame, pd.Series, dict[str, pd.Series], ParsedTable]:
+    """Typed copy, a mask of rows that failed, per-column failure masks, the decisions."""
     labels = raw["source_row"] if "source_row" in raw.columns else None
-    errors = "coerce" if drop_invalid else "raise"
+    parsed = parse_table(raw, TRANSACTIONS, options=options,
+                         errors="coerce" if drop_invalid else "raise")
+    df = parsed.frame[[f.name for f in TRANSACTIONS if f.name in raw.columns]].copy()
     failures: dict[str, pd.Series] = {}
     for f in TRANSACTIONS:
-        if f.name not in raw.columns:
+        if f.name not in df.columns:
             continue
-        col = raw[f.name]
-        blank = col.isna() | col.astype(str).str.strip().eq("")
-        if f.kind == "id":
-            df[f.name] = parse_id(col)
-        elif f.kind == "datetime":
-            df[f.name] = parse_datetime(col, f.name, fmt=date_format, dayfirst=dayfirst,
-                                        errors=errors, row_labels=labels)
+        if f.kind == "datetime" or (f.kind == "number" and
+                                    (f.required or f.name in ("unit_price", "amount"))):
             failures[f.name] = df[f.name].isna()
-        elif f.kind == "number":
-            df[f.name] = parse_number(col, f.name, errors=errors, row_labels=labels)
-            if f.required or f.name in ("unit_price", "amount"):
-                failures[f.name] = df[f.name].isna()
-        else:
-            s = col.astype("str").str.strip()
-            df[f.name] = s.where(~blank).astype("str")
     blank_dates = failures.get("order_date", pd.Series(False, index=raw.index))
     if blank_dates.any() and not drop_invalid:
         rows = labels[blank_dates].head(5).tolist() if labels is not None else \
             list(raw.index[blank_dates][:5])
         raise DataError(f"column 'order_date': {int(blank_dates.sum())} row(s) have no date "
-                        f"(rows {rows}); every order needs one. Pass drop_invalid=True to "
-                        "remove and count them")
+                        f"(rows {rows}); every order needs one. Set `drop_invalid: true` in "
+                        "your parameter file (or drop_invalid=True in Python) to remove and "
+                        "count them")
     for name in ("quantity", "unit_price", "amount"):
         mask = failures.get(name)
         if mask is not None and mask.any() and not drop_invalid:
             rows = labels[mask].head(5).tolist() if labels is not None else \
                 list(raw.index[mask][:5])
             raise DataError(f"column {name!r}: {int(mask.sum())} row(s) have no value "
-                            f"(rows {rows}); expected a number on every line. Pass "
-                            "drop_invalid=True to remove and count them")
+                            f"(rows {rows}); expected a number on every line. Set "
+                            "`drop_invalid: true` in your parameter file (or "
+                            "drop_invalid=True in Python) to remove and count them")
     derive_money(df)
     if "order_id" not in raw.columns:
         df["order_id"] = (df["customer_id"].fillna("?") + "|"
@@ -351,7 +343,7 @@ def _parse(raw: pd.DataFrame, date_format: str | None, dayfirst: bool,
         np.arange(len(raw), dtype="int64")
     order = ["customer_id", "order_id", "order_date", "quantity", "unit_price", "amount"]
     order += [c for c in _OPTIONAL if c in df.columns] + ["source_row"]
-    return df[order], bad, failures
+    return df[order], bad, failures, parsed
 
 
 def _net(df: pd.DataFrame, cancel_prefix: str) -> tuple[np.ndarray, np.ndarray]:
@@ -446,8 +438,11 @@ def clean_transactions(
     extreme_method: str = "iqr",
     extreme_factor: float = 3.0,
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     drop_invalid: bool = False,
+    decimal: str = "",
+    thousands: str = "",
+    timezone: str = "",
 ) -> CleaningResult:
     """Clean a raw transaction log rule by rule (see the module docstring).
 
@@ -476,10 +471,22 @@ def clean_transactions(
         log10 values; ``quantile``: above the ``extreme_factor`` quantile.
     extreme_factor : float, default 3.0
     date_format : str, optional
-        ``strftime`` format of ``order_date``; inferred when omitted.
-    dayfirst : bool, default False
+        ``strftime`` format of ``order_date``; inferred when omitted (one format for the
+        whole column, see :mod:`custlib.parsing`).
+    dayfirst : bool, optional
+        ``True``: ``01/02/2011`` is 1 February; ``False``: 2 January. Omitted: inferred
+        from the column (a value such as ``13/01/2011`` decides); a column that nothing
+        decides raises :class:`~custlib.errors.DataError`.
     drop_invalid : bool, default False
         Remove (and count) rows whose date or money does not parse instead of raising.
+    decimal : {'', '.', ','}, default ''
+        Decimal mark of quantity, unit price and amount; empty: inferred per column
+        (``8,50`` proves a comma, ``12.5`` a point), or the loader's ``decimal``.
+    thousands : {'', ',', '.', ' ', "'", 'none'}, default ''
+        Thousands separator; empty: inferred (the mark that is not the decimal one).
+    timezone : str, default ''
+        IANA zone (``'Europe/London'``) that dates with UTC offsets are converted to;
+        empty: the zone of the first date's offset. The result is local wall-clock time.
 
     Returns
     -------
@@ -512,7 +519,11 @@ def clean_transactions(
 
         require_columns(raw, ["customer_id", "order_date"], "clean_transactions")
     books = _Books()
-    df, bad, failures = _parse(raw, date_format, dayfirst, drop_invalid)
+    options = ParseOptions.build(raw.attrs.get("parse_options"), date_format=date_format,
+                                 dayfirst=dayfirst, decimal=decimal, thousands=thousands,
+                                 timezone=timezone)
+    df, bad, failures, parsed = _parse(raw, options, drop_invalid)
+    decided, decided_zh = parsed.describe("en"), parsed.describe("zh")
     raw_revenue = float(df["amount"].fillna(0.0).sum())
     raw_rows = len(df)
 
@@ -523,12 +534,15 @@ def clean_transactions(
             which = which.where(~mask, which + np.where(which.eq(""), "", ", ") + name)
         books.remove(df[bad], "parse_types", "unparsable " + which[bad],
                      f"rows whose {', '.join(n for n, m in failures.items() if m.any())} "
-                     "could not be parsed (drop_invalid=True)",
-                     "日期或金额无法解析的行(drop_invalid=True)")
+                     "could not be parsed (drop_invalid=True)"
+                     + (f"; {decided}" if decided else ""),
+                     "日期或金额无法解析的行(drop_invalid=True)"
+                     + (f";{decided_zh}" if decided_zh else ""))
         df = df[~bad]
     else:
         books.note("parse_types", "removed", 0, 0.0,
-                   "every date, quantity and price parsed", "所有日期、数量和价格均可解析")
+                   "every date, quantity and price parsed" + (f"; {decided}" if decided else ""),
+                   "所有日期、数量和价格均可解析" + (f";{decided_zh}" if decided_zh else ""))
 
     # 2 duplicates
     if on["duplicates"]:
@@ -710,7 +724,8 @@ def clean_transactions(
                   "cancel_prefix": cancel_prefix,
                   "unmatched_cancellations": unmatched_cancellations,
                   "extreme_method": extreme_method, "extreme_factor": extreme_factor,
-                  "non_product_codes": list(non_product_codes)})
+                  "non_product_codes": list(non_product_codes),
+                  "parsing": {"options": options.as_dict(), "columns": parsed.settings()}})
     if df.empty:
         removers = log[log["action"].isin(["removed", "set aside", "netted"])]
         worst = removers.sort_values("rows", ascending=False).iloc[0]

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from custlib.errors import ColumnError, DataError, ParameterError, format_list
+from custlib.errors import ColumnError, ParameterError, format_list
+from custlib.parsing import ParseOptions, parse_dates, parse_ids, parse_numbers, parse_table
 
 __all__ = [
     "Field",
@@ -30,6 +31,8 @@ __all__ = [
     "TRANSACTIONS",
     "CUSTOMERS",
     "SURVEY",
+    "coerce_transactions",
+    "derive_money",
     "map_columns",
     "parse_datetime",
     "parse_number",
@@ -257,8 +260,9 @@ def map_columns(df: pd.DataFrame, table: str = "transactions",
         if "unit_price" not in mapping and "amount" not in mapping:
             raise ColumnError(
                 "transactions: need a 'unit_price' or an 'amount' column and found neither;"
-                f" columns found: {format_list(found, 30)}. Map yours, e.g. "
-                "columns={'unit_price': 'Price'}"
+                f" columns found: {format_list(found, 30)}. Map yours: set "
+                "`columns: {unit_price: Price}` in your parameter file (or "
+                "columns={'unit_price': 'Price'} in Python)"
             )
         # order_id is derived and quantity defaults to 1 when an amount is given
         need = [f for f in need if f.name not in ("order_id",)]
@@ -269,8 +273,9 @@ def map_columns(df: pd.DataFrame, table: str = "transactions",
         f = absent[0]
         raise ColumnError(
             f"{table}: required column {f.name!r} ({f.description}) is missing; columns "
-            f"found: {format_list(found, 30)}. Map yours, e.g. "
-            f"columns={{{f.name!r}: '<your column>'}}"
+            f"found: {format_list(found, 30)}. Map yours: set `columns: {{{f.name}: "
+            f"<your column>}}` in your parameter file (or columns={{{f.name!r}: "
+            "'<your column>'} in Python)"
         )
     out = pd.DataFrame({name: df[src] for name, src in mapping.items()}, index=df.index)
     if keep_extra:
@@ -303,76 +308,48 @@ def require_columns(df: pd.DataFrame, required: list[str], where: str) -> None:
         )
 
 
-def _examples(raw: pd.Series, bad: pd.Series, limit: int = 5,
-              row_labels: pd.Series | None = None) -> str:
-    idx = bad[bad].index[:limit]
-    labels = row_labels.loc[idx] if row_labels is not None else idx
-    return ", ".join(f"row {lab}: {raw.loc[i]!r}" for lab, i in zip(labels, idx))
-
-
 def parse_datetime(s: pd.Series, column: str, *, fmt: str | None = None,
-                   dayfirst: bool = False, errors: str = "raise",
-                   row_labels: pd.Series | None = None) -> pd.Series:
-    """Parse a column to ``datetime64[ns]``, reporting values that do not parse.
+                   dayfirst: bool | None = None, errors: str = "raise",
+                   row_labels: pd.Series | None = None, timezone: str = "") -> pd.Series:
+    """Parse a column to ``datetime64[ns]`` (:func:`custlib.parsing.parse_dates`).
+
+    One convention for the whole column: ``13/01/2021`` anywhere makes every
+    ``dd/mm/yyyy`` value day first; a column that nothing decides raises.
 
     Parameters
     ----------
     s : pandas.Series
-        Strings, numbers such as ``19970101``, or datetimes.
+        Strings, numbers such as ``19970101`` or Excel serials, or datetimes.
     column : str
         The column's name, for messages.
     fmt : str, optional
         An explicit ``strftime`` format (``'%Y%m%d'``); inferred when omitted.
-    dayfirst : bool, default False
-        Read ``01/02/2011`` as 1 February.
+    dayfirst : bool, optional
+        Read ``01/02/2011`` as 1 February (True) or 2 January (False); inferred from the
+        column when omitted.
     errors : {'raise', 'coerce'}, default 'raise'
         On unparsable values raise :class:`DataError`, or return ``NaT`` there.
     row_labels : pandas.Series, optional
         Labels for the rows in messages (source line numbers).
+    timezone : str, optional
+        IANA zone dates with UTC offsets are converted to.
 
     Returns
     -------
     pandas.Series
         ``datetime64[ns]``; empty input values stay ``NaT``.
     """
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-        return out.astype("datetime64[ns]")
-    blank = s.isna() | (s.astype(str).str.strip() == "")
-    text = s.astype(str).str.strip().where(~blank)
-    if fmt is None and text.dropna().str.fullmatch(r"\d{8}").all() and text.notna().any():
-        fmt = "%Y%m%d"
-    try:
-        if fmt:
-            out = pd.to_datetime(text, format=fmt, errors="coerce")
-        else:
-            out = pd.to_datetime(text, errors="coerce", dayfirst=dayfirst, format="mixed")
-    except (ValueError, TypeError, OverflowError):
-        out = pd.Series(pd.NaT, index=s.index)
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_convert(None)
-    out = out.astype("datetime64[ns]")
-    bad = out.isna() & ~blank
-    if bad.any() and errors == "raise":
-        raise DataError(
-            f"column {column!r}: {int(bad.sum())} of {len(s)} value(s) are not dates "
-            f"({_examples(s, bad, row_labels=row_labels)}). Expected dates such as "
-            f"2011-12-09 or 2011-12-09 14:30{'' if fmt is None else f' in format {fmt!r}'}"
-            "; pass date_format= to say how yours are written, or drop_invalid=True to "
-            "remove and count these rows"
-        )
-    return out
-
-
-_MONEY_JUNK = re.compile(r"[\s$€£¥₹,]|^(USD|EUR|GBP|CNY|RMB)|(USD|EUR|GBP|CNY|RMB)$")
+    opts = ParseOptions(date_format=fmt or None, dayfirst=dayfirst, timezone=timezone)
+    return parse_dates(s, column, options=opts, errors=errors, row_labels=row_labels)[0]
 
 
 def parse_number(s: pd.Series, column: str, *, errors: str = "raise",
-                 row_labels: pd.Series | None = None) -> pd.Series:
-    """Parse a column of money or counts to ``float64``.
+                 row_labels: pd.Series | None = None, decimal: str = "",
+                 thousands: str = "") -> pd.Series:
+    """Parse a column of money or counts to ``float64`` (:func:`custlib.parsing.parse_numbers`).
 
-    Currency symbols, codes, spaces and thousands separators (``,``) are removed first,
-    so ``'£1,234.50'`` reads as 1234.5.
+    Currency symbols, codes and spaces are removed; the decimal mark is inferred from the
+    column (``8,50`` is 8.5, ``'£1,234.50'`` is 1234.5) unless given.
 
     Parameters
     ----------
@@ -384,40 +361,25 @@ def parse_number(s: pd.Series, column: str, *, errors: str = "raise",
         On non-numeric values raise :class:`DataError`, or return NaN there.
     row_labels : pandas.Series, optional
         Labels for the rows in messages (source line numbers).
+    decimal : {'', '.', ','}
+        The decimal mark; empty: inferred.
+    thousands : {'', ',', '.', ' ', "'", 'none'}
+        The thousands separator; empty: inferred.
 
     Returns
     -------
     pandas.Series
         ``float64``; empty values are NaN.
     """
-    if pd.api.types.is_bool_dtype(s):
-        raise DataError(f"column {column!r} holds true/false values; expected numbers")
-    if pd.api.types.is_numeric_dtype(s):
-        return s.astype("float64")
-    text = s.astype(str).str.strip()
-    blank = s.isna() | (text == "")
-    out = pd.to_numeric(text.where(~blank), errors="coerce").astype("float64")
-    retry = out.isna() & ~blank
-    if retry.any():  # currency signs, codes and thousands separators: the slow path
-        cleaned = text[retry].str.replace(_MONEY_JUNK, "", regex=True)
-        out[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    bad = out.isna() & ~blank
-    out = out.where(np.isfinite(out) | out.isna())
-    if bad.any() and errors == "raise":
-        raise DataError(
-            f"column {column!r}: {int(bad.sum())} of {len(s)} value(s) are not numbers "
-            f"({_examples(s, bad, row_labels=row_labels)}). Expected plain numbers such as "
-            "12.5 (a currency sign and thousands commas are accepted); pass "
-            "drop_invalid=True to remove and count these rows"
-        )
-    return out
+    opts = ParseOptions(decimal=decimal, thousands=thousands)
+    return parse_numbers(s, column, options=opts, errors=errors, row_labels=row_labels)[0]
 
 
 def parse_id(s: pd.Series) -> pd.Series:
-    """Normalise identifiers to strings; empty values become missing.
+    """Normalise identifiers to strings (:func:`custlib.parsing.parse_ids`).
 
-    Numbers read as floats because of missing values (``12346.0``) lose the ``.0``,
-    and surrounding spaces are stripped, so the same customer always has one id.
+    Integer-valued floats (``12346.0``, also as text) lose the ``.0`` unless the column
+    holds a number such as ``1.5``; surrounding spaces are stripped; leading zeros stay.
 
     Parameters
     ----------
@@ -428,22 +390,19 @@ def parse_id(s: pd.Series) -> pd.Series:
     pandas.Series
         dtype ``str`` with NaN for missing.
     """
-    if pd.api.types.is_float_dtype(s):
-        whole = s.dropna()
-        if (whole == np.floor(whole)).all():
-            s = s.astype("Int64")
-    out = s.astype("str").str.strip()
-    missing = s.isna() | out.isin(["", "nan", "NaN", "None", "<NA>", "NULL", "null"])
-    return out.where(~missing).astype("str")
+    return parse_ids(s)[0]
 
 
 def coerce_transactions(raw: pd.DataFrame, *, date_format: str | None = None,
-                        dayfirst: bool = False) -> pd.DataFrame:
+                        dayfirst: bool | None = None, decimal: str = "",
+                        thousands: str = "", timezone: str = "") -> pd.DataFrame:
     """Return a typed copy of a raw transactions frame, unparsable values as missing.
 
-    Used to profile data *before* cleaning, when values are still text. Missing
-    ``amount`` is derived as quantity x unit price, missing ``unit_price`` as amount /
-    quantity, missing ``quantity`` as 1. Cleaning itself parses strictly
+    Used to profile data *before* cleaning, when values are still text. Types are parsed
+    by :func:`custlib.parsing.parse_table`, as in cleaning, but a value that does not parse
+    (or whose convention the column does not decide) becomes missing instead of raising.
+    Missing ``amount`` is derived as quantity x unit price, missing ``unit_price`` as
+    amount / quantity, missing ``quantity`` as 1. Cleaning itself parses strictly
     (:func:`custlib.cleaning.clean_transactions`).
 
     Parameters
@@ -452,23 +411,20 @@ def coerce_transactions(raw: pd.DataFrame, *, date_format: str | None = None,
         Contract columns as loaded by :func:`custlib.io.load_transactions`.
     date_format : str, optional
         ``strftime`` format of ``order_date``.
-    dayfirst : bool, default False
+    dayfirst : bool, optional
+        Day/month order; inferred when omitted.
+    decimal, thousands, timezone : str, optional
+        See :class:`custlib.parsing.ParseOptions`; when empty, the options the loader
+        recorded (``raw.attrs['parse_options']``), else inferred.
 
     Returns
     -------
     pandas.DataFrame
     """
-    out = raw.copy()
-    for f in TRANSACTIONS:
-        if f.name not in out.columns:
-            continue
-        if f.kind == "id":
-            out[f.name] = parse_id(out[f.name])
-        elif f.kind == "datetime":
-            out[f.name] = parse_datetime(out[f.name], f.name, fmt=date_format,
-                                         dayfirst=dayfirst, errors="coerce")
-        elif f.kind == "number":
-            out[f.name] = parse_number(out[f.name], f.name, errors="coerce")
+    opts = ParseOptions.build(raw.attrs.get("parse_options"), date_format=date_format,
+                              dayfirst=dayfirst, decimal=decimal, thousands=thousands,
+                              timezone=timezone)
+    out = parse_table(raw, TRANSACTIONS, options=opts, errors="coerce").frame
     return derive_money(out)
 
 

@@ -1,7 +1,8 @@
 """Typed, checked versions of the optional customers and survey tables.
 
 The transactions table has its own rule-by-rule cleaning (:mod:`custlib.cleaning`).
-The customers and survey tables are smaller and simpler: their types are parsed, values
+The customers and survey tables are smaller and simpler: their types are parsed (by
+:func:`custlib.parsing.parse_table`, with the same conventions as transactions), values
 outside their documented range are set to missing (and counted), and duplicate customer
 rows are resolved by keeping the last one (and counted). Each function returns the table
 and a small log, so nothing changes silently.
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custlib.contract import CUSTOMERS, SURVEY, Field, parse_datetime, parse_id, parse_number
-from custlib.errors import DataError, EmptyResultError
+from custlib.contract import CUSTOMERS, SURVEY, Field
+from custlib.errors import EmptyResultError
 from custlib.i18n import check_lang
+from custlib.parsing import ParseOptions, parse_table
 
 __all__ = ["prepare_customers", "prepare_survey"]
 
@@ -24,46 +26,26 @@ RANGES: dict[str, tuple[float, float]] = {
     "repurchase_intention": (1, 5),
 }
 
-_TRUE = {"1", "true", "yes", "y", "t", "是"}
-_FALSE = {"0", "false", "no", "n", "f", "否"}
-
-
-def _parse(df: pd.DataFrame, spec: tuple[Field, ...], table: str) -> tuple[pd.DataFrame, list]:
-    out = df.copy()
+def _parse(df: pd.DataFrame, spec: tuple[Field, ...], table: str,
+           options: ParseOptions | None) -> tuple[pd.DataFrame, list]:
+    parsed = parse_table(df, spec, options=options, prefix=f"{table}.")
+    out = parsed.frame
     log: list[dict[str, object]] = []
-    labels = out["source_row"] if "source_row" in out.columns else None
-    for f in spec:
-        if f.name not in out.columns:
+    for name, info in parsed.info.items():
+        said = info.describe()
+        if said:
+            rows = info.normalised if info.kind == "id" else int(out[name].notna().sum())
+            log.append({"table": table, "column": name,
+                        "issue": said.split(": ", 1)[-1], "rows": rows})
+    for name, (lo, hi) in RANGES.items():
+        if name not in out.columns:
             continue
-        col = out[f.name]
-        if f.kind == "id":
-            out[f.name] = parse_id(col)
-        elif f.kind == "datetime":
-            out[f.name] = parse_datetime(col, f"{table}.{f.name}", row_labels=labels)
-        elif f.kind == "number":
-            values = parse_number(col, f"{table}.{f.name}", row_labels=labels)
-            if f.name in RANGES:
-                lo, hi = RANGES[f.name]
-                bad = values.notna() & ((values < lo) | (values > hi))
-                if bad.any():
-                    log.append({"table": table, "column": f.name, "issue":
-                                f"outside {lo:g}-{hi:g}, set to missing", "rows": int(bad.sum())})
-                    values = values.mask(bad)
-            out[f.name] = values
-        elif f.kind == "bool":
-            text = col.astype(str).str.strip().str.lower()
-            parsed = pd.Series(pd.NA, index=col.index, dtype="boolean")
-            parsed[text.isin(_TRUE)] = True
-            parsed[text.isin(_FALSE)] = False
-            unknown = parsed.isna() & col.notna() & text.ne("") & text.ne("nan")
-            if unknown.any():
-                examples = ", ".join(repr(v) for v in col[unknown].unique()[:5])
-                raise DataError(f"{table}.{f.name}: {int(unknown.sum())} value(s) are not "
-                                f"yes/no ({examples}); expected 1/0, true/false or yes/no")
-            out[f.name] = parsed
-        elif f.kind in ("category", "text"):
-            s = col.astype("str").str.strip()
-            out[f.name] = s.where(col.notna() & s.ne("")).astype("str")
+        values = out[name]
+        bad = values.notna() & ((values < lo) | (values > hi))
+        if bad.any():
+            log.append({"table": table, "column": name, "issue":
+                        f"outside {lo:g}-{hi:g}, set to missing", "rows": int(bad.sum())})
+            out[name] = values.mask(bad)
     missing_id = out["customer_id"].isna()
     if missing_id.any():
         log.append({"table": table, "column": "customer_id",
@@ -72,7 +54,8 @@ def _parse(df: pd.DataFrame, spec: tuple[Field, ...], table: str) -> tuple[pd.Da
     return out, log
 
 
-def prepare_customers(raw: pd.DataFrame | None, lang: str = "en"
+def prepare_customers(raw: pd.DataFrame | None, lang: str = "en", *,
+                      options: ParseOptions | None = None
                       ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """Parse and check the customers table.
 
@@ -82,6 +65,9 @@ def prepare_customers(raw: pd.DataFrame | None, lang: str = "en"
         As loaded by :func:`custlib.io.load_customers`; None passes through.
     lang : {'en', 'zh'}
         Reserved for the log's language (issues are logged in English).
+    options : custlib.parsing.ParseOptions, optional
+        Decimal mark, day/month order, time zone; default: what the loader recorded
+        (``raw.attrs['parse_options']``), else inferred per column as for transactions.
 
     Returns
     -------
@@ -100,7 +86,7 @@ def prepare_customers(raw: pd.DataFrame | None, lang: str = "en"
     check_lang(lang)
     if raw is None:
         return None, pd.DataFrame(columns=["table", "column", "issue", "rows"])
-    out, log = _parse(raw, CUSTOMERS, "customers")
+    out, log = _parse(raw, CUSTOMERS, "customers", options)
     dup = out["customer_id"].duplicated(keep="last")
     if dup.any():
         log.append({"table": "customers", "column": "customer_id",
@@ -113,7 +99,8 @@ def prepare_customers(raw: pd.DataFrame | None, lang: str = "en"
     return out, pd.DataFrame(log, columns=["table", "column", "issue", "rows"])
 
 
-def prepare_survey(raw: pd.DataFrame | None, lang: str = "en"
+def prepare_survey(raw: pd.DataFrame | None, lang: str = "en", *,
+                   options: ParseOptions | None = None
                    ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """Parse and check the survey table (scores outside their scale become missing).
 
@@ -122,6 +109,8 @@ def prepare_survey(raw: pd.DataFrame | None, lang: str = "en"
     raw : pandas.DataFrame or None
         As loaded by :func:`custlib.io.load_survey`; None passes through.
     lang : {'en', 'zh'}
+    options : custlib.parsing.ParseOptions, optional
+        As for :func:`prepare_customers`.
 
     Returns
     -------
@@ -131,7 +120,7 @@ def prepare_survey(raw: pd.DataFrame | None, lang: str = "en"
     check_lang(lang)
     if raw is None:
         return None, pd.DataFrame(columns=["table", "column", "issue", "rows"])
-    out, log = _parse(raw, SURVEY, "survey")
+    out, log = _parse(raw, SURVEY, "survey", options)
     if out.empty:
         raise EmptyResultError("survey: no row has a customer id; check the "
                                "'customer_id' column mapping")

@@ -29,9 +29,14 @@ CLEANING_DEFAULTS: dict[str, Any] = {
     "customers": "demo",
     "survey": "demo",
     "context": "demo",
+    "separator": "",
+    "encoding": "",
+    "decimal": "",
+    "thousands": "",
     "currency": "",
     "date_format": "",
     "dayfirst": False,
+    "timezone": "",
     "drop_invalid": False,
     "observation_start": "",
     "observation_end": "",
@@ -97,16 +102,18 @@ def run_cleaning(run: RunFolder, **params: Any) -> list[Any]:
     p = {**CLEANING_DEFAULTS, **params}
     business = io.load_context(p["context"])
     currency = p["currency"] or business.get("company", {}).get("currency", "")
-    raw = io.load_transactions(p["transactions"], p["columns"])
+    read = {k: p[k] for k in ("separator", "encoding", "decimal", "thousands", "timezone")}
+    read["dayfirst"] = p["dayfirst"] or None  # false: inferred from the dates
+    raw = io.load_transactions(p["transactions"], p["columns"], **read)
     result = cleaning.clean_transactions(
         raw, rules=p["rules"], observation_start=p["observation_start"] or None,
         observation_end=p["observation_end"] or None,
         non_product_codes=p["non_product_codes"], cancel_prefix=p["cancel_prefix"],
         unmatched_cancellations=p["unmatched_cancellations"],
         extreme_factor=p["extreme_factor"], date_format=p["date_format"] or None,
-        dayfirst=p["dayfirst"], drop_invalid=p["drop_invalid"])
-    customers, _ = tables.prepare_customers(io.load_customers(p["customers"]), p["lang"])
-    survey, _ = tables.prepare_survey(io.load_survey(p["survey"]), p["lang"])
+        drop_invalid=p["drop_invalid"])
+    customers, _ = tables.prepare_customers(io.load_customers(p["customers"], **read), p["lang"])
+    survey, _ = tables.prepare_survey(io.load_survey(p["survey"], **read), p["lang"])
     return cleaning.save_cleaning(result, run, customers=customers, survey=survey,
                                   lang=p["lang"], currency=currency)
 
