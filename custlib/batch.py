@@ -25,7 +25,7 @@ import pandas as pd
 
 from custlib import io
 from custlib.config import NOTEBOOKS_DIR, run_folder
-from custlib.errors import EmptyResultError, ParameterError, format_list
+from custlib.errors import EmptyResultError, ParameterError, SourceError, format_list
 from custlib.runner import load_params
 
 __all__ = ["BatchResult", "GroupRun", "run_each"]
@@ -74,10 +74,13 @@ def _run_group(params: dict[str, Any], slug: str, root: str, only: Sequence[str]
     from custlib.runner import run
 
     start = time.perf_counter()
-    try:
+    try:  # the batch folder is fresh: each group writes into its own folder directly
         result = run(params, only=only, run_name=slug, reports_dir=root,
-                     notebooks_dir=notebooks_dir, html_output=html_output, progress=False)
+                     notebooks_dir=notebooks_dir, html_output=html_output, progress=False,
+                     fresh_folder=False)
         return slug, "ok", time.perf_counter() - start, str(result.report)
+    except KeyboardInterrupt:
+        return slug, "interrupted", time.perf_counter() - start, "interrupted (Ctrl-C)"
     except Exception as exc:  # a failing group is reported, the others go on
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return slug, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {first}"
@@ -113,21 +116,91 @@ def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: 
     -------
     BatchResult
 
+    Notes
+    -----
+    The batch is built in a fresh folder ``<reports>/<run_name>.partial-<pid>`` and
+    renamed to ``<reports>/<run_name>`` once every group has run (failed groups are
+    listed on its index), replacing the previous batch; the previous batch stays until
+    then. Ctrl-C keeps what has run as ``<run_name>.failed``.
+
     Raises
     ------
     ParameterError
+        A parameter is unknown or out of range (:func:`custlib.params.validate`), or
         ``column`` is not a column of the log (the columns are listed).
     EmptyResultError
         The column has no non-empty value.
     """
     import sys
 
+    from custlib.params import validate
+    from custlib.runner import (
+        RUNNER_KEYS,
+        RunInterrupted,
+        _keep_unsuccessful,
+        _remove,
+        _sibling,
+        _swap_in,
+        discover_notebooks,
+        notebook_parameters,
+    )
+
     stream = stream or sys.stderr
     values = load_params(params)
+    source = "" if params is None or isinstance(params, Mapping) else str(params)
+    try:
+        found = discover_notebooks(notebooks_dir)
+    except SourceError:  # said after the column is checked, as before
+        found = []
+    if found:  # every parameter checked before anything is split or run
+        declared = {nb.name: notebook_parameters(nb) for nb in found}
+        values = validate(values, declared, source=source, runner_keys=RUNNER_KEYS)
     name = run_name or values.get("run_name") or "demo"
-    base = run_folder(str(name), reports_dir or values.get("reports_dir") or None,
-                      create=False)  # the groups' run folders hold the data and figures
-    base.root.mkdir(parents=True, exist_ok=True)
+    final = run_folder(str(name), reports_dir or values.get("reports_dir") or None,
+                       create=False)
+    # the whole batch is built in a fresh folder and swapped in when every group has run
+    # (failed groups included: they are listed); the previous batch stays until then
+    base = run_folder(_sibling(final.root, f".partial-{os.getpid()}").name,
+                      final.root.parent, create=False)
+    _remove(base.root)
+    base.root.mkdir(parents=True)
+    try:
+        result = _run_groups(values, column, base.root, final.root, only, workers,
+                             notebooks_dir, html_output, min_rows, stream)
+    except KeyboardInterrupt:
+        kept = _keep_unsuccessful(base.root, final.root)
+        raise RunInterrupted(f"stopped during the --each {column} batch; the groups run "
+                             f"so far are kept in {kept}", kept) from None
+    except BaseException:
+        _remove(base.root)
+        raise
+    _swap_in(base.root, final.root)
+    _remove(_sibling(final.root, ".failed"))
+    for g in result.groups:  # paths recorded while building point at the partial folder
+        _relocate_group(final.root / g.slug, str(base.root), str(final.root))
+        if g.report is not None:
+            g.report = final.root / g.report.relative_to(base.root)
+    result.folder = final.root
+    result.index = final.root / "index.html"
+    return result
+
+
+def _relocate_group(folder: Path, old: str, new: str) -> None:
+    """Rewrite the partial batch folder's path to the final one in a group's records."""
+    for name in ("params.yaml", "run.json"):
+        path = folder / name
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+            if old in text:
+                path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
+                only: Sequence[str] | None, workers: int | None,
+                notebooks_dir: str | os.PathLike[str], html_output: bool, min_rows: int,
+                stream: Any) -> BatchResult:
+    """Split the log, run every group into ``root`` and write the index there."""
+    base = run_folder(root.name, root.parent, create=False)
     tx = io.load_transactions(values.get("transactions", "demo"), values.get("columns") or {})
     if column not in tx.columns:
         raise ParameterError(f"--each {column!r}: not a column of the transactions; expected "
@@ -193,11 +266,12 @@ def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: 
             else:
                 g.error = detail
             print(f"  {g.value:<28} {status:<6} {seconds:6.1f} s", file=stream)
-    result.index = _write_batch_index(result, skipped=counts[counts < min_rows])
+    result.index = _write_batch_index(result, skipped=counts[counts < min_rows],
+                                      name=final.name)
     return result
 
 
-def _write_batch_index(result: BatchResult, skipped: pd.Series) -> Path:
+def _write_batch_index(result: BatchResult, skipped: pd.Series, name: str = "") -> Path:
     rows = []
     for g in sorted(result.groups, key=lambda g: -g.rows):
         if g.report is not None:
@@ -215,7 +289,7 @@ def _write_batch_index(result: BatchResult, skipped: pd.Series) -> Path:
     left = "".join(f"<li>{html.escape(str(v))} ({n} lines)</li>" for v, n in skipped.items())
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>custlib batch {html.escape(result.folder.name)}</title>
+<title>custlib batch {html.escape(name or result.folder.name)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem}}
 .err{{color:#c62828}}</style></head><body>

@@ -1,6 +1,7 @@
 """Command line: ``custlib run``, ``custlib params``, ``custlib presets``, ``custlib demo``.
 
-Exit codes: 0 success, 1 a notebook failed, 2 bad input (parameters, files, columns).
+Exit codes: 0 success, 1 a notebook failed, 2 bad input (parameters, files, columns),
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from custlib.config import NOTEBOOKS_DIR
 from custlib.errors import CustlibError
 
 __all__ = ["main"]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from custlib.runner import RunError, run
+    from custlib.runner import RunError, RunInterrupted, run
 
     only = [t for item in (args.only or []) for t in item.split(",") if t]
     if args.each:
@@ -23,10 +25,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         result = run(args.params, only=only or None, run_name=args.run_name,
                      reports_dir=args.reports_dir, html_output=not args.no_html,
-                     progress=not args.quiet)
+                     progress=not args.quiet, notebooks_dir=args.notebooks_dir)
     except RunError as exc:
         print(f"custlib run: FAILED\n{exc}", file=sys.stderr)
         return 1
+    except RunInterrupted as exc:
+        print(f"custlib run: interrupted: {exc}", file=sys.stderr)
+        return 130
     for nb in result.notebooks:
         print(f"  {nb.name:<32} {nb.status:<6} {nb.seconds:6.1f} s")
     print(f"run folder: {result.folder.root}")
@@ -39,7 +44,8 @@ def _cmd_run_each(args: argparse.Namespace, only: list[str]) -> int:
 
     result = run_each(args.params, args.each, run_name=args.run_name,
                       reports_dir=args.reports_dir, only=only or None, workers=args.workers,
-                      html_output=not args.no_html, min_rows=args.min_rows)
+                      html_output=not args.no_html, min_rows=args.min_rows,
+                      notebooks_dir=args.notebooks_dir)
     for g in result.failed:
         print(f"custlib run --each: group {g.value!r} FAILED: {g.error}", file=sys.stderr)
     print(f"batch folder: {result.folder}")
@@ -89,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only these notebooks: numbers or names, comma separated")
     p.add_argument("--run-name", help="name of the run folder (overrides the file)")
     p.add_argument("--reports-dir", help="folder that holds run folders")
+    p.add_argument("--notebooks-dir", default=str(NOTEBOOKS_DIR),
+                   help="folder of the numbered notebooks (default: the project's notebooks/)")
     p.add_argument("--no-html", action="store_true", help="skip the HTML renderings")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--each", metavar="COLUMN",
@@ -121,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CustlibError as exc:
         print(f"custlib: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before or after a run folder existed: nothing to mark
+        print(f"custlib {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

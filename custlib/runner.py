@@ -28,7 +28,7 @@ import yaml
 from custlib.config import NOTEBOOKS_DIR, RunFolder, resolve_path, run_folder
 from custlib.errors import CustlibError, ParameterError, SourceError, format_list
 
-__all__ = ["RunError", "RunResult", "discover_notebooks", "load_params",
+__all__ = ["RunError", "RunInterrupted", "RunResult", "discover_notebooks", "load_params",
            "notebook_parameters", "run"]
 
 _NOTEBOOK = re.compile(r"^(\d{2})_[\w-]+\.ipynb$")
@@ -36,21 +36,60 @@ _NOTEBOOK = re.compile(r"^(\d{2})_[\w-]+\.ipynb$")
 RUNNER_KEYS = ("run_name", "reports_dir", "notebooks")
 
 
+#: Kernel managers started by this process, so that an interrupted run can shut them down.
+_KERNELS: list[Any] = []
+
+
 def _kernel_manager_class() -> Any:
     """A kernel manager on local IPC sockets where available (no network ports, and no
-    warning about unencrypted TCP on every run)."""
+    warning about unencrypted TCP on every run); every instance is remembered in
+    ``_KERNELS`` so that :func:`_shutdown_kernels` can stop it after Ctrl-C."""
     from jupyter_client.manager import KernelManager
 
     class LocalKernelManager(KernelManager):
         def __init__(self, **kwargs: Any) -> None:
             kwargs.setdefault("transport", "ipc" if os.name == "posix" else "tcp")
             super().__init__(**kwargs)
+            _KERNELS.append(self)
 
     return LocalKernelManager
 
 
+def _shutdown_kernels() -> None:
+    """Stop the kernels this process started and remove their connection and socket
+    files. A kernel runs in its own session, so Ctrl-C does not reach it: its process
+    group is killed here."""
+    import signal
+
+    while _KERNELS:
+        km = _KERNELS.pop()
+        proc = getattr(getattr(km, "provisioner", None), "process", None)
+        if proc is not None and proc.poll() is None:
+            try:
+                if os.name == "posix":
+                    os.killpg(proc.pid, signal.SIGKILL)
+                else:  # pragma: no cover
+                    proc.kill()
+                proc.wait(timeout=10)
+            except (OSError, ValueError, Exception):  # noqa: BLE001 - best effort
+                pass
+        for cleanup in ("cleanup_connection_file", "cleanup_ipc_files"):
+            try:
+                getattr(km, cleanup)()
+            except Exception:  # noqa: BLE001 - best effort
+                pass
+
+
 class RunError(CustlibError):
     """A notebook failed during a run; the message names the notebook and cell."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (SIGINT); ``folder`` is where the interrupted run is kept."""
+
+    def __init__(self, message: str, folder: Path) -> None:
+        super().__init__(message)
+        self.folder = folder
 
 
 @dataclass
@@ -142,29 +181,14 @@ def load_params(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> di
                              "a mapping of parameter names to values")
 
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
-    "dict": (dict,), "list": (list, tuple),
-}
-
-
-def _check_type(name: str, value: Any, type_name: str, where: str) -> None:
-    expected = _TYPES.get(type_name.replace("typing.", "").split("[")[0])
-    if expected is None or value is None:
-        return
-    ok = isinstance(value, expected) and not (type_name in ("int", "float")
-                                              and isinstance(value, bool))
-    if not ok:
-        raise ParameterError(f"parameter {name!r} is {value!r} ({type(value).__name__}); "
-                             f"{where} expects {type_name}")
-
-
 def _select(notebooks: list[Path], only: Sequence[str] | None) -> list[Path]:
     if not only:
         return notebooks
     chosen: list[Path] = []
     for token in only:
         token = str(token).strip()
+        if token.isdigit() and len(token) < 2:
+            token = token.zfill(2)  # --only 3 is notebook 03
         hits = [p for p in notebooks
                 if token in (p.stem, p.name, p.name[:2]) or p.name.startswith(token)]
         if not hits:
@@ -222,16 +246,28 @@ def render_html(notebook: Path, target: Path) -> Path:
     return target
 
 
-def _write_index(result: RunResult, params: Mapping[str, Any]) -> Path:
+_STATUS_TEXT = {
+    "running": "RUNNING: this run has not finished; its results are incomplete.",
+    "ok": "",
+    "failed": "FAILED: a notebook failed; the results below are incomplete. The last "
+              "successful run, if any, is still in the run folder without this suffix.",
+    "interrupted": "INTERRUPTED (Ctrl-C): the results below are incomplete. The last "
+                   "successful run, if any, is still in the run folder without this suffix.",
+}
+
+
+def _write_index(result: RunResult, params: Mapping[str, Any], status: str = "ok",
+                 name: str | None = None) -> Path:
     rf = result.folder
     rows = []
     for nb in result.notebooks:
         link = (f'<a href="{html.escape(os.path.relpath(nb.html, rf.root))}">HTML</a>'
-                if nb.html else "")
+                if nb.html and nb.html.exists() else "")
         ipynb = html.escape(os.path.relpath(nb.output, rf.root))
-        rows.append(f"<tr><td>{html.escape(nb.name)}</td><td>{nb.status}</td>"
+        source = f'<a href="{ipynb}">notebook</a>' if nb.output.exists() else ""
+        rows.append(f"<tr><td>{html.escape(nb.name)}</td><td>{html.escape(nb.status)}</td>"
                     f"<td>{nb.seconds:.1f} s</td><td>{link}</td>"
-                    f'<td><a href="{ipynb}">notebook</a></td></tr>')
+                    f"<td>{source}</td></tr>")
     artefacts = []
     for sub in ("data", "tables", "figures"):
         folder = rf.root / sub
@@ -243,15 +279,24 @@ def _write_index(result: RunResult, params: Mapping[str, Any]) -> Path:
     documents = [f'<li><a href="{name}">{name}</a> ({(rf.root / name).stat().st_size / 1024:,.0f}'
                  " KiB)</li>" for name in ("report.html", "report.pdf", "report_segments.html",
                                           "report_segments.pdf") if (rf.root / name).exists()]
-    reports = f"<h2>Reports</h2><ul>{''.join(documents)}</ul>" if documents else ""
+    reports = (f"<h2>Reports</h2><ul>{''.join(documents)}</ul>"
+               if documents and status == "ok" else "")
     shown = html.escape(yaml.safe_dump(dict(params), allow_unicode=True, sort_keys=False))
+    title = html.escape(name or rf.name)
+    banner = (f'<p class="status {html.escape(status)}"><strong>'
+              f"{html.escape(_STATUS_TEXT.get(status, status))}</strong></p>"
+              if _STATUS_TEXT.get(status, status) else "")
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>custlib run {html.escape(rf.name)}</title>
+<html lang="en"><head><meta charset="utf-8">
+<title>custlib run {title}{'' if status == 'ok' else ' ' + html.escape(status.upper())}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem}}
-pre{{background:#f6f6f6;padding:1rem}}</style></head><body>
-<h1>Run <code>{html.escape(rf.name)}</code></h1>
-<p>Written {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by custlib.</p>
+pre{{background:#f6f6f6;padding:1rem}}.status{{padding:.6rem;border:2px solid #c62828;
+color:#c62828}}.status.running{{border-color:#ef6c00;color:#ef6c00}}</style></head><body>
+<h1>Run <code>{title}</code></h1>
+{banner}
+<p>Written {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by custlib; status:
+{html.escape(status)}.</p>
 {reports}
 <h2>Notebooks</h2>
 <table><tr><th>notebook</th><th>status</th><th>time</th><th>rendered</th><th>source</th></tr>
@@ -261,8 +306,83 @@ pre{{background:#f6f6f6;padding:1rem}}</style></head><body>
 </body></html>
 """
     path = rf.root / "index.html"
-    path.write_text(page, encoding="utf-8")
+    _atomic_write(path, page)
     return path
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename, so a reader never
+    sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write_run_json(result: RunResult, status: str, name: str, started: str,
+                    error: str = "", folder: Path | None = None) -> Path:
+    """Write ``run.json``: the run's status now ('running', 'ok', 'failed' or
+    'interrupted') and every notebook's."""
+    rf = result.folder
+    report = rf.root / "report.html"
+    data = {
+        "run_name": name,
+        "status": status,
+        "folder": str(folder or rf.root),
+        "started": started,
+        "updated": _dt.datetime.now().isoformat(timespec="seconds"),
+        "finished": (_dt.datetime.now().isoformat(timespec="seconds")
+                     if status != "running" else None),
+        "pid": os.getpid(),
+        "notebooks": [{"name": r.name, "status": r.status, "seconds": round(r.seconds, 2)}
+                      for r in result.notebooks],
+        "report": ("report.html" if report.exists() else "index.html") if status == "ok"
+        else None,
+        "error": error or None,
+    }
+    path = rf.root / "run.json"
+    _atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def _sibling(final: Path, suffix: str) -> Path:
+    """``<reports>/<name><suffix>``, the name shortened so that it stays a valid run name."""
+    return final.with_name(f"{final.name[:80]}{suffix}")
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def _swap_in(partial: Path, final: Path) -> None:
+    """Replace ``final`` by ``partial``: the old folder is renamed aside, the new one
+    renamed into place (both atomic renames in one folder), then the old one removed."""
+    old = None
+    if final.exists() or final.is_symlink():
+        old = _sibling(final, f".old-{os.getpid()}")
+        _remove(old)
+        final.rename(old)
+    partial.rename(final)
+    if old is not None:
+        _remove(old)
+
+
+def _keep_unsuccessful(partial: Path, final: Path) -> Path:
+    """Move an unsuccessful run to ``<name>.failed`` (replacing an older one)."""
+    failed = _sibling(final, ".failed")
+    _remove(failed)
+    partial.rename(failed)
+    return failed
+
+
+def _relocate(record: NotebookRun, old: Path, new: Path) -> None:
+    record.output = new / record.output.relative_to(old)
+    if record.html is not None:
+        record.html = new / record.html.relative_to(old)
 
 
 def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
@@ -270,8 +390,18 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
         reports_dir: str | os.PathLike[str] | None = None,
         notebooks_dir: str | os.PathLike[str] = NOTEBOOKS_DIR,
         html_output: bool = True, progress: bool = True,
-        kernel_name: str | None = None, stream: Any = None) -> RunResult:
+        kernel_name: str | None = None, stream: Any = None,
+        fresh_folder: bool = True) -> RunResult:
     """Execute the numbered notebooks with Papermill into a run folder.
+
+    Every parameter is checked first (:func:`custlib.params.validate`): nothing is
+    written when one is wrong. The run is then built in a fresh sibling folder
+    ``<reports>/<name>.partial-<pid>`` (the name the notebooks receive as ``run_name``)
+    and renamed to ``<reports>/<name>`` only when every notebook succeeded, replacing the
+    previous run. A run that fails or is interrupted is kept as ``<reports>/<name>.failed``
+    (replacing an older one) and the previous successful run stays as it was. ``run.json``
+    says at every moment what the folder holds: ``status`` is ``running`` while the
+    notebooks run, then ``ok``, ``failed`` or ``interrupted``.
 
     Parameters
     ----------
@@ -281,7 +411,7 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
         ``reports_dir``. A key no notebook declares is an error, so a typo is not
         silently ignored.
     only : sequence of str, optional
-        Run a subset: notebook numbers (``"01"``), names or stems.
+        Run a subset: notebook numbers (``"01"`` or ``"1"``), names or stems.
     run_name : str, optional
         Overrides ``params['run_name']`` (default ``"demo"``).
     reports_dir : path-like, optional
@@ -296,6 +426,9 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
         The Jupyter kernel; default the one of the running Python.
     stream : file-like, optional
         Where to print progress and messages (default ``sys.stderr``).
+    fresh_folder : bool, default True
+        Build in a fresh sibling folder and swap it in on success. False writes into
+        the run folder directly (used by batch runs, whose whole batch folder is fresh).
 
     Returns
     -------
@@ -304,76 +437,179 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
     Raises
     ------
     ParameterError
-        Unknown parameter, wrong type, bad ``--only``.
+        Unknown parameter, wrong type or value, bad ``--only`` or run name.
     RunError
-        A notebook failed; the message names it and the cell, and the executed
+        A notebook failed; the message names it and the cell, and where the executed
         notebook is kept.
+    RunInterrupted
+        Ctrl-C: the kernel is stopped, the run marked ``interrupted`` and kept.
     """
     import papermill
     from tqdm.auto import tqdm
 
+    from custlib.params import validate
+
     stream = stream or sys.stderr
     values = load_params(params)
+    source = "" if params is None or isinstance(params, Mapping) else str(params)
     notebooks = discover_notebooks(notebooks_dir)
     selected = _select(notebooks, only)
     declared = {nb.name: notebook_parameters(nb) for nb in notebooks}
-    known = set(RUNNER_KEYS).union(*[set(d) for d in declared.values()])
-    unknown = [k for k in values if k not in known]
-    if unknown:
-        raise ParameterError(f"unknown parameter(s) {format_list(unknown)}; the notebooks "
-                             f"take {format_list(sorted(known), 60)}")
+    values = validate(values, declared, source=source, runner_keys=RUNNER_KEYS)
     name = run_name or values.get("run_name") or "demo"
     target_root = reports_dir or values.get("reports_dir") or None
-    rf = run_folder(str(name), target_root)
+    final = run_folder(str(name), target_root, create=False)
+    recorded = {**values, "run_name": final.name, "reports_dir": str(final.root.parent)}
+    if fresh_folder:
+        rf = RunFolder(_sibling(final.root, f".partial-{os.getpid()}"))
+        _remove(rf.root)
+    else:
+        rf = final
+    rf.create()
     rf.notebooks.mkdir(parents=True, exist_ok=True)
-    values = {**values, "run_name": rf.name, "reports_dir": str(rf.root.parent)}
-    (rf.root / "params.yaml").write_text(
-        yaml.safe_dump(values, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # the notebooks resolve the folder from these two: the partial folder while building
+    passed = {**values, "run_name": rf.name, "reports_dir": str(rf.root.parent)}
+    _atomic_write(rf.root / "params.yaml",
+                  yaml.safe_dump(recorded, allow_unicode=True, sort_keys=False))
 
-    # check every notebook's parameters before running anything
-    plans: list[tuple[Path, dict[str, Any]]] = []
-    for nb in selected:
-        spec = declared[nb.name]
-        for key, value in values.items():
-            if key in spec:
-                _check_type(key, value, spec[key]["type"], f"notebook {nb.name}")
-        plans.append((nb, {k: v for k, v in values.items() if k in spec}))
-
+    plans = [(nb, {k: v for k, v in passed.items() if k in declared[nb.name]})
+             for nb in selected]
     result = RunResult(folder=rf)
     result.notebooks = [NotebookRun(nb.name, rf.notebooks / nb.name) for nb, _ in plans]
+    started = _dt.datetime.now().isoformat(timespec="seconds")
+    _write_run_json(result, "running", final.name, started, folder=final.root)
+    _write_index(result, recorded, "running", final.name)
+
+    def give_up(status: str, error: str) -> Path:
+        """Mark the run failed or interrupted and move it aside; return where it is."""
+        _write_run_json(result, status, final.name, started, error,
+                        folder=_sibling(final.root, ".failed") if fresh_folder else None)
+        _write_index(result, recorded, status, final.name)
+        if not fresh_folder:
+            return rf.root
+        kept = _keep_unsuccessful(rf.root, final.root)
+        for r in result.notebooks:
+            _relocate(r, rf.root, kept)
+        result.folder = RunFolder(kept)
+        return kept
+
     bar = tqdm(total=len(plans), desc="custlib run", unit="notebook", file=stream,
                disable=not progress, dynamic_ncols=True)
+    record: NotebookRun | None = None
+    start = time.perf_counter()
     try:
         for (nb, nb_params), record in zip(plans, result.notebooks):
             bar.set_description(f"running {nb.name}")
+            record.status = "running"
+            _write_run_json(result, "running", final.name, started, folder=final.root)
             start = time.perf_counter()
             try:
-                papermill.execute_notebook(
-                    str(nb), str(record.output), parameters=nb_params,
-                    kernel_name=kernel_name, progress_bar=False, cwd=str(rf.root),
-                    log_output=False, kernel_manager_class=_kernel_manager_class())
+                _execute(papermill.execute_notebook,
+                         str(nb), str(record.output), parameters=nb_params,
+                         kernel_name=kernel_name, progress_bar=False, cwd=str(rf.root),
+                         log_output=False, kernel_manager_class=_kernel_manager_class())
             except Exception as exc:  # papermill raises its own and kernel errors
                 record.seconds = time.perf_counter() - start
                 record.status = "failed"
+                _shutdown_kernels()
                 if html_output and record.output.exists():
-                    record.html = render_html(record.output, rf.html / f"{nb.stem}.html")
-                _write_index(result, values)
-                raise RunError(_failure_message(nb.name, record.output, exc)) from None
+                    try:
+                        record.html = render_html(record.output, rf.html / f"{nb.stem}.html")
+                    except Exception:  # noqa: BLE001 - the failure itself matters more
+                        record.html = None
+                message = _failure_message(nb.name, record.output, exc)
+                kept = give_up("failed", message.splitlines()[0])
+                raise RunError(message.replace(str(rf.root), str(kept))) from None
             record.seconds = time.perf_counter() - start
             record.status = "ok"
             if html_output:
                 record.html = render_html(record.output, rf.html / f"{nb.stem}.html")
+            _write_run_json(result, "running", final.name, started, folder=final.root)
             bar.update(1)
+    except KeyboardInterrupt:
+        import signal
+
+        try:  # a second Ctrl-C must not leave the run half-marked
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread
+            previous = None
+        try:
+            bar.close()
+            _shutdown_kernels()
+            _stop_workers()
+            _shutdown_kernels()  # a kernel the thread was still starting
+            for r in result.notebooks:
+                if r.status == "running":
+                    r.status = "interrupted"
+                    r.seconds = time.perf_counter() - start
+            kept = give_up("interrupted", "interrupted by Ctrl-C (SIGINT)")
+            _cleanup_sockets(kept)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        raise RunInterrupted(f"stopped in {record.name if record else 'the start'}; the "
+                             f"run is kept, marked interrupted, in {kept}", kept) from None
     finally:
         bar.close()
-    index = _write_index(result, values)
-    report = rf.root / "report.html"
+        _KERNELS.clear()
+    _write_run_json(result, "ok", final.name, started, folder=final.root)
+    index = _write_index(result, recorded, "ok", final.name)
+    if fresh_folder:
+        _swap_in(rf.root, final.root)
+        _remove(_sibling(final.root, ".failed"))  # older than this successful run
+        for r in result.notebooks:
+            _relocate(r, rf.root, final.root)
+        result.folder = final
+        index = final.root / "index.html"
+    report = final.root / "report.html"
     result.report = report if report.exists() else index
-    (rf.root / "run.json").write_text(json.dumps({
-        "run_name": rf.name,
-        "finished": _dt.datetime.now().isoformat(timespec="seconds"),
-        "notebooks": [{"name": r.name, "status": r.status, "seconds": round(r.seconds, 2)}
-                      for r in result.notebooks],
-        "report": str(result.report),
-    }, indent=2), encoding="utf-8")
     return result
+
+
+_WORKERS: list[Any] = []
+
+
+def _execute(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``function`` in a worker thread and wait for it.
+
+    nbclient, in the main thread, catches SIGINT itself (to shut its kernel down) and then
+    keeps waiting for the interrupted cell; run in a worker thread it leaves signals alone,
+    so Ctrl-C reaches the runner as KeyboardInterrupt, which stops the kernel itself
+    (:func:`_shutdown_kernels`).
+    """
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = function(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="custlib-notebook", daemon=True)
+    _WORKERS.append(worker)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    _WORKERS.remove(worker)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _stop_workers(timeout: float = 10.0) -> None:
+    """Wait (a little) for notebook threads to notice that their kernel is gone."""
+    deadline = time.monotonic() + timeout
+    for worker in list(_WORKERS):
+        worker.join(max(0.0, deadline - time.monotonic()))
+    _WORKERS.clear()
+
+
+def _cleanup_sockets(folder: Path) -> None:
+    """Remove kernel IPC socket files (``kernel-ipc-<port>``) left in a run folder."""
+    for p in folder.glob("kernel-ipc-*"):
+        try:
+            p.unlink()
+        except OSError:
+            pass

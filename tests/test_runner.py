@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from custlib.cli import main
 from custlib.errors import ParameterError
@@ -57,10 +58,63 @@ def test_failure_names_notebook_and_cell_and_keeps_it(tiny_kit, tmp_path):
     msg = str(err.value)
     assert "02_fails.ipynb" in msg and "cell In [3]" in msg and "boom in 02" in msg
     assert "begins 'x = 1'" in msg
-    kept = tmp_path / "rep" / "r2" / "notebooks" / "02_fails.ipynb"
+    # the failed run is kept under a clear name, and the message says where
+    kept = tmp_path / "rep" / "r2.failed" / "notebooks" / "02_fails.ipynb"
+    assert f"the executed notebook is kept for inspection: {kept}" in msg
     assert kept.exists() and "boom in 02" in kept.read_text()
     # the first notebook ran before the failure
-    assert (tmp_path / "rep" / "r2" / "out.txt").exists()
+    assert (tmp_path / "rep" / "r2.failed" / "out.txt").read_text() == "2"
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["r2.failed"]
+    state = json.loads((tmp_path / "rep" / "r2.failed" / "run.json").read_text())
+    assert state["status"] == "failed" and state["report"] is None
+    assert [n["status"] for n in state["notebooks"]] == ["ok", "failed"]
+    assert state["error"].startswith("notebook 02_fails.ipynb failed in cell In [3]")
+    index = (tmp_path / "rep" / "r2.failed" / "index.html").read_text()
+    assert "<title>custlib run r2 FAILED</title>" in index and "FAILED: a notebook" in index
+
+
+def test_failed_rerun_leaves_the_previous_run_untouched(tiny_kit, tmp_path):
+    rep = tmp_path / "rep"
+    first = run({"n": 5}, only=["01"], run_name="r", reports_dir=rep, notebooks_dir=tiny_kit,
+                progress=False)
+    assert first.folder.root == rep / "r" and (rep / "r" / "out.txt").read_text() == "10"
+    before = {p.relative_to(rep / "r"): p.read_bytes() for p in (rep / "r").rglob("*")
+              if p.is_file()}
+    with pytest.raises(RunError):
+        run({"n": 7}, run_name="r", reports_dir=rep, notebooks_dir=tiny_kit, progress=False)
+    after = {p.relative_to(rep / "r"): p.read_bytes() for p in (rep / "r").rglob("*")
+             if p.is_file()}
+    assert after == before  # byte for byte: run.json still says the old run, "ok"
+    assert json.loads((rep / "r" / "run.json").read_text())["status"] == "ok"
+    assert (rep / "r.failed" / "out.txt").read_text() == "14"
+    assert json.loads((rep / "r.failed" / "run.json").read_text())["status"] == "failed"
+    # a later success replaces the run and removes the stale failure; no partial folder left
+    run({"n": 8}, only=["1"], run_name="r", reports_dir=rep, notebooks_dir=tiny_kit,
+        progress=False)
+    assert sorted(p.name for p in rep.iterdir()) == ["r"]
+    assert (rep / "r" / "out.txt").read_text() == "16"
+    state = json.loads((rep / "r" / "run.json").read_text())
+    assert state["status"] == "ok" and state["folder"] == str(rep / "r")
+    assert yaml.safe_load((rep / "r" / "params.yaml").read_text())["run_name"] == "r"
+
+
+def test_run_json_says_running_while_the_notebooks_run(tmp_path, make_notebook):
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    make_notebook(nbs / "01_look.ipynb",
+                  'run_name: str = "x"  # run\nreports_dir: str = ""  # where',
+                  "import json\nfrom custlib.config import run_folder\n"
+                  "rf = run_folder(run_name, reports_dir)\n"
+                  "state = json.loads((rf.root / 'run.json').read_text())\n"
+                  "(rf.root / 'seen.txt').write_text(state['status'] + ' ' + "
+                  "state['notebooks'][0]['status'] + ' ' + rf.name)")
+    result = run({}, run_name="live", reports_dir=tmp_path / "rep", notebooks_dir=nbs,
+                 progress=False)
+    pid = json.loads((result.folder.root / "run.json").read_text())["pid"]
+    assert (result.folder.root / "seen.txt").read_text() == \
+        f"running running live.partial-{pid}"
+    assert json.loads((result.folder.root / "run.json").read_text())["status"] == "ok"
+    assert not list(result.folder.root.glob("kernel-ipc-*"))
 
 
 def test_unknown_parameter_is_refused_before_running(tiny_kit, tmp_path):
@@ -75,6 +129,17 @@ def test_wrong_parameter_type(tiny_kit, tmp_path):
     with pytest.raises(ParameterError, match="'n' is 'three'"):
         run({"n": "three"}, run_name="r4", reports_dir=tmp_path / "rep",
             notebooks_dir=tiny_kit, progress=False)
+
+
+def test_only_takes_single_digits(tiny_kit, tmp_path, capsys):
+    result = run({}, only=["1"], run_name="o", reports_dir=tmp_path / "rep",
+                 notebooks_dir=tiny_kit, progress=False)
+    assert [nb.name for nb in result.notebooks] == ["01_first.ipynb"]
+    (tmp_path / "p.yaml").write_text("n: 2\n")
+    code = main(["run", "--params", str(tmp_path / "p.yaml"), "--only", "1,2", "--quiet",
+                 "--notebooks-dir", str(tiny_kit), "--reports-dir", str(tmp_path / "rep")])
+    assert code == 1  # 02 fails: both were selected
+    assert "notebook 02_fails.ipynb failed" in capsys.readouterr().err
 
 
 def test_bad_only_and_bad_run_name(tiny_kit, tmp_path):
@@ -92,6 +157,58 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert "no_such_parameter" in capsys.readouterr().err
     assert main(["run", "--params", str(tmp_path / "missing.yaml")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_cleanly(tmp_path, make_notebook):
+    """SIGINT during a run: one line, exit 130, marked interrupted, no kernel left."""
+    import os
+    import signal
+    import time
+
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    make_notebook(nbs / "01_sleep.ipynb",
+                  'run_name: str = "x"  # run\nreports_dir: str = ""  # where',
+                  "import os, time\nfrom custlib.config import run_folder\n"
+                  "rf = run_folder(run_name, reports_dir)\n"
+                  "(rf.root / 'kernel.pid').write_text(str(os.getpid()))\ntime.sleep(120)")
+    (tmp_path / "p.yaml").write_text("")
+    rep = tmp_path / "rep"
+    temp, runtime = tmp_path / "temp", tmp_path / "runtime"  # /tmp and the Jupyter runtime
+    temp.mkdir()
+    runtime.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "JUPYTER_RUNTIME_DIR": str(runtime)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "custlib", "run", "--params", str(tmp_path / "p.yaml"),
+         "--notebooks-dir", str(nbs), "--reports-dir", str(rep), "--run-name", "c",
+         "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        for _ in range(240):
+            if list(rep.glob("*/kernel.pid")):
+                break
+            time.sleep(0.25)
+        kernel_pid = int(next(rep.glob("*/kernel.pid")).read_text())
+        during = [p.name for p in (*temp.iterdir(), *runtime.iterdir(),
+                                   *rep.glob("*/kernel-ipc-*"))]
+        assert any(n.endswith(".json") for n in during) and "kernel-ipc-1" in during
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    kept = rep / "c.failed"
+    assert err == f"custlib run: interrupted: stopped in 01_sleep.ipynb; the run is kept, " \
+                  f"marked interrupted, in {kept}\n"
+    state = json.loads((kept / "run.json").read_text())
+    assert state["status"] == "interrupted"
+    assert state["notebooks"][0]["status"] == "interrupted"
+    assert "INTERRUPTED (Ctrl-C)" in (kept / "index.html").read_text()
+    assert sorted(p.name for p in rep.iterdir()) == ["c.failed"]
+    assert not list(kept.glob("kernel-ipc-*"))
+    with pytest.raises(ProcessLookupError):
+        os.kill(kernel_pid, 0)  # the kernel is gone
+    assert not list(temp.iterdir()) and not list(runtime.iterdir())  # no connection files
 
 
 def test_cli_lists_presets_and_params(capsys):
