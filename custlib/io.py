@@ -18,6 +18,9 @@ Presets bundle a file and its column mapping:
 
 from __future__ import annotations
 
+import codecs
+import csv
+import gzip
 import importlib.resources
 import io as _io
 import os
@@ -32,7 +35,15 @@ import yaml
 from custlib._compat import quiet_import
 from custlib.config import DEMO_DATA_DIR, resolve_path
 from custlib.contract import map_columns
-from custlib.errors import CustlibError, DataError, ParameterError, SourceError, format_list
+from custlib.errors import (
+    ColumnError,
+    CustlibError,
+    DataError,
+    ParameterError,
+    SourceError,
+    format_list,
+)
+from custlib.parsing import ParseOptions, with_options
 
 __all__ = [
     "PRESETS",
@@ -44,6 +55,7 @@ __all__ = [
     "load_transactions",
     "read_table",
     "read_yaml_mapping",
+    "sniff_separator",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -143,12 +155,104 @@ def _open_source(source: PathLike) -> tuple[Any, str]:
     return path, str(path)
 
 
-def read_table(source: PathLike, *, format: str | None = None,
-               **options: Any) -> pd.DataFrame:
+SEPARATORS: tuple[str, ...] = (",", ";", "\t", "|")
+_SNIFF_BYTES = 64 * 1024
+
+
+def _sample(handle: Any, name: str, encoding: str) -> str:
+    """The first ~64 KiB of a text file, decoded leniently (for sniffing only)."""
+    if isinstance(handle, _io.BytesIO):
+        raw = handle.getvalue()[:_SNIFF_BYTES]
+    else:
+        path = Path(handle)
+        suffix = path.suffix.lower()
+        if suffix == ".gz":
+            with gzip.open(path, "rb") as fh:
+                raw = fh.read(_SNIFF_BYTES)
+        elif suffix == ".zip":
+            return ""
+        else:
+            with open(path, "rb") as fh:
+                raw = fh.read(_SNIFF_BYTES)
+    return raw.decode(encoding, errors="replace")
+
+
+def sniff_separator(sample: str) -> str:
+    """The field separator of a delimited text sample, among ``, ; TAB |``.
+
+    The separator that splits every line of the sample (quotes respected, the last,
+    possibly cut, line ignored) into the same number of fields, more than one, wins; on
+    a tie the earlier in ``, ; TAB |``. Without one, :class:`csv.Sniffer` decides among
+    them, and failing that the comma.
+
+    Parameters
+    ----------
+    sample : str
+        The start of the file.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> sniff_separator('id;price\\n1;"8,50"\\n2;"1.234,56"\\n')
+    ';'
+    """
+    lines = sample.splitlines(keepends=True)
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # cut off by the sample size
+    text = "".join(lines[:500])
+    best, best_fields = "", 1
+    for sep in SEPARATORS:
+        try:
+            counts = {len(row) for row in csv.reader(_io.StringIO(text), delimiter=sep)
+                      if row}
+        except csv.Error:
+            continue
+        if len(counts) == 1 and (n := counts.pop()) > best_fields:
+            best, best_fields = sep, n
+    if best:
+        return best
+    try:
+        return csv.Sniffer().sniff(text, delimiters="".join(SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_header(handle: Any, options: Mapping[str, Any]) -> list[str] | None:
+    """The header line's names as written (pandas renames repeats to ``x.1``)."""
+    if options.get("header", "infer") not in ("infer", 0) or options.get("names") is not None:
+        return None
+    keep = {k: v for k, v in options.items()
+            if k in ("sep", "encoding", "compression", "skiprows", "quotechar", "comment",
+                     "engine", "delimiter")}
+    head = pd.read_csv(handle, header=None, nrows=1, dtype=str, keep_default_na=False,
+                       **keep)
+    if isinstance(handle, _io.BytesIO):
+        handle.seek(0)
+    return [str(c).strip() for c in head.iloc[0].tolist()] if len(head) else []
+
+
+def _check_unique(names: list[str], name: str) -> None:
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    repeated = [n for n, k in seen.items() if k > 1 and n not in ("", "nan", "None")]
+    if repeated:
+        raise ColumnError(
+            f"{name}: column name(s) {format_list(repeated)} appear more than once in the "
+            "header; which one holds the data is unclear, so nothing is guessed. Rename or "
+            f"remove the repeats; columns found: {format_list(names, 30)}")
+
+
+def read_table(source: PathLike, *, format: str | None = None, separator: str = "",
+               encoding: str = "", **options: Any) -> pd.DataFrame:
     """Read a CSV, Parquet or Excel file as stored.
 
     CSV columns are read as text (nothing is guessed, so ids keep leading zeros and
-    parsing errors surface later with the column's name).
+    parsing errors surface later with the column's name). A header that names a column
+    twice stops the read (pandas would silently rename the second ``quantity.1``).
 
     Parameters
     ----------
@@ -157,19 +261,30 @@ def read_table(source: PathLike, *, format: str | None = None,
         ``package:<module>/<file>``.
     format : {'csv', 'parquet', 'excel'}, optional
         Overrides the guess from the file suffix.
+    separator : str, default ''
+        CSV field separator; empty: sniffed from the first 64 KiB among ``, ; TAB |``
+        (see :func:`sniff_separator`). ``sep=`` in ``options`` means the same.
+    encoding : str, default ''
+        CSV text encoding (``'latin-1'``, ``'cp1252'``, ``'gbk'``); empty: UTF-8, with or
+        without a byte-order mark.
     **options
         Passed to :func:`pandas.read_csv`, :func:`pandas.read_parquet` or
-        :func:`pandas.read_excel` (``sep``, ``sheet_name``, ``encoding``, ...).
+        :func:`pandas.read_excel` (``sheet_name``, ``skiprows``, ...).
 
     Returns
     -------
     pandas.DataFrame
-        With ``attrs['source']`` set to the file read.
+        With ``attrs['source']`` set to the file read and ``attrs['read_options']`` to
+        the separator and encoding used (CSV).
 
     Raises
     ------
     SourceError
-        The file is missing, of an unknown type, or cannot be parsed.
+        The file is missing, of an unknown type, not in the encoding, or cannot be parsed.
+    ColumnError
+        The header names a column more than once.
+    ParameterError
+        An unknown format or encoding, or a separator that is not one character.
     """
     handle, name = _open_source(source)
     if format is None:
@@ -184,30 +299,66 @@ def read_table(source: PathLike, *, format: str | None = None,
     if format not in ("csv", "parquet", "excel"):
         raise ParameterError(f"parameter 'format' is {format!r}; expected 'csv', "
                              "'parquet' or 'excel'")
+    if not isinstance(separator, str) or len(separator) > 1 and separator != "\\t":
+        raise ParameterError(f"parameter 'separator' is {separator!r}; expected one "
+                             "character such as ',' ';' or '\\t' (empty: detected)")
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, TypeError):
+            raise ParameterError(f"parameter 'encoding' is {encoding!r}, which Python does "
+                                 "not know; expected e.g. 'utf-8', 'latin-1', 'cp1252' or "
+                                 "'gbk'") from None
+    used: dict[str, str] = {}
     try:
         if format == "csv":
+            options["encoding"] = encoding or "utf-8-sig"
+            sep = "\t" if separator == "\\t" else separator
+            if sep:
+                options["sep"] = sep
+            elif "sep" not in options and "delimiter" not in options:
+                options["sep"] = sniff_separator(_sample(handle, name, options["encoding"]))
+            used = {"separator": str(options.get("sep", options.get("delimiter", ","))),
+                    "encoding": options["encoding"]}
             options.setdefault("dtype", str)
             options.setdefault("keep_default_na", False)
             options.setdefault("na_values", [""])
+            header = _csv_header(handle, options)
             df = pd.read_csv(handle, **options)
+            if header is not None:
+                _check_unique(header, name)
         elif format == "parquet":
             df = pd.read_parquet(handle, **options)
         else:
             options.setdefault("sheet_name", 0)
             df = pd.read_excel(handle, **options)
+            if options.get("header", 0) == 0 and options.get("names") is None and \
+                    not isinstance(df, dict):
+                if isinstance(handle, _io.BytesIO):
+                    handle.seek(0)
+                head = pd.read_excel(handle, sheet_name=options["sheet_name"], header=None,
+                                     nrows=1)
+                _check_unique([str(c).strip() for c in head.iloc[0].tolist()]
+                              if len(head) else [], name)
     except CustlibError:
         raise
     except UnicodeDecodeError as exc:
-        raise SourceError(f"cannot read {name}: not valid {exc.encoding} text; pass "
-                          "encoding='latin-1' (or the file's encoding)") from None
+        raise SourceError(
+            f"cannot read {name}: not valid {exc.encoding} text (byte "
+            f"{exc.object[exc.start:exc.start + 1]!r} at position {exc.start}); set "
+            "`encoding: latin-1` in your parameter file (or encoding='latin-1' in Python), "
+            "or the file's own encoding such as cp1252 or gbk") from None
     except ImportError as exc:
         raise SourceError(f"reading {name} as {format} needs an extra package: {exc}") from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise SourceError(f"cannot read {name} as {format}: {exc}") from None
     if isinstance(df, dict):  # sheet_name=None gives every sheet
         raise ParameterError("read_table reads one sheet; pass sheet_name=<name or index>")
+    if df.columns.duplicated().any():
+        _check_unique([str(c) for c in df.columns], name)
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["source"] = name
+    df.attrs["read_options"] = used
     return df
 
 
@@ -229,7 +380,9 @@ def _resolve_source(source: PathLike | None, table: str) -> tuple[str | None, di
 
 
 def _load(source: PathLike | None, table: str,
-          columns: Mapping[str, str | None] | None, options: dict[str, Any]) -> pd.DataFrame:
+          columns: Mapping[str, str | None] | None, options: dict[str, Any],
+          parse: Mapping[str, Any]) -> pd.DataFrame:
+    parse_options = ParseOptions.build(**parse)  # checks decimal/thousands/... early
     path, preset_columns, read_options = _resolve_source(source, table)
     if path is None:
         raise SourceError(f"the preset {source!r} has no {table} table")
@@ -242,12 +395,15 @@ def _load(source: PathLike | None, table: str,
     out.insert(len(out.columns), "source_row", pd.RangeIndex(len(out), dtype="int64"))
     out = out.reset_index(drop=True)
     out.attrs["source"] = raw.attrs.get("source", str(path))
-    return out
+    out.attrs["read_options"] = raw.attrs.get("read_options", {})
+    return with_options(out, parse_options)
 
 
 def load_transactions(source: PathLike = "demo",
-                      columns: Mapping[str, str | None] | None = None,
-                      **read_options: Any) -> pd.DataFrame:
+                      columns: Mapping[str, str | None] | None = None, *,
+                      separator: str = "", encoding: str = "", decimal: str = "",
+                      thousands: str = "", dayfirst: bool | None = None,
+                      timezone: str = "", **read_options: Any) -> pd.DataFrame:
     """Load a transaction log under the contract's column names.
 
     Parameters
@@ -260,8 +416,14 @@ def load_transactions(source: PathLike = "demo",
         "InvoiceDate", "unit_price": "Price", "customer_id": "Customer ID"}``.
         Unmapped fields are found by name or common alias; map a field to ``None``
         to say the log has no such column. Overrides a preset's mapping.
+    separator, encoding : str, optional
+        CSV separator and encoding (see :func:`read_table`); empty: detected / UTF-8.
+    decimal, thousands, dayfirst, timezone : optional
+        How to read money and dates (see :class:`custlib.parsing.ParseOptions`);
+        recorded in ``attrs['parse_options']`` for cleaning and profiling; empty:
+        inferred per column.
     **read_options
-        Passed to :func:`read_table` (``sep``, ``sheet_name``, ``encoding``...).
+        Passed to :func:`read_table` (``sheet_name``, ``skiprows``...).
 
     Returns
     -------
@@ -284,12 +446,17 @@ def load_transactions(source: PathLike = "demo",
     >>> len(tx), tx["customer_id"].nunique()
     (6919, 2357)
     """
-    return _load(source, "transactions", columns, read_options)
+    return _load(source, "transactions", columns, {**read_options, "separator": separator,
+                                            "encoding": encoding},
+                 {"decimal": decimal, "thousands": thousands, "dayfirst": dayfirst,
+                  "timezone": timezone})
 
 
 def load_customers(source: PathLike | None = "demo",
-                   columns: Mapping[str, str | None] | None = None,
-                   **read_options: Any) -> pd.DataFrame | None:
+                   columns: Mapping[str, str | None] | None = None, *,
+                   separator: str = "", encoding: str = "", decimal: str = "",
+                   thousands: str = "", dayfirst: bool | None = None,
+                   timezone: str = "", **read_options: Any) -> pd.DataFrame | None:
     """Load the optional customers table (returns None when ``source`` is empty).
 
     Parameters
@@ -298,6 +465,8 @@ def load_customers(source: PathLike | None = "demo",
         Empty or None means "no customers table".
     columns : mapping, optional
         ``{contract name: your column}``.
+    separator, encoding, decimal, thousands, dayfirst, timezone : optional
+        As for :func:`load_transactions`.
     **read_options
         Passed to :func:`read_table`.
 
@@ -308,12 +477,17 @@ def load_customers(source: PathLike | None = "demo",
     """
     if not source:
         return None
-    return _load(source, "customers", columns, read_options)
+    return _load(source, "customers", columns, {**read_options, "separator": separator,
+                                            "encoding": encoding},
+                 {"decimal": decimal, "thousands": thousands, "dayfirst": dayfirst,
+                  "timezone": timezone})
 
 
 def load_survey(source: PathLike | None = "demo",
-                columns: Mapping[str, str | None] | None = None,
-                **read_options: Any) -> pd.DataFrame | None:
+                columns: Mapping[str, str | None] | None = None, *,
+                separator: str = "", encoding: str = "", decimal: str = "",
+                thousands: str = "", dayfirst: bool | None = None,
+                timezone: str = "", **read_options: Any) -> pd.DataFrame | None:
     """Load the optional survey table (returns None when ``source`` is empty).
 
     Parameters
@@ -322,6 +496,8 @@ def load_survey(source: PathLike | None = "demo",
         Empty or None means "no survey".
     columns : mapping, optional
         ``{contract name: your column}``.
+    separator, encoding, decimal, thousands, dayfirst, timezone : optional
+        As for :func:`load_transactions`.
     **read_options
         Passed to :func:`read_table`.
 
@@ -332,7 +508,10 @@ def load_survey(source: PathLike | None = "demo",
     """
     if not source:
         return None
-    return _load(source, "survey", columns, read_options)
+    return _load(source, "survey", columns, {**read_options, "separator": separator,
+                                            "encoding": encoding},
+                 {"decimal": decimal, "thousands": thousands, "dayfirst": dayfirst,
+                  "timezone": timezone})
 
 
 def read_yaml_mapping(path: PathLike, error: type[Exception], expected: str) -> dict[str, Any]:
