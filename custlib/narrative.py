@@ -2,7 +2,9 @@
 
 Each function turns a computed result into a short Markdown paragraph or a small table
 in English or Chinese, with the numbers in it, so a notebook says what its result means
-rather than leaving the reader to guess.
+rather than leaving the reader to guess. Every value that comes from the data or the
+parameters (currency, segment and group names, model names) is escaped with
+:func:`custlib.safety.escape_markdown`, so it is shown as typed, never as markup.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import pandas as pd
 
 from custlib.contract import TRANSACTIONS
 from custlib.i18n import check_lang
+from custlib.safety import code_span, escape_markdown
 
 __all__ = ["cleaning_summary", "clv_summary", "customer_basics", "customer_coverage",
            "format_money",
-           "lifecycle_summary", "mapping_table", "model_choice_summary",
+           "lifecycle_summary", "mapping_table", "model_choice_summary", "not_run",
            "segmentation_summary", "skipped", "spend_check"]
 
 
@@ -70,6 +73,11 @@ def _n(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def _money(value: float, currency: str = "") -> str:
+    """:func:`format_money` escaped for Markdown (the currency is a parameter)."""
+    return escape_markdown(format_money(value, currency))
+
+
 def cleaning_summary(result: Any, lang: str = "en", currency: str = "") -> str:
     """A paragraph interpreting a cleaning result.
 
@@ -95,14 +103,14 @@ def cleaning_summary(result: Any, lang: str = "en", currency: str = "") -> str:
     flagged = int(log.loc[log["action"] == "flagged", "rows"].sum())
     kept_share = kept_rows / raw_rows if raw_rows else 0.0
     rev_share = kept_rev / raw_rev if raw_rev else 0.0
-    m = lambda v: format_money(v, currency)  # noqa: E731
+    m = lambda v: _money(v, currency)  # noqa: E731
     if lang == "zh":
         text = (f"原始数据共 **{_n(raw_rows)}** 行,收入 **{m(raw_rev)}**。清洗后保留 "
                 f"**{_n(kept_rows)}** 行({kept_share:.1%}),收入 **{m(kept_rev)}**"
                 f"({rev_share:.1%}),涉及 **{_n(s['kept_customers'])}** 位客户;"
                 f"匿名销售 {_n(anon_rows)} 行({m(anon_rev)})单独存放,只计入收入总额。")
         if len(top):
-            text += (f" 剔除行数最多的规则是 `{top['rule'].iloc[0]}`"
+            text += (f" 剔除行数最多的规则是 {code_span(top['rule'].iloc[0])}"
                      f"({_n(top['rows'].iloc[0])} 行)。")
         if flagged:
             text += f" 另有 {_n(flagged)} 行被标记为极端值(未删除),建议逐一核查。"
@@ -113,7 +121,7 @@ def cleaning_summary(result: Any, lang: str = "en", currency: str = "") -> str:
             f"{_n(anon_rows)} anonymous lines ({m(anon_rev)}) are set aside and count only in "
             "revenue totals.")
     if len(top):
-        text += (f" The rule that removed most lines is `{top['rule'].iloc[0]}` "
+        text += (f" The rule that removed most lines is {code_span(top['rule'].iloc[0])} "
                  f"({_n(top['rows'].iloc[0])} lines).")
     if flagged:
         text += (f" {_n(flagged)} lines are flagged as extreme (kept): check them before "
@@ -184,7 +192,7 @@ def segmentation_summary(summary: pd.DataFrame, value: pd.Series, importance: pd
     lost = float((relationship == lost_label).mean())
     potential_label = importance.cat.categories[-1]
     potential = int((importance == potential_label).sum())
-    top = format_money(float(rev[high].mean()), currency)
+    top = _money(float(rev[high].mean()), currency)
     if lang == "zh":
         return (f"**{share_c:.0%}** 的客户(高价值客户)贡献了 **{share_r:.0%}** 的收入,"
                 f"人均 {top}。按关系分类,**{lost:.0%}** 的客户(含已注册未购买者)已流失;"
@@ -214,6 +222,27 @@ def skipped(table: str, lang: str = "en") -> str:
     return f"*This run has no {en}: this section is skipped.*"
 
 
+def not_run(notebooks: list[str], lang: str = "en") -> str:
+    """The note shown when notebooks whose results the report uses have not run.
+
+    Parameters
+    ----------
+    notebooks : list of str
+        Their names, as :meth:`custlib.workflow.ReportInputs.missing` gives them.
+    lang : {'en', 'zh'}
+
+    Examples
+    --------
+    >>> print(not_run(["03_clv"]))
+    *Not run yet, their parts are skipped: 03\\_clv*
+    """
+    check_lang(lang)
+    names = ", ".join(escape_markdown(n) for n in notebooks)
+    if lang == "zh":
+        return f"*以下笔记本尚未运行,相关部分跳过:{names}*"
+    return f"*Not run yet, their parts are skipped: {names}*"
+
+
 def model_choice_summary(comparison: Any, lang: str = "en") -> str:
     """What the model comparison chose, why, and how far its holdout forecast was off.
 
@@ -231,10 +260,12 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
     check_lang(lang)
     row = comparison.table_.loc[comparison.selected_]
     err = float(row["holdout_error_pct"])
-    retried = comparison.table_.loc[comparison.table_["attempts"] > 1, "model"].tolist()
-    failed = list(comparison.failed_)
+    retried = [escape_markdown(m) for m in
+               comparison.table_.loc[comparison.table_["attempts"] > 1, "model"]]
+    failed = [escape_markdown(m) for m in comparison.failed_]
+    model, reason = escape_markdown(row["model"]), escape_markdown(comparison.reason_)
     if lang == "zh":
-        text = (f"选用 **{row['model']}**:{comparison.reason_}。在留存期它预测 "
+        text = (f"选用 **{model}**:{reason}。在留存期它预测 "
                 f"**{_n(row['holdout_predicted'])}** 次重复购买,实际 "
                 f"**{_n(row['holdout_actual'])}** 次,总量误差 **{err:+.1f}%**,"
                 f"每位客户平均绝对误差 {row['holdout_mae']:.2f} 次。")
@@ -246,7 +277,7 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
         if failed:
             text += f" 未能收敛的模型:{'、'.join(failed)}(见下表)。"
         return text
-    text = (f"The kit uses **{row['model']}**: {comparison.reason_}. Over the holdout period it "
+    text = (f"The kit uses **{model}**: {reason}. Over the holdout period it "
             f"predicted **{_n(row['holdout_predicted'])}** repeat purchases against "
             f"**{_n(row['holdout_actual'])}** actual, a total error of **{err:+.1f}%**, and "
             f"missed each customer by {row['holdout_mae']:.2f} purchases on average.")
@@ -278,8 +309,8 @@ def spend_check(spend: Any, lang: str = "en", currency: str = "") -> str:
     check_lang(lang)
     corr = spend.correlation_
     ok = abs(corr) < 0.3
-    mean = format_money(spend.population_mean_, currency) if spend.population_mean_ >= 100 \
-        else f"{spend.population_mean_:.2f} {currency}".strip()
+    mean = _money(spend.population_mean_, currency) if spend.population_mean_ >= 100 \
+        else escape_markdown(f"{spend.population_mean_:.2f} {currency}".strip())
     if lang == "zh":
         verdict = "可以认为二者独立,模型适用。" if ok else \
             "相关性偏高,模型的独立性假设可疑,消费额预测需谨慎使用。"
@@ -315,16 +346,16 @@ def clv_summary(table: pd.DataFrame, by_segment: pd.DataFrame | None = None, *,
     seg = None
     if by_segment is not None and len(by_segment):
         share_col = [c for c in by_segment.columns if c in ("share of CLV", "CLV 占比")][0]
-        seg = (str(by_segment.index[0]), float(by_segment.iloc[0][share_col]))
+        seg = (escape_markdown(by_segment.index[0]), float(by_segment.iloc[0][share_col]))
     if lang == "zh":
         text = (f"未来 {horizon_months} 个月,全部 **{_n(len(table))}** 位客户的折现利润合计 "
-                f"**{format_money(total, currency)}**;价值最高的 10% 客户占 **{top:.0%}**。"
+                f"**{_money(total, currency)}**;价值最高的 10% 客户占 **{top:.0%}**。"
                 f"**{alive:.0%}** 的客户存活概率不低于 50%。")
         if seg:
             text += f" 价值最大的细分群体是 **{seg[0]}**,占未来价值的 {seg[1]:.0%}。"
         return text
     text = (f"Over the next {horizon_months} months, the **{_n(len(table))}** customers are "
-            f"worth **{format_money(total, currency)}** in discounted profit; the top 10% "
+            f"worth **{_money(total, currency)}** in discounted profit; the top 10% "
             f"hold **{top:.0%}** of it. **{alive:.0%}** of customers are at least 50% likely "
             "to be alive.")
     if seg:
@@ -364,14 +395,14 @@ def lifecycle_summary(state: pd.DataFrame, actions: dict[str, pd.DataFrame], *,
                 f"处于新客、活跃、忠诚或回流阶段,**{risk:.0%}** 有风险或已沉睡,"
                 f"**{lost:.0%}** 已流失(他们贡献了 "
                 f"{lost_rev:.0%} 的历史收入)。行动清单:挽回 {_n(sizes.get('win_back', 0))} 人"
-                f"(涉及历史收入约 {format_money(stake, currency)}),保持 "
+                f"(涉及历史收入约 {_money(stake, currency)}),保持 "
                 f"{_n(sizes.get('retention', 0))} 人,成长 {_n(sizes.get('growth', 0))} 人,"
                 f"新客培育 {_n(sizes.get('onboarding', 0))} 人。")
     return (f"Of the **{_n(n)}** customers who have bought, **{healthy:.0%}** are new, active, "
             f"loyal or reactivated, **{risk:.0%}** are at risk or dormant and **{lost:.0%}** "
             f"have churned (they brought {lost_rev:.0%} of past revenue). Action lists: "
             f"win-back {_n(sizes.get('win_back', 0))} customers ("
-            f"{format_money(stake, currency)} of past revenue at stake), retention "
+            f"{_money(stake, currency)} of past revenue at stake), retention "
             f"{_n(sizes.get('retention', 0))}, growth {_n(sizes.get('growth', 0))}, "
             f"onboarding {_n(sizes.get('onboarding', 0))}.")
 
@@ -401,18 +432,19 @@ def customer_basics(summary: pd.DataFrame, customers: pd.DataFrame | None = None
         for col in ("customer_type", "region", "age_band"):
             if col in customers and customers[col].notna().any():
                 top = customers[col].astype(str).value_counts(normalize=True).head(3)
-                parts.append((col, ", ".join(f"{k} {v:.0%}" for k, v in top.items())))
+                parts.append((col, ", ".join(f"{escape_markdown(k)} {v:.0%}"
+                                             for k, v in top.items())))
     names = {"customer_type": ("type", "类型"), "region": ("region", "地区"),
              "age_band": ("age", "年龄段")}
     if lang == "zh":
-        text = (f"共有 **{_n(n)}** 位客户购买过,收入合计 **{format_money(rev, currency)}**;"
-                f"人均 {orders:.1f} 笔订单,平均订单金额 {format_money(aov, currency)};"
+        text = (f"共有 **{_n(n)}** 位客户购买过,收入合计 **{_money(rev, currency)}**;"
+                f"人均 {orders:.1f} 笔订单,平均订单金额 {_money(aov, currency)};"
                 f"**{repeat:.0%}** 的客户有重复购买。")
         if parts:
             text += " 客户构成:" + ";".join(f"{names[c][1]} {t}" for c, t in parts) + "。"
         return text
-    text = (f"**{_n(n)}** customers have bought, for **{format_money(rev, currency)}** in "
-            f"total: {orders:.1f} orders each on average, {format_money(aov, currency)} per "
+    text = (f"**{_n(n)}** customers have bought, for **{_money(rev, currency)}** in "
+            f"total: {orders:.1f} orders each on average, {_money(aov, currency)} per "
             f"order; **{repeat:.0%}** bought more than once.")
     if parts:
         text += " Largest groups by " + "; by ".join(f"{names[c][0]}: {t}" for c, t in parts) \

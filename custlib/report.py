@@ -27,6 +27,7 @@ import pandas as pd
 from custlib.contract import require_columns
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label
+from custlib.safety import code_span, escape_markdown
 
 __all__ = ["ATTRACTIVENESS_WEIGHTS", "SECTIONS", "Report", "html_to_pdf", "kpis", "measures",
            "CAPTIONS", "COLUMN_LABELS", "add_introduction", "canvas_analysis", "format_kpis",
@@ -803,10 +804,10 @@ def add_introduction(rep: Report, business: dict[str, Any]) -> Report:
              "target_customers": ("Target customers", "目标客户")}
     i = 0 if rep.lang == "en" else 1
     if company.get("description"):
-        rep.text(f"**{('Business', '企业概况')[i]}**: {company['description']}")
+        rep.text(f"**{('Business', '企业概况')[i]}**: {escape_markdown(company['description'])}")
     for key, names in heads.items():
         if analysis.get(key):
-            rep.text(f"**{names[i]}**: {analysis[key]}")
+            rep.text(f"**{names[i]}**: {escape_markdown(analysis[key])}")
     if not analysis and not company:
         rep.note("No business-context file: purpose and background are not stated."
                  if rep.lang == "en" else "没有业务背景文件:未说明分析目的与背景。")
@@ -984,12 +985,14 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
         if rivals is not None and rivals["us"].any():
             us = rivals[rivals["us"]].iloc[0]
             leader = rivals["market_share"].idxmax()
+            leader_text = escape_markdown(leader)
             rep.heading("竞争" if zh else "Competitors").text(
-                f"我们的市场份额 {us['market_share']:.0%};份额最大的是 {leader}"
+                f"我们的市场份额 {us['market_share']:.0%};份额最大的是 {leader_text}"
                 f"({rivals.loc[leader, 'market_share']:.0%})。" if zh else
-                f"Our market share is {us['market_share']:.0%}; the leader is {leader} "
+                f"Our market share is {us['market_share']:.0%}; the leader is {leader_text} "
                 f"({rivals.loc[leader, 'market_share']:.0%}).")
-        rep.heading("建议行动" if zh else "Recommended action").text(str(r["action"]) or "—")
+        rep.heading("建议行动" if zh else "Recommended action").text(
+            escape_markdown(r["action"]) or "—")
     return rep
 
 
@@ -1040,7 +1043,7 @@ def pdf_note(written: list[Path], lang: str = "en") -> str:
     check_lang(lang)
     html_files = [p for p in written if p.suffix == ".html"]
     pdfs = [p for p in written if p.suffix == ".pdf"]
-    where = ", ".join(f"`{p}`" for p in html_files)
+    where = ", ".join(code_span(p) for p in html_files)
     if lang == "zh":
         return f"报告已写入 {where}。" + ("已生成 PDF。" if pdfs else
                                        "未找到 PDF 引擎(WeasyPrint、Chromium 或 wkhtmltopdf):"

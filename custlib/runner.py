@@ -228,6 +228,9 @@ def _failure_message(nb_name: str, output: Path, exc: Exception) -> str:
 def render_html(notebook: Path, target: Path) -> Path:
     """Render an executed notebook to a self-contained HTML file.
 
+    The cell outputs are sanitised first (:func:`custlib.safety.sanitize_notebook`): text
+    from data or parameters that reached an output as Markdown or HTML is shown, never run.
+
     Parameters
     ----------
     notebook : pathlib.Path
@@ -238,7 +241,9 @@ def render_html(notebook: Path, target: Path) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(notebook), as_version=4)
+    from custlib.safety import sanitize_notebook
+
+    nb = sanitize_notebook(nbformat.read(str(notebook), as_version=4))
     exporter = HTMLExporter(template_name="lab")
     body, _ = exporter.from_notebook_node(nb)
     target.parent.mkdir(parents=True, exist_ok=True)
