@@ -76,10 +76,10 @@ _SHAPE = re.compile(r"[+-]?(?:\d[\d.,]*|[.,]\d[\d.,]*)")
 _SCIENTIFIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 _INT = re.compile(r"[+-]?\d+")
 
-_ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ].*)?")
 _YMD_SLASH = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[T ,]+(.*))?")
 _DMY = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:[T ,]+(.*))?")
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|\s?(?:UTC|GMT))$")
+_OFFSET = re.compile(r"(?:Z|[+-](?:0\d|1[0-4]):?[0-5]\d|\s?(?:UTC|GMT))$")
+_ISO_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}")
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 _YYYYMMDD = re.compile(r"\d{8}")
 
@@ -236,7 +236,7 @@ class ParseInfo:
         how = ("推断" if zh else "inferred") if self.inferred else ("指定" if zh else "given")
         parts: list[str] = []
         if self.kind == "datetime":
-            if self.date_format and self.date_format not in ("ISO", "%Y%m%d"):
+            if self.date_format and self.date_format not in ("ISO", "%Y%m%d", "Excel serial"):
                 if self.dayfirst is None:
                     parts.append(f"{'格式' if zh else 'format'} {self.date_format}")
                 elif zh:
@@ -302,27 +302,44 @@ def _text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 # --------------------------------------------------------------------------- dates
 
 
+_NS_RANGE = (pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11"))
+_PLAUSIBLE = re.compile(r"[A-Za-z]{3}|\d+\D+\d+\D+\d+")  # a month name, or three numbers
+
+
+def _ns(parsed: pd.Series) -> pd.Series:
+    """Naive ``datetime64[ns]``; dates outside its range (years 1677-2262) are NaT."""
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    lo, hi = _NS_RANGE
+    ok = parsed.isna() | ((parsed >= lo) & (parsed <= hi))
+    return parsed.where(ok).astype("datetime64[ns]")
+
+
 def _iso_to_datetime(text: pd.Series) -> pd.Series:
-    """Parse naive ISO-like strings; values that fail are NaT."""
+    """Parse naive ISO-like strings; values that fail are NaT.
+
+    Values the ISO parser rejects are tried once more by the flexible parser only if
+    they name a month or hold three numbers, so ``'5'`` or ``'01'`` never become a date.
+    """
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     if text.empty:
         return out
     try:
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        out[:] = _ns(parsed)
     except (ValueError, TypeError, OverflowError):
-        parsed = pd.Series(pd.NaT, index=text.index)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    out[:] = parsed.astype("datetime64[ns]")
-    miss = out.isna()
-    if miss.any():
-        for i, v in text[miss].items():
-            try:
-                ts = pd.to_datetime(v, format="mixed", errors="coerce")
-            except (ValueError, TypeError, OverflowError):
+        pass
+    miss = out.isna() & text.str.contains(_PLAUSIBLE.pattern, regex=True)
+    for i, v in text[miss].items():
+        try:
+            ts = pd.to_datetime(v, format="mixed", errors="coerce")
+            if ts is pd.NaT or pd.isna(ts):
                 continue
-            if ts is not pd.NaT and not pd.isna(ts):
-                out[i] = ts.tz_localize(None) if ts.tzinfo is not None else ts
+            ts = ts.tz_localize(None) if ts.tzinfo is not None else ts
+            if _NS_RANGE[0] <= ts <= _NS_RANGE[1]:
+                out[i] = ts.as_unit("ns")
+        except (ValueError, TypeError, OverflowError):
+            continue
     return out
 
 
@@ -428,7 +445,7 @@ def _parse_with_format(text: pd.Series, opts: ParseOptions, info: ParseInfo,
         zone = opts.timezone or (str(first.iloc[0].tzinfo) if len(first) else "UTC")
         info.timezone = zone
         parsed = parsed.dt.tz_convert(_zone(zone)).dt.tz_localize(None)
-    out[todo] = parsed.astype("datetime64[ns]")
+    out[todo] = _ns(parsed)
     return out, todo & False
 
 
@@ -453,7 +470,7 @@ def _parse_inferred(text: pd.Series, opts: ParseOptions, info: ParseInfo, out: p
     # Eight digits: %Y%m%d (CDNOW); five digits (and a fraction): Excel serial dates.
     ymd = t.str.fullmatch(_YYYYMMDD.pattern)
     if ymd.any():
-        out[ymd[ymd].index] = pd.to_datetime(t[ymd], format="%Y%m%d", errors="coerce")
+        out[ymd[ymd].index] = _ns(pd.to_datetime(t[ymd], format="%Y%m%d", errors="coerce"))
         if ymd.all():
             info.date_format = "%Y%m%d"
     serial = t.str.fullmatch(_SERIAL.pattern)
@@ -472,7 +489,7 @@ def _parse_inferred(text: pd.Series, opts: ParseOptions, info: ParseInfo, out: p
         return out, todo
     # ISO with offsets
     offset = rest.str.contains(_OFFSET.pattern, regex=True)
-    iso_like = rest.str.fullmatch(_ISO.pattern) | rest.str.match(r"\d{4}-\d{1,2}-\d{1,2}")
+    iso_like = rest.str.match(_ISO_TIME.pattern)
     tz_vals = rest[offset & iso_like]
     if not tz_vals.empty:
         offsets = [_offset_name(v) for v in tz_vals]
@@ -481,12 +498,11 @@ def _parse_inferred(text: pd.Series, opts: ParseOptions, info: ParseInfo, out: p
         zone = opts.timezone or seen[0]
         info.timezone = zone if opts.timezone else f"UTC{zone}"
         norm = tz_vals.str.replace(r"\s?(?:UTC|GMT)$", "+00:00", regex=True)
-        parsed = pd.to_datetime(norm, format="ISO8601", utc=True, errors="coerce")
-        miss = parsed.isna()
-        if miss.any():
-            parsed[miss] = pd.to_datetime(norm[miss], format="mixed", utc=True,
-                                          errors="coerce")
-        out[tz_vals.index] = parsed.dt.tz_convert(_zone(zone)).dt.tz_localize(None)
+        try:
+            parsed = pd.to_datetime(norm, format="ISO8601", utc=True, errors="coerce")
+        except (ValueError, TypeError, OverflowError):
+            parsed = pd.Series(pd.NaT, index=norm.index, dtype="datetime64[ns, UTC]")
+        out[tz_vals.index] = _ns(parsed.dt.tz_convert(_zone(zone)))
         rest = rest[~(offset & iso_like)]
     # day/month or month/day
     dmy = _dmy_parts(rest)
