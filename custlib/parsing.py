@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from custlib.errors import DataError, ParameterError, format_list
 
@@ -77,8 +79,7 @@ _SCIENTIFIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 _INT = re.compile(r"[+-]?\d+")
 
 _YMD_SLASH = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[T ,]+(.*))?")
-_DMY = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:[T ,]+(.*))?")
-_OFFSET = re.compile(r"(?:Z|[+-](?:0\d|1[0-4]):?[0-5]\d|\s?(?:UTC|GMT))$")
+_OFFSET = re.compile(r"(?:Z|[+-](?:0\d|1[0-4]):?[0-5]\d|[ \t]?(?:UTC|GMT))$")
 _ISO_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}")
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 _YYYYMMDD = re.compile(r"\d{8}")
@@ -330,6 +331,13 @@ def _iso_to_datetime(text: pd.Series) -> pd.Series:
     except (ValueError, TypeError, OverflowError):
         pass
     miss = out.isna() & text.str.contains(_PLAUSIBLE.pattern, regex=True)
+    if not miss.any():
+        return out
+    try:  # one call for the lot; value by value only if that fails (mixed zones)
+        out[miss] = _ns(pd.to_datetime(text[miss], format="mixed", errors="coerce"))
+        return out
+    except (ValueError, TypeError, OverflowError):
+        pass
     for i, v in text[miss].items():
         try:
             ts = pd.to_datetime(v, format="mixed", errors="coerce")
@@ -354,9 +362,26 @@ def _offset_name(text: str) -> str:
     return off
 
 
+_DMY_GROUPS = (r"^(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P<sep2>[/.\-])"
+               r"(?P<year>\d{4}|\d{2})(?:[T ,]+(?P<rest>.*))?$")
+
+
 def _dmy_parts(text: pd.Series) -> pd.DataFrame:
-    parts = text.str.extract(f"^{_DMY.pattern}$")
-    parts.columns = ["a", "sep", "b", "year", "rest"]
+    """Columns a, sep, b, year, rest of ``dd/mm/yyyy``-like values (missing elsewhere)."""
+    parts = pd.DataFrame(index=text.index, columns=["a", "sep", "b", "year", "rest"],
+                         dtype="object")
+    maybe = text.str.match(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}").fillna(False).astype(bool)
+    if not maybe.any():
+        return parts
+    found = pc.extract_regex(pa.array(text[maybe].to_numpy(dtype=object), type=pa.string()),
+                             pattern=_DMY_GROUPS)
+    got = pd.DataFrame({k: found.field(k).to_pylist()
+                        for k in ("a", "sep", "b", "sep2", "year", "rest")},
+                       index=text.index[maybe])
+    unmatched = got["a"].isna() | got["a"].eq("") | (got["sep"] != got["sep2"])
+    got.loc[unmatched, ["a", "sep", "b", "year", "rest"]] = None
+    got["rest"] = got["rest"].replace("", None)
+    parts.loc[got.index] = got[["a", "sep", "b", "year", "rest"]].to_numpy()
     return parts
 
 
@@ -512,12 +537,15 @@ def _parse_inferred(text: pd.Series, opts: ParseOptions, info: ParseInfo, out: p
                          row_labels, raw)
     others = rest[~is_dmy]
     if not others.empty:
-        ymd_slash = others.str.extract(f"^{_YMD_SLASH.pattern}$")
-        is_ymd = ymd_slash[0].notna()
         iso_text = others.copy()
-        iso_text[is_ymd] = (ymd_slash.loc[is_ymd, 0] + "-" + ymd_slash.loc[is_ymd, 1] + "-"
-                            + ymd_slash.loc[is_ymd, 2] + " "
-                            + ymd_slash.loc[is_ymd, 3].fillna("")).str.strip()
+        slash = others.str.match(r"\d{4}[/.]").fillna(False).astype(bool)
+        if slash.any():  # 2021/01/13: year first, never ambiguous
+            ymd_slash = others[slash].str.extract(f"^{_YMD_SLASH.pattern}$")
+            is_ymd = ymd_slash[0].notna()
+            ymd_slash = ymd_slash[is_ymd]
+            iso_text[ymd_slash.index] = (
+                ymd_slash[0] + "-" + ymd_slash[1] + "-" + ymd_slash[2] + " "
+                + ymd_slash[3].fillna("")).str.strip()
         parsed = _iso_to_datetime(iso_text)
         out[others.index] = parsed
         if info.date_format is None and not is_dmy.any() and parsed.notna().any():
@@ -641,7 +669,10 @@ def parse_numbers(s: pd.Series, column: str, *, options: ParseOptions | None = N
         out = s.astype("float64")
         return out.where(np.isfinite(out) | out.isna()), info
     text, blank = _text(s)
-    core = text.str.replace(_CURRENCY, "", regex=True)
+    core = text.copy()
+    junk = text.str.contains(r"[^0-9.,+\-]", regex=True).fillna(False).astype(bool)
+    if junk.any():
+        core[junk] = text[junk].str.replace(_CURRENCY, "", regex=True)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     present = ~blank
     ints = core.str.fullmatch(_INT.pattern).fillna(False).astype(bool) & present
