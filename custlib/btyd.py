@@ -45,6 +45,8 @@ http://brucehardie.com/notes/025/
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 import warnings
 from typing import Any
@@ -874,9 +876,14 @@ class GammaGammaModel:
     Parameters
     ----------
     penalizer : float, default 0.0
+        L2 penalty on the log-parameters (lifetimes' ``penalizer_coef``).
+    retry_penalizers : tuple of float, default (0.001, 0.01, 0.1)
+        Larger penalties tried, in order, when the fit does not converge.
 
     Attributes
     ----------
+    penalizer_used_ : float
+        The penalty of the fit kept (``penalizer`` unless a retry was needed).
     params_ : pandas.Series
         ``p``, ``q``, ``v`` (lifetimes calls ``v`` gamma): spend per purchase is gamma with
         shape p and a rate that varies across customers as gamma(q, v).
@@ -894,8 +901,10 @@ class GammaGammaModel:
     curves for customer base analysis. *Journal of Marketing Research*, 42(4), 415-430.
     """
 
-    def __init__(self, penalizer: float = 0.0) -> None:
+    def __init__(self, penalizer: float = 0.0,
+                 retry_penalizers: tuple[float, ...] = (0.001, 0.01, 0.1)) -> None:
         self.penalizer = penalizer
+        self.retry_penalizers = retry_penalizers
 
     def fit(self, summary: pd.DataFrame, y: object = None) -> GammaGammaModel:
         """Fit on the repeat buyers of ``summary`` (``frequency`` > 0).
@@ -919,13 +928,35 @@ class GammaGammaModel:
                             f"{format_list(rep.index[bad], 5)}); the model needs positive "
                             "amounts. Clean the data (invalid_prices, cancellations) or drop "
                             "them")
-        fitter = _lifetimes().GammaGammaFitter(penalizer_coef=self.penalizer)
+        lifetimes = _lifetimes()
         grouped = rep.groupby(["frequency", "monetary_value"]).size().reset_index(name="w")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fitter.fit(grouped["frequency"].to_numpy(dtype=int),
-                       grouped["monetary_value"].to_numpy(dtype=float),
-                       weights=grouped["w"].to_numpy())
+        # lifetimes' fitter can fail to converge (few repeat buyers, a handful of distinct
+        # prices); a small penalty then keeps the parameters finite. Said in penalizer_used_.
+        tried = [self.penalizer] + [p for p in self.retry_penalizers if p > self.penalizer]
+        fitter, errors = None, []
+        for penalizer in tried:
+            candidate = lifetimes.GammaGammaFitter(penalizer_coef=penalizer)
+            try:
+                # lifetimes prints the optimiser's state when it gives up: not for people
+                with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                    warnings.simplefilter("ignore")
+                    candidate.fit(grouped["frequency"].to_numpy(dtype=int),
+                                  grouped["monetary_value"].to_numpy(dtype=float),
+                                  weights=grouped["w"].to_numpy())
+            except (lifetimes.utils.ConvergenceError, ValueError, FloatingPointError) as exc:
+                errors.append(f"penalizer {penalizer:g}: {str(exc).splitlines()[0][:80]}")
+                continue
+            if np.all(np.isfinite(candidate.params_.to_numpy(dtype=float))):
+                fitter, self.penalizer_used_ = candidate, float(penalizer)
+                break
+            errors.append(f"penalizer {penalizer:g}: non-finite parameters")
+        if fitter is None:
+            raise DataError(
+                f"GammaGammaModel: the spend model did not converge on {len(rep):,} repeat "
+                f"buyers ({'; '.join(errors)}). Their average spends may be too few or too "
+                "alike to fit (e.g. one price for everybody); pass a larger penalty, "
+                "GammaGammaModel(penalizer=1.0), or value customers by revenue without a "
+                "spend model")
         self.fitter_ = fitter
         self.params_ = fitter.params_.rename({"gamma": "v"}).rename("Gamma-Gamma")
         self.n_customers_ = int(len(rep))

@@ -263,6 +263,8 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
     retried = [escape_markdown(m) for m in
                comparison.table_.loc[comparison.table_["attempts"] > 1, "model"]]
     failed = [escape_markdown(m) for m in comparison.failed_]
+    stopped = [escape_markdown(comparison.models_[k].name)
+               for k in getattr(comparison, "stopped_", {}) if k in comparison.models_]
     model, reason = escape_markdown(row["model"]), escape_markdown(comparison.reason_)
     if lang == "zh":
         text = (f"选用 **{model}**:{reason}。在留存期它预测 "
@@ -276,6 +278,10 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
             text += f" {'、'.join(retried)} 首次拟合未收敛,已从其他起点重试成功。"
         if failed:
             text += f" 未能收敛的模型:{'、'.join(failed)}(见下表)。"
+        if stopped:
+            text += (f" **{'、'.join(stopped)} 因达到时间或迭代上限而提前停止**,参数未必是最优值,"
+                     "重新运行时可能略有不同:可缩短观察期、改用 `model_time_unit: weeks`,"
+                     "或选择其他模型(`model`)。")
         return text
     text = (f"The kit uses **{model}**: {reason}. Over the holdout period it "
             f"predicted **{_n(row['holdout_predicted'])}** repeat purchases against "
@@ -293,6 +299,10 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
                  "another starting point (see `attempts`).")
     if failed:
         text += f" Did not converge at all: {', '.join(failed)}."
+    if stopped:
+        text += (f" **{', '.join(stopped)} stopped early at its time or iteration limit**: its "
+                 "parameters may not be the best fit and can differ slightly on a rerun; try "
+                 "a shorter observation window, `model_time_unit: weeks`, or another `model`.")
     return text
 
 
@@ -314,15 +324,24 @@ def spend_check(spend: Any, lang: str = "en", currency: str = "") -> str:
     if lang == "zh":
         verdict = "可以认为二者独立,模型适用。" if ok else \
             "相关性偏高,模型的独立性假设可疑,消费额预测需谨慎使用。"
-        return (f"在 **{_n(spend.n_customers_)}** 位重复购买客户中,"
+        text = (f"在 **{_n(spend.n_customers_)}** 位重复购买客户中,"
                 f"购买频次与平均消费额的相关系数为 **{corr:.2f}**:{verdict} "
                 f"一位新客户的期望单次消费为 **{mean}**。")
+        if getattr(spend, "penalizer_used_", 0.0) > getattr(spend, "penalizer", 0.0):
+            text += (f" 消费额模型只有在惩罚系数 {spend.penalizer_used_:g} 下才收敛:"
+                     "重复购买客户的平均消费额过于接近,参数无法自由估计。")
+        return text
     verdict = ("small enough to treat them as independent, as the model assumes." if ok else
                "large enough to doubt the model's independence assumption: use the spend "
                "forecasts with care.")
-    return (f"Among the **{_n(spend.n_customers_)}** repeat buyers, purchase frequency and "
+    text = (f"Among the **{_n(spend.n_customers_)}** repeat buyers, purchase frequency and "
             f"average spend correlate at **{corr:.2f}**: {verdict} A customer with no repeat "
             f"purchase yet is expected to spend **{mean}** per purchase.")
+    if getattr(spend, "penalizer_used_", 0.0) > getattr(spend, "penalizer", 0.0):
+        text += (f" The spend model converged only with a penalty of "
+                 f"{spend.penalizer_used_:g}, which pulls its parameters towards each other: "
+                 "the repeat buyers' average spends are too alike to estimate freely.")
+    return text
 
 
 def clv_summary(table: pd.DataFrame, by_segment: pd.DataFrame | None = None, *,

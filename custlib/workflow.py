@@ -281,15 +281,19 @@ def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
         "calibration_models": {
             key: {"model": m.name, "params": m.params_.to_dict(),
                   "log_likelihood": m.log_likelihood_, "aic": m.aic_, "bic": m.bic_,
-                  "customers": m.n_customers_, "attempts": len(m.attempts_)}
+                  "customers": m.n_customers_, "attempts": len(m.attempts_),
+                  "converged": bool(m.converged_)}
             for key, m in comparison.models_.items()},
         "failed_models": comparison.failed_,
+        "stopped_early": getattr(comparison, "stopped_", {}),
         "final_model": {"model": model.name, "params": model.params_.to_dict(),
                         "log_likelihood": model.log_likelihood_,
-                        "customers": model.n_customers_, "penalizer": model.penalizer_used_},
+                        "customers": model.n_customers_, "penalizer": model.penalizer_used_,
+                        "converged": bool(model.converged_)},
         "gamma_gamma": {"params": spend.params_.to_dict(), "repeat_customers":
                         spend.n_customers_, "frequency_spend_correlation": spend.correlation_,
-                        "population_mean_spend": spend.population_mean_},
+                        "population_mean_spend": spend.population_mean_,
+                        "penalizer": spend.penalizer_used_},
     }
     return [artefacts.save_table(values, run, "customer_clv", written_by=by),
             artefacts.save_table(table, run, "customer_value", written_by=by, csv=True),

@@ -392,3 +392,18 @@ def test_split_with_own_column_names_and_monthly_units(cdnow):
     assert out["duration_holdout"].iloc[0] == pytest.approx(273 / (365.25 / 12))
     weekly = btyd.calibration_holdout(cdnow, CAL_END, OBS_END)
     np.testing.assert_allclose(out["T"] * 365.25 / 12, weekly["T"] * 7)
+
+
+def test_gamma_gamma_retries_with_a_penalty_when_spends_are_alike(capsys):
+    """One price for everybody: lifetimes' fitter gives up; a small penalty is tried, said,
+    and nothing is printed."""
+    rng = np.random.default_rng(0)
+    summary = pd.DataFrame({"frequency": rng.integers(1, 6, 200),
+                            "monetary_value": np.full(200, 10.0)})
+    model = btyd.GammaGammaModel().fit(summary)
+    assert model.penalizer_used_ == 0.001
+    assert np.isfinite(model.params_.to_numpy()).all()
+    assert capsys.readouterr().out == ""
+    with pytest.raises(DataError, match=r"did not converge on 200 repeat buyers.*"
+                       r"GammaGammaModel\(penalizer=1.0\)"):
+        btyd.GammaGammaModel(retry_penalizers=()).fit(summary)

@@ -231,3 +231,20 @@ def test_narratives_state_the_numbers(cdnow, values):
     comp.table_.loc["bgnbd", "holdout_error_pct"] = -40.0
     assert "under-predicts" in narrative.model_choice_summary(comp, "en")
     assert "误差超过 20%" in narrative.model_choice_summary(comp, "zh")
+
+
+def test_narratives_say_when_a_fit_stopped_early_or_needed_a_penalty(cdnow):
+    from custlib import narrative
+
+    ch = btyd.calibration_holdout(cdnow, "1997-09-30", "1998-06-30")
+    with pytest.warns(btyd.FitWarning):
+        comp = btyd.ModelComparison(models=("bgnbd",), max_seconds=1e-6).fit(ch)
+    assert comp.stopped_ and "bgnbd" in comp.stopped_
+    assert "**BG/NBD stopped early at its time or iteration limit**" in \
+        narrative.model_choice_summary(comp, "en")
+    assert "提前停止" in narrative.model_choice_summary(comp, "zh")
+    rng = np.random.default_rng(0)
+    alike = pd.DataFrame({"frequency": rng.integers(1, 6, 200), "monetary_value": 10.0})
+    gg = btyd.GammaGammaModel().fit(alike)
+    assert "converged only with a penalty of 0.001" in narrative.spend_check(gg, "en", "USD")
+    assert "惩罚系数 0.001" in narrative.spend_check(gg, "zh")
