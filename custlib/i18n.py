@@ -117,6 +117,8 @@ def setup_matplotlib(lang: str = "en") -> None:
     # a list of families turns on matplotlib's per-glyph font fallback
     mpl.rcParams["font.family"] = families
     mpl.rcParams["axes.unicode_minus"] = False
+    # labels come from data ("from $5 to $10"): show them as written, never as TeX math
+    mpl.rcParams["text.parse_math"] = False
     mpl.rcParams["figure.dpi"] = max(mpl.rcParams["figure.dpi"], 100)
     mpl.rcParams["axes.spines.top"] = False
     mpl.rcParams["axes.spines.right"] = False

@@ -405,3 +405,21 @@ def test_payload_run_shows_every_payload_as_text(payload_run):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rep
     executed = json.loads((root / "notebooks" / "05_report.ipynb").read_text("utf-8"))
     assert executed["cells"]  # the executed notebooks keep their outputs as they were
+
+
+def test_dollar_signs_in_data_labels_are_not_tex_math():
+    """A competitor called "From $5 to $10" is drawn as written (matplotlib would otherwise
+    read $5 to $ as math, or stop on an odd number of dollar signs)."""
+    import matplotlib.pyplot as plt
+
+    from custlib import i18n
+
+    i18n.setup_matplotlib("en")
+    fig, ax = plt.subplots()
+    try:
+        for label in ("From $5 to $10", "one $ sign", r"$\alpha$ \frac"):
+            text = ax.set_title(label)
+            fig.canvas.draw()
+            assert text.get_text() == label and text.get_parse_math() is False
+    finally:
+        plt.close(fig)
