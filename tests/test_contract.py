@@ -118,3 +118,23 @@ def test_coerce_derives_amount_and_price():
     assert out["unit_price"].tolist()[0] == 5.0
     assert out["order_date"].isna().tolist() == [False, True]
     assert raw["amount"].tolist() == ["10", "x"]  # input untouched
+
+
+def test_old_parser_names_take_the_new_conventions():
+    assert parse_number(pd.Series(["8,50", "1.234,56"]), "p").tolist() == [8.5, 1234.56]
+    assert parse_number(pd.Series(["1,234"]), "p", decimal=",").tolist() == [1.234]
+    assert parse_datetime(pd.Series(["01/02/2021"]), "d", dayfirst=True).tolist() == \
+        [pd.Timestamp("2021-02-01")]
+    assert parse_id(pd.Series(["10013", "10013.0", "00123"])).tolist() == \
+        ["10013", "10013", "00123"]
+
+
+def test_coerce_reads_the_loaders_options_and_never_raises_on_ambiguity():
+    raw = pd.DataFrame({"customer_id": ["1", "2"], "order_date": ["08/01/2021", "07/01/2021"],
+                        "quantity": ["1", "1"], "unit_price": ["1,234", "2,500"]})
+    out = coerce_transactions(raw)  # undecided: missing, not guessed
+    assert out["order_date"].isna().all() and out["unit_price"].isna().all()
+    raw.attrs["parse_options"] = {"decimal": ",", "dayfirst": True}
+    out = coerce_transactions(raw)
+    assert out["unit_price"].tolist() == [1.234, 2.5]
+    assert out["order_date"].tolist() == [pd.Timestamp("2021-01-08"), pd.Timestamp("2021-01-07")]

@@ -436,3 +436,17 @@ def test_any_text_gives_numbers_dates_or_a_data_error(values):
         assert info.invalid == int((coerced.isna() & ~blank).sum())
         if out is not None:
             assert out.equals(coerced)
+
+
+def test_excel_export_with_float_ids_serial_dates_and_text_prices(tmp_path):
+    path = tmp_path / "export.xlsx"
+    pd.DataFrame({"Customer ID": [13085.0, np.nan, 12000.0],
+                  "InvoiceDate": [44927, 44927.5, 44958.25],
+                  "Quantity": [2, 1, 3], "Price": ["8,50", "1.234,50", "3"]}
+                 ).to_excel(path, index=False)
+    result = clean_transactions(load_transactions(path), rules={"extremes": False})
+    s = result.summary()
+    assert (s["raw_rows"], s["kept_customers"], s["raw_revenue"]) == (3, 2, 1260.5)
+    assert result.transactions["customer_id"].tolist() == ["13085", "12000"]
+    assert result.transactions["order_date"].tolist() == [pd.Timestamp("2023-01-01"),
+                                                          pd.Timestamp("2023-02-01 06:00")]
