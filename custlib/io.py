@@ -293,7 +293,8 @@ def read_table(source: PathLike, *, format: str | None = None, separator: str = 
         if not known:
             raise SourceError(
                 f"cannot tell the format of {name!r} from its suffix; expected one of "
-                f"{format_list(sorted(_SUFFIXES))}, or pass format='csv'|'parquet'|'excel'"
+                f"{format_list(sorted(_SUFFIXES))}: give the file one of these suffixes "
+                "(or, in Python, pass format='csv'|'parquet'|'excel' to read_table)"
             )
         format = known[0]
     if format not in ("csv", "parquet", "excel"):

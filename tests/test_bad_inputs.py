@@ -121,6 +121,8 @@ CASES: list[Case] = [
     Case("zero_and_negative_prices", "free samples and write-offs",
          _lines(4, lambda i: f"{1000 + i},{100 + i},2021-03-01,A,1,{[2, 0, -5, 3][i]}"),
          {"rows": 2, "revenue": 5.0, "removed": {"invalid_prices": 2}}),
+    Case("unknown_suffix", "a log saved as .dat", _lines(1, lambda i: "1,7,2021-03-01,A,1,2"),
+         (SourceError, ("'.csv'", "give the file one of these suffixes")), suffix=".dat"),
     Case("bad_decimal_parameter", "`decimal: ';'`", _lines(1, lambda i: "1,7,2021-03-01,A,1,2"),
          (ParameterError, ("'decimal'", "','")), params={"decimal": ";"}),
     Case("unknown_timezone", "`timezone: Mars/Olympus`",

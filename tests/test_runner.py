@@ -229,12 +229,20 @@ def test_papermill_help_documents_the_notebooks():
         assert not undocumented, f"{nb.name}: parameters without a comment: {undocumented}"
 
 
-def test_demo_run_end_to_end(tmp_path):
-    """`custlib run --params params/demo.yaml` writes the whole run folder."""
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One `custlib run --params params/demo.yaml` for the tests of this module."""
+    tmp_path = tmp_path_factory.mktemp("demo_run")
     proc = subprocess.run(
         [sys.executable, "-m", "custlib", "run", "--params", "params/demo.yaml",
          "--reports-dir", str(tmp_path), "--quiet"],
         cwd=tmp_path, capture_output=True, text=True)  # cwd must not matter
+    return tmp_path, proc
+
+
+def test_demo_run_end_to_end(demo_run):
+    """`custlib run --params params/demo.yaml` writes the whole run folder."""
+    tmp_path, proc = demo_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     run_dir = tmp_path / "demo"
     assert f"report: {run_dir}" in proc.stdout
@@ -305,3 +313,31 @@ def test_cdnow_run_skips_attribute_sections(tmp_path):
     assert fitted["selected_model"] in fitted["calibration_models"]
     value = result.folder.data / "customer_value.csv"
     assert len(value.read_text(encoding="utf-8-sig").splitlines()) == 2357 + 1
+
+
+#: Files whose content records *when* they were written, not what was computed.
+STAMPED = {"manifest.json", "run.json", "index.html"}
+
+
+def _digests(root: Path) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for sub in ("data", "tables") for p in sorted((root / sub).rglob("*"))
+            if p.is_file() and p.name not in STAMPED}
+
+
+def test_same_input_same_numbers(demo_run, tmp_path):
+    """A second run of the demo writes byte-identical tables: every random choice (k-means,
+    the starting values of the BTYD fits, the simulations) takes random_state."""
+    first_root, proc = demo_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    from custlib.runner import load_params
+
+    params = {**load_params("params/demo.yaml"), "pdf": False}
+    second = run(params, run_name="again", reports_dir=tmp_path, progress=False,
+                 html_output=False)
+    a, b = _digests(first_root / "demo"), _digests(second.folder.root)
+    assert len(a) > 30 and set(a) == set(b)  # every table of the five notebooks
+    differ = sorted(name for name in a if a[name] != b[name])
+    assert not differ, f"tables that differ between identical runs: {differ}"
