@@ -54,8 +54,10 @@ _URL_ATTRIBUTES = {"a": "href", "img": "src"}
 _SAFE_SCHEMES = ("http", "https", "mailto")
 _SAFE_DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|svg\+xml);base64,[a-z0-9+/=\s]*$",
                               re.IGNORECASE)
-_UNSAFE_CSS = re.compile(r"url\s*\(|expression|javascript|vbscript|@import|behavior|binding|"
-                         r"[<>\\]", re.IGNORECASE)
+# CSS that runs code, fetches a resource (a tracking pixel) or lifts a box over the page
+_UNSAFE_CSS = re.compile(r"url\s*\(|image-set|\bsrc\s*\(|[\"']\s*(https?:)?//|expression|"
+                         r"javascript|vbscript|@import|@font-face|behavior|binding|"
+                         r"position\s*:\s*(fixed|sticky)|[<>\\]", re.IGNORECASE)
 
 # Markdown: the punctuation Markdown (CommonMark, GFM, MathJax) or HTML gives a meaning to,
 # backslash-escaped (any ASCII punctuation may be, and then stands for itself: ``\<`` is a

@@ -423,3 +423,18 @@ def test_dollar_signs_in_data_labels_are_not_tex_math():
             assert text.get_text() == label and text.get_parse_math() is False
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("html_in,kept", [
+    ("<div style=\"background-image:image-set('http://evil/x.png' 1x)\">a</div>", "<div>a</div>"),
+    ('<div style="background:-webkit-image-set(&quot;//evil/x.png&quot; 1x)">a</div>',
+     "<div>a</div>"),
+    ('<div style="position: fixed;top:0;width:100%;height:100%">fake</div>', "<div>fake</div>"),
+    ("<style>p{background:image-set('https://evil/x.png' 1x)}</style>", ""),
+    ("<style>@font-face{font-family:x;src:local(a)}</style>", ""),
+    ('<div style="color:red;text-align:right">ok</div>',
+     '<div style="color:red;text-align:right">ok</div>'),
+    ("<style>td{position:relative}</style>", "<style>td{position:relative}</style>"),
+])
+def test_css_that_fetches_or_covers_the_page_is_dropped(html_in, kept):
+    assert sanitize_html(html_in) == kept
