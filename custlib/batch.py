@@ -121,7 +121,9 @@ def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: 
     The batch is built in a fresh folder ``<reports>/<run_name>.partial-<pid>`` and
     renamed to ``<reports>/<run_name>`` once every group has run (failed groups are
     listed on its index), replacing the previous batch; the previous batch stays until
-    then. Ctrl-C keeps what has run as ``<run_name>.failed``.
+    then. So a group that failed replaces that group's previous good report by its failed
+    run (listed as failed on the index). Ctrl-C keeps what has run as
+    ``<run_name>.failed`` and marks the previous batch's index as not current.
 
     Raises
     ------
@@ -130,14 +132,21 @@ def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: 
         ``column`` is not a column of the log (the columns are listed).
     EmptyResultError
         The column has no non-empty value.
+    RunError
+        The finished batch could not be renamed into place (the previous batch is put
+        back; the message says where the new one is).
+    RunInterrupted
+        Ctrl-C.
     """
     import sys
 
     from custlib.params import validate
     from custlib.runner import (
         RUNNER_KEYS,
+        RunError,
         RunInterrupted,
         _keep_unsuccessful,
+        _mark_previous,
         _remove,
         _sibling,
         _swap_in,
@@ -164,18 +173,27 @@ def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: 
                       final.root.parent, create=False)
     _remove(base.root)
     base.root.mkdir(parents=True)
+    started = _dt.datetime.now().isoformat(timespec="seconds")
     try:
         result = _run_groups(values, column, base.root, final.root, only, workers,
                              notebooks_dir, html_output, min_rows, stream)
     except KeyboardInterrupt:
         kept = _keep_unsuccessful(base.root, final.root)
+        _mark_previous(final.root, "interrupted", started, kept)
         raise RunInterrupted(f"stopped during the --each {column} batch; the groups run "
                              f"so far are kept in {kept}", kept) from None
     except BaseException:
         _remove(base.root)
         raise
-    _swap_in(base.root, final.root)
-    _remove(_sibling(final.root, ".failed"))
+    try:
+        _swap_in(base.root, final.root)
+    except RunError as exc:
+        raise RunError(f"the --each {column} batch ran but could not be moved into place: "
+                       f"{exc}; the new batch is in {base.root}") from exc
+    try:
+        _remove(_sibling(final.root, ".failed"))
+    except OSError:  # the new batch is in place; a stale failure is only clutter
+        pass
     for g in result.groups:  # paths recorded while building point at the partial folder
         _relocate_group(final.root / g.slug, str(base.root), str(final.root))
         if g.report is not None:

@@ -41,11 +41,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_run_each(args: argparse.Namespace, only: list[str]) -> int:
     from custlib.batch import run_each
+    from custlib.runner import RunError, RunInterrupted
 
-    result = run_each(args.params, args.each, run_name=args.run_name,
-                      reports_dir=args.reports_dir, only=only or None, workers=args.workers,
-                      html_output=not args.no_html, min_rows=args.min_rows,
-                      notebooks_dir=args.notebooks_dir)
+    try:
+        result = run_each(args.params, args.each, run_name=args.run_name,
+                          reports_dir=args.reports_dir, only=only or None,
+                          workers=args.workers, html_output=not args.no_html,
+                          min_rows=args.min_rows, notebooks_dir=args.notebooks_dir)
+    except RunError as exc:
+        print(f"custlib run --each: FAILED\n{exc}", file=sys.stderr)
+        return 1
+    except RunInterrupted as exc:
+        print(f"custlib run --each: interrupted: {exc}", file=sys.stderr)
+        return 130
     for g in result.failed:
         print(f"custlib run --each: group {g.value!r} FAILED: {g.error}", file=sys.stderr)
     print(f"batch folder: {result.folder}")

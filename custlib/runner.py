@@ -349,9 +349,25 @@ def _write_run_json(result: RunResult, status: str, name: str, started: str,
     return path
 
 
+#: The longest run name :func:`custlib.config.run_folder` accepts; sibling folders
+#: (``.partial-<pid>``, ``.failed``) are run names too, since the notebooks open them.
+_MAX_RUN_NAME = 100
+
+
 def _sibling(final: Path, suffix: str) -> Path:
-    """``<reports>/<name><suffix>``, the name shortened so that it stays a valid run name."""
-    return final.with_name(f"{final.name[:80]}{suffix}")
+    """``<reports>/<name><suffix>``, itself a valid run name (at most 100 characters).
+
+    A name too long for the suffix keeps its first characters and gets 8 hex digits of
+    the full name's SHA-1, so two run names sharing a long prefix never share a sibling
+    (and one name always gets the same one).
+    """
+    import hashlib
+
+    name = final.name
+    if len(name) + len(suffix) > _MAX_RUN_NAME:
+        digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+        name = f"{name[:_MAX_RUN_NAME - len(suffix) - 9]}-{digest}"
+    return final.with_name(f"{name}{suffix}")
 
 
 def _remove(path: Path) -> None:
@@ -363,17 +379,56 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def _swap_in(partial: Path, final: Path) -> None:
+def _swap_in(partial: Path, final: Path) -> list[Path]:
     """Replace ``final`` by ``partial``: the old folder is renamed aside, the new one
-    renamed into place (both atomic renames in one folder), then the old one removed."""
+    renamed into place (both atomic renames in one folder), then the old one removed.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Folders that could not be removed afterwards (the old run), to say so; the swap
+        itself succeeded.
+
+    Raises
+    ------
+    RunError
+        A rename failed. The previous run is put back in ``final`` first (the message
+        says so), or, if that fails too, the message says where it is; ``partial`` is
+        left as it was.
+    """
     old = None
     if final.exists() or final.is_symlink():
         old = _sibling(final, f".old-{os.getpid()}")
         _remove(old)
-        final.rename(old)
-    partial.rename(final)
+        try:
+            final.rename(old)
+        except OSError as exc:
+            raise RunError(f"could not move the previous run {final} aside to {old} "
+                           f"({exc}); it is unchanged") from exc
+    try:
+        partial.rename(final)
+    except BaseException as exc:
+        if old is not None:
+            try:
+                old.rename(final)
+            except OSError as again:
+                if not isinstance(exc, Exception):  # Ctrl-C and the like go on
+                    raise exc from again
+                raise RunError(f"could not rename {partial} to {final} ({exc}) nor put the "
+                               f"previous run back: it is in {old} ({again}); {final} "
+                               "does not exist until it is renamed back or a run "
+                               "succeeds") from exc
+        if not isinstance(exc, Exception):
+            raise
+        back = (f"the previous run is back in {final}, unchanged" if old is not None
+                else f"{final} was not there before")
+        raise RunError(f"could not rename {partial} to {final} ({exc}); {back}") from exc
     if old is not None:
-        _remove(old)
+        try:
+            _remove(old)
+        except OSError:
+            return [old]
+    return []
 
 
 def _keep_unsuccessful(partial: Path, final: Path) -> Path:
@@ -382,6 +437,69 @@ def _keep_unsuccessful(partial: Path, final: Path) -> Path:
     _remove(failed)
     partial.rename(failed)
     return failed
+
+
+_LAST_ATTEMPT = re.compile(r'<div class="status last-attempt"[^>]*>.*?</div>\n?', re.S)
+_BODY = re.compile(r"<body[^>]*>", re.I)
+
+
+def _mark_previous(final: Path, status: str, when: str, kept: Path) -> list[Path]:
+    """Say in the previous successful run that the latest attempt did not succeed.
+
+    ``run.json`` gets ``last_attempt: {status, when, folder}`` and ``index.html``,
+    ``report.html`` and ``report_segments.html`` a banner at the top of the page
+    linking ``kept``, replacing an older banner. A later successful run replaces the
+    whole folder, and with it these marks.
+
+    Parameters
+    ----------
+    final : pathlib.Path
+        The previous run's folder ``<reports>/<name>`` (nothing is done if it is
+        missing).
+    status : str
+        ``'failed'`` or ``'interrupted'``.
+    when : str
+        When the attempt started (ISO 8601).
+    kept : pathlib.Path
+        Where the unsuccessful attempt is kept.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Files that could not be marked (best effort: the failure itself matters more).
+    """
+    if not final.is_dir():
+        return []
+    missed: list[Path] = []
+    state = final / "run.json"
+    if state.is_file():
+        try:
+            data = json.loads(state.read_text(encoding="utf-8"))
+            data["last_attempt"] = {"status": status, "when": when, "folder": str(kept)}
+            _atomic_write(state, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        except (OSError, ValueError, TypeError):
+            missed.append(state)
+    href = html.escape(f"../{kept.name}/index.html")
+    banner = (f'<div class="status last-attempt" style="padding:.6rem;margin:0 0 1rem;'
+              f'border:2px solid #c62828;color:#c62828;background:#fff;font-family:'
+              f'system-ui,sans-serif"><strong>Not current: the latest run, started '
+              f"{html.escape(when)}, {html.escape(status.upper())}: see "
+              f'<a href="{href}">{html.escape(kept.name)}/</a>. This page shows the '
+              "previous successful run.</strong></div>\n")
+    for page in ("index.html", "report.html", "report_segments.html"):
+        path = final / page
+        if not path.is_file():
+            continue
+        try:
+            text = _LAST_ATTEMPT.sub("", path.read_text(encoding="utf-8"))
+            body = _BODY.search(text)
+            if body is None:
+                missed.append(path)
+                continue
+            _atomic_write(path, text[:body.end()] + banner + text[body.end():])
+        except (OSError, ValueError):
+            missed.append(path)
+    return missed
 
 
 def _relocate(record: NotebookRun, old: Path, new: Path) -> None:
@@ -404,9 +522,14 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
     ``<reports>/<name>.partial-<pid>`` (the name the notebooks receive as ``run_name``)
     and renamed to ``<reports>/<name>`` only when every notebook succeeded, replacing the
     previous run. A run that fails or is interrupted is kept as ``<reports>/<name>.failed``
-    (replacing an older one) and the previous successful run stays as it was. ``run.json``
-    says at every moment what the folder holds: ``status`` is ``running`` while the
-    notebooks run, then ``ok``, ``failed`` or ``interrupted``.
+    (replacing an older one); the previous successful run keeps its results, and its
+    ``run.json`` gets ``last_attempt: {status, when, folder}`` and its ``index.html`` and
+    ``report.html`` a banner saying that the latest run failed and where it is
+    (:func:`_mark_previous`), until the next success replaces it. ``run.json`` says at
+    every moment what the folder holds: ``status`` is ``running`` while the notebooks
+    run, then ``ok``, ``failed`` or ``interrupted``. A failure of the runner itself
+    (rendering, a full disk, the final rename) ends the run the same way as a failing
+    notebook; if the final rename fails, the previous run is put back first.
 
     Parameters
     ----------
@@ -444,8 +567,9 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
     ParameterError
         Unknown parameter, wrong type or value, bad ``--only`` or run name.
     RunError
-        A notebook failed; the message names it and the cell, and where the executed
-        notebook is kept.
+        A notebook failed (the message names it and the cell, and where the executed
+        notebook is kept), or the runner failed while rendering, writing or renaming
+        (the message says at which step, with the error, and where the run is kept).
     RunInterrupted
         Ctrl-C: the kernel is stopped, the run marked ``interrupted`` and kept.
     """
@@ -470,44 +594,60 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
         _remove(rf.root)
     else:
         rf = final
-    rf.create()
-    rf.notebooks.mkdir(parents=True, exist_ok=True)
     # the notebooks resolve the folder from these two: the partial folder while building
     passed = {**values, "run_name": rf.name, "reports_dir": str(rf.root.parent)}
-    _atomic_write(rf.root / "params.yaml",
-                  yaml.safe_dump(recorded, allow_unicode=True, sort_keys=False))
-
     plans = [(nb, {k: v for k, v in passed.items() if k in declared[nb.name]})
              for nb in selected]
     result = RunResult(folder=rf)
     result.notebooks = [NotebookRun(nb.name, rf.notebooks / nb.name) for nb, _ in plans]
     started = _dt.datetime.now().isoformat(timespec="seconds")
-    _write_run_json(result, "running", final.name, started, folder=final.root)
-    _write_index(result, recorded, "running", final.name)
+    given_up: list[str] = []  # the status the run was marked with, once it is
+
+    def note(text: str) -> None:
+        print(f"custlib run: note: {text}", file=stream)
 
     def give_up(status: str, error: str) -> Path:
-        """Mark the run failed or interrupted and move it aside; return where it is."""
+        """Mark the run failed or interrupted and move it aside; return where it is.
+        The previous successful run, if any, is marked too (:func:`_mark_previous`)."""
+        given_up.append(status)
         _write_run_json(result, status, final.name, started, error,
                         folder=_sibling(final.root, ".failed") if fresh_folder else None)
         _write_index(result, recorded, status, final.name)
         if not fresh_folder:
             return rf.root
-        kept = _keep_unsuccessful(rf.root, final.root)
+        try:
+            kept = _keep_unsuccessful(rf.root, final.root)
+        except OSError as exc:  # it stays where it is, and its run.json says so
+            _write_run_json(result, status, final.name, started, error, folder=rf.root)
+            note(f"could not move the run to {_sibling(final.root, '.failed')} ({exc})")
+            return rf.root
         for r in result.notebooks:
             _relocate(r, rf.root, kept)
         result.folder = RunFolder(kept)
+        for path in _mark_previous(final.root, status, started, kept):
+            note(f"could not mark {path} as superseded by the {status} run {kept}")
         return kept
 
     bar = tqdm(total=len(plans), desc="custlib run", unit="notebook", file=stream,
                disable=not progress, dynamic_ncols=True)
     record: NotebookRun | None = None
     start = time.perf_counter()
+    stage = "preparing the run folder"
+    leftovers: list[Path] = []
     try:
+        rf.create()
+        rf.notebooks.mkdir(parents=True, exist_ok=True)
+        _atomic_write(rf.root / "params.yaml",
+                      yaml.safe_dump(recorded, allow_unicode=True, sort_keys=False))
+        _write_run_json(result, "running", final.name, started, folder=final.root)
+        _write_index(result, recorded, "running", final.name)
         for (nb, nb_params), record in zip(plans, result.notebooks):
+            stage = f"starting {nb.name}"
             bar.set_description(f"running {nb.name}")
             record.status = "running"
             _write_run_json(result, "running", final.name, started, folder=final.root)
             start = time.perf_counter()
+            stage = f"running {nb.name}"
             try:
                 _execute(papermill.execute_notebook,
                          str(nb), str(record.output), parameters=nb_params,
@@ -528,10 +668,21 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
             record.seconds = time.perf_counter() - start
             record.status = "ok"
             if html_output:
+                stage = f"rendering {nb.name} to HTML"
                 record.html = render_html(record.output, rf.html / f"{nb.stem}.html")
+            stage = f"writing run.json after {nb.name}"
             _write_run_json(result, "running", final.name, started, folder=final.root)
             bar.update(1)
+        stage = "writing run.json"
+        _write_run_json(result, "ok", final.name, started, folder=final.root)
+        stage = "writing the index page"
+        index = _write_index(result, recorded, "ok", final.name)
+        if fresh_folder:
+            stage = "moving the new run into place"
+            leftovers = _swap_in(rf.root, final.root)
     except KeyboardInterrupt:
+        if given_up:
+            raise
         import signal
 
         try:  # a second Ctrl-C must not leave the run half-marked
@@ -554,18 +705,41 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
                 signal.signal(signal.SIGINT, previous)
         raise RunInterrupted(f"stopped in {record.name if record else 'the start'}; the "
                              f"run is kept, marked interrupted, in {kept}", kept) from None
+    except BaseException as exc:  # the runner itself failed: disk full, rendering, rename
+        if given_up:  # a notebook failed and the run is marked already
+            raise
+        bar.close()
+        _shutdown_kernels()
+        for r in result.notebooks:
+            if r.status == "running":
+                r.status = "failed"
+                r.seconds = time.perf_counter() - start
+        what = (f": {exc}" if isinstance(exc, CustlibError)
+                else f" with {type(exc).__name__}: {exc}")
+        message = f"the run stopped while {stage}{what}"
+        try:
+            kept = give_up("failed", message.splitlines()[0])
+            where = f"the run is kept, marked failed, in {kept}"
+        except Exception as again:  # noqa: BLE001 - say both, raise the first
+            where = (f"and it could not be marked failed ({type(again).__name__}: "
+                     f"{again}); what was written is in {rf.root}")
+        if not isinstance(exc, Exception):  # SystemExit and the like go on
+            raise
+        raise RunError(f"{message}\n{where}") from exc
     finally:
         bar.close()
         _KERNELS.clear()
-    _write_run_json(result, "ok", final.name, started, folder=final.root)
-    index = _write_index(result, recorded, "ok", final.name)
     if fresh_folder:
-        _swap_in(rf.root, final.root)
-        _remove(_sibling(final.root, ".failed"))  # older than this successful run
+        try:
+            _remove(_sibling(final.root, ".failed"))  # older than this successful run
+        except OSError:
+            leftovers.append(_sibling(final.root, ".failed"))
         for r in result.notebooks:
             _relocate(r, rf.root, final.root)
         result.folder = final
         index = final.root / "index.html"
+        for path in leftovers:
+            note(f"the new run is in place; {path} is left over and can be deleted")
     report = final.root / "report.html"
     result.report = report if report.exists() else index
     return result

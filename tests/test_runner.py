@@ -84,10 +84,30 @@ def test_failed_rerun_leaves_the_previous_run_untouched(tiny_kit, tmp_path):
         run({"n": 7}, run_name="r", reports_dir=rep, notebooks_dir=tiny_kit, progress=False)
     after = {p.relative_to(rep / "r"): p.read_bytes() for p in (rep / "r").rglob("*")
              if p.is_file()}
-    assert after == before  # byte for byte: run.json still says the old run, "ok"
-    assert json.loads((rep / "r" / "run.json").read_text())["status"] == "ok"
+    stamped = {Path("run.json"), Path("index.html")}
+    assert set(after) == set(before)
+    assert {k: v for k, v in after.items() if k not in stamped} == \
+        {k: v for k, v in before.items() if k not in stamped}  # results byte for byte
+    # run.json still says the old run, "ok", and that a newer attempt failed, and where
+    old_state = json.loads((rep / "r" / "run.json").read_text())
+    assert old_state["status"] == "ok" and old_state["folder"] == str(rep / "r")
+    assert old_state["last_attempt"]["status"] == "failed"
+    assert old_state["last_attempt"]["folder"] == str(rep / "r.failed")
+    assert old_state["last_attempt"]["when"] == \
+        json.loads((rep / "r.failed" / "run.json").read_text())["started"]
+    assert {k: v for k, v in old_state.items() if k != "last_attempt"} == \
+        json.loads(before[Path("run.json")])
+    index = (rep / "r" / "index.html").read_text()
+    assert "the latest run, started " in index and "FAILED: see " in index
+    assert 'href="../r.failed/index.html"' in index
+    assert index.count('class="status last-attempt"') == 1
     assert (rep / "r.failed" / "out.txt").read_text() == "14"
     assert json.loads((rep / "r.failed" / "run.json").read_text())["status"] == "failed"
+    # a second failure replaces the banner instead of adding one
+    with pytest.raises(RunError):
+        run({"n": 9}, run_name="r", reports_dir=rep, notebooks_dir=tiny_kit, progress=False)
+    assert (rep / "r" / "index.html").read_text().count('class="status last-attempt"') == 1
+    assert (rep / "r" / "out.txt").read_text() == "10"
     # a later success replaces the run and removes the stale failure; no partial folder left
     run({"n": 8}, only=["1"], run_name="r", reports_dir=rep, notebooks_dir=tiny_kit,
         progress=False)
@@ -95,7 +115,174 @@ def test_failed_rerun_leaves_the_previous_run_untouched(tiny_kit, tmp_path):
     assert (rep / "r" / "out.txt").read_text() == "16"
     state = json.loads((rep / "r" / "run.json").read_text())
     assert state["status"] == "ok" and state["folder"] == str(rep / "r")
+    assert "last_attempt" not in state  # cleared by the success
+    assert "last-attempt" not in (rep / "r" / "index.html").read_text()
     assert yaml.safe_load((rep / "r" / "params.yaml").read_text())["run_name"] == "r"
+
+
+def test_failed_rerun_marks_the_previous_report(tmp_path, make_notebook):
+    """The previous run's report.html says that a newer run failed, and where it is."""
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    make_notebook(nbs / "01_report.ipynb",
+                  'run_name: str = "x"  # run\nreports_dir: str = ""  # where\n'
+                  'fail: bool = False  # f',
+                  "from custlib.config import run_folder\n"
+                  "rf = run_folder(run_name, reports_dir)\n"
+                  "(rf.root / 'report.html').write_text("
+                  "'<!DOCTYPE html><html><body class=\"r\"><p>old numbers</p></body></html>')\n"
+                  "assert not fail, 'told to fail'")
+    rep = tmp_path / "rep"
+    run({}, run_name="m", reports_dir=rep, notebooks_dir=nbs, progress=False)
+    with pytest.raises(RunError):
+        run({"fail": True}, run_name="m", reports_dir=rep, notebooks_dir=nbs, progress=False)
+    report = (rep / "m" / "report.html").read_text()
+    assert report.startswith('<!DOCTYPE html><html><body class="r"><div class="status '
+                             'last-attempt"')
+    assert "FAILED: see " in report and 'href="../m.failed/index.html"' in report
+    assert report.endswith("<p>old numbers</p></body></html>")
+    # the failed run's own report is not marked: its index says FAILED already
+    assert "last-attempt" not in (rep / "m.failed" / "report.html").read_text()
+
+
+def test_unexpected_error_after_a_notebook_marks_the_run_failed(tiny_kit, tmp_path,
+                                                               monkeypatch, capsys):
+    """Not only notebook errors: a failure of the runner itself (rendering, disk full)
+    ends the run failed, kept as <name>.failed, with a RunError and exit code 1."""
+    import custlib.runner as runner
+
+    def no_space(notebook, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner, "render_html", no_space)
+    rep = tmp_path / "rep"
+    with pytest.raises(RunError) as err:
+        run({}, only=["01"], run_name="u", reports_dir=rep, notebooks_dir=tiny_kit,
+            progress=False)
+    msg = str(err.value)
+    assert msg.startswith("the run stopped while rendering 01_first.ipynb to HTML with "
+                          "OSError: [Errno 28] No space left on device")
+    assert f"the run is kept, marked failed, in {rep / 'u.failed'}" in msg
+    assert sorted(p.name for p in rep.iterdir()) == ["u.failed"]
+    state = json.loads((rep / "u.failed" / "run.json").read_text())
+    assert state["status"] == "failed" and state["folder"] == str(rep / "u.failed")
+    assert state["error"].startswith("the run stopped while rendering 01_first.ipynb")
+    assert [n["status"] for n in state["notebooks"]] == ["ok"]
+    # the command line: exit 1 and the message, no traceback
+    (tmp_path / "p.yaml").write_text("n: 2\n")
+    code = main(["run", "--params", str(tmp_path / "p.yaml"), "--only", "1", "--quiet",
+                 "--notebooks-dir", str(tiny_kit), "--reports-dir", str(rep),
+                 "--run-name", "u"])
+    err_text = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err_text
+    assert err_text.startswith("custlib run: FAILED\nthe run stopped while rendering "
+                               "01_first.ipynb to HTML with OSError")
+
+
+def test_failing_to_write_the_final_index_marks_the_run_failed(tiny_kit, tmp_path,
+                                                               monkeypatch):
+    import custlib.runner as runner
+
+    real = runner._write_index
+
+    def full_disk(result, params, status="ok", name=None):
+        if status == "ok":
+            raise OSError(28, "No space left on device")
+        return real(result, params, status, name)
+
+    monkeypatch.setattr(runner, "_write_index", full_disk)
+    rep = tmp_path / "rep"
+    with pytest.raises(RunError, match="the run stopped while writing the index page with "
+                                       "OSError"):
+        run({}, only=["01"], run_name="w", reports_dir=rep, notebooks_dir=tiny_kit,
+            progress=False)
+    assert sorted(p.name for p in rep.iterdir()) == ["w.failed"]
+    assert json.loads((rep / "w.failed" / "run.json").read_text())["status"] == "failed"
+    assert "FAILED" in (rep / "w.failed" / "index.html").read_text()
+
+
+def _failing_rename(monkeypatch, fail):
+    """Make ``Path.rename(self, target)`` raise when ``fail(self, target)`` is true."""
+    real = Path.rename
+
+    def rename(self, target):
+        if fail(Path(self), Path(target)):
+            raise OSError(16, "Device or resource busy")
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+
+
+def test_swap_failure_puts_the_previous_run_back(tiny_kit, tmp_path, monkeypatch):
+    rep = tmp_path / "rep"
+    run({"n": 5}, only=["01"], run_name="s", reports_dir=rep, notebooks_dir=tiny_kit,
+        progress=False)
+    _failing_rename(monkeypatch, lambda src, dst: src.name.startswith("s.partial-")
+                    and dst.name == "s")
+    with pytest.raises(RunError) as err:
+        run({"n": 6}, only=["01"], run_name="s", reports_dir=rep, notebooks_dir=tiny_kit,
+            progress=False)
+    msg = str(err.value)
+    assert msg.startswith("the run stopped while moving the new run into place: could not "
+                          f"rename {rep}/s.partial-")
+    assert f" to {rep / 's'} ([Errno 16] Device or resource busy)" in msg
+    assert f"the previous run is back in {rep / 's'}, unchanged" in msg
+    assert f"the run is kept, marked failed, in {rep / 's.failed'}" in msg
+    assert sorted(p.name for p in rep.iterdir()) == ["s", "s.failed"]
+    assert (rep / "s" / "out.txt").read_text() == "10"
+    assert (rep / "s.failed" / "out.txt").read_text() == "12"
+    assert json.loads((rep / "s" / "run.json").read_text())["status"] == "ok"
+    assert json.loads((rep / "s.failed" / "run.json").read_text())["status"] == "failed"
+
+
+def test_swap_failure_without_rollback_says_where_both_runs_are(tiny_kit, tmp_path,
+                                                               monkeypatch):
+    import os
+
+    rep = tmp_path / "rep"
+    run({"n": 5}, only=["01"], run_name="t", reports_dir=rep, notebooks_dir=tiny_kit,
+        progress=False)
+    _failing_rename(monkeypatch, lambda src, dst: dst.name == "t"
+                    or dst.name == "t.failed")
+    with pytest.raises(RunError) as err:
+        run({"n": 6}, only=["01"], run_name="t", reports_dir=rep, notebooks_dir=tiny_kit,
+            progress=False)
+    msg = str(err.value)
+    old, new = rep / f"t.old-{os.getpid()}", rep / f"t.partial-{os.getpid()}"
+    assert f"nor put the previous run back: it is in {old}" in msg
+    assert f"the run is kept, marked failed, in {new}" in msg
+    assert sorted(p.name for p in rep.iterdir()) == sorted([old.name, new.name])
+    assert (old / "out.txt").read_text() == "10" and (new / "out.txt").read_text() == "12"
+    state = json.loads((new / "run.json").read_text())  # truthful: failed, and where
+    assert state["status"] == "failed" and state["folder"] == str(new)
+
+
+def test_long_run_names_keep_distinct_siblings(tiny_kit, tmp_path):
+    """Run names of up to 100 characters sharing a long prefix never share a .failed or
+    .partial folder, and the notebooks can still open the partial folder by name."""
+    from custlib.runner import _sibling
+
+    rep = tmp_path / "rep"
+    a, b = "a" * 80 + "x" * 20, "a" * 80 + "y" * 20
+    assert _sibling(rep / a, ".failed") != _sibling(rep / b, ".failed")
+    assert _sibling(rep / "short", ".failed") == rep / "short.failed"
+    for name in (a, b):
+        for suffix in (".failed", ".partial-4194304", ".old-4194304"):
+            sib = _sibling(rep / name, suffix).name
+            assert len(sib) <= 100 and sib.endswith(suffix) and sib.startswith("a" * 70)
+    outs = {}
+    for n, name in ((3, a), (4, b)):
+        with pytest.raises(RunError) as err:
+            run({"n": n}, run_name=name, reports_dir=rep, notebooks_dir=tiny_kit,
+                progress=False)
+        outs[name] = _sibling(rep / name, ".failed")
+        assert f"the executed notebook is kept for inspection: {outs[name]}" in str(err.value)
+    assert (outs[a] / "out.txt").read_text() == "6" and (outs[b] / "out.txt").read_text() == "8"
+    assert json.loads((outs[a] / "run.json").read_text())["run_name"] == a
+    ok = run({"n": 5}, only=["01"], run_name=a, reports_dir=rep, notebooks_dir=tiny_kit,
+             progress=False)
+    assert ok.folder.root == rep / a and (rep / a / "out.txt").read_text() == "10"
+    assert not outs[a].exists() and outs[b].exists()  # a's stale failure only
 
 
 def test_run_json_says_running_while_the_notebooks_run(tmp_path, make_notebook):
@@ -341,3 +528,48 @@ def test_same_input_same_numbers(demo_run, tmp_path):
     assert len(a) > 30 and set(a) == set(b)  # every table of the five notebooks
     differ = sorted(name for name in a if a[name] != b[name])
     assert not differ, f"tables that differ between identical runs: {differ}"
+
+
+def test_batch_swap_failure_and_ctrl_c_keep_the_previous_batch(tiny_kit, tmp_path,
+                                                               monkeypatch):
+    """run_each: a batch that cannot be renamed into place is a RunError naming where it
+    is (the previous batch back in place); Ctrl-C marks the previous batch's index."""
+    import os
+
+    import custlib.batch as batch
+
+    rep = tmp_path / "rep"
+    (rep / "b").mkdir(parents=True)
+    (rep / "b" / "index.html").write_text("<html><body><p>old batch</p></body></html>")
+
+    def groups_ran(values, column, root, final, *args):
+        (root / "index.html").write_text("<html><body><p>new batch</p></body></html>")
+        return batch.BatchResult(folder=root, column=column, index=root / "index.html")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(batch, "_run_groups", groups_ran)
+        _failing_rename(patch, lambda src, dst: src.name.startswith("b.partial-"))
+        with pytest.raises(RunError) as err:
+            batch.run_each({}, "channel", run_name="b", reports_dir=rep,
+                           notebooks_dir=tiny_kit)
+    partial = rep / f"b.partial-{os.getpid()}"
+    assert str(err.value) == (
+        f"the --each channel batch ran but could not be moved into place: could not "
+        f"rename {partial} to {rep / 'b'} ([Errno 16] Device or resource busy); the "
+        f"previous run is back in {rep / 'b'}, unchanged; the new batch is in {partial}")
+    assert (rep / "b" / "index.html").read_text() == \
+        "<html><body><p>old batch</p></body></html>"
+    assert "new batch" in (partial / "index.html").read_text()
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "_run_groups", interrupted)
+    from custlib.runner import RunInterrupted
+
+    with pytest.raises(RunInterrupted, match="kept in .*b.failed"):
+        batch.run_each({}, "channel", run_name="b", reports_dir=rep, notebooks_dir=tiny_kit)
+    index = (rep / "b" / "index.html").read_text()
+    assert index.startswith('<html><body><div class="status last-attempt"')
+    assert "INTERRUPTED: see " in index and index.endswith("<p>old batch</p></body></html>")
+    assert (rep / "b.failed").is_dir()
