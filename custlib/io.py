@@ -156,6 +156,8 @@ def _open_source(source: PathLike) -> tuple[Any, str]:
 
 
 SEPARATORS: tuple[str, ...] = (",", ";", "\t", "|")
+#: Ways to write the tab separator in a parameter file (``separator: tab``).
+_TAB_NAMES: tuple[str, ...] = ("tab", "\\t", "\t")
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -263,7 +265,8 @@ def read_table(source: PathLike, *, format: str | None = None, separator: str = 
         Overrides the guess from the file suffix.
     separator : str, default ''
         CSV field separator; empty: sniffed from the first 64 KiB among ``, ; TAB |``
-        (see :func:`sniff_separator`). ``sep=`` in ``options`` means the same.
+        (see :func:`sniff_separator`). A tab may be written ``'tab'``, ``'\\t'`` or as
+        the character itself. ``sep=`` in ``options`` means the same.
     encoding : str, default ''
         CSV text encoding (``'latin-1'``, ``'cp1252'``, ``'gbk'``); empty: UTF-8, with or
         without a byte-order mark.
@@ -300,9 +303,11 @@ def read_table(source: PathLike, *, format: str | None = None, separator: str = 
     if format not in ("csv", "parquet", "excel"):
         raise ParameterError(f"parameter 'format' is {format!r}; expected 'csv', "
                              "'parquet' or 'excel'")
-    if not isinstance(separator, str) or len(separator) > 1 and separator != "\\t":
+    if isinstance(separator, str) and separator.lower() in _TAB_NAMES:
+        separator = "\t"
+    if not isinstance(separator, str) or len(separator) > 1:
         raise ParameterError(f"parameter 'separator' is {separator!r}; expected one "
-                             "character such as ',' ';' or '\\t' (empty: detected)")
+                             "character such as ',' ';' '|', or 'tab' (empty: detected)")
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -314,9 +319,8 @@ def read_table(source: PathLike, *, format: str | None = None, separator: str = 
     try:
         if format == "csv":
             options["encoding"] = encoding or "utf-8-sig"
-            sep = "\t" if separator == "\\t" else separator
-            if sep:
-                options["sep"] = sep
+            if separator:
+                options["sep"] = separator
             elif "sep" not in options and "delimiter" not in options:
                 options["sep"] = sniff_separator(_sample(handle, name, options["encoding"]))
             used = {"separator": str(options.get("sep", options.get("delimiter", ","))),

@@ -13,22 +13,27 @@ decimal comma) is read that way as a whole; a column that nothing decides stops 
 settles it (``dayfirst``/``date_format``, ``decimal``/``thousands``).
 
 Dates
-    ISO dates (``2021-01-13``, with or without a time) are never ambiguous. ISO dates with
-    UTC offsets are converted to one zone (``timezone``, default the zone of the first
-    value's offset) and given as local wall-clock time. ``dd/mm/yyyy`` or
-    ``mm/dd/yyyy`` (also with ``.`` or ``-``) are read day first if any value has a first
-    field above 12, month first if any has a second field above 12. Eight digits are
-    ``%Y%m%d`` (CDNOW); numbers between 20,000 and 80,000 are Excel serial dates (days
-    since 1899-12-30).
+    ISO dates (``2021-01-13``, with or without a time) are never ambiguous. Dates with UTC
+    offsets after a time (ISO or not) are given as wall-clock time of one zone: the
+    ``timezone`` given, else the one offset the column holds; offsets that differ with
+    no ``timezone`` stop. ``dd/mm/yyyy`` or ``mm/dd/yyyy`` (also with ``.``, ``-`` or a
+    space, after an optional weekday) are read day first if any value has a first field
+    above 12, month first if any has a second field above 12; with a two-digit year they
+    need ``date_format``. Eight digits are ``%Y%m%d`` (CDNOW); numbers between 20,000 and
+    80,000 are Excel serial dates (days since 1899-12-30) when the whole column holds
+    them. Other numeric layouts are never guessed.
 Money and quantities
-    Currency signs and codes, spaces and apostrophes are removed. ``8,50``, ``1.234,56``
-    and ``1.234.567`` prove a decimal comma; ``12.5``, ``1,234.56`` and ``1,234,567`` a
-    decimal point; ``1,234`` or ``1.234`` alone decide nothing. A thousands separator must
-    group digits by three, so ``8,50`` is never read as 850.
+    Currency signs and codes, and the spaces around them, are removed. ``8,50``,
+    ``1.234,56`` and ``1.234.567`` prove a decimal comma; ``12.5``, ``1,234.56`` and
+    ``1,234,567`` a decimal point; ``1,234`` or ``1.234`` alone decide nothing. A
+    thousands separator (also a space or ``'``) must group digits by three, so ``8,50``
+    is never read as 850 and ``12 50`` is not a number; neither is ``1e400``.
 Ids
     Text, spaces stripped. Integer-valued floats (``13085.0``, as spreadsheets export
     them) become ``13085`` unless the column holds a non-integer number such as ``1.5``;
-    leading zeros and text ids (``00123``, ``C-17``) stay as they are.
+    floats of 2**53 and more stop (their digits are lost). Leading zeros and text ids
+    (``00123``, ``C-17``) stay as they are; placeholders (``#N/A``, ``N/A``, ``-``,
+    ``?``) are missing.
 """
 
 from __future__ import annotations
@@ -67,19 +72,33 @@ THOUSANDS_CHOICES: tuple[str, ...] = ("", ",", ".", " ", "'", "none")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_SERIAL_RANGE: tuple[float, float] = (20000.0, 80000.0)  # 1954-10-03 .. 2119-01-10
 
-_MISSING_IDS = ("", "nan", "NaN", "None", "<NA>", "NULL", "null", "NaT")
+#: Written for "no id" (compared ignoring case); empty ids are anonymous sales.
+_MISSING_IDS = frozenset({"", "nan", "none", "<na>", "null", "nat", "#n/a", "#na", "n/a",
+                          "na", "n.a.", "-", "--", "?"})
+#: Ids exported as floats are exact only below 2**53.
+_EXACT_FLOAT = 2.0 ** 53
 _TRUE = {"1", "true", "yes", "y", "t", "是"}
 _FALSE = {"0", "false", "no", "n", "f", "否"}
 
 _CURRENCY = re.compile(
-    r"[$€£¥₹₩₽\s\u00a0\u202f']|^(?:USD|EUR|GBP|CNY|RMB|JPY|CHF|AUD|CAD|HKD|SEK|NOK|DKK|PLN|INR)"
+    r"[$€£¥₹₩₽]|^(?:USD|EUR|GBP|CNY|RMB|JPY|CHF|AUD|CAD|HKD|SEK|NOK|DKK|PLN|INR)"
     r"|(?:USD|EUR|GBP|CNY|RMB|JPY|CHF|AUD|CAD|HKD|SEK|NOK|DKK|PLN|INR)$")
 _SHAPE = re.compile(r"[+-]?(?:\d[\d.,]*|[.,]\d[\d.,]*)")
 _SCIENTIFIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 _INT = re.compile(r"[+-]?\d+")
+#: Space-like thousands separators: space, no-break space, narrow no-break space, "'".
+_GROUP_CHARS = r"[ \u00a0\u202f']"
+#: A number whose integer part groups digits by three with a space or an apostrophe.
+_GROUPED = {" ": r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?",
+            "'": r"[+-]?\d{1,3}(?:'\d{3})+(?:[.,]\d+)?"}
 
-_YMD_SLASH = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[T ,]+(.*))?")
+_YMD_SLASH = re.compile(r"(\d{4})[/. ](\d{1,2})[/. ](\d{1,2})(?:[T ,]+(.*))?")
 _OFFSET = re.compile(r"(?:Z|[+-](?:0\d|1[0-4]):?[0-5]\d|[ \t]?(?:UTC|GMT))$")
+#: An offset right after a time (``10:00+01:00``, ``10:00:00 +0100``, ``10:00 PM UTC``).
+_TIME_OFFSET = re.compile(r"\d:\d\d(?::\d\d)?(?:[.,]\d+)? ?(?:[AaPp]\.?[Mm]\.? ?)?"
+                          r"(?:Z|[+-](?:0\d|1[0-4]):?[0-5]\d|UTC|GMT)$")
+_WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
+_MONTH_NAME = r"(?i)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 _ISO_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}")
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 _YYYYMMDD = re.compile(r"\d{8}")
@@ -107,7 +126,7 @@ class ParseOptions:
         per column from the values.
     timezone : str
         IANA zone (``'Europe/London'``) dates with UTC offsets are converted to; empty:
-        the zone of the first value's offset.
+        the column's one offset (offsets that differ then stop).
     decimal : {'', '.', ','}
         The decimal mark of money and quantities; empty: inferred per column.
     thousands : {'', ',', '.', ' ', "'", 'none'}
@@ -199,6 +218,11 @@ class ParseInfo:
         The decimal mark and thousands separator used (None: none seen).
     normalised : int
         Ids written as integer-valued floats (``13085.0``) turned into ``13085``.
+    placeholders : int
+        Ids written as a placeholder for "none" (``N/A``, ``-``, ``?``, ``null``) read as
+        missing.
+    placeholder_values : list of str
+        The placeholders seen, as written (up to 5).
     invalid : int
         Non-empty values that did not parse.
     """
@@ -214,6 +238,8 @@ class ParseInfo:
     decimal: str | None = None
     thousands: str | None = None
     normalised: int = 0
+    placeholders: int = 0
+    placeholder_values: list[str] = field(default_factory=list)
     invalid: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -270,9 +296,16 @@ class ParseInfo:
                     if self.thousands:
                         text += f", thousands {sep.get(self.thousands, self.thousands)}"
                     parts.append(f"{text} ({how})")
-        elif self.kind == "id" and self.normalised:
-            parts.append(f"{self.normalised:,} 个形如 13085.0 的编号改写为 13085" if zh else
-                         f"{self.normalised:,} ids written like 13085.0 read as 13085")
+        elif self.kind == "id":
+            if self.normalised:
+                parts.append(f"{self.normalised:,} 个形如 13085.0 的编号改写为 13085" if zh
+                             else f"{self.normalised:,} ids written like 13085.0 read as "
+                             "13085")
+            if self.placeholders:
+                forms = ", ".join(self.placeholder_values)
+                parts.append(f"{self.placeholders:,} 个占位编号({forms})视为缺失" if zh else
+                             f"{self.placeholders:,} ids written as a placeholder ({forms}) "
+                             "read as missing")
         if not parts:
             return ""
         return f"{self.column}:{';'.join(parts)}" if zh else \
@@ -283,7 +316,9 @@ def _examples(values: pd.Series, mask: pd.Series, row_labels: pd.Series | None,
               limit: int = 5) -> str:
     idx = mask[mask].index[:limit]
     labels = row_labels.loc[idx] if row_labels is not None else idx
-    return ", ".join(f"row {lab}: {values.loc[i]!r}" for lab, i in zip(labels, idx))
+    shown = [values.loc[i] for i in idx]
+    shown = [v.item() if isinstance(v, np.generic) else v for v in shown]
+    return ", ".join(f"row {lab}: {v!r}" for lab, v in zip(labels, shown))
 
 
 def _text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -320,7 +355,9 @@ def _iso_to_datetime(text: pd.Series) -> pd.Series:
     """Parse naive ISO-like strings; values that fail are NaT.
 
     Values the ISO parser rejects are tried once more by the flexible parser only if
-    they name a month or hold three numbers, so ``'5'`` or ``'01'`` never become a date.
+    they name a month, or hold three numbers of which the first is a four-digit year:
+    ``'5'`` or ``'01'`` never become a date, and a day/month order the column rules did
+    not settle (``'01 / 02 / 2021'``) is never guessed value by value.
     """
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     if text.empty:
@@ -330,7 +367,12 @@ def _iso_to_datetime(text: pd.Series) -> pd.Series:
         out[:] = _ns(parsed)
     except (ValueError, TypeError, OverflowError):
         pass
-    miss = out.isna() & text.str.contains(_PLAUSIBLE.pattern, regex=True)
+    miss = out.isna() & text.str.contains(_PLAUSIBLE.pattern, regex=True).fillna(False)
+    if miss.any():
+        m = text[miss]
+        safe = m.str.contains(_MONTH_NAME, regex=True).fillna(False) \
+            | m.str.match(r"\s*\d{4}\D").fillna(False)
+        miss[m[~safe].index] = False
     if not miss.any():
         return out
     try:  # one call for the lot; value by value only if that fails (mixed zones)
@@ -351,18 +393,88 @@ def _iso_to_datetime(text: pd.Series) -> pd.Series:
     return out
 
 
-def _offset_name(text: str) -> str:
-    m = _OFFSET.search(text)
-    if m is None:
-        return ""
-    off = m.group(0).strip()
-    if off in ("Z", "UTC", "GMT"):
-        return "+00:00"
-    off = off if ":" in off else f"{off[:3]}:{off[3:]}"
-    return off
+def _offset_names(text: pd.Series) -> pd.Series:
+    """The UTC offset at the end of each value as ``'+01:00'`` (missing where none)."""
+    arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    got = pc.extract_regex(arr, pattern=f"(?P<off>{_OFFSET.pattern})").field("off")
+    got = pc.utf8_trim_whitespace(got)
+    got = pc.replace_substring_regex(got, pattern=r"^(?:Z|UTC|GMT)$", replacement="+00:00")
+    got = pc.replace_substring_regex(got, pattern=r"^([+-]\d\d)(\d\d)$",
+                                     replacement=r"\1:\2")
+    out = pd.Series(got.to_numpy(zero_copy_only=False), index=text.index, dtype="str")
+    return out.where(out.ne(""))
 
 
-_DMY_GROUPS = (r"^(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P<sep2>[/.\-])"
+def _rows(raw: pd.Series, mask: pd.Series, row_labels: pd.Series | None,
+          limit: int = 3) -> str:
+    """``row 5: '08/01/2021', ...`` for a mask over a subset of ``raw``'s index."""
+    full = pd.Series(False, index=raw.index)
+    full[mask[mask].index] = True
+    return _examples(raw, full, row_labels, limit=limit)
+
+
+def _mixed_offsets(column: str, names: pd.Series, raw: pd.Series,
+                   row_labels: pd.Series | None) -> DataError:
+    """The error for dates whose UTC offsets differ and no ``timezone`` is given."""
+    seen = [str(v) for v in names.dropna().unique()]
+    first = names.notna() & ~names.duplicated()
+    zone = _yaml_hint("timezone", "Europe/London", "timezone='Europe/London'")
+    return DataError(
+        f"column {column!r}: dates carry {len(seen)} different UTC offsets "
+        f"({', '.join(seen[:5])}), as clocks do across daylight saving "
+        f"({_rows(raw, first, row_labels, limit=5)}); which local time to report them in "
+        "is not in the data, and the first value's offset would move the others by hours, "
+        f"even to another day; {zone}, naming the zone the offsets belong to (such as "
+        "'Europe/Paris', 'America/New_York' or 'UTC')")
+
+
+def _convert_offsets(values: pd.Series, opts: ParseOptions, info: ParseInfo,
+                     out: pd.Series, column: str, errors: str,
+                     row_labels: pd.Series | None, raw: pd.Series) -> None:
+    """Dates with UTC offsets (after a time) into ``out``, as wall-clock time of one zone.
+
+    The zone is ``timezone`` if given, else the one offset the column holds; offsets
+    that differ without a ``timezone`` stop (``errors='raise'``) or stay NaT.
+    """
+    names = _offset_names(values)
+    seen = [str(v) for v in names.dropna().unique()]
+    info.offsets = seen[:5]
+    if opts.timezone:
+        zone = opts.timezone
+        info.timezone = zone
+    elif len(seen) == 1:
+        zone = seen[0]
+        info.timezone = f"UTC{zone}"
+    else:
+        if errors == "raise":
+            raise _mixed_offsets(column, names, raw, row_labels)
+        return
+    norm = values
+    named_utc = values.str.endswith(("UTC", "GMT")).fillna(False).astype(bool)
+    if named_utc.any():
+        norm = values.copy()
+        norm[named_utc] = values[named_utc].str.slice(0, -3).str.rstrip() + "+00:00"
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    iso = norm.str.match(_ISO_TIME.pattern).fillna(False).astype(bool)
+    # ISO first; then, by the flexible parser, only year-first values or month names
+    # ('2021-01-05 10:00 PM UTC', 'Mon, 01 Feb 2021 10:00:00 +0000')
+    for fmt in ("ISO8601", "mixed"):
+        if fmt == "mixed":
+            left = norm[parsed.isna()]
+            safe = left.str.contains(_MONTH_NAME, regex=True).fillna(False) \
+                | left.str.match(r"\d{4}\D").fillna(False)
+            iso = pd.Series(False, index=norm.index)
+            iso[left[safe].index] = True
+        if iso.any():
+            try:
+                got = pd.to_datetime(norm[iso], format=fmt, utc=True, errors="coerce")
+                parsed[iso] = got.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+            except (ValueError, TypeError, OverflowError):
+                pass
+    out[values.index] = _ns(parsed.dt.tz_convert(_zone(zone)))
+
+
+_DMY_GROUPS = (r"^(?P<a>\d{1,2})(?P<sep>[/.\- ])(?P<b>\d{1,2})(?P<sep2>[/.\- ])"
                r"(?P<year>\d{4}|\d{2})(?:[T ,]+(?P<rest>.*))?$")
 
 
@@ -370,7 +482,7 @@ def _dmy_parts(text: pd.Series) -> pd.DataFrame:
     """Columns a, sep, b, year, rest of ``dd/mm/yyyy``-like values (missing elsewhere)."""
     parts = pd.DataFrame(index=text.index, columns=["a", "sep", "b", "year", "rest"],
                          dtype="object")
-    maybe = text.str.match(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}").fillna(False).astype(bool)
+    maybe = text.str.match(r"\d{1,2}[/.\- ]\d{1,2}[/.\- ]\d{2,4}").fillna(False).astype(bool)
     if not maybe.any():
         return parts
     found = pc.extract_regex(pa.array(text[maybe].to_numpy(dtype=object), type=pa.string()),
@@ -399,9 +511,10 @@ def parse_dates(s: pd.Series, column: str, *, options: ParseOptions | None = Non
     options : ParseOptions, optional
         ``date_format``, ``dayfirst`` and ``timezone``; default: infer everything.
     errors : {'raise', 'coerce'}, default 'raise'
-        Raise :class:`DataError` on unparsable values, or return ``NaT`` there. An
-        undecidable day/month order raises either way, unless ``errors='coerce'`` (then
-        the undecided values are ``NaT``).
+        Raise :class:`DataError` on unparsable values, or return ``NaT`` there. A column
+        that nothing decides (day/month order, two-digit years, UTC offsets that differ,
+        Excel serials next to text dates) raises with 'raise'; with 'coerce' the
+        undecided values are ``NaT``.
     row_labels : pandas.Series, optional
         Labels for rows in messages (source line numbers).
 
@@ -440,10 +553,9 @@ def parse_dates(s: pd.Series, column: str, *, options: ParseOptions | None = Non
     todo = ~blank
     if opts.date_format:
         info.date_format = opts.date_format
-        out, todo = _parse_with_format(text, opts, info, out, todo)
+        _parse_with_format(text[todo], opts, info, out, column, errors, row_labels, s)
     else:
-        out, todo = _parse_inferred(text, opts, info, out, todo, column, errors, row_labels,
-                                    s)
+        _parse_inferred(text[todo], opts, info, out, column, errors, row_labels, s)
     bad = out.isna() & ~blank
     info.invalid = int(bad.sum())
     if bad.any() and errors == "raise":
@@ -457,21 +569,27 @@ def parse_dates(s: pd.Series, column: str, *, options: ParseOptions | None = Non
     return out, info
 
 
-def _parse_with_format(text: pd.Series, opts: ParseOptions, info: ParseInfo,
-                       out: pd.Series, todo: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _parse_with_format(t: pd.Series, opts: ParseOptions, info: ParseInfo, out: pd.Series,
+                       column: str, errors: str, row_labels: pd.Series | None,
+                       raw: pd.Series) -> None:
     fmt = opts.date_format
     assert fmt is not None
     try:
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        parsed = pd.to_datetime(t, format=fmt, errors="coerce")
     except ValueError:  # offsets that change: read them in UTC, then convert
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=True)
+        names = _offset_names(t)
+        info.offsets = [str(v) for v in names.dropna().unique()][:5]
+        if not opts.timezone:
+            if errors == "raise":
+                raise _mixed_offsets(column, names, raw, row_labels) from None
+            return
+        parsed = pd.to_datetime(t, format=fmt, errors="coerce", utc=True)
     if getattr(parsed.dt, "tz", None) is not None:
         first = parsed.dropna()
         zone = opts.timezone or (str(first.iloc[0].tzinfo) if len(first) else "UTC")
         info.timezone = zone
         parsed = parsed.dt.tz_convert(_zone(zone)).dt.tz_localize(None)
-    out[todo] = _ns(parsed)
-    return out, todo & False
+    out[t.index] = _ns(parsed)
 
 
 def _zone(name: str) -> Any:
@@ -486,91 +604,127 @@ def _zone(name: str) -> Any:
     return name
 
 
-def _parse_inferred(text: pd.Series, opts: ParseOptions, info: ParseInfo, out: pd.Series,
-                    todo: pd.Series, column: str, errors: str,
-                    row_labels: pd.Series | None, raw: pd.Series
-                    ) -> tuple[pd.Series, pd.Series]:
+def _parse_inferred(t: pd.Series, opts: ParseOptions, info: ParseInfo, out: pd.Series,
+                    column: str, errors: str, row_labels: pd.Series | None,
+                    raw: pd.Series) -> None:
     info.inferred = opts.dayfirst is None
-    t = text[todo]
+    if t.empty:
+        return
+    letter = t.str.match(r"[A-Za-z]").fillna(False).astype(bool)
+    if letter.any():  # 'Mon 01/02/2021', 'Tuesday, 2 Feb 2021': the weekday decides nothing
+        t = t.copy()
+        t[letter] = t[letter].str.replace(_WEEKDAY, "", regex=True)
     # Eight digits: %Y%m%d (CDNOW); five digits (and a fraction): Excel serial dates.
-    ymd = t.str.fullmatch(_YYYYMMDD.pattern)
+    ymd = t.str.fullmatch(_YYYYMMDD.pattern).fillna(False).astype(bool)
     if ymd.any():
         out[ymd[ymd].index] = _ns(pd.to_datetime(t[ymd], format="%Y%m%d", errors="coerce"))
         if ymd.all():
             info.date_format = "%Y%m%d"
-    serial = t.str.fullmatch(_SERIAL.pattern)
+    serial = t.str.fullmatch(_SERIAL.pattern).fillna(False).astype(bool)
     if serial.any():
-        num = pd.to_numeric(t[serial], errors="coerce")
-        lo, hi = EXCEL_SERIAL_RANGE
-        ok = num.between(lo, hi)
-        idx = num[ok].index
-        seconds = (num[ok] * 86400).round().astype("int64")
-        out[idx] = EXCEL_EPOCH + pd.to_timedelta(seconds, unit="s")
-        info.excel_serial = int(ok.sum())
-        if len(idx) == len(t):
-            info.date_format = "Excel serial"
+        _parse_serials(t, serial, info, out, column, errors, row_labels, raw)
     rest = t[~ymd & ~serial]
     if rest.empty:
-        return out, todo
-    # ISO with offsets
-    offset = rest.str.contains(_OFFSET.pattern, regex=True)
-    iso_like = rest.str.match(_ISO_TIME.pattern)
-    tz_vals = rest[offset & iso_like]
-    if not tz_vals.empty:
-        offsets = [_offset_name(v) for v in tz_vals]
-        seen = list(dict.fromkeys(offsets))
-        info.offsets = seen[:5]
-        zone = opts.timezone or seen[0]
-        info.timezone = zone if opts.timezone else f"UTC{zone}"
-        norm = tz_vals.str.replace(r"\s?(?:UTC|GMT)$", "+00:00", regex=True)
-        try:
-            parsed = pd.to_datetime(norm, format="ISO8601", utc=True, errors="coerce")
-        except (ValueError, TypeError, OverflowError):
-            parsed = pd.Series(pd.NaT, index=norm.index, dtype="datetime64[ns, UTC]")
-        out[tz_vals.index] = _ns(parsed.dt.tz_convert(_zone(zone)))
-        rest = rest[~(offset & iso_like)]
-    # day/month or month/day
+        return
+    # day/month or month/day, and year first with / . or a space: to ISO text
     dmy = _dmy_parts(rest)
     is_dmy = dmy["a"].notna()
     if is_dmy.any():
-        _parse_day_month(rest[is_dmy], dmy[is_dmy], opts, info, out, column, errors,
-                         row_labels, raw)
-    others = rest[~is_dmy]
-    if not others.empty:
-        iso_text = others.copy()
-        slash = others.str.match(r"\d{4}[/.]").fillna(False).astype(bool)
-        if slash.any():  # 2021/01/13: year first, never ambiguous
-            ymd_slash = others[slash].str.extract(f"^{_YMD_SLASH.pattern}$")
-            is_ymd = ymd_slash[0].notna()
-            ymd_slash = ymd_slash[is_ymd]
-            iso_text[ymd_slash.index] = (
-                ymd_slash[0] + "-" + ymd_slash[1] + "-" + ymd_slash[2] + " "
-                + ymd_slash[3].fillna("")).str.strip()
-        parsed = _iso_to_datetime(iso_text)
-        out[others.index] = parsed
-        if info.date_format is None and not is_dmy.any() and parsed.notna().any():
-            info.date_format = "ISO"
-    return out, todo
+        iso = _day_month_to_iso(rest[is_dmy], dmy[is_dmy], opts, info, column, errors,
+                                row_labels, raw)
+        rest = rest.copy()
+        rest[iso.index] = iso
+        rest = rest.drop(index=iso[iso.isna()].index)
+    slash = ~is_dmy.reindex(rest.index, fill_value=False) \
+        & rest.str.match(r"\d{4}[/. ]").fillna(False).astype(bool)
+    if slash.any():  # 2021/01/13: year first, never ambiguous
+        ymd_slash = rest[slash].str.extract(f"^{_YMD_SLASH.pattern}$")
+        ymd_slash = ymd_slash[ymd_slash[0].notna()]
+        rest = rest.copy()
+        rest[ymd_slash.index] = (
+            ymd_slash[0] + "-" + ymd_slash[1] + "-" + ymd_slash[2] + " "
+            + ymd_slash[3].fillna("")).str.strip()
+    # UTC offsets after a time, whatever the date's layout
+    offset = rest.str.contains(_OFFSET.pattern, regex=True).fillna(False).astype(bool)
+    if offset.any():  # the cheap look first; then only offsets that follow a time
+        offset[offset] = rest[offset].str.contains(_TIME_OFFSET.pattern, regex=True) \
+            .fillna(False).astype(bool)
+    if offset.any():
+        _convert_offsets(rest[offset], opts, info, out, column, errors, row_labels, raw)
+        rest = rest[~offset]
+    if rest.empty:
+        return
+    parsed = _iso_to_datetime(rest)
+    out[rest.index] = parsed
+    if info.date_format is None and not is_dmy.any() and parsed.notna().any():
+        info.date_format = "ISO"
 
 
-def _parse_day_month(t: pd.Series, parts: pd.DataFrame, opts: ParseOptions, info: ParseInfo,
-                     out: pd.Series, column: str, errors: str,
-                     row_labels: pd.Series | None, raw: pd.Series) -> None:
+def _parse_serials(t: pd.Series, serial: pd.Series, info: ParseInfo, out: pd.Series,
+                   column: str, errors: str, row_labels: pd.Series | None,
+                   raw: pd.Series) -> None:
+    """Excel serial dates, only in a column that holds nothing else (else stop or NaT)."""
+    num = pd.to_numeric(t[serial], errors="coerce")
+    lo, hi = EXCEL_SERIAL_RANGE
+    ok = num.between(lo, hi)
+    if not ok.any():
+        return
+    others = ~serial
+    if others.any():
+        if errors == "raise":
+            in_range = pd.Series(False, index=t.index)
+            in_range[ok[ok].index] = True
+            raise DataError(
+                f"column {column!r} mixes Excel serial day numbers "
+                f"({_rows(raw, in_range, row_labels)}) with dates written as text "
+                f"({_rows(raw, others, row_labels)}); a number such as 44927 is read as a "
+                "date (days since 1899-12-30) only when the whole column holds such "
+                "numbers, since it could as well be a postcode or an amount. Correct the "
+                f"file, or {_FORMAT_HINT} for the dates written as text and set "
+                "`drop_invalid: true` to remove the rows that do not match")
+        return
+    idx = num[ok].index
+    seconds = (num[ok] * 86400).round().astype("int64")
+    out[idx] = EXCEL_EPOCH + pd.to_timedelta(seconds, unit="s")
+    info.excel_serial = int(ok.sum())
+    if len(idx) == len(t):
+        info.date_format = "Excel serial"
+
+
+def _day_month_to_iso(t: pd.Series, parts: pd.DataFrame, opts: ParseOptions,
+                      info: ParseInfo, column: str, errors: str,
+                      row_labels: pd.Series | None, raw: pd.Series) -> pd.Series:
+    """``dd/mm/yyyy``-like values as ISO text (``yyyy-mm-dd rest``), one order for all.
+
+    Values left undecided (``errors='coerce'``) are missing in the result.
+    """
+    sep = parts["sep"].mode().iloc[0]
+    label = {True: f"%d{sep}%m{sep}%Y", False: f"%m{sep}%d{sep}%Y"}
+    result = pd.Series(None, index=t.index, dtype="object")
+    short = parts["year"].str.len() == 2
+    if short.any():
+        if errors == "raise":
+            fmt = f"%d{sep}%m{sep}%y"
+            raise DataError(
+                f"column {column!r}: {int(short.sum()):,} date(s) such as "
+                f"{_rows(raw, short, row_labels)} have a two-digit year, so which field is "
+                "the year, the month and the day is not certain ('21/01/05' may be 21 "
+                "January 2005 or 5 January 2021), and neither is the century; "
+                + _yaml_hint("date_format", repr(fmt), f"date_format={fmt!r}")
+                + f" for day-first dates, or `date_format: '%m{sep}%d{sep}%y'` or "
+                f"`date_format: '%y{sep}%m{sep}%d'` as your file writes them")
+        parts, t = parts[~short], t[~short]
+        if t.empty:
+            return result
     a = parts["a"].astype("int64")
     b = parts["b"].astype("int64")
     proves_day = (a > 12) & (b <= 12)
     proves_month = (b > 12) & (a <= 12)
     undecided = (a <= 12) & (b <= 12) & (a != b)
-    sep = parts["sep"].mode().iloc[0]
-    label = {True: f"%d{sep}%m{sep}%Y", False: f"%m{sep}%d{sep}%Y"}
-
-    def rows(mask: pd.Series) -> str:
-        full = pd.Series(False, index=raw.index)
-        full[mask[mask].index] = True
-        return _examples(raw, full, row_labels, limit=3)
-
+    rows = lambda mask: _rows(raw, mask, row_labels)  # noqa: E731
     hint_day = _yaml_hint("dayfirst", "true", "dayfirst=True")
     hint_fmt = _yaml_hint("date_format", repr(label[True]), f"date_format={label[True]!r}")
+    keep = pd.Series(True, index=t.index)
     if opts.dayfirst is not None:
         dayfirst = bool(opts.dayfirst)
         against = proves_month if dayfirst else proves_day
@@ -602,21 +756,18 @@ def _parse_day_month(t: pd.Series, parts: pd.DataFrame, opts: ParseOptions, info
                 "day-first dates, or give the format: " + hint_fmt + " (month first: "
                 f"`date_format: {label[False]!r}`)")
         dayfirst = True
-        undecided_idx = undecided[undecided].index
-        parts = parts.drop(index=undecided_idx)
-        t = t.drop(index=undecided_idx)
-        a, b = a.drop(index=undecided_idx), b.drop(index=undecided_idx)
+        keep &= ~undecided
     else:
         dayfirst = True  # every value has day == month: either order gives the same date
     info.dayfirst = dayfirst
     info.date_format = label[dayfirst]
     day, month = (a, b) if dayfirst else (b, a)
+    keep &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
     year = parts["year"].astype("int64")
-    year = year.where(parts["year"].str.len() == 4,
-                      np.where(year < 69, 2000 + year, 1900 + year))
     iso = (year.astype(str).str.zfill(4) + "-" + month.astype(str).str.zfill(2) + "-"
            + day.astype(str).str.zfill(2) + " " + parts["rest"].fillna("")).str.strip()
-    out[t.index] = _iso_to_datetime(iso)
+    result[iso[keep].index] = iso[keep].astype(object)
+    return result
 
 
 # --------------------------------------------------------------------------- numbers
@@ -667,12 +818,25 @@ def parse_numbers(s: pd.Series, column: str, *, options: ParseOptions | None = N
         raise DataError(f"column {column!r} holds true/false values; expected numbers")
     if pd.api.types.is_numeric_dtype(s):
         out = s.astype("float64")
-        return out.where(np.isfinite(out) | out.isna()), info
+        infinite = out.notna() & ~np.isfinite(out)
+        info.invalid = int(infinite.sum())
+        if infinite.any() and errors == "raise":
+            raise DataError(
+                f"column {column!r}: {info.invalid} of {len(s)} value(s) are not finite "
+                f"numbers ({_examples(s, infinite, row_labels)}); correct these rows, or set "
+                "`drop_invalid: true` to remove and count them")
+        return out.where(~infinite), info
     text, blank = _text(s)
     core = text.copy()
     junk = text.str.contains(r"[^0-9.,+\-]", regex=True).fillna(False).astype(bool)
+    grouped_by = ""
     if junk.any():
-        core[junk] = text[junk].str.replace(_CURRENCY, "", regex=True)
+        stripped = text[junk].str.replace(_CURRENCY, "", regex=True).str.strip() \
+            .str.replace(r"^([+-])\s+", r"\1", regex=True)
+        core[junk] = stripped
+        spaced = stripped.str.contains(_GROUP_CHARS, regex=True).fillna(False).astype(bool)
+        if spaced.any():
+            grouped_by = _ungroup(stripped[spaced], opts, core)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     present = ~blank
     ints = core.str.fullmatch(_INT.pattern).fillna(False).astype(bool) & present
@@ -702,18 +866,47 @@ def parse_numbers(s: pd.Series, column: str, *, options: ParseOptions | None = N
                 (decimal if opts.decimal else None)
             used_t = bool(t) and bool(use[valid].str.contains(t, regex=True).any())
             info.thousands = thousands if (used_t or opts.thousands) else None
+    if grouped_by:
+        info.thousands = info.thousands or grouped_by
+        info.inferred = info.inferred or not opts.thousands
+    out = out.where(np.isfinite(out))  # 1e400 is not an amount
     bad = out.isna() & present
-    out = out.where(np.isfinite(out) | out.isna())
     info.invalid = int(bad.sum())
     if bad.any() and errors == "raise":
         mark = f" with decimal {info.decimal!r}" if info.decimal else ""
+        spaced = bool(text[bad].str.contains(_GROUP_CHARS, regex=True).fillna(False).any())
+        group = (" (a space or an apostrophe may only separate thousands, in groups of "
+                 "three: 1 234,50 or 1'234.50)") if spaced else ""
         raise DataError(
             f"column {column!r}: {int(bad.sum())} of {len(s)} value(s) are not numbers"
             f"{mark} ({_examples(s, bad, row_labels)}). Expected numbers such as 12.5 or "
-            "1,234.50 (a currency sign is accepted); if yours use another decimal mark, "
+            f"1,234.50{group} (a currency sign is accepted); if yours use another decimal "
+            "mark, "
             f"{_DECIMAL_HINT}; or set `drop_invalid: true` to remove "
             "and count these rows")
     return out, info
+
+
+def _ungroup(spaced: pd.Series, opts: ParseOptions, core: pd.Series) -> str:
+    """Remove space or apostrophe thousands separators from ``core`` where they group
+    digits by three (``1 234,50``, ``1'234.50``); the others stay and do not parse.
+
+    Returns the separator(s) removed (``' '``, ``"'"``, both, or ``''``).
+    """
+    text = spaced.str.replace(r"[\u00a0\u202f]", " ", regex=True)
+    if opts.thousands in (" ", "'"):
+        allowed: tuple[str, ...] = (opts.thousands,)
+    elif opts.thousands:  # ',', '.' or 'none': a space cannot group thousands
+        allowed = ()
+    else:
+        allowed = (" ", "'")
+    used = []
+    for char in allowed:
+        ok = text.str.fullmatch(_GROUPED[char]).fillna(False).astype(bool)
+        if ok.any():
+            core[ok[ok].index] = text[ok].str.replace(char, "", regex=False)
+            used.append(char)
+    return "".join(used) if len(used) < 2 else "' '"
 
 
 def _decide_marks(c: pd.Series, opts: ParseOptions, info: ParseInfo, column: str,
@@ -789,26 +982,37 @@ def _decide_marks(c: pd.Series, opts: ParseOptions, info: ParseInfo, column: str
 # --------------------------------------------------------------------------- ids, bool, text
 
 
-def parse_ids(s: pd.Series, column: str = "id") -> tuple[pd.Series, ParseInfo]:
-    """Normalise identifiers to text; empty values become missing.
+def parse_ids(s: pd.Series, column: str = "id", *, row_labels: pd.Series | None = None
+              ) -> tuple[pd.Series, ParseInfo]:
+    """Normalise identifiers to text; empty values and placeholders become missing.
 
     Integer-valued floats (``13085.0``, also as text next to ``13085``) become
     ``13085``, unless the column holds a non-integer number such as ``1.5`` (then its
     ids are text and stay as written). Spaces around ids are stripped; leading zeros
-    and text ids stay.
+    and text ids stay. Placeholders for "no id" (``#N/A``, ``N/A``, ``NA``, ``-``,
+    ``?``, ``null``, ``none``, any case) are missing, and counted.
 
     Parameters
     ----------
     s : pandas.Series
     column : str, default 'id'
-        The column's name, for the info.
+        The column's name, for the info and messages.
+    row_labels : pandas.Series, optional
+        Labels for rows in messages (source line numbers).
 
     Returns
     -------
     values : pandas.Series
         dtype ``str`` with NaN for missing.
     info : ParseInfo
-        ``normalised`` counts the ids written as ``n.0``.
+        ``normalised`` counts the ids written as ``n.0``, ``placeholders`` those read
+        as missing.
+
+    Raises
+    ------
+    DataError
+        Ids stored as floats that are infinite or too large to be exact (2**53 and
+        above): the digits are already lost, so the ids must be exported as text.
 
     Examples
     --------
@@ -818,12 +1022,26 @@ def parse_ids(s: pd.Series, column: str = "id") -> tuple[pd.Series, ParseInfo]:
     """
     info = ParseInfo(column=column, kind="id")
     if pd.api.types.is_float_dtype(s):
-        whole = s.dropna()
+        vals = s.astype("float64")
+        inexact = vals.notna() & ~(vals.abs() < _EXACT_FLOAT)
+        if inexact.any():
+            raise DataError(
+                f"column {column!r}: {int(inexact.sum()):,} id(s) are stored as numbers "
+                f"that are infinite or too large to be exact ({_examples(s, inexact, row_labels)}"
+                "); a number of 2**53 (9,007,199,254,740,992) or more loses its last digits, "
+                "so these ids may stand for other customers. Export the ids as text (in a "
+                "spreadsheet, format the column as Text) and read the file again")
+        whole = vals.dropna()
         if (whole == np.floor(whole)).all():
             info.normalised = int(len(whole))
-            s = s.astype("Int64")
+            s = vals.astype("Int64")
     out = s.astype("str").str.strip()
-    missing = s.isna() | out.isin(_MISSING_IDS)
+    lowered = out.str.lower()
+    missing = s.isna() | lowered.isin(_MISSING_IDS)
+    placeholder = missing & s.notna() & out.ne("")
+    if placeholder.any():
+        info.placeholders = int(placeholder.sum())
+        info.placeholder_values = list(dict.fromkeys(out[placeholder]))[:5]
     out = out.where(~missing)
     present = out.dropna()
     int_float = present.str.fullmatch(r"[+-]?\d+\.0+")
@@ -964,7 +1182,7 @@ def parse_table(raw: pd.DataFrame, spec: Any, *, options: ParseOptions | None = 
         col = raw[f.name]
         name = f"{prefix}{f.name}"
         if f.kind == "id":
-            values, info = parse_ids(col, name)
+            values, info = parse_ids(col, name, row_labels=labels)
         elif f.kind == "datetime":
             values, info = parse_dates(col, name, options=opts, errors=errors,
                                        row_labels=labels)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from io import BytesIO as io_bytes
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,21 @@ class Case:
     expect: dict[str, Any] | tuple[type[Exception], tuple[str, ...]]
     params: dict[str, Any] = field(default_factory=dict)
     suffix: str = ".csv"
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io_bytes()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+_WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _day_first_spaced(i: int) -> str:
+    day, month = i % 28 + 1, i % 12 + 1
+    weekday = _WEEKDAYS[pd.Timestamp(2021, month, day).day_of_week]
+    return f"{1000 + i},{100 + i % 7},{weekday} {day} {month} 2021,A,1,2.00"
 
 
 def _day_first(i: int) -> str:
@@ -121,6 +137,47 @@ CASES: list[Case] = [
     Case("zero_and_negative_prices", "free samples and write-offs",
          _lines(4, lambda i: f"{1000 + i},{100 + i},2021-03-01,A,1,{[2, 0, -5, 3][i]}"),
          {"rows": 2, "revenue": 5.0, "removed": {"invalid_prices": 2}}),
+    Case("spaced_weekday_dates", "dates such as 'Wed 13 1 2021': a weekday, spaces for /",
+         _lines(60, _day_first_spaced), {"first_date": "2021-01-01",
+                                         "last_date": "2021-12-24",
+                                         "date_of_row_7": "2021-08-08"}),
+    Case("serials_among_dates", "Excel day numbers (44197) among ISO dates",
+         _lines(3, lambda i: f"{1000 + i},{100 + i},{['2021-01-01', 44198, 44199][i]},A,1,2"),
+         (DataError, ("'order_date'", "Excel serial", "row 1: '44198'", "`date_format:"))),
+    Case("space_in_price", "a price written '12 50' (a space that groups no thousands)",
+         _lines(3, lambda i: f"{1000 + i},{100 + i},2021-03-01,A,1,{['2', '12 50', '3'][i]}"),
+         (DataError, ("'unit_price'", "'12 50'", "groups of three"))),
+    Case("space_thousands", "prices such as '1 234,50 €'",
+         _lines(2, lambda i: f'{1000 + i},{100 + i},2021-03-01,A,1,"1 234,5{i} €"'),
+         {"revenue": 2469.01, "rows": 2}),
+    Case("changing_offsets_no_timezone", "UTC offsets that change, and no `timezone`",
+         _lines(2, lambda i: f"{1000 + i},{100 + i},"
+                + ["2021-07-01T10:00+01:00", "2021-12-31T23:30+00:00"][i] + ",A,1,2"),
+         (DataError, ("'order_date'", "(+01:00, +00:00)", "`timezone: Europe/London`"))),
+    Case("day_first_offsets", "13/02/2021 10:00 +00:00-style dates with `timezone`",
+         _lines(2, lambda i: f"{1000 + i},{100 + i},"
+                + ["01/07/2021 10:00 +01:00", "31/12/2021 23:30 +00:00"][i] + ",A,1,2"),
+         {"first_date": "2021-07-01", "last_date": "2021-12-31"},
+         params={"timezone": "Europe/London"}),
+    Case("two_digit_years", "dates such as 21/01/05: which field is the year?",
+         _lines(2, lambda i: f"{1000 + i},{100 + i},21/01/0{5 + i},A,1,2"),
+         (DataError, ("'order_date'", "two-digit year", "`date_format: '%d/%m/%y'`"))),
+    Case("infinite_price", "a price of 1e400",
+         _lines(2, lambda i: f"{1000 + i},{100 + i},2021-03-01,A,1,{['1e400', '2'][i]}"),
+         (DataError, ("'unit_price'", "'1e400'", "drop_invalid"))),
+    Case("placeholder_ids", "customers written '#N/A', 'N/A', '-' or '?'",
+         _lines(6, lambda i: f"{1000 + i},{['101', '102', '#N/A', 'N/A', '-', '?'][i]},"
+                "2021-03-01,A,1,2"),
+         {"customers": 2, "ids": ["101", "102"], "set_aside_rows": 4}),
+    Case("huge_float_ids", "ids stored as floats beyond 2**53 (1e20)",
+         _parquet(pd.DataFrame({"Customer ID": [1e20, 2.0], "InvoiceDate": ["2021-03-01"] * 2,
+                                "Quantity": [1, 1], "Price": [2.0, 2.0]})),
+         (DataError, ("'customer_id'", "row 0: 1e+20", "Export the ids as text")),
+         suffix=".parquet"),
+    Case("tab_separator_named", "a tab-separated file with `separator: tab`",
+         _lines(2, lambda i: f"{1000 + i}\t{100 + i}\t2021-03-01\tA,B\t1\t2",
+                HEADER.replace(",", "\t")), {"rows": 2, "revenue": 4.0},
+         params={"separator": "tab"}),
     Case("unknown_suffix", "a log saved as .dat", _lines(1, lambda i: "1,7,2021-03-01,A,1,2"),
          (SourceError, ("'.csv'", "give the file one of these suffixes")), suffix=".dat"),
     Case("bad_decimal_parameter", "`decimal: ';'`", _lines(1, lambda i: "1,7,2021-03-01,A,1,2"),
@@ -169,6 +226,8 @@ def test_bad_input(case, tmp_path):
             assert summary["kept_rows"] == value
         elif key == "customers":
             assert summary["kept_customers"] == value
+        elif key == "set_aside_rows":
+            assert summary["set_aside_rows"] == value
         elif key == "ids":
             assert sorted(t["customer_id"].unique()) == value
         elif key in ("first_date", "last_date"):

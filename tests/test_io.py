@@ -164,3 +164,14 @@ def test_loading_cdnow_leaves_warning_filters_alone():
             "assert not any(f[2] is FutureWarning for f in warnings.filters)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("separator", ["tab", "TAB", "\t", "\\t"])
+def test_tab_separator_is_accepted_as_params_allow_it(tmp_path, separator):
+    path = tmp_path / "log.txt"
+    path.write_text("customer\tdate\tamount\n7\t2020-01-01\t5;5\n", encoding="utf-8")
+    df = read_table(path, separator=separator)
+    assert df.columns.tolist() == ["customer", "date", "amount"]
+    assert df["amount"].tolist() == ["5;5"] and df.attrs["read_options"]["separator"] == "\t"
+    with pytest.raises(ParameterError, match="parameter 'separator' is 'tabs'"):
+        read_table(path, separator="tabs")

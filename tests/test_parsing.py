@@ -257,10 +257,12 @@ def test_excel_serial_dates():
 def test_offsets_that_change_are_converted_to_one_zone():
     s = pd.Series(["2021-03-27T23:30:00+00:00", "2021-03-28T03:30:00+01:00",
                    "2021-10-31T01:30:00+01:00", "2021-10-31T01:30:00+00:00"])
-    values, info = parse_dates(s, "order_date")
+    with pytest.raises(DataError, match="2 different UTC offsets"):  # no guessed zone
+        parse_dates(s, "order_date")
+    values, info = parse_dates(s, "order_date", options=ParseOptions(timezone="UTC"))
     assert values.dt.strftime("%Y-%m-%d %H:%M").tolist() == [
         "2021-03-27 23:30", "2021-03-28 02:30", "2021-10-31 00:30", "2021-10-31 01:30"]
-    assert info.timezone == "UTC+00:00" and info.offsets == ["+00:00", "+01:00"]
+    assert info.timezone == "UTC" and info.offsets == ["+00:00", "+01:00"]
     london, info = parse_dates(s, "order_date", options=ParseOptions(timezone="Europe/London"))
     assert london.dt.strftime("%H:%M").tolist() == ["23:30", "03:30", "01:30", "01:30"]
     assert "UTC offsets (+00:00, +01:00) converted to Europe/London local time" in \
@@ -450,3 +452,148 @@ def test_excel_export_with_float_ids_serial_dates_and_text_prices(tmp_path):
     assert result.transactions["customer_id"].tolist() == ["13085", "12000"]
     assert result.transactions["order_date"].tolist() == [pd.Timestamp("2023-01-01"),
                                                           pd.Timestamp("2023-02-01 06:00")]
+
+
+# --------------------------------------------------------------------- review findings P1-P9
+
+
+def _date_strings(values: pd.Series) -> list[str]:
+    return values.dt.strftime("%Y-%m-%d %H:%M").tolist()
+
+
+def test_space_separated_and_weekday_dates_are_inferred_per_column():
+    values, info = parse_dates(pd.Series(["5 1 2021", "13 1 2021"]), "d")
+    assert _date_strings(values) == ["2021-01-05 00:00", "2021-01-13 00:00"]
+    assert (info.date_format, info.dayfirst) == ("%d %m %Y", True)
+    values, info = parse_dates(pd.Series(["Mon 01/02/2021", "Sat 13/02/2021 10:30",
+                                          "Tuesday, 02/02/2021"]), "d")
+    assert _date_strings(values) == ["2021-02-01 00:00", "2021-02-13 10:30",
+                                     "2021-02-02 00:00"]
+    assert (info.date_format, info.dayfirst) == ("%d/%m/%Y", True)
+    with pytest.raises(DataError) as err:
+        parse_dates(pd.Series(["05 01 2021", "Fri 06 01 2021"]), "order_date")
+    assert "column 'order_date': 2 date(s)" in str(err.value)
+    assert "`dayfirst: true`" in str(err.value)
+
+
+def test_numeric_dates_the_column_rules_do_not_cover_are_not_guessed():
+    for value in ["01 / 02 / 2021", "01/02 2021", "1.2.2021."]:
+        with pytest.raises(DataError) as err:
+            parse_dates(pd.Series([value]), "order_date")
+        assert f"row 0: {value!r}" in str(err.value) and "`date_format:" in str(err.value)
+    # year first, a month name, or a 12-hour clock still read
+    values, _ = parse_dates(pd.Series(["2021 1 5", "Jan 6, 2021", "2021-1-7 10:00 PM"]), "d")
+    assert _date_strings(values) == ["2021-01-05 00:00", "2021-01-06 00:00",
+                                     "2021-01-07 22:00"]
+
+
+def test_excel_serials_only_when_the_whole_column_is_serials():
+    with pytest.raises(DataError) as err:
+        parse_dates(pd.Series(["44927", "2021-01-05", "2021-01-06"]), "order_date",
+                    row_labels=pd.Series([2, 3, 4]))
+    msg = str(err.value)
+    assert "column 'order_date' mixes Excel serial day numbers (row 2: '44927')" in msg
+    assert "dates written as text (row 3: '2021-01-05'" in msg and "`date_format:" in msg
+    values, info = parse_dates(pd.Series(["44927", "2021-01-05"]), "d", errors="coerce")
+    assert values.isna().tolist() == [True, False] and info.invalid == 1
+    values, info = parse_dates(pd.Series(["44927", "44928.5", ""]), "d")
+    assert _date_strings(values)[:2] == ["2023-01-01 00:00", "2023-01-02 12:00"]
+    assert (info.date_format, info.excel_serial) == ("Excel serial", 2)
+
+
+def test_spaces_and_apostrophes_in_money_must_group_thousands():
+    for value in ["12 50", "1 5", "1'5", "12 345 6", "1 23 456", "12'34.5"]:
+        with pytest.raises(DataError) as err:
+            parse_numbers(pd.Series([value, "3"]), "Price")
+        assert f"row 0: {value!r}" in str(err.value) and "not numbers" in str(err.value)
+        assert "only separate thousands, in groups of three" in str(err.value)
+    values, info = parse_numbers(pd.Series(["1 234,5", "7"]), "Price")
+    assert values.tolist() == [1234.5, 7.0] and (info.decimal, info.thousands) == (",", " ")
+    assert "Price: decimal comma, thousands space (inferred)" in info.describe()
+    values, info = parse_numbers(pd.Series(["1\u00a0234,50 €", "£ 2\u202f345 678", "- 12,5"]),
+                                 "Price", options=ParseOptions(decimal=","))
+    assert values.tolist() == [1234.5, 2345678.0, -12.5]
+    values, info = parse_numbers(pd.Series(["1'234.50", "12.5"]), "Price")
+    assert values.tolist() == [1234.5, 12.5] and info.thousands == "'"
+    with pytest.raises(DataError, match="row 0: '1 234'"):  # thousands: none says no grouping
+        parse_numbers(pd.Series(["1 234"]), "Price", options=ParseOptions(thousands="none"))
+
+
+def test_offsets_on_day_month_dates_are_converted_like_iso():
+    s = pd.Series(["01/02/2021 10:00 +01:00", "13/02/2021 10:00 +00:00"])
+    with pytest.raises(DataError, match="`timezone:"):
+        parse_dates(s, "order_date")
+    values, info = parse_dates(s, "d", options=ParseOptions(timezone="UTC"))
+    assert _date_strings(values) == ["2021-02-01 09:00", "2021-02-13 10:00"]
+    assert (info.date_format, info.timezone, info.offsets) == (
+        "%d/%m/%Y", "UTC", ["+01:00", "+00:00"])
+    values, info = parse_dates(pd.Series(["01/02/2021 10:00 +0100", "13/02/2021 11:00 +01:00"]),
+                               "d")
+    assert _date_strings(values) == ["2021-02-01 10:00", "2021-02-13 11:00"]
+    assert info.timezone == "UTC+01:00"
+
+
+def test_changing_offsets_without_timezone_stop_naming_the_offsets():
+    s = pd.Series(["2021-07-01T10:00+01:00", "2021-12-31T23:30+00:00", ""])
+    with pytest.raises(DataError) as err:
+        parse_dates(s, "order_date", row_labels=pd.Series([4, 5, 6]))
+    msg = str(err.value)
+    assert "column 'order_date': dates carry 2 different UTC offsets (+01:00, +00:00)" in msg
+    assert "row 4: '2021-07-01T10:00+01:00'" in msg and "row 5: '2021-12-31T23:30+00:00'" in msg
+    assert "`timezone: Europe/London`" in msg and "timezone='Europe/London'" in msg
+    values, info = parse_dates(s, "d", errors="coerce")
+    assert values.isna().all() and info.invalid == 2
+    values, info = parse_dates(s, "d", options=ParseOptions(timezone="Europe/London"))
+    assert _date_strings(values)[:2] == ["2021-07-01 10:00", "2021-12-31 23:30"]
+    with pytest.raises(DataError, match="`timezone:"):  # an explicit %z format too
+        parse_dates(s, "d", options=ParseOptions(date_format="%Y-%m-%dT%H:%M%z"))
+    values, info = parse_dates(s, "d", options=ParseOptions(date_format="%Y-%m-%dT%H:%M%z",
+                                                            timezone="UTC"))
+    assert _date_strings(values)[:2] == ["2021-07-01 09:00", "2021-12-31 23:30"]
+
+
+def test_two_digit_years_need_a_date_format():
+    for s in (["21/01/05", "21/01/06"], ["5/1/70"], ["13/01/21", "14/01/2021"]):
+        with pytest.raises(DataError) as err:
+            parse_dates(pd.Series(s), "order_date")
+        msg = str(err.value)
+        assert "two-digit year" in msg and f"row 0: {s[0]!r}" in msg
+        assert "`date_format: '%d/%m/%y'`" in msg and "'%y/%m/%d'" in msg
+    values, _ = parse_dates(pd.Series(["21/01/05", "21/01/06"]), "d",
+                            options=ParseOptions(date_format="%y/%m/%d"))
+    assert _date_strings(values) == ["2021-01-05 00:00", "2021-01-06 00:00"]
+    values, info = parse_dates(pd.Series(["21/01/05", "21/01/2006"]), "d", errors="coerce")
+    assert values.isna().tolist() == [True, False] and info.invalid == 1
+
+
+def test_infinite_money_is_not_a_number():
+    with pytest.raises(DataError) as err:
+        parse_numbers(pd.Series(["1e400", "2"]), "Price")
+    assert "column 'Price': 1 of 2 value(s) are not numbers (row 0: '1e400')" in str(err.value)
+    values, info = parse_numbers(pd.Series(["1e400", "2"]), "Price", errors="coerce")
+    assert values.isna().tolist() == [True, False] and info.invalid == 1
+    with pytest.raises(DataError, match="row 1: inf"):
+        parse_numbers(pd.Series([1.0, np.inf]), "Price")
+
+
+def test_placeholder_ids_are_missing_and_counted():
+    s = pd.Series(["#N/A", "N/A", "NA", "-", "n/a", "null", "none", "?", "NULL", "12", "",
+                   None, "A-1"])
+    values, info = parse_ids(s, "customer_id")
+    assert values.isna().tolist() == [True] * 9 + [False, True, True, False]
+    assert values.dropna().tolist() == ["12", "A-1"]
+    assert info.placeholders == 9
+    assert info.describe() == ("customer_id: 9 ids written as a placeholder (#N/A, N/A, NA, "
+                               "-, n/a) read as missing")
+
+
+def test_float_ids_too_large_or_infinite_stop():
+    for ids, word in (([1e20, 2.0], "1e+20"), ([np.inf, 1.0], "inf"),
+                      ([2.0 ** 53 + 2, 1.0], "9007199254740994.0")):
+        with pytest.raises(DataError) as err:
+            parse_ids(pd.Series(ids), "customer_id")
+        msg = str(err.value)
+        assert "column 'customer_id'" in msg and f"row 0: {word}" in msg
+        assert "Export the ids as text" in msg
+    values, info = parse_ids(pd.Series([2.0 ** 53 - 1, 7.0]), "customer_id")
+    assert values.tolist() == ["9007199254740991", "7"] and info.normalised == 2
