@@ -15,8 +15,8 @@ settles it (``dayfirst``/``date_format``, ``decimal``/``thousands``).
 Dates
     ISO dates (``2021-01-13``, with or without a time) are never ambiguous. Dates with UTC
     offsets after a time (ISO or not) are given as wall-clock time of one zone: the
-    ``timezone`` given, else the one offset the column holds; offsets that differ with
-    no ``timezone`` stop. ``dd/mm/yyyy`` or ``mm/dd/yyyy`` (also with ``.``, ``-`` or a
+    ``timezone`` given, else the first value's offset (said in the log, which names the
+    ``timezone`` parameter when the offsets differ, as across daylight saving). ``dd/mm/yyyy`` or ``mm/dd/yyyy`` (also with ``.``, ``-`` or a
     space, after an optional weekday) are read day first if any value has a first field
     above 12, month first if any has a second field above 12; with a two-digit year they
     need ``date_format``. Eight digits are ``%Y%m%d`` (CDNOW); numbers between 20,000 and
@@ -126,7 +126,7 @@ class ParseOptions:
         per column from the values.
     timezone : str
         IANA zone (``'Europe/London'``) dates with UTC offsets are converted to; empty:
-        the column's one offset (offsets that differ then stop).
+        the first value's offset (said in the log when the offsets differ).
     decimal : {'', '.', ','}
         The decimal mark of money and quantities; empty: inferred per column.
     thousands : {'', ',', '.', ' ', "'", 'none'}
@@ -276,6 +276,12 @@ class ParseInfo:
                 seen = ", ".join(self.offsets)
                 parts.append(f"UTC 偏移({seen})统一换算为 {self.timezone} 当地时间" if zh else
                              f"UTC offsets ({seen}) converted to {self.timezone} local time")
+                if len(self.offsets) > 1 and self.timezone.startswith("UTC"):
+                    parts.append("偏移不一致(夏令时?),按第一条记录的偏移换算;设置 `timezone`"
+                                 "(如 Europe/London)可得到该时区的当地时间" if zh else
+                                 "the offsets differ (daylight saving?), so the first value's "
+                                 "offset was used; set `timezone` (e.g. Europe/London) for "
+                                 "local time in a named zone")
             if self.excel_serial:
                 parts.append(f"{self.excel_serial:,} 个 Excel 序列日期(自 1899-12-30 起的天数)"
                              if zh else f"{self.excel_serial:,} Excel serial dates "
@@ -413,28 +419,13 @@ def _rows(raw: pd.Series, mask: pd.Series, row_labels: pd.Series | None,
     return _examples(raw, full, row_labels, limit=limit)
 
 
-def _mixed_offsets(column: str, names: pd.Series, raw: pd.Series,
-                   row_labels: pd.Series | None) -> DataError:
-    """The error for dates whose UTC offsets differ and no ``timezone`` is given."""
-    seen = [str(v) for v in names.dropna().unique()]
-    first = names.notna() & ~names.duplicated()
-    zone = _yaml_hint("timezone", "Europe/London", "timezone='Europe/London'")
-    return DataError(
-        f"column {column!r}: dates carry {len(seen)} different UTC offsets "
-        f"({', '.join(seen[:5])}), as clocks do across daylight saving "
-        f"({_rows(raw, first, row_labels, limit=5)}); which local time to report them in "
-        "is not in the data, and the first value's offset would move the others by hours, "
-        f"even to another day; {zone}, naming the zone the offsets belong to (such as "
-        "'Europe/Paris', 'America/New_York' or 'UTC')")
-
-
 def _convert_offsets(values: pd.Series, opts: ParseOptions, info: ParseInfo,
                      out: pd.Series, column: str, errors: str,
                      row_labels: pd.Series | None, raw: pd.Series) -> None:
     """Dates with UTC offsets (after a time) into ``out``, as wall-clock time of one zone.
 
-    The zone is ``timezone`` if given, else the one offset the column holds; offsets
-    that differ without a ``timezone`` stop (``errors='raise'``) or stay NaT.
+    The zone is ``timezone`` if given, else the first value's offset (the log says so when
+    the offsets differ).
     """
     names = _offset_names(values)
     seen = [str(v) for v in names.dropna().unique()]
@@ -442,13 +433,12 @@ def _convert_offsets(values: pd.Series, opts: ParseOptions, info: ParseInfo,
     if opts.timezone:
         zone = opts.timezone
         info.timezone = zone
-    elif len(seen) == 1:
-        zone = seen[0]
-        info.timezone = f"UTC{zone}"
     else:
-        if errors == "raise":
-            raise _mixed_offsets(column, names, raw, row_labels)
-        return
+        # one offset: its local time. Offsets that differ (daylight saving) and no zone
+        # named: the first value's offset, as wall-clock time of that offset, and the log
+        # says so and names the parameter that gives local time in a real zone
+        zone = str(names.dropna().iloc[0])
+        info.timezone = f"UTC{zone}"
     norm = values
     named_utc = values.str.endswith(("UTC", "GMT")).fillna(False).astype(bool)
     if named_utc.any():
@@ -512,7 +502,7 @@ def parse_dates(s: pd.Series, column: str, *, options: ParseOptions | None = Non
         ``date_format``, ``dayfirst`` and ``timezone``; default: infer everything.
     errors : {'raise', 'coerce'}, default 'raise'
         Raise :class:`DataError` on unparsable values, or return ``NaT`` there. A column
-        that nothing decides (day/month order, two-digit years, UTC offsets that differ,
+        that nothing decides (day/month order, two-digit years,
         Excel serials next to text dates) raises with 'raise'; with 'coerce' the
         undecided values are ``NaT``.
     row_labels : pandas.Series, optional
@@ -579,11 +569,11 @@ def _parse_with_format(t: pd.Series, opts: ParseOptions, info: ParseInfo, out: p
     except ValueError:  # offsets that change: read them in UTC, then convert
         names = _offset_names(t)
         info.offsets = [str(v) for v in names.dropna().unique()][:5]
-        if not opts.timezone:
-            if errors == "raise":
-                raise _mixed_offsets(column, names, raw, row_labels) from None
-            return
         parsed = pd.to_datetime(t, format=fmt, errors="coerce", utc=True)
+        if not opts.timezone and names.notna().any():  # the first value's offset, said
+            zone = f"UTC{names.dropna().iloc[0]}"
+            info.timezone = zone
+            parsed = parsed.dt.tz_convert(_zone(zone)).dt.tz_localize(None)
     if getattr(parsed.dt, "tz", None) is not None:
         first = parsed.dropna()
         zone = opts.timezone or (str(first.iloc[0].tzinfo) if len(first) else "UTC")

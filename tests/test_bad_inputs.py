@@ -153,7 +153,8 @@ CASES: list[Case] = [
     Case("changing_offsets_no_timezone", "UTC offsets that change, and no `timezone`",
          _lines(2, lambda i: f"{1000 + i},{100 + i},"
                 + ["2021-07-01T10:00+01:00", "2021-12-31T23:30+00:00"][i] + ",A,1,2"),
-         (DataError, ("'order_date'", "(+01:00, +00:00)", "`timezone: Europe/London`"))),
+         {"rows": 2, "last_date": "2022-01-01",
+          "log": "the first value's offset was used; set `timezone`"}),
     Case("day_first_offsets", "13/02/2021 10:00 +00:00-style dates with `timezone`",
          _lines(2, lambda i: f"{1000 + i},{100 + i},"
                 + ["01/07/2021 10:00 +01:00", "31/12/2021 23:30 +00:00"][i] + ",A,1,2"),
@@ -234,6 +235,9 @@ def test_bad_input(case, tmp_path):
             assert f"{summary[key]:%Y-%m-%d}" == value
         elif key == "date_of_row_7":
             assert f"{t.loc[t['source_row'] == 7, 'order_date'].iloc[0]:%Y-%m-%d}" == value
+        elif key == "log":
+            assert value in result.log.loc[result.log["rule"] == "parse_types",
+                                           "describe"].iloc[0]
         elif key == "removed":
             assert result.removed["rule"].value_counts().to_dict() == value
         else:  # pragma: no cover - a typo in the table

@@ -257,8 +257,11 @@ def test_excel_serial_dates():
 def test_offsets_that_change_are_converted_to_one_zone():
     s = pd.Series(["2021-03-27T23:30:00+00:00", "2021-03-28T03:30:00+01:00",
                    "2021-10-31T01:30:00+01:00", "2021-10-31T01:30:00+00:00"])
-    with pytest.raises(DataError, match="2 different UTC offsets"):  # no guessed zone
-        parse_dates(s, "order_date")
+    values, info = parse_dates(s, "order_date")  # no zone named: the first offset, said
+    assert values.dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2021-03-27 23:30", "2021-03-28 02:30", "2021-10-31 00:30", "2021-10-31 01:30"]
+    assert info.timezone == "UTC+00:00"
+    assert "the first value's offset was used; set `timezone`" in info.describe()
     values, info = parse_dates(s, "order_date", options=ParseOptions(timezone="UTC"))
     assert values.dt.strftime("%Y-%m-%d %H:%M").tolist() == [
         "2021-03-27 23:30", "2021-03-28 02:30", "2021-10-31 00:30", "2021-10-31 01:30"]
@@ -521,8 +524,9 @@ def test_spaces_and_apostrophes_in_money_must_group_thousands():
 
 def test_offsets_on_day_month_dates_are_converted_like_iso():
     s = pd.Series(["01/02/2021 10:00 +01:00", "13/02/2021 10:00 +00:00"])
-    with pytest.raises(DataError, match="`timezone:"):
-        parse_dates(s, "order_date")
+    values, info = parse_dates(s, "order_date")  # the first offset, said in the log
+    assert _date_strings(values) == ["2021-02-01 10:00", "2021-02-13 11:00"]
+    assert info.timezone == "UTC+01:00" and "first value's offset" in info.describe()
     values, info = parse_dates(s, "d", options=ParseOptions(timezone="UTC"))
     assert _date_strings(values) == ["2021-02-01 09:00", "2021-02-13 10:00"]
     assert (info.date_format, info.timezone, info.offsets) == (
@@ -533,20 +537,21 @@ def test_offsets_on_day_month_dates_are_converted_like_iso():
     assert info.timezone == "UTC+01:00"
 
 
-def test_changing_offsets_without_timezone_stop_naming_the_offsets():
+def test_changing_offsets_without_timezone_take_the_first_and_say_so():
     s = pd.Series(["2021-07-01T10:00+01:00", "2021-12-31T23:30+00:00", ""])
-    with pytest.raises(DataError) as err:
-        parse_dates(s, "order_date", row_labels=pd.Series([4, 5, 6]))
-    msg = str(err.value)
-    assert "column 'order_date': dates carry 2 different UTC offsets (+01:00, +00:00)" in msg
-    assert "row 4: '2021-07-01T10:00+01:00'" in msg and "row 5: '2021-12-31T23:30+00:00'" in msg
-    assert "`timezone: Europe/London`" in msg and "timezone='Europe/London'" in msg
-    values, info = parse_dates(s, "d", errors="coerce")
-    assert values.isna().all() and info.invalid == 2
+    values, info = parse_dates(s, "order_date", row_labels=pd.Series([4, 5, 6]))
+    # wall-clock time at the first value's offset: 23:30 at +00:00 is 00:30 at +01:00
+    assert _date_strings(values)[:2] == ["2021-07-01 10:00", "2022-01-01 00:30"]
+    assert info.timezone == "UTC+01:00" and info.offsets == ["+01:00", "+00:00"]
+    assert ("UTC offsets (+01:00, +00:00) converted to UTC+01:00 local time; the offsets "
+            "differ (daylight saving?), so the first value's offset was used; set "
+            "`timezone` (e.g. Europe/London)") in info.describe()
+    assert "时区" in info.describe("zh")
     values, info = parse_dates(s, "d", options=ParseOptions(timezone="Europe/London"))
     assert _date_strings(values)[:2] == ["2021-07-01 10:00", "2021-12-31 23:30"]
-    with pytest.raises(DataError, match="`timezone:"):  # an explicit %z format too
-        parse_dates(s, "d", options=ParseOptions(date_format="%Y-%m-%dT%H:%M%z"))
+    assert "first value's offset" not in info.describe()
+    values, info = parse_dates(s, "d", options=ParseOptions(date_format="%Y-%m-%dT%H:%M%z"))
+    assert _date_strings(values)[:2] == ["2021-07-01 10:00", "2022-01-01 00:30"]
     values, info = parse_dates(s, "d", options=ParseOptions(date_format="%Y-%m-%dT%H:%M%z",
                                                             timezone="UTC"))
     assert _date_strings(values)[:2] == ["2021-07-01 09:00", "2021-12-31 23:30"]
