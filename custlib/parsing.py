@@ -16,12 +16,13 @@ Dates
     ISO dates (``2021-01-13``, with or without a time) are never ambiguous. Dates with UTC
     offsets after a time (ISO or not) are given as wall-clock time of one zone: the
     ``timezone`` given, else the first value's offset (said in the log, which names the
-    ``timezone`` parameter when the offsets differ, as across daylight saving). ``dd/mm/yyyy`` or ``mm/dd/yyyy`` (also with ``.``, ``-`` or a
-    space, after an optional weekday) are read day first if any value has a first field
-    above 12, month first if any has a second field above 12; with a two-digit year they
-    need ``date_format``. Eight digits are ``%Y%m%d`` (CDNOW); numbers between 20,000 and
-    80,000 are Excel serial dates (days since 1899-12-30) when the whole column holds
-    them. Other numeric layouts are never guessed.
+    ``timezone`` parameter when the offsets differ, as across daylight saving).
+    ``dd/mm/yyyy`` or ``mm/dd/yyyy`` (also with ``.``, ``-`` or a space, after an optional
+    weekday) are read day first if any value has a first field above 12, month first if
+    any has a second field above 12; with a two-digit year they need ``date_format``.
+    Eight digits are ``%Y%m%d`` (CDNOW); numbers between 20,000 and 80,000 are Excel
+    serial dates (days since 1899-12-30) when the whole column holds them. Other numeric
+    layouts are never guessed.
 Money and quantities
     Currency signs and codes, and the spaces around them, are removed. ``8,50``,
     ``1.234,56`` and ``1.234.567`` prove a decimal comma; ``12.5``, ``1,234.56`` and
