@@ -233,29 +233,105 @@ def _log_series_1(p: np.ndarray, c: np.ndarray, z: np.ndarray,
     return log_sum
 
 
+#: above this argument ``z`` at ``t_x``, ``A_0`` is integrated instead of summed: the
+#: series needs about ``40 / (1 - z)`` terms (hundreds of thousands when one scale parameter
+#: runs away from the other), the quadrature a fixed number of nodes.
+_SERIES_MAX_Z = 0.9
+
+
+def _tanh_sinh_rule(step: float = 1 / 12, t_max: float = 3.5) -> tuple[np.ndarray, ...]:
+    """Nodes ``xi``, ``1 - xi`` and weights of the tanh-sinh (double exponential) rule on
+    ``[0, 1]``: exact to rounding for functions analytic inside the interval, even with
+    power-law behaviour at its ends."""
+    t = np.arange(-t_max, t_max + step / 2, step)
+    u = np.pi / 2 * np.sinh(t)
+    xi, xic = expit(2 * u), expit(-2 * u)
+    w = step * np.pi / 4 * np.cosh(t) / np.cosh(u) ** 2
+    keep = (xi > 0) & (xic > 0) & (w > 0)
+    return xi[keep], xic[keep], w[keep]
+
+
+_TANH_SINH = _tanh_sinh_rule()
+
+
+def _log_power_integral(A: np.ndarray, B: np.ndarray, hi: np.ndarray, lo: np.ndarray,
+                        t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+    """``log int_t0^t1 (hi + u)^-A (lo + u)^-B du`` for ``A, B > 0``, ``A + B > 1``,
+    ``0 <= lo < hi`` and ``t0 < t1``, by quadrature.
+
+    In ``lambda = log(lo + u)`` the log-integrand ``psi = (1 - B) lambda - A log(hi - lo +
+    e^lambda)`` is concave and analytic in a strip of half-width pi. The range is cut
+    where either factor alone has fallen by ``e^-100`` (the rest is below rounding); the
+    slope ``sigma`` of ``psi`` at ``t0`` is taken out exactly by the substitution
+    ``xi = (1 - e^(sigma (lambda - lambda_0))) / (1 - e^(sigma L))``, and what is left, a
+    bounded function with at most a power-law end, is integrated by the tanh-sinh rule.
+    Everything is summed in log space, so nothing overflows. Tested against mpmath at
+    arguments ``z`` from 0.9 to ``1 - 1e-9`` (``tests/test_btyd_numerics.py``).
+    """
+    xi, xic, wk = _TANH_SINH
+    A, B, hi, lo, t0, t1 = (v[:, None] for v in np.broadcast_arrays(
+        *(np.atleast_1d(np.asarray(v, dtype=float)) for v in (A, B, hi, lo, t0, t1))))
+    d = hi - lo
+    e0 = lo + t0
+    with np.errstate(over="ignore"):
+        cut = t0 + np.minimum((hi + t0) * np.expm1(100.0 / A), e0 * np.expm1(100.0 / B))
+    length = np.log1p((np.minimum(t1, cut) - t0) / e0)  # of the range of lambda
+    sigma = np.minimum((1.0 - B) - A * e0 / (hi + t0), 0.0)
+    s_len = sigma * length
+    bent = s_len < -1e-300
+    s_safe = np.where(bent, sigma, -1.0)
+    log_q = np.where(bent, np.log(xic + xi * np.exp(s_len)), 0.0)  # log(1 + xi expm1(sL))
+    off = np.where(bent, log_q / s_safe, xi * length)  # lambda - lambda_0
+    log_jac = np.where(bent, np.log(np.where(bent, np.expm1(s_len) / s_safe, 1.0)) - log_q,
+                       np.log(length))
+    v = (1.0 - B) * (np.log(e0) + off) - A * np.log(d + e0 * np.exp(off)) + log_jac
+    top = v.max(axis=1, keepdims=True)
+    return (top + np.log(np.exp(v - top) @ wk[:, None]))[:, 0]
+
+
 def _pareto_log_a0(params: np.ndarray, x: np.ndarray, tx: np.ndarray,
                    T: np.ndarray) -> np.ndarray:
     """``log A_0`` of the Pareto/NBD likelihood (Fader & Hardie 2005, eqs. 19-20).
 
     ``A_0 = F(t_x) - F(T)`` with ``F(y) = 2F1(a, b; a + 1; d / (m + y)) / (m + y)^a``,
     ``a = r + s + x``, ``m = max(alpha, beta)``, ``d = |alpha - beta|`` and ``b = s + 1``
-    when ``alpha >= beta``, ``r + x`` otherwise. The hypergeometric function is taken
-    through Euler's transformation, ``2F1(a, b; a + 1; z) = (1 - z)^(1 - b)
-    2F1(1, a + 1 - b; a + 1; z)``, whose series has positive terms, and the difference is
-    formed as ``F(t_x) (1 - F(T) / F(t_x))`` with the ratio computed from ``T - t_x``
-    directly, so that nothing cancels or overflows. ``-inf`` when ``t_x = T``.
+    when ``alpha >= beta``, ``r + x`` otherwise. When ``z = d / (m + t_x) <= 0.9`` the
+    hypergeometric function is taken through Euler's transformation, ``2F1(a, b; a + 1; z)
+    = (1 - z)^(1 - b) 2F1(1, a + 1 - b; a + 1; z)``, whose series has positive terms, and
+    the difference is formed as ``F(t_x) (1 - F(T) / F(t_x))`` with the ratio computed from
+    ``T - t_x`` directly, so that nothing cancels or overflows. Closer to ``z = 1``, where
+    the series needs ~``40 / (1 - z)`` terms, ``A_0`` is integrated:
+    ``A_0 = a int_tx^T (m + u)^-(a + 1 - b) (m - d + u)^-b du`` (the likelihood's own
+    integral over the time of death; :func:`_log_power_integral`). ``-inf`` when
+    ``t_x = T``.
     """
     r, alpha, s, beta = (float(v) for v in params)
     x, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T)))
+    shape = x.shape
+    x, tx, T = x.ravel(), tx.ravel(), T.ravel()
     a = r + s + x
     hi, lo = max(alpha, beta), min(alpha, beta)
     b = np.full_like(x, s + 1.0) if alpha >= beta else r + x
     d = hi - lo
+    gap = T - tx
+    out = np.full(x.shape, -np.inf)
+    near = (d / (hi + tx) > _SERIES_MAX_Z) & (gap > 0)
+    far = (gap > 0) & ~near
+    if near.any():
+        out[near] = np.log(a[near]) + _log_power_integral(
+            (a + 1.0 - b)[near], b[near], hi, lo, tx[near], T[near])
+    if far.any():
+        out[far] = _pareto_log_a0_series(a[far], b[far], hi, lo, d, tx[far], T[far])
+    return out.reshape(shape)
+
+
+def _pareto_log_a0_series(a: np.ndarray, b: np.ndarray, hi: float, lo: float, d: float,
+                          tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """``log A_0`` by the positive-term series (see :func:`_pareto_log_a0`)."""
     c = a + 1.0
-    ys = np.concatenate([tx.ravel(), T.ravel()])
-    log_s = _log_series_1(np.concatenate([(c - b).ravel()] * 2),
-                          np.concatenate([c.ravel()] * 2), d / (hi + ys))
-    s_tx, s_T = log_s[:tx.size].reshape(tx.shape), log_s[tx.size:].reshape(tx.shape)
+    ys = np.concatenate([tx, T])
+    log_s = _log_series_1(np.concatenate([c - b] * 2), np.concatenate([c] * 2), d / (hi + ys))
+    s_tx, s_T = log_s[:tx.size], log_s[tx.size:]
     log_f_tx = -a * np.log(hi + tx) + (1.0 - b) * (np.log(lo + tx) - np.log(hi + tx)) + s_tx
     gap = T - tx
     diff = (-a * np.log1p(gap / (hi + tx))
@@ -481,6 +557,12 @@ class _Budget:
             raise _OutOfTime
 
 
+#: Pareto/NBD parameters are kept within [1e-6, 1e6] on the fit's time scale (the longest
+#: T is 10): beyond it the likelihood is flat (a Poisson process without heterogeneity,
+#: or lifetimes without it), and the fit says which parameter stopped there (``at_bound_``).
+_LOG_CAP = float(np.log(1e6))
+
+
 def _own_fit(model: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray,
              penalizer: float, x0: np.ndarray, tol: float = 1e-7, *,
              budget: _Budget | None = None, max_iterations: int = 2000) -> Any:
@@ -488,9 +570,10 @@ def _own_fit(model: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.nda
     (lifetimes' objective, time scaled so the longest ``T`` is 10) over log-parameters.
 
     BG/NBD and MBG/NBD: BFGS from lifetimes' start with the analytic gradient. Pareto/NBD:
-    BFGS with central-difference gradients of custlib's log-space likelihood (a stop for
-    precision loss counts as converged when the gradient is below 1e-5; the maximum is
-    the published one to 4 decimals, with 3 times fewer evaluations than Nelder-Mead).
+    L-BFGS-B with central-difference gradients of custlib's log-space likelihood, the
+    log-parameters kept within ``+-log(1e6)`` (``_LOG_CAP``; a stop for precision loss
+    counts as converged when the gradient that can still move is below 1e-4: the
+    likelihood's flat ridges; the maximum is the published one to 3 decimals).
     Bounded by ``max_iterations`` and by
     ``budget``: when its time is spent, the result has ``success=False``,
     ``timed_out=True`` and the best point evaluated so far as ``x``.
@@ -510,6 +593,7 @@ def _own_fit(model: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.nda
 
         method, jac = "BFGS", True
         options: dict[str, Any] = {"maxiter": max_iterations}
+        bounds = None
     else:
         ll_rows = _OWN_LL[model]
         wsum = float(w.sum())
@@ -521,14 +605,21 @@ def _own_fit(model: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.nda
             budget.seen(logp, value)
             return value
 
-        method, jac, tol = "BFGS", "3-point", None  # type: ignore[assignment]
-        options = {"maxiter": max_iterations, "gtol": 1e-8}
+        method, jac, tol = "L-BFGS-B", "3-point", None  # type: ignore[assignment]
+        options = {"maxiter": max_iterations, "gtol": 1e-8, "ftol": 1e-11}
+        bounds = [(-_LOG_CAP, _LOG_CAP)] * len(x0)
     with np.errstate(all="ignore"):
         try:
-            res = minimize(objective, x0=x0, jac=jac, method=method, tol=tol,
-                           options=options)
+            res = minimize(objective, x0=np.clip(x0, *bounds[0]) if bounds else x0,
+                           jac=jac, method=method, tol=tol, options=options, bounds=bounds)
+            grad = np.asarray(res.jac, dtype=float)
+            if bounds is not None:  # the gradient that can still move: not out of a bound
+                xs = np.asarray(res.x, dtype=float)
+                grad = np.where(((xs >= _LOG_CAP - 1e-9) & (grad < 0))
+                                | ((xs <= -_LOG_CAP + 1e-9) & (grad > 0)), 0.0, grad)
+            limit = 1e-5 if bounds is None else 1e-4  # flat ridges of Pareto/NBD
             if not res.success and res.status == 2 and \
-                    np.all(np.isfinite(res.jac)) and np.max(np.abs(res.jac)) < 1e-5:
+                    np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < limit:
                 res.success = True  # precision loss at the optimum: converged
             return res
         except _OutOfTime:
@@ -576,6 +667,12 @@ class BTYDModel:
         False when the fit stopped at ``max_seconds`` before converging.
     stop_reason_ : str
         'converged', or why the fit stopped early.
+    at_bound_ : tuple of str
+        Pareto/NBD parameters that stopped at the cap of the fit, 1e6 (or 1e-6) on its
+        time scale (the longest ``T`` is 10): the likelihood is flat there (e.g. purchase
+        rates without heterogeneity, ``r`` and ``alpha`` running away together), so the
+        cap changes the likelihood by rounding only. Said in ``attempts_`` too; empty
+        otherwise.
     attempts_ : pandas.DataFrame
         One row per attempt: starting point, penalizer, outcome, seconds.
     fitter_ : lifetimes fitter
@@ -692,6 +789,17 @@ class BTYDModel:
                 "calibration period ('calibration_end' or a smaller 'holdout_share'), or "
                 "check the data (very short histories or a handful of customers)")
         self.params_ = pd.Series(params, index=list(names), name=self.name)
+        fit_scale = np.array([1.0, scale, 1.0, scale]) if self.model == "pareto" else None
+        self.at_bound_ = tuple(
+            n for n, v in zip(names, np.log(params * fit_scale))
+            if abs(v) >= _LOG_CAP - 1e-9) if fit_scale is not None and params is not None \
+            else ()
+        if self.at_bound_ and converged:
+            note = (f"converged with {', '.join(self.at_bound_)} at the cap "
+                    f"(1e6 or 1e-6 on the fit's time scale, longest T = 10), where the "
+                    "likelihood is flat")
+            attempts[-1]["outcome"] = note
+            self.attempts_ = pd.DataFrame(attempts)
         self.converged_ = bool(converged)
         self.stop_reason_ = "converged" if converged else note
         if not converged:

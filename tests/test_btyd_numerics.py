@@ -249,3 +249,69 @@ def test_iteration_limit_then_clear_error_naming_real_parameters(ch):
 def test_bad_limits_are_named(ch, name, value):
     with pytest.raises(ParameterError, match=f"parameter '{name}' is {value!r}"):
         btyd.BTYDModel("bgnbd", **{name: value}).fit(ch)
+
+
+# --- near z = 1: quadrature instead of the series ----------------------------------------
+
+def _a0_reference(params, x, tx, T):
+    with mp.workdps(40):
+        r, alpha, s, beta = (mp.mpf(v) for v in params)
+        x, tx, T = mp.mpf(x), mp.mpf(tx), mp.mpf(T)
+        m, d, b = (alpha, alpha - beta, s + 1) if alpha >= beta else (beta, beta - alpha, r + x)
+        a = r + s + x
+
+        def f(y):
+            return mp.hyp2f1(a, b, a + 1, d / (m + y)) / (m + y) ** a
+
+        return float(mp.log(f(tx) - f(T)))
+
+
+@pytest.mark.parametrize("one_minus_z", [0.1, 1e-3, 1e-5, 1e-8])
+@pytest.mark.parametrize("r,s,lo,x,tx,T", [(0.5, 0.6, 2.0, 3, 5.0, 40.0),
+                                           (40.0, 30.0, 5.0, 12, 1.0, 10.0),
+                                           (0.05, 0.02, 0.01, 0, 0.0, 300.0)])
+@pytest.mark.parametrize("alpha_high", [True, False])
+def test_pareto_a0_near_z_one_equals_mpmath(one_minus_z, r, s, lo, x, tx, T, alpha_high):
+    hi = (lo + (1 - one_minus_z) * tx) / one_minus_z  # so that d / (hi + t_x) = z
+    params = (r, hi, s, lo) if alpha_high else (r, lo, s, hi)
+    mine = btyd._pareto_log_a0(params, np.array([float(x)]), np.array([tx]), np.array([T]))
+    assert (hi - lo) / (hi + tx) == pytest.approx(1 - one_minus_z, rel=1e-12)
+    assert mine[0] == pytest.approx(_a0_reference(params, x, tx, T), rel=1e-9)
+
+
+def test_series_and_quadrature_agree_across_the_switch():
+    # the same A_0 just below and above z = 0.9, where the method changes
+    x, tx, T = np.array([2.0, 2.0]), np.array([3.0, 3.0]), np.array([30.0, 30.0])
+    lo = 1.0
+    values = []
+    for z in (0.9 - 1e-12, 0.9 + 1e-12):
+        hi = (lo + z * 3.0) / (1 - z)
+        values.append(btyd._pareto_log_a0((0.7, hi, 0.4, lo), x, tx, T)[0])
+    assert values[0] == pytest.approx(values[1], rel=1e-10)
+
+
+def _degenerate(seed: int = 11, n: int = 800) -> pd.DataFrame:
+    """Poisson buyers who never leave, all with the same rate (no heterogeneity)."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(10, 70, n)
+    rows = []
+    for age in T:
+        times = np.cumsum(rng.exponential(1 / 0.3, 200))
+        times = times[times <= age]
+        rows.append((len(times), times[-1] if len(times) else 0.0, age))
+    return pd.DataFrame(rows, columns=["frequency", "recency", "T"])
+
+
+def test_degenerate_log_converges_within_its_budget():
+    data = _degenerate()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", btyd.FitWarning)  # no stop at the time limit
+        first = btyd.BTYDModel("pareto").fit(data)
+    second = btyd.BTYDModel("pareto").fit(data)
+    assert first.converged_ and first.stop_reason_ == "converged"
+    assert first.params_.tolist() == second.params_.tolist()
+    p = first.params_
+    assert p["r"] > 1e3 and p["r"] / p["alpha"] == pytest.approx(0.3, rel=0.05)  # one rate
+    assert p["s"] / p["beta"] < 1e-3  # nobody leaves
+    assert np.isfinite(first.p_alive(data)).all()
+    assert np.isfinite(first.expected_purchases(data, 10.0)).all()
