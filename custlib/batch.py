@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import multiprocessing
 import os
 import re
 import time
@@ -271,7 +272,10 @@ def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
     print(f"custlib run --each {column}: {len(plans)} group(s) on {n_workers} worker(s)",
           file=stream)
     by_slug = {g.slug: g for g in result.groups}
-    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+    # fresh interpreters, not forks: a fork copies jupyter's background event-loop thread
+    # as "running" without the thread itself, and the group's notebooks then wait forever
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=spawn) as pool:
         futures = [pool.submit(_run_group, p, g.slug, str(base.root),
                                list(only) if only else None, str(notebooks_dir), html_output)
                    for p, g in zip(plans, result.groups, strict=True)]

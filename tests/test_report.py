@@ -396,6 +396,37 @@ def test_batch_run_one_report_per_group_and_an_index(tmp_path, make_notebook):
                  notebooks_dir=nbs)
 
 
+def test_batch_after_a_run_in_the_same_process_does_not_hang(tmp_path, make_notebook):
+    """A notebook run leaves jupyter's event-loop thread behind; group processes forked
+    from it would wait for that thread forever. They are spawned, so the batch ends."""
+    import subprocess
+    import sys
+    import textwrap
+
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    make_notebook(nbs / "01_report.ipynb",
+              'run_name: str = "x"  # run\nreports_dir: str = ""  # where\n'
+              'transactions: str = "demo"  # log\nreport_scope: str = ""  # scope',
+              "from custlib.config import run_folder\n"
+              "rf = run_folder(run_name, reports_dir)\n"
+              "(rf.root / 'report.html').write_text(report_scope)")
+    script = textwrap.dedent(f"""
+        from custlib.batch import run_each
+        from custlib.runner import run
+        run({{"transactions": "demo"}}, run_name="first", reports_dir={str(tmp_path)!r},
+            notebooks_dir={str(nbs)!r}, html_output=False, progress=False)
+        result = run_each({{"transactions": "demo"}}, "channel", run_name="batch",
+                          reports_dir={str(tmp_path)!r}, notebooks_dir={str(nbs)!r},
+                          html_output=False, min_rows=1200, workers=2)
+        print(sorted(g.status for g in result.groups))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "['ok', 'ok', 'ok', 'ok']"
+
+
 def test_empty_group_column_is_an_error(tmp_path):
     from custlib.batch import run_each
 
