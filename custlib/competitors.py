@@ -1,4 +1,4 @@
-"""Competitor analysis from the business-context YAML (seed 001's 竞争对手分析).
+"""Competitor analysis (竞争对手分析, a report section) from the business-context YAML.
 
 The ``competitors`` list of the context file gives, per company, its market share, a
 price level (1 cheap ... 5 premium), feature scores (1 ... 5) and a position on two

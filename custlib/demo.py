@@ -10,7 +10,7 @@ How the data is made (all from one ``numpy.random.default_rng(seed)``, so the sa
 gives the same bytes):
 
 * **customers**: attributes drawn per customer type; signup dates spread over the
-  period; about 12% register and never buy (the seeds' *potential* customers);
+  period; about 12% register and never buy (the method's *potential* customers);
 * **purchases**: a buy-till-you-die process close to the BG/NBD story: each buyer has a
   purchase rate (gamma-distributed across customers; organisations buy more often) and,
   after every purchase, a chance to drop out for good (beta-distributed). Purchase times

@@ -1,12 +1,12 @@
 """Customer lifecycle: stages at any date, transitions between snapshots, the balance of
 new and returning business, and the action lists a marketing team works from.
 
-The seeds' lifecycle (潜在 -> 新 -> 活跃/忠诚 -> 衰退 -> 流失 -> 赢回) is measured from the
-transaction log. Thresholds come from the data: the pooled times between consecutive
-purchase days of the same customer. A customer silent for longer than the time within
-which most repeat purchases come (``active_quantile``, default 80%) is past the usual
-rhythm (dormant); silent for longer than almost all of them (``churn_quantile``, 95%) is
-churned. Each threshold can also be set by hand.
+The lifecycle of the Chinese texts on customer analysis (潜在 -> 新 -> 活跃/忠诚 -> 衰退 ->
+流失 -> 赢回) is measured from the transaction log. Thresholds come from the data: the
+pooled times between consecutive purchase days of the same customer. A customer silent
+for longer than the time within which most repeat purchases come (``active_quantile``,
+default 80%) is past the usual rhythm (dormant); silent for longer than almost all of
+them (``churn_quantile``, 95%) is churned. Each threshold can also be set by hand.
 
 Stages at a snapshot date, in order of precedence:
 

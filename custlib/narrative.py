@@ -131,7 +131,7 @@ def cleaning_summary(result: Any, lang: str = "en", currency: str = "") -> str:
 
 def customer_coverage(transactions: pd.DataFrame, customers: pd.DataFrame | None,
                       lang: str = "en") -> pd.DataFrame:
-    """How buyers and registered customers overlap (the seeds' potential customers).
+    """How buyers and registered customers overlap (the method's potential customers).
 
     Parameters
     ----------

@@ -222,8 +222,8 @@ def survey_by_segment(survey: pd.DataFrame | None,
 
 
 def top_needs(survey: pd.DataFrame | None, *, lang: str = "en") -> pd.DataFrame | None:
-    """Needs ranked by how often they are named and how strongly (the seeds' importance and
-    urgency).
+    """Needs ranked by how often they are named and how strongly (importance and urgency, as
+    the Chinese texts on customer analysis rank needs).
 
     *Importance* is the share of respondents naming the need as their top need;
     *urgency* is the share of those who are dissatisfied (satisfaction 1-2 of 5) or

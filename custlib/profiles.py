@@ -1,8 +1,9 @@
 """Who is in each segment: attribute breakdowns and segment profile cards.
 
-The seeds ask for the customer's file (客户档案): for each segment its size, what it is
-worth, how it buys and who its members typically are, with a recommended action; and
-for charts of customers by region and by trait (age, gender, occupation, income).
+The Chinese texts on customer segmentation ask for the customer's file (客户档案): for each
+segment its size, what it is worth, how it buys and who its members typically are, with
+a recommended action; and for charts of customers by region and by trait (age, gender,
+occupation, income).
 """
 
 from __future__ import annotations
@@ -316,7 +317,7 @@ TRAITS: tuple[str, ...] = ("age_band", "gender", "occupation", "income_band")
 
 def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] = TRAITS, *, lang: str = "en",
                 axes: Any = None) -> Any:
-    """Customer traits (seed 001's charts): one bar chart of customers per trait.
+    """Customer traits (charts the customer analysis report asks for): a bar chart per trait.
 
     Parameters
     ----------

@@ -1,12 +1,13 @@
 """The customer analysis report: KPIs, segment priorities and a self-contained HTML file.
 
-The report follows the eight sections of seed 001 (introduction, customer basic
-information, segmentation, needs, loyalty, competitors, SWOT, summary and
-recommendations). :class:`Report` collects sections of text, tables and figures as a
-notebook computes them and writes one HTML file: figures embedded, styles inline, a
-subset of the Noto Sans CJK font embedded when the text has Chinese (so no empty boxes on
-a machine without CJK fonts), printable, readable offline. Every text is escaped: a
-``<script>`` in the business-context YAML stays text.
+The report follows the eight sections that the Chinese marketing text on the customer
+analysis report prescribes (introduction, customer basic information, segmentation,
+needs, loyalty, competitors, SWOT, summary and recommendations). :class:`Report`
+collects sections of text, tables and figures as a notebook computes them and writes one
+HTML file: figures embedded, styles inline, a subset of the Noto Sans CJK font embedded
+when the text has Chinese (so no empty boxes on a machine without CJK fonts), printable,
+readable offline. Every text is escaped: a ``<script>`` in the business-context YAML
+stays text.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ __all__ = ["ATTRACTIVENESS_WEIGHTS", "SECTIONS", "Report", "html_to_pdf", "kpis"
            "recommendations", "save_tables", "section_title", "segment_attractiveness",
            "segment_growth", "segment_overview", "segment_report", "summary_points"]
 
-#: The eight sections of seed 001's customer analysis report: key -> (en, zh).
+#: The eight sections of the customer analysis report, as the Chinese texts lay it out:
+#: key -> (en, zh).
 SECTIONS: dict[str, tuple[str, str]] = {
     "introduction": ("1. Introduction", "一、引言"),
     "basics": ("2. Customer basic information", "二、客户基本信息"),

@@ -1,4 +1,4 @@
-"""Named classification schemes of the seeds, each label in English and Chinese.
+"""Named classification schemes of the Chinese customer analysis texts, in English and Chinese.
 
 =================  =========================================================================
 scheme             classes
@@ -8,12 +8,12 @@ scheme             classes
 ``rfm8``           the Chinese 8-type RFM practice (重要价值客户 ...), high/low R, F, M
                    against the mean or median
 ``value``          high / medium / low value by cumulative revenue share (Pareto)
-``importance``     important / general / potential (seed 001)
-``relationship``   loyal / general / potential / lost (seeds 002, 003)
+``importance``     important / general / potential (the customer analysis report)
+``relationship``   loyal / general / potential / lost (the texts on classification)
 =================  =========================================================================
 
 Every function returns labels in the language asked for; :func:`segment_guide` gives,
-for each label, a one-line meaning and the recommended action drawn from the seeds'
+for each label, a one-line meaning and the recommended action drawn from the texts'
 strategies (retain, develop, win back, reduce cost).
 """
 
@@ -346,7 +346,7 @@ def value_tiers(revenue: pd.Series, *, high_share: float = 0.8, medium_share: fl
 def importance_tiers(summary: pd.DataFrame, *, registered_ids: Iterable[str] | None = None,
                      value_tier: pd.Series | None = None, potential_bar: float | None = None,
                      lang: str = "en") -> pd.Series:
-    """Important / general / potential customers, as in seed 001.
+    """Important / general / potential customers, as the customer analysis report has them.
 
     * **important**: high value tier (see :func:`value_tiers`) *and* more than one order;
     * **potential**: registered customers who never bought (ids in ``registered_ids``

@@ -437,6 +437,6 @@ def test_empty_group_column_is_an_error(tmp_path):
                  reports_dir=tmp_path / "rep", notebooks_dir=tmp_path)
 
 
-def test_report_section_keys_match_the_seed():
+def test_report_section_keys_match_the_method():
     assert len(report.SECTIONS) == 8
     assert re.match(r"^八、", report.section_title("summary", "zh"))

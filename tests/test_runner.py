@@ -464,7 +464,7 @@ def test_demo_run_end_to_end(demo_run):
     assert (run_dir / "report.pdf").stat().st_size > 100_000
     assert html.index('href="report.html"') < html.index('href="report.pdf"') < \
         html.index("<h2>Notebooks</h2>")
-    # the report: eight sections of seed 001, each with content, KPIs first
+    # the report: the method's eight sections, each with content, KPIs first
     assert f"report: {run_dir / 'report.html'}" in proc.stdout
     text = (run_dir / "report.html").read_text(encoding="utf-8")
     sections = re.findall(r'<section id="([a-z]+)"><h2>(.*?)</h2>(.*?)</section>', text, re.S)
