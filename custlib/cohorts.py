@@ -26,7 +26,7 @@ from custlib.errors import DataError, EmptyResultError, ParameterError, check_ch
 from custlib.i18n import check_lang
 
 __all__ = ["churn_durations", "cohort_clv", "cohort_cumulative_revenue", "cohort_retention",
-           "cohort_revenue", "kaplan_meier", "median_survival", "survival_by"]
+           "cohort_revenue", "kaplan_meier", "median_survival", "survival_by", "survival_curves"]
 
 
 def _periods(days: pd.DataFrame, freq: str) -> pd.DataFrame:
@@ -269,3 +269,47 @@ def survival_by(durations: pd.DataFrame, groups: pd.Series, *, min_size: int = 2
     if not curves:
         raise EmptyResultError(f"survival_by: no group has {min_size} or more customers")
     return dict(sorted(curves.items(), key=lambda kv: -kv[1].attrs["customers"]))
+
+
+def survival_curves(durations: pd.DataFrame, groups: pd.Series | None, column: str, *,
+                    min_size: int = 20, lang: str = "en") -> tuple[dict[str, pd.DataFrame], str]:
+    """:func:`survival_by` that never fails: the curves it can draw and, if any, why not.
+
+    Parameters
+    ----------
+    durations : pandas.DataFrame
+        From :func:`churn_durations`.
+    groups : pandas.Series or None
+        Group by customer id; None when the run has no such column
+        (:func:`custlib.workflow.customer_column` with ``missing="none"``).
+    column : str
+        The column's name (parameter ``survival_by``); '' for no comparison.
+    min_size : int, default 20
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    curves : dict of str to pandas.DataFrame
+        As :func:`survival_by`; empty when skipped.
+    note : str
+        '' when curves were drawn or no column was asked for; otherwise an italic
+        sentence saying what is skipped and why, in the run's language.
+    """
+    check_lang(lang)
+    if not column:
+        return {}, ""
+    if groups is None:
+        if lang == "zh":
+            return {}, (f"*本次运行的客户数据中没有列 `{column}`,按其比较的生存曲线跳过,"
+                        f"只显示全部客户的曲线(参数 survival_by)。*")
+        return {}, (f"*The customer data of this run has no column `{column}`: survival curves "
+                    f"by it are skipped and only the curve of all customers is shown "
+                    f"(parameter survival_by).*")
+    try:
+        return survival_by(durations, groups, min_size=min_size, lang=lang), ""
+    except EmptyResultError:
+        if lang == "zh":
+            return {}, (f"*按 `{column}` 划分后没有哪一组达到 {min_size} 位客户,按其比较的生存曲线"
+                        f"跳过,只显示全部客户的曲线。*")
+        return {}, (f"*No group of `{column}` has {min_size} or more customers: survival curves "
+                    f"by it are skipped and only the curve of all customers is shown.*")

@@ -17,7 +17,8 @@ from custlib.contract import require_columns
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label
 
-__all__ = ["age_bands", "attribute_breakdown", "customer_table", "plot_breakdown",
+__all__ = ["age_bands", "attribute_breakdown", "attribute_columns", "attribute_name",
+           "attributes_note", "customer_table", "plot_breakdown",
            "plot_pareto", "plot_segment_sizes", "plot_traits", "profile_cards"]
 
 LABELS: dict[str, dict[str, str]] = {
@@ -314,43 +315,137 @@ def plot_pareto(revenue: pd.Series, *, mark: float = 0.2, lang: str = "en",
 
 TRAITS: tuple[str, ...] = ("age_band", "gender", "occupation", "income_band")
 
+#: Known customer attributes, in the order they are charted.
+ATTRIBUTES: tuple[str, ...] = ("customer_type", "org_subtype", "industry", "company_size",
+                               "ownership", "country", "region", "city", *TRAITS,
+                               "acquisition_channel")
 
-def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] = TRAITS, *, lang: str = "en",
-                axes: Any = None) -> Any:
-    """Customer traits (charts the customer analysis report asks for): a bar chart per trait.
+#: Columns of a customers table that are not attributes to chart.
+NOT_ATTRIBUTES: frozenset[str] = frozenset({"customer_id", "source_row", "signup_date", "age"})
+
+
+def attribute_columns(table: pd.DataFrame) -> list[str]:
+    """The categorical customer attributes the table has data for.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`customer_table` (or a customers table).
+
+    Returns
+    -------
+    list of str
+        The known attributes (:data:`ATTRIBUTES`, in that order) with at least one value,
+        then any other text column of the table that is not a summary, score or segment
+        column; empty when the table has only ids and purchase figures.
+    """
+    def has_data(c: str) -> bool:
+        return bool(table[c].notna().any())
+
+    known = [c for c in ATTRIBUTES if c in table.columns and has_data(c)]
+    extra = [c for c in table.columns
+             if c not in known and c not in NOT_ATTRIBUTES and c not in ATTRIBUTES
+             and not c.endswith(("_segment", "_code", "_tier")) and c not in _LABEL_COLUMNS
+             and (pd.api.types.is_string_dtype(table[c]) or table[c].dtype == object)
+             and not pd.api.types.is_datetime64_any_dtype(table[c]) and has_data(c)]
+    return known + extra
+
+
+# label columns notebook 02 adds to the customer table (never attributes)
+_LABEL_COLUMNS = frozenset({"importance", "relationship", "cluster", "value_tier"})
+
+
+def attribute_name(column: str, lang: str = "en") -> str:
+    """An attribute column's name in words (the column key when it is not a known one)."""
+    check_lang(lang)
+    return label(TRAIT_LABELS, column, lang) if column in TRAIT_LABELS else column
+
+
+def attributes_note(table: pd.DataFrame, lang: str = "en",
+                    traits: tuple[str, ...] = TRAITS) -> str:
+    """What the attribute charts of this run show and skip, in words ('' when nothing is skipped).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`customer_table`, built with a customers table.
+    lang : {'en', 'zh'}
+    traits : tuple of str
+        The traits the customer analysis report asks for (age band, gender, occupation,
+        income band); those the table lacks are named as skipped.
+
+    Returns
+    -------
+    str
+        Markdown in italics, or '' when every trait is there.
+    """
+    check_lang(lang)
+    shown = attribute_columns(table)
+    missing = [t for t in traits if t not in shown]
+    if not missing:
+        return ""
+    sep, last = (("、", "和") if lang == "zh" else (", ", " or "))
+    names = [attribute_name(t, lang) for t in missing]
+    words = names[0] if len(names) == 1 else sep.join(names[:-1]) + last + names[-1]
+    if not shown:
+        if lang == "zh":
+            return "*客户属性表除客户编号外没有任何属性(地区、类型、年龄、性别等),按属性划分客户的图表跳过。*"
+        return ("*The customers table has no attribute besides the customer id (no region, type, "
+                "age, gender, ...): the charts of customers by attribute are skipped.*")
+    have = sep.join(attribute_name(c, lang) for c in shown)
+    if lang == "zh":
+        return f"*客户属性表中没有{words},相应图表跳过;以下按现有属性作图:{have}。*"
+    return f"*The customers table has no {words}: those charts are skipped; charted instead: {have}.*"
+
+
+def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] | list[str] | None = None, *,
+                lang: str = "en", top: int = 12, axes: Any = None) -> Any:
+    """Customer attributes (charts the customer analysis report asks for): a bar chart each.
 
     Parameters
     ----------
     table : pandas.DataFrame
         From :func:`customer_table`.
-    traits : tuple of str
-        Attributes to chart; those missing from ``table`` are skipped.
+    traits : sequence of str, optional
+        Attributes to chart; those missing from ``table`` are skipped. Default: every
+        attribute the table has (:func:`attribute_columns`).
     lang : {'en', 'zh'}
+    top : int, default 12
+        Largest values shown per attribute; the rest are summed as 'other'.
     axes : array of matplotlib.axes.Axes, optional
         At least as many axes as traits present.
 
     Returns
     -------
     ndarray of matplotlib.axes.Axes
+        One per attribute charted; empty (and no figure) when the table has none of them
+        (:func:`attributes_note` says so in words).
     """
     import matplotlib.pyplot as plt
 
     check_lang(lang)
-    present = [t for t in traits if t in table.columns and table[t].notna().any()]
+    if top < 1:
+        raise ParameterError(f"plot_traits: top must be 1 or more, got {top}")
+    wanted = attribute_columns(table) if traits is None else list(traits)
+    present = [t for t in wanted if t in table.columns and table[t].notna().any()]
     if not present:
-        raise ParameterError(f"plot_traits: none of {list(traits)} is in the table")
+        return np.array([], dtype=object)
     if axes is None:
         cols = min(2, len(present))
         rows = (len(present) + cols - 1) // cols
         _, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows),
                                layout="constrained", squeeze=False)
     flat = np.asarray(axes).ravel()
+    other = {"en": "other", "zh": "其他"}[lang]
     for ax, trait in zip(flat, present):
         values = table[trait]
         ordered = isinstance(values.dtype, pd.CategoricalDtype)  # age bands keep their order
         counts = values.value_counts(sort=not ordered)
+        if len(counts) > top:
+            counts = values.value_counts()
+            counts = pd.concat([counts.head(top), pd.Series({other: counts.iloc[top:].sum()})])
         ax.bar([str(i) for i in counts.index], counts.to_numpy(), color="#4C72B0")
-        ax.set_title(label(TRAIT_LABELS, trait, lang))
+        ax.set_title(attribute_name(trait, lang))
         ax.set_ylabel(label(LABELS, "customers", lang))
         ax.tick_params(axis="x", rotation=30)
     for ax in flat[len(present):]:
@@ -367,4 +462,9 @@ TRAIT_LABELS: dict[str, dict[str, str]] = {
     "customer_type": {"en": "customer type", "zh": "客户类型"},
     "industry": {"en": "industry", "zh": "行业"},
     "company_size": {"en": "company size", "zh": "企业规模"},
+    "org_subtype": {"en": "organisation type", "zh": "机构类型"},
+    "ownership": {"en": "ownership", "zh": "所有制"},
+    "country": {"en": "country", "zh": "国家"},
+    "city": {"en": "city", "zh": "城市"},
+    "acquisition_channel": {"en": "acquisition channel", "zh": "获客渠道"},
 }

@@ -961,13 +961,20 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
         rep.heading("规模与份额" if zh else "Size and share").bullets(lines)
         if cards is not None and name in cards.index:
             card = cards.loc[name]
-            # notebook 02's card columns (headings in the run's language): average order
-            # value, orders per customer, top categories, top channels, typical member
-            keep = [i for i in (4, 5, 7, 8, 9) if i < len(card.index)]
+            # notebook 02's card columns, by their heading in the run's language (columns
+            # such as top categories or the typical member exist only when the data has them)
+            from custlib.profiles import LABELS as card_labels
+
+            heads = {label(card_labels, k, lang): k for k in (
+                "avg_order_value", "orders_per_customer", "top_categories", "top_channels",
+                "typical")}
+            keep = [i for i, head in enumerate(card.index) if head in heads
+                    and str(card.iloc[i]) not in ("", "nan")]
             if keep:
                 rep.heading("特征" if zh else "Traits").bullets(
                     [f"{card.index[i]}: " + (format_money(float(card.iloc[i]), currency)
-                                            if i == 4 else _cell(card.iloc[i])) for i in keep])
+                                            if heads[card.index[i]] == "avg_order_value"
+                                            else _cell(card.iloc[i])) for i in keep])
         tx = transactions[transactions["customer_id"].astype(str).isin(set(members))]
         rep.heading("增长" if zh else "Growth").bullets(
             _growth_lines(tx, end, months, lang=lang, currency=currency))

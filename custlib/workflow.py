@@ -17,7 +17,7 @@ import pandas as pd
 
 from custlib import artefacts, cleaning, io, tables
 from custlib.config import RunFolder
-from custlib.errors import ParameterError, format_list
+from custlib.errors import ParameterError, check_choice, format_list
 
 __all__ = ["CLEANING_DEFAULTS", "CleanTables", "clean_tables", "run_cleaning"]
 
@@ -381,7 +381,8 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
     return paths
 
 
-def customer_column(clean: CleanTables, labels: pd.DataFrame | None, name: str) -> pd.Series | None:
+def customer_column(clean: CleanTables, labels: pd.DataFrame | None, name: str, *,
+                    missing: str = "raise") -> pd.Series | None:
     """A customer-level column by name, from notebook 02's labels or the customers table.
 
     Parameters
@@ -391,6 +392,9 @@ def customer_column(clean: CleanTables, labels: pd.DataFrame | None, name: str) 
         From :func:`customer_labels`.
     name : str
         A column such as ``rfm_segment`` or ``acquisition_channel``; '' for none.
+    missing : {'raise', 'none'}, default 'raise'
+        When ``name`` is in neither table: raise, or return None (for an optional
+        comparison such as the survival curves, which then say in words what they skip).
 
     Returns
     -------
@@ -405,7 +409,11 @@ def customer_column(clean: CleanTables, labels: pd.DataFrame | None, name: str) 
         The run has a customers table and ``name`` is in neither table (the error lists
         what is there).
     """
+    check_choice("missing", missing, ("raise", "none"))
     if not name or (clean.customers is None and (labels is None or name not in labels)):
+        return None
+    if missing == "none" and (labels is None or name not in labels.columns) and \
+            (clean.customers is None or name not in clean.customers.columns):
         return None
     if labels is not None and name in labels.columns:
         out = labels[name]
@@ -419,6 +427,24 @@ def customer_column(clean: CleanTables, labels: pd.DataFrame | None, name: str) 
     out = out.copy()
     out.index = out.index.astype(str)
     return out.astype(str)
+
+
+def signup_dates(clean: CleanTables) -> pd.Series | None:
+    """Sign-up date by customer id, for the 'potential' lifecycle stage.
+
+    Parameters
+    ----------
+    clean : CleanTables
+
+    Returns
+    -------
+    pandas.Series or None
+        None when the run has no customers table or the table has no ``signup_date``
+        (registered customers who never bought then cannot be dated and are left out).
+    """
+    if clean.customers is None or "signup_date" not in clean.customers.columns:
+        return None
+    return clean.customers.set_index("customer_id")["signup_date"]
 
 
 class ReportInputs:
