@@ -18,6 +18,7 @@ import pandas as pd
 from custlib import artefacts, cleaning, io, tables
 from custlib.config import RunFolder
 from custlib.errors import ParameterError, check_choice, format_list
+from custlib.i18n import check_lang
 
 __all__ = ["CLEANING_DEFAULTS", "CleanTables", "clean_tables", "run_cleaning"]
 
@@ -445,6 +446,29 @@ def signup_dates(clean: CleanTables) -> pd.Series | None:
     if clean.customers is None or "signup_date" not in clean.customers.columns:
         return None
     return clean.customers.set_index("customer_id")["signup_date"]
+
+
+def signup_note(clean: CleanTables, lang: str = "en") -> str:
+    """In words, when the customers table cannot date sign-ups ('' otherwise).
+
+    Parameters
+    ----------
+    clean : CleanTables
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+        An italic sentence when the run has a customers table without ``signup_date``:
+        its customers who never bought are not counted in the 'potential' stage.
+    """
+    check_lang(lang)
+    if clean.customers is None or "signup_date" in clean.customers.columns:
+        return ""
+    if lang == "zh":
+        return "*客户属性表没有注册日期(signup_date),从未购买的注册客户无法计入“潜在客户”阶段。*"
+    return ("*The customers table has no signup_date: registered customers who never bought "
+            "cannot be dated and are not counted in the Potential stage.*")
 
 
 class ReportInputs:

@@ -157,3 +157,15 @@ def test_segment_report_traits_from_cards_without_attributes(tmp_path):
                                  currency="GBP", observation_end="2024-12-31").html()
     assert "average order value: £69<" in text and "orders per customer: 6.5" in text
     assert "recommended action: reward" not in text  # the action is not shown as a trait
+
+
+def test_signup_note_says_potential_customers_are_left_out():
+    from custlib.workflow import signup_note
+
+    assert signup_note(_clean(None)) == ""
+    assert signup_note(_clean(pd.DataFrame({"customer_id": ["a"], "signup_date": [None]}))) == ""
+    geo = _clean(pd.DataFrame({"customer_id": ["a"], "region": ["N"]}))
+    assert signup_note(geo) == ("*The customers table has no signup_date: registered customers "
+                                "who never bought cannot be dated and are not counted in the "
+                                "Potential stage.*")
+    assert "无法计入“潜在客户”阶段" in signup_note(geo, "zh")
