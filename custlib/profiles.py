@@ -389,13 +389,39 @@ def attributes_note(table: pd.DataFrame, lang: str = "en",
     words = names[0] if len(names) == 1 else sep.join(names[:-1]) + last + names[-1]
     if not shown:
         if lang == "zh":
-            return "*客户属性表除客户编号外没有任何属性(地区、类型、年龄、性别等),按属性划分客户的图表跳过。*"
+            return ("*客户属性表除客户编号外没有任何属性(地区、类型、年龄、性别等),"
+                    "按属性划分客户的图表跳过。*")
         return ("*The customers table has no attribute besides the customer id (no region, type, "
                 "age, gender, ...): the charts of customers by attribute are skipped.*")
+    if any(t in shown for t in traits):  # some traits: those are charted, the rest named
+        if lang == "zh":
+            return f"*客户属性表中没有{words},相应图表跳过。*"
+        return f"*The customers table has no {words}: those charts are skipped.*"
     have = sep.join(attribute_name(c, lang) for c in shown)
     if lang == "zh":
         return f"*客户属性表中没有{words},相应图表跳过;以下按现有属性作图:{have}。*"
-    return f"*The customers table has no {words}: those charts are skipped; charted instead: {have}.*"
+    return (f"*The customers table has no {words}: those charts are skipped; charted "
+            f"instead: {have}.*")
+
+
+def charted_attributes(table: pd.DataFrame, traits: tuple[str, ...] = TRAITS) -> list[str]:
+    """The attributes :func:`plot_traits` charts by default.
+
+    The individual traits the customer analysis report asks for (age band, gender,
+    occupation, income band) that the table has; when it has none of them, every attribute
+    it has (:func:`attribute_columns`: region, city, customer type, ...).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    traits : tuple of str
+
+    Returns
+    -------
+    list of str
+    """
+    present = [t for t in traits if t in table.columns and table[t].notna().any()]
+    return present or attribute_columns(table)
 
 
 def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] | list[str] | None = None, *,
@@ -407,8 +433,10 @@ def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] | list[str] | None 
     table : pandas.DataFrame
         From :func:`customer_table`.
     traits : sequence of str, optional
-        Attributes to chart; those missing from ``table`` are skipped. Default: every
-        attribute the table has (:func:`attribute_columns`).
+        Attributes to chart; those missing from ``table`` are skipped. Default: the
+        individual traits of the customer analysis report (:data:`TRAITS`: age band, gender,
+        occupation, income band) that the table has; when it has none of them, every
+        attribute it has (:func:`attribute_columns`: region, city, ...).
     lang : {'en', 'zh'}
     top : int, default 12
         Largest values shown per attribute; the rest are summed as 'other'.
@@ -426,7 +454,7 @@ def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] | list[str] | None 
     check_lang(lang)
     if top < 1:
         raise ParameterError(f"plot_traits: top must be 1 or more, got {top}")
-    wanted = attribute_columns(table) if traits is None else list(traits)
+    wanted = charted_attributes(table) if traits is None else list(traits)
     present = [t for t in wanted if t in table.columns and table[t].notna().any()]
     if not present:
         return np.array([], dtype=object)

@@ -1,4 +1,5 @@
-"""Any subset of customer attributes, including none: charts of what exists, words for what is skipped."""
+"""Any subset of customer attributes, including none: charts of what exists, words for
+what is skipped."""
 
 from __future__ import annotations
 
@@ -134,8 +135,9 @@ def test_signup_dates_only_when_the_column_exists():
 
     assert signup_dates(_clean(None)) is None
     assert signup_dates(_clean(pd.DataFrame({"customer_id": ["a"], "region": ["N"]}))) is None
-    dated = signup_dates(_clean(pd.DataFrame({"customer_id": ["a", "b"],
-                                              "signup_date": pd.to_datetime(["2022-01-05", None])})))
+    signups = pd.DataFrame({"customer_id": ["a", "b"],
+                            "signup_date": pd.to_datetime(["2022-01-05", None])})
+    dated = signup_dates(_clean(signups))
     assert str(dated["a"].date()) == "2022-01-05" and dated.isna().sum() == 1
 
 
@@ -169,3 +171,17 @@ def test_signup_note_says_potential_customers_are_left_out():
                                 "who never bought cannot be dated and are not counted in the "
                                 "Potential stage.*")
     assert "无法计入“潜在客户”阶段" in signup_note(geo, "zh")
+
+
+def test_the_report_traits_are_charted_when_some_exist_else_every_attribute():
+    from custlib import profiles
+
+    some = pd.DataFrame({"customer_id": ["1", "2", "3"], "gender": ["f", "m", None],
+                         "region": ["N", "S", "S"], "ownership": [None, "private", None]})
+    assert profiles.charted_attributes(some) == ["gender"]
+    axes = profiles.plot_traits(some)
+    assert len(axes) == 1 and axes[0].get_title() != ""
+    note = profiles.attributes_note(some)
+    assert note.startswith("*The customers table has no age band") and "instead" not in note
+    assert profiles.charted_attributes(some.drop(columns="gender")) == ["ownership", "region"]
+    plt.close("all")
