@@ -150,42 +150,47 @@ def date(*, empty: bool = True) -> Check:
                  "write dates as YYYY-MM-DD")
 
 
-def _is_codec(v: Any) -> bool:
-    if not isinstance(v, str):
-        return False
-    if v == "":
+def _empty_or_accepted_by(load: Callable[[str], Any],
+                          errors: type[Exception] | tuple[type[Exception], ...]
+                          ) -> Callable[[Any], bool]:
+    """A test: empty text, or text that ``load`` accepts without raising ``errors``."""
+    def test(v: Any) -> bool:
+        if not isinstance(v, str):
+            return False
+        if v == "":
+            return True
+        try:
+            load(v)
+        except errors:
+            return False
         return True
-    try:
-        codecs.lookup(v)
-    except LookupError:
-        return False
-    return True
+
+    return test
 
 
 def codec() -> Check:
     """A text encoding known to Python (``utf-8``, ``latin-1``, ``cp1252``, ...)."""
     return Check("'' (detected) or an encoding such as 'utf-8', 'latin-1' or 'cp1252'",
-                 _is_codec)
+                 _empty_or_accepted_by(codecs.lookup, LookupError))
 
 
-def _is_zone(v: Any) -> bool:
-    if not isinstance(v, str):
-        return False
-    if v == "":
-        return True
-    import zoneinfo
+def _zone(v: str) -> Any:
+    from custlib.parsing import ParseOptions  # the parsers' own check of the zone
 
-    try:
-        zoneinfo.ZoneInfo(v)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    return ParseOptions(timezone=v)
 
 
 def timezone() -> Check:
     """An IANA time zone (``Europe/London``, ``UTC``), or empty."""
     return Check("'' or an IANA time zone such as 'UTC', 'Europe/London' or "
-                 "'Asia/Shanghai'", _is_zone)
+                 "'Asia/Shanghai'", _empty_or_accepted_by(_zone, ParameterError))
+
+
+def _parse_choices(name: str) -> tuple[str, ...]:
+    """The parsers' own list of allowed decimal marks or thousands separators."""
+    from custlib import parsing
+
+    return tuple(getattr(parsing, name))
 
 
 def _columns_ok(v: Any) -> bool:
@@ -257,8 +262,8 @@ SPEC: dict[str, Check | _Lazy] = {
     "separator": Check("'' (detected) or one character such as ',', ';', '|' or a tab",
                        lambda v: isinstance(v, str) and (len(v) <= 1 or v in ("\\t", "tab"))),
     "encoding": codec(),
-    "decimal": choice("", ".", ","),
-    "thousands": choice("", ",", ".", " ", "'", "none"),
+    "decimal": choice(*_parse_choices("DECIMAL_CHOICES")),
+    "thousands": choice(*_parse_choices("THOUSANDS_CHOICES")),
     "timezone": timezone(),
     # 02 segmentation
     "time_unit": Check("'D', 'W' or 'M' (days, weeks, months)", lambda v: isinstance(v, str)
