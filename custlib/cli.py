@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from custlib.config import NOTEBOOKS_DIR
 from custlib.errors import CustlibError
@@ -16,22 +16,33 @@ from custlib.errors import CustlibError
 __all__ = ["main"]
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from custlib.runner import RunError, RunInterrupted, run
+def _guarded(label: str, call: Callable[[], int]) -> int:
+    """Run ``call``; a failed run is exit 1 and an interrupted one exit 130, in one message."""
+    from custlib.runner import RunError, RunInterrupted
 
-    only = [t for item in (args.only or []) for t in item.split(",") if t]
-    if args.each:
-        return _cmd_run_each(args, only)
     try:
-        result = run(args.params, only=only or None, run_name=args.run_name,
-                     reports_dir=args.reports_dir, html_output=not args.no_html,
-                     progress=not args.quiet, notebooks_dir=args.notebooks_dir)
+        return call()
     except RunError as exc:
-        print(f"custlib run: FAILED\n{exc}", file=sys.stderr)
+        print(f"{label}: FAILED\n{exc}", file=sys.stderr)
         return 1
     except RunInterrupted as exc:
-        print(f"custlib run: interrupted: {exc}", file=sys.stderr)
+        print(f"{label}: interrupted: {exc}", file=sys.stderr)
         return 130
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    only = [t for item in (args.only or []) for t in item.split(",") if t]
+    if args.each:
+        return _guarded("custlib run --each", lambda: _run_each(args, only))
+    return _guarded("custlib run", lambda: _run(args, only))
+
+
+def _run(args: argparse.Namespace, only: list[str]) -> int:
+    from custlib.runner import run
+
+    result = run(args.params, only=only or None, run_name=args.run_name,
+                 reports_dir=args.reports_dir, html_output=not args.no_html,
+                 progress=not args.quiet, notebooks_dir=args.notebooks_dir)
     for nb in result.notebooks:
         print(f"  {nb.name:<32} {nb.status:<6} {nb.seconds:6.1f} s")
     print(f"run folder: {result.folder.root}")
@@ -39,21 +50,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run_each(args: argparse.Namespace, only: list[str]) -> int:
+def _run_each(args: argparse.Namespace, only: list[str]) -> int:
     from custlib.batch import run_each
-    from custlib.runner import RunError, RunInterrupted
 
-    try:
-        result = run_each(args.params, args.each, run_name=args.run_name,
-                          reports_dir=args.reports_dir, only=only or None,
-                          workers=args.workers, html_output=not args.no_html,
-                          min_rows=args.min_rows, notebooks_dir=args.notebooks_dir)
-    except RunError as exc:
-        print(f"custlib run --each: FAILED\n{exc}", file=sys.stderr)
-        return 1
-    except RunInterrupted as exc:
-        print(f"custlib run --each: interrupted: {exc}", file=sys.stderr)
-        return 130
+    result = run_each(args.params, args.each, run_name=args.run_name,
+                      reports_dir=args.reports_dir, only=only or None,
+                      workers=args.workers, html_output=not args.no_html,
+                      min_rows=args.min_rows, notebooks_dir=args.notebooks_dir)
     for g in result.failed:
         print(f"custlib run --each: group {g.value!r} FAILED: {g.error}", file=sys.stderr)
     print(f"batch folder: {result.folder}")
