@@ -53,6 +53,7 @@ __all__ = [
     "load_customers",
     "load_survey",
     "load_transactions",
+    "read_options",
     "read_table",
     "read_yaml_mapping",
     "sniff_separator",
@@ -402,6 +403,35 @@ def _load(source: PathLike | None, table: str,
     out.attrs["source"] = raw.attrs.get("source", str(path))
     out.attrs["read_options"] = raw.attrs.get("read_options", {})
     return with_options(out, parse_options)
+
+
+def read_options(separator: str = "", encoding: str = "", decimal: str = "",
+                 thousands: str = "", dayfirst: bool | None = None,
+                 timezone: str = "") -> dict[str, Any]:
+    """The loaders' reading options from notebook 01's parameters.
+
+    A parameters cell has no "not set" for a bool, so ``dayfirst=False`` there means
+    "infer the day/month order from the dates" and becomes ``None`` here.
+
+    Parameters
+    ----------
+    separator, encoding, decimal, thousands, timezone : str
+        As in notebook 01 ('' infers or uses the default).
+    dayfirst : bool or None
+
+    Returns
+    -------
+    dict
+        Keywords for :func:`load_transactions`, :func:`load_customers` and
+        :func:`load_survey`.
+
+    Examples
+    --------
+    >>> read_options(decimal=",", dayfirst=False)["dayfirst"] is None
+    True
+    """
+    return {"separator": separator, "encoding": encoding, "decimal": decimal,
+            "thousands": thousands, "dayfirst": dayfirst or None, "timezone": timezone}
 
 
 def load_transactions(source: PathLike = "demo",

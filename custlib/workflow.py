@@ -103,8 +103,8 @@ def run_cleaning(run: RunFolder, **params: Any) -> list[Any]:
     p = {**CLEANING_DEFAULTS, **params}
     business = io.load_context(p["context"])
     currency = p["currency"] or business.get("company", {}).get("currency", "")
-    read = {k: p[k] for k in ("separator", "encoding", "decimal", "thousands", "timezone")}
-    read["dayfirst"] = p["dayfirst"] or None  # false: inferred from the dates
+    read = io.read_options(**{k: p[k] for k in ("separator", "encoding", "decimal",
+                                                "thousands", "dayfirst", "timezone")})
     raw = io.load_transactions(p["transactions"], p["columns"], **read)
     result = cleaning.clean_transactions(
         raw, rules=p["rules"], observation_start=p["observation_start"] or None,
