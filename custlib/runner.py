@@ -316,11 +316,10 @@ color:#c62828}}.status.running{{border-color:#ef6c00;color:#ef6c00}}</style></he
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so a reader never
-    sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write ``text`` to ``path`` so that a reader never sees half a file."""
+    from custlib.artefacts import _atomic
+
+    _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _write_run_json(result: RunResult, status: str, name: str, started: str,
