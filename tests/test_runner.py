@@ -503,31 +503,18 @@ def test_cdnow_run_skips_attribute_sections(tmp_path):
 
 
 #: Files whose content records *when* they were written, not what was computed.
-STAMPED = {"manifest.json", "run.json", "index.html"}
+def test_same_input_same_numbers(demo_run):
+    """The demo run's tables equal the stored fingerprint of an earlier run (tests/golden):
+    every random choice (k-means, the starting values of the BTYD fits, the simulations)
+    takes random_state, and a refactoring that changes a number fails here."""
+    from tests import golden
 
-
-def _digests(root: Path) -> dict[str, str]:
-    import hashlib
-
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for sub in ("data", "tables") for p in sorted((root / sub).rglob("*"))
-            if p.is_file() and p.name not in STAMPED}
-
-
-def test_same_input_same_numbers(demo_run, tmp_path):
-    """A second run of the demo writes byte-identical tables: every random choice (k-means,
-    the starting values of the BTYD fits, the simulations) takes random_state."""
     first_root, proc = demo_run
     assert proc.returncode == 0, proc.stderr[-3000:]
-    from custlib.runner import load_params
-
-    params = {**load_params("params/demo.yaml"), "pdf": False}
-    second = run(params, run_name="again", reports_dir=tmp_path, progress=False,
-                 html_output=False)
-    a, b = _digests(first_root / "demo"), _digests(second.folder.root)
-    assert len(a) > 30 and set(a) == set(b)  # every table of the five notebooks
-    differ = sorted(name for name in a if a[name] != b[name])
-    assert not differ, f"tables that differ between identical runs: {differ}"
+    actual = golden.fingerprint(first_root / "demo")
+    assert len(actual) > 30  # every table of the five notebooks
+    differ = golden.differences(golden.load("demo"), actual)
+    assert not differ, "tables that differ from tests/golden/demo.json:\n" + "\n".join(differ[:40])
 
 
 def test_batch_swap_failure_and_ctrl_c_keep_the_previous_batch(tiny_kit, tmp_path,
