@@ -29,8 +29,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custlib import btyd  # noqa: E402
 from custlib._compat import quiet_import  # noqa: E402
+from custlib.value import btyd  # noqa: E402
 
 CDNOW = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 

@@ -54,10 +54,10 @@ def sample():  # RSS every 5 ms: sees native (DuckDB, Arrow) allocations too
 threading.Thread(target=sample, daemon=True).start()
 t0 = time.perf_counter()
 if engine == "custlib":
-    from custlib.summary import customer_summary
+    from custlib.value.summary import customer_summary
     out = customer_summary(tx, observation_end=end, freq="D", order_id_col=None)
 elif engine == "custlib-duckdb":
-    from custlib.summary import customer_summary
+    from custlib.value.summary import customer_summary
     out = customer_summary(tx, observation_end=end, freq="D", order_id_col=None,
                            engine="duckdb")
 elif engine == "lifetimes":

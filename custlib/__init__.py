@@ -8,7 +8,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from custlib.config import resolve_path, run_folder
 from custlib.errors import (
     ColumnError,
     CustlibError,
@@ -17,6 +16,7 @@ from custlib.errors import (
     ParameterError,
     SourceError,
 )
+from custlib.run.config import resolve_path, run_folder
 
 __all__ = [
     "__version__",

@@ -2,6 +2,6 @@
 
 import sys
 
-from custlib.cli import main
+from custlib.run.cli import main
 
 sys.exit(main())

@@ -8,7 +8,7 @@ never becomes a live element:
   into Markdown (the notebooks' interpretations, the report's paragraphs);
 - :func:`sanitize_html` keeps only harmless elements and attributes of an HTML fragment,
   and :func:`sanitize_notebook` applies it to every cell output of an executed notebook
-  before it is rendered to HTML (:func:`custlib.runner.render_html`). Markdown cells are
+  before it is rendered to HTML (:func:`custlib.run.runner.render_html`). Markdown cells are
   the kit's own text and are left as they are; outputs are not trusted.
 
 Only the standard library's :mod:`html.parser` is used: the sanitiser rebuilds the

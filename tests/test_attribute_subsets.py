@@ -8,10 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import cohorts
 from custlib.errors import ParameterError
-from custlib.profiles import attribute_columns, attributes_note, customer_table, plot_traits
-from custlib.workflow import CleanTables, customer_column
+from custlib.lifecycle import cohorts
+from custlib.run.workflow import CleanTables, customer_column
+from custlib.segments.profiles import (
+    attribute_columns,
+    attributes_note,
+    customer_table,
+    plot_traits,
+)
 
 
 def _summary() -> pd.DataFrame:
@@ -131,7 +136,7 @@ def test_survival_curves_skip_in_words():
 
 
 def test_signup_dates_only_when_the_column_exists():
-    from custlib.workflow import signup_dates
+    from custlib.run.workflow import signup_dates
 
     assert signup_dates(_clean(None)) is None
     assert signup_dates(_clean(pd.DataFrame({"customer_id": ["a"], "region": ["N"]}))) is None
@@ -142,9 +147,9 @@ def test_signup_dates_only_when_the_column_exists():
 
 
 def test_segment_report_traits_from_cards_without_attributes(tmp_path):
-    from custlib import report
-    from custlib.profiles import profile_cards
-    from custlib.segments import segment_guide
+    from custlib.report import document as report
+    from custlib.segments.profiles import profile_cards
+    from custlib.segments.schemes import segment_guide
 
     tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
                        "order_date": pd.to_datetime(["2024-03-01", "2024-09-01", "2024-10-01"]),
@@ -162,7 +167,7 @@ def test_segment_report_traits_from_cards_without_attributes(tmp_path):
 
 
 def test_signup_note_says_potential_customers_are_left_out():
-    from custlib.workflow import signup_note
+    from custlib.run.workflow import signup_note
 
     assert signup_note(_clean(None)) == ""
     assert signup_note(_clean(pd.DataFrame({"customer_id": ["a"], "signup_date": [None]}))) == ""
@@ -174,7 +179,7 @@ def test_signup_note_says_potential_customers_are_left_out():
 
 
 def test_the_report_traits_are_charted_when_some_exist_else_every_attribute():
-    from custlib import profiles
+    from custlib.segments import profiles
 
     some = pd.DataFrame({"customer_id": ["1", "2", "3"], "gender": ["f", "m", None],
                          "region": ["N", "S", "S"], "ownership": [None, "private", None]})

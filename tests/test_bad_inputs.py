@@ -1,8 +1,8 @@
 """The table of bad inputs: every one either gives the right numbers or stops with a message.
 
 Each row is a small log written the way real exports get it wrong, read and cleaned the
-way notebook 01 does (``custlib.io.load_transactions`` then
-``custlib.cleaning.clean_transactions`` with the notebook's parameters). ``expect`` is the
+way notebook 01 does (``custlib.data.loading.load_transactions`` then
+``custlib.data.cleaning.clean_transactions`` with the notebook's parameters). ``expect`` is the
 exact outcome: the numbers the kit must compute, or the error class and the words its
 message must contain (the column, the rows, the parameter that settles it). README.md
 ("What the kit does with bad input") lists the same cases; a test keeps the two in step.
@@ -20,7 +20,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from custlib import cleaning, io
+from custlib.data import cleaning
+from custlib.data import loading as io
 from custlib.errors import ColumnError, DataError, EmptyResultError, ParameterError, SourceError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,7 +265,7 @@ PARAM_CASES: list[tuple[str, str, tuple[str, ...]]] = [
 
 @pytest.mark.parametrize("name,text,words", PARAM_CASES, ids=[c[0] for c in PARAM_CASES])
 def test_bad_parameters_stop_before_anything_runs(name, text, words, tmp_path, capsys):
-    from custlib.cli import main
+    from custlib.run.cli import main
 
     params = tmp_path / f"{name}.yaml"
     params.write_text(text, encoding="utf-8")

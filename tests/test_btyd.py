@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import btyd
-from custlib.cleaning import clean_transactions
+from custlib.data.cleaning import clean_transactions
+from custlib.data.loading import load_transactions
 from custlib.errors import (
     ColumnError,
     CustlibError,
@@ -19,8 +19,8 @@ from custlib.errors import (
     EmptyResultError,
     ParameterError,
 )
-from custlib.io import load_transactions
-from custlib.summary import customer_summary
+from custlib.value import btyd
+from custlib.value.summary import customer_summary
 
 CAL_END, OBS_END = "1997-09-30", "1998-06-30"
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import btyd
-from custlib.cleaning import clean_transactions
+from custlib.data.cleaning import clean_transactions
+from custlib.data.loading import load_transactions
 from custlib.errors import CustlibError, ParameterError
-from custlib.io import load_transactions
+from custlib.value import btyd
 
 mp = pytest.importorskip("mpmath")
 

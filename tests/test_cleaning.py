@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib.cleaning import RULES, clean_transactions
+from custlib.data.cleaning import RULES, clean_transactions
+from custlib.data.loading import load_transactions
 from custlib.errors import DataError, EmptyResultError, ParameterError
-from custlib.io import load_transactions
 
 ALL_OFF = {r: False for r in RULES if r != "parse_types"}
 

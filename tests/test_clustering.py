@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib.clustering import RFMClusterer, plot_k_selection, plot_snake
 from custlib.errors import ParameterError
+from custlib.segments.clustering import RFMClusterer, plot_k_selection, plot_snake
 
 
 @pytest.fixture(scope="module")

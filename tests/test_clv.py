@@ -9,11 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import btyd, clv, clvplots, config, workflow
-from custlib.cleaning import clean_transactions
+from custlib.data.cleaning import clean_transactions
+from custlib.data.loading import load_transactions
 from custlib.errors import ColumnError, ParameterError
-from custlib.io import load_transactions
-from custlib.summary import customer_summary
+from custlib.plots import clv as clvplots
+from custlib.run import config, workflow
+from custlib.value import btyd, clv
+from custlib.value.summary import customer_summary
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +214,7 @@ def test_save_clv_writes_tables_and_parameters(cdnow, tmp_path):
 # --- words for people ---------------------------------------------------------------------
 
 def test_narratives_state_the_numbers(cdnow, values):
-    from custlib import narrative
+    from custlib.report import narrative
 
     ch = btyd.calibration_holdout(cdnow, "1997-09-30", "1998-06-30")
     comp = btyd.ModelComparison(models=("bgnbd",)).fit(ch)
@@ -234,7 +236,7 @@ def test_narratives_state_the_numbers(cdnow, values):
 
 
 def test_narratives_say_when_a_fit_stopped_early_or_needed_a_penalty(cdnow):
-    from custlib import narrative
+    from custlib.report import narrative
 
     ch = btyd.calibration_holdout(cdnow, "1997-09-30", "1998-06-30")
     with pytest.warns(btyd.FitWarning):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from custlib.contract import (
+from custlib.data.contract import (
     TABLES,
     coerce_transactions,
     map_columns,

@@ -7,10 +7,10 @@ import filecmp
 import pandas as pd
 import pytest
 
-from custlib.config import DEMO_DATA_DIR
-from custlib.demo import generate_demo, write_demo
+from custlib.data.demo import generate_demo, write_demo
+from custlib.data.loading import localise_context
 from custlib.errors import ParameterError
-from custlib.io import localise_context
+from custlib.run.config import DEMO_DATA_DIR
 
 
 @pytest.fixture(scope="module")

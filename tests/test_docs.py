@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from custlib.contract import TABLES
+from custlib.data.contract import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 

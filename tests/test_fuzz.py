@@ -17,9 +17,9 @@ hypothesis = pytest.importorskip("hypothesis", reason="pip install -e '.[dev]' f
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from custlib.cleaning import clean_transactions  # noqa: E402
+from custlib.data.cleaning import clean_transactions  # noqa: E402
+from custlib.data.loading import load_transactions  # noqa: E402
 from custlib.errors import CustlibError  # noqa: E402
-from custlib.io import load_transactions  # noqa: E402
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])

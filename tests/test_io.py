@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from custlib.config import resolve_path
-from custlib.errors import ColumnError, DataError, ParameterError, SourceError
-from custlib.io import (
+from custlib.data.loading import (
     PRESETS,
     load_context,
     load_customers,
     load_transactions,
     read_table,
 )
+from custlib.errors import ColumnError, DataError, ParameterError, SourceError
+from custlib.run.config import resolve_path
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
@@ -156,7 +156,7 @@ def test_loading_cdnow_leaves_warning_filters_alone():
     import sys
 
     code = ("import warnings\n"
-            "from custlib.io import load_transactions\n"
+            "from custlib.data.loading import load_transactions\n"
             "before = list(warnings.filters)\n"
             "load_transactions('cdnow_sample')\n"
             "import sys; assert 'lifetimes' in sys.modules\n"

@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import cohorts, lifecycle, lifecycleplots
-from custlib.cleaning import clean_transactions
+from custlib.data.cleaning import clean_transactions
+from custlib.data.loading import load_customers, load_transactions
+from custlib.data.tables import prepare_customers
 from custlib.errors import DataError, EmptyResultError, ParameterError
-from custlib.io import load_customers, load_transactions
-from custlib.tables import prepare_customers
+from custlib.lifecycle import cohorts
+from custlib.lifecycle import stages as lifecycle
+from custlib.plots import lifecycle as lifecycleplots
 
 
 def _days(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -307,7 +309,7 @@ def test_plots_take_and_return_ax(demo):
 
 
 def test_save_lifecycle_pseudonymises_the_lists(demo, tmp_path):
-    from custlib import config, workflow
+    from custlib.run import config, workflow
 
     tx, _, days, stager, _, snaps, state = demo
     lists = lifecycle.action_lists(state, tx, stager=stager)

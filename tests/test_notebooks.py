@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from custlib.runner import discover_notebooks, notebook_parameters
+from custlib.run.runner import discover_notebooks, notebook_parameters
 
 NOTEBOOKS = discover_notebooks()
 

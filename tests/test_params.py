@@ -1,4 +1,4 @@
-"""Parameter values checked before any notebook runs; YAML read safely (custlib.params)."""
+"""Parameter values checked before any notebook runs; YAML read safely (custlib.run.params)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from custlib.cli import main
 from custlib.errors import ParameterError
-from custlib.params import SPEC, did_you_mean, validate, yaml_form
-from custlib.runner import RUNNER_KEYS, discover_notebooks, notebook_parameters
+from custlib.run.cli import main
+from custlib.run.params import SPEC, did_you_mean, validate, yaml_form
+from custlib.run.runner import RUNNER_KEYS, discover_notebooks, notebook_parameters
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +123,8 @@ def test_spec_entries_for_undeclared_parameters_are_harmless():
 
 
 def test_spec_choices_match_the_library():
-    from custlib.btyd import MODELS, ModelComparison
-    from custlib.cleaning import RULES
+    from custlib.data.cleaning import RULES
+    from custlib.value.btyd import MODELS, ModelComparison
 
     with pytest.raises(ParameterError) as err:
         check({"model": "?"}, {"03.ipynb": {"model": {"type": "str"}}})
@@ -187,8 +187,8 @@ def test_billion_laughs_fails_fast(tmp_path, capsys):
 
 
 def test_alias_without_anchor_and_context_files_are_refused(tmp_path):
+    from custlib.data.loading import load_context, read_yaml_mapping
     from custlib.errors import DataError
-    from custlib.io import load_context, read_yaml_mapping
 
     alias = tmp_path / "alias.yaml"
     alias.write_text("lang: *x\n")
@@ -201,7 +201,7 @@ def test_alias_without_anchor_and_context_files_are_refused(tmp_path):
 
 
 def test_yaml_size_limit_and_python_tags(tmp_path):
-    from custlib.io import read_yaml_mapping
+    from custlib.data.loading import read_yaml_mapping
 
     big = tmp_path / "big.yaml"
     big.write_text("# " + "x" * (1024 * 1024) + "\nlang: en\n")

@@ -14,17 +14,17 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from custlib.cleaning import clean_transactions
-from custlib.contract import coerce_transactions, map_columns
-from custlib.errors import ColumnError, DataError, ParameterError, SourceError
-from custlib.io import load_customers, load_transactions, read_table, sniff_separator
-from custlib.parsing import (
+from custlib.data.cleaning import clean_transactions
+from custlib.data.contract import coerce_transactions, map_columns
+from custlib.data.loading import load_customers, load_transactions, read_table, sniff_separator
+from custlib.data.parsing import (
     ParseOptions,
     parse_dates,
     parse_ids,
     parse_numbers,
 )
-from custlib.tables import prepare_customers
+from custlib.data.tables import prepare_customers
+from custlib.errors import ColumnError, DataError, ParameterError, SourceError
 
 HEADER = "Invoice,StockCode,Quantity,InvoiceDate,Price,Customer ID"
 FUZZ = settings(max_examples=100, deadline=None, database=None,

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from custlib.profiles import (
+from custlib.segments.profiles import (
     age_bands,
     attribute_breakdown,
     customer_table,
@@ -16,7 +16,7 @@ from custlib.profiles import (
     plot_traits,
     profile_cards,
 )
-from custlib.segments import segment_guide
+from custlib.segments.schemes import segment_guide
 
 
 @pytest.fixture

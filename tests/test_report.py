@@ -12,8 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib import competitors, i18n, io, needs, report, strategy
+from custlib import i18n
+from custlib.data import loading as io
 from custlib.errors import DataError, EmptyResultError, ParameterError
+from custlib.report import competitors, needs, strategy
+from custlib.report import document as report
 
 # --- needs and loyalty ------------------------------------------------------------------------
 
@@ -85,7 +88,7 @@ def test_segment_tables_share_one_order_and_keep_unmatched_respondents(survey):
 
 
 def test_loyalty_measures_time_between_purchase_days():
-    from custlib.summary import customer_summary
+    from custlib.value.summary import customer_summary
 
     tx = pd.DataFrame({
         "customer_id": ["a", "a", "a", "b", "c"],
@@ -355,14 +358,14 @@ def test_report_structure_and_kpi_cards(tmp_path):
 # --- batch runs -------------------------------------------------------------------------------
 
 def test_batch_run_one_report_per_group_and_an_index(tmp_path, make_notebook):
-    from custlib.batch import run_each
+    from custlib.run.batch import run_each
 
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     make_notebook(nbs / "01_report.ipynb",
               'run_name: str = "x"  # run\nreports_dir: str = ""  # where\n'
               'transactions: str = "demo"  # log\nreport_scope: str = ""  # scope',
-              "from custlib.config import run_folder\nfrom custlib import io\n"
+              "from custlib.run.config import run_folder\nfrom custlib.data import loading as io\n"
               "rf = run_folder(run_name, reports_dir)\n"
               "tx = io.load_transactions(transactions)\n"
               "assert 'app' not in report_scope, 'boom in the app group'\n"
@@ -408,12 +411,12 @@ def test_batch_after_a_run_in_the_same_process_does_not_hang(tmp_path, make_note
     make_notebook(nbs / "01_report.ipynb",
               'run_name: str = "x"  # run\nreports_dir: str = ""  # where\n'
               'transactions: str = "demo"  # log\nreport_scope: str = ""  # scope',
-              "from custlib.config import run_folder\n"
+              "from custlib.run.config import run_folder\n"
               "rf = run_folder(run_name, reports_dir)\n"
               "(rf.root / 'report.html').write_text(report_scope)")
     script = textwrap.dedent(f"""
-        from custlib.batch import run_each
-        from custlib.runner import run
+        from custlib.run.batch import run_each
+        from custlib.run.runner import run
         run({{"transactions": "demo"}}, run_name="first", reports_dir={str(tmp_path)!r},
             notebooks_dir={str(nbs)!r}, html_output=False, progress=False)
         result = run_each({{"transactions": "demo"}}, "channel", run_name="batch",
@@ -428,7 +431,7 @@ def test_batch_after_a_run_in_the_same_process_does_not_hang(tmp_path, make_note
 
 
 def test_empty_group_column_is_an_error(tmp_path):
-    from custlib.batch import run_each
+    from custlib.run.batch import run_each
 
     data = tmp_path / "t.csv"
     data.write_text("customer_id,order_date,amount,country\n1,2024-01-01,5,\n")

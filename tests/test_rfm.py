@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from custlib.errors import ParameterError
-from custlib.rfm import RFMScorer, rfm_scores
-from custlib.segments import (
+from custlib.segments.rfm import RFMScorer, rfm_scores
+from custlib.segments.schemes import (
     GUIDE,
     RFM11_CODES,
     SCHEMES,
@@ -169,9 +169,9 @@ def test_every_label_has_both_languages_meaning_and_action(scheme):
 
 
 def test_scores_on_real_summary_are_complete():
-    from custlib.cleaning import clean_transactions
-    from custlib.io import load_transactions
-    from custlib.summary import customer_summary
+    from custlib.data.cleaning import clean_transactions
+    from custlib.data.loading import load_transactions
+    from custlib.value.summary import customer_summary
 
     tx = clean_transactions(load_transactions("demo"), observation_start="2022-01-01",
                             observation_end="2024-12-31").transactions
@@ -216,7 +216,7 @@ def test_zero_and_negative_spend():
 def test_rfm_heatmap_counts_customers():
     import matplotlib.pyplot as plt
 
-    from custlib.rfm import plot_rfm_heatmap
+    from custlib.segments.rfm import plot_rfm_heatmap
 
     s = summary({f"c{i}": (i * 10, 10 - i, 100 * (10 - i)) for i in range(10)})
     ax = plot_rfm_heatmap(rfm_scores(s), s, currency="GBP")

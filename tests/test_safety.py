@@ -23,8 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-from custlib import narrative, report
-from custlib.runner import render_html
+from custlib.report import document as report
+from custlib.report import narrative
+from custlib.run.runner import render_html
 from custlib.safety import code_span, escape_markdown, is_safe_url, sanitize_html, sanitize_notebook
 
 PAYLOADS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
@@ -349,7 +350,7 @@ def _payload_inputs(folder: Path) -> dict[str, str]:
         "complaint_text": [PAYLOADS[k % 4] if k % 3 == 0 else "" for k in range(20)],
     })
     survey.to_csv(folder / "survey.csv", index=False)
-    context = yaml.safe_load(Path(report.__file__).resolve().parents[1]
+    context = yaml.safe_load(Path(report.__file__).resolve().parents[2]
                              .joinpath("data/raw/demo/context.yaml").read_text("utf-8"))
     counter = iter(range(10_000))
 
@@ -378,7 +379,7 @@ def _payload_inputs(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def payload_run(tmp_path_factory):
     """ONE run of every notebook on the payload business (about a minute)."""
-    from custlib.runner import run
+    from custlib.run.runner import run
 
     folder = tmp_path_factory.mktemp("payloads")
     params = {**_payload_inputs(folder), "run_name": "payloads", "currency": PAYLOADS[0],

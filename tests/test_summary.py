@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib.cleaning import clean_transactions
+from custlib.data.cleaning import clean_transactions
+from custlib.data.loading import load_transactions
 from custlib.errors import ColumnError, EmptyResultError, ParameterError
-from custlib.io import load_transactions
-from custlib.summary import customer_summary, period_index
+from custlib.value.summary import customer_summary, period_index
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from custlib.contract import map_columns
+from custlib.data.contract import map_columns
+from custlib.data.tables import prepare_customers, prepare_survey
 from custlib.errors import DataError
-from custlib.tables import prepare_customers, prepare_survey
 
 
 def _raw(df: pd.DataFrame, table: str) -> pd.DataFrame:

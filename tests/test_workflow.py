@@ -7,10 +7,10 @@ import ast
 import pandas as pd
 import pytest
 
-from custlib.config import NOTEBOOKS_DIR, run_folder
 from custlib.errors import ParameterError
-from custlib.runner import notebook_parameters
-from custlib.workflow import CLEANING_DEFAULTS, clean_tables, run_cleaning
+from custlib.run.config import NOTEBOOKS_DIR, run_folder
+from custlib.run.runner import notebook_parameters
+from custlib.run.workflow import CLEANING_DEFAULTS, clean_tables, run_cleaning
 
 
 def test_defaults_match_notebook_01():

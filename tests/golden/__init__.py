@@ -89,9 +89,9 @@ def differences(expected: dict, actual: dict, path: str = "") -> list[str]:
 def cdnow_fingerprint() -> dict:
     """The CDNOW sample as ``params/cdnow.yaml`` cleans it, split 39/39 weeks, and the
     parameters of every BTYD model and of Gamma-Gamma fitted on it."""
-    from custlib import btyd
-    from custlib.cleaning import clean_transactions
-    from custlib.io import load_transactions
+    from custlib.data.cleaning import clean_transactions
+    from custlib.data.loading import load_transactions
+    from custlib.value import btyd
 
     raw = load_transactions("cdnow_sample")
     clean = clean_transactions(raw, rules={"duplicates": False, "invalid_prices": False},

@@ -1,0 +1,3 @@
+"""Stage 1 · the data: the contract, loading, parsing, cleaning, profiling and the demo
+generator.
+"""

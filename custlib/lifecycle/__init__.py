@@ -1,0 +1,2 @@
+"""Stage 4 · the customer lifecycle: stages, transitions and acquisition cohorts.
+"""

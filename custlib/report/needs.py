@@ -1,0 +1,301 @@
+"""Customer needs and loyalty: what each segment buys, how price-sensitive it is, how
+loyal it is, and what the survey says (satisfaction, NPS, needs, complaints).
+
+Transaction-based measures work on any log; survey measures need the optional survey
+table and return None without it, so a notebook can skip the section and say so.
+
+References
+----------
+Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*,
+81(12), 46-54 (the Net Promoter Score).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from custlib.data.contract import require_columns
+from custlib.errors import EmptyResultError
+from custlib.i18n import check_lang
+
+__all__ = ["UNMATCHED", "loyalty_by_segment", "nps", "plot_needs", "plot_preferences",
+           "preferences", "price_sensitivity", "satisfaction_distribution",
+           "survey_by_segment", "top_needs"]
+
+
+#: The group of rows whose customer has no segment (a respondent who never bought, a
+#: customer removed by cleaning): kept and shown under this name, last.
+UNMATCHED = "(not segmented)"
+
+
+def _segment_of(frame: pd.DataFrame, segment: pd.Series | None,
+                customer_id_col: str = "customer_id") -> pd.Series:
+    if segment is None:
+        return pd.Series("all", index=frame.index)
+    seg = segment.copy()
+    seg.index = seg.index.astype(str)
+    return frame[customer_id_col].astype(str).map(seg).astype(object).fillna(UNMATCHED)
+
+
+def _in_segment_order(table: pd.DataFrame, segment: pd.Series | None) -> pd.DataFrame:
+    """Rows in one order for every table: ``all`` first, then segments largest first
+    (ties by name), :data:`UNMATCHED` last."""
+    if segment is None:
+        return table
+    sizes = segment.astype(str).value_counts()
+    names = [str(i) for i in table.index]
+    size = {n: sizes.get(n, 0) for n in names}
+    order = sorted(names, key=lambda n: (n != "all", n == UNMATCHED, -size[n], n))
+    out = table.copy()
+    out.index = names
+    out = out.loc[order]
+    out.index.name = table.index.name
+    return out
+
+
+def preferences(transactions: pd.DataFrame, segment: pd.Series | None = None, *,
+                column: str = "category", value_col: str = "amount") -> pd.DataFrame:
+    """Share of each segment's revenue by category (or channel, or any column).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Clean transactions.
+    segment : pandas.Series, optional
+        Segment by customer id; default one group ``all``.
+    column : str, default 'category'
+    value_col : str, default 'amount'
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows segments, columns values of ``column``; each row sums to 1.
+    """
+    require_columns(transactions, ["customer_id", column, value_col], "preferences")
+    seg = _segment_of(transactions, segment)
+    table = transactions.groupby([seg, transactions[column].astype(str)])[value_col] \
+        .sum().unstack(fill_value=0.0)
+    table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
+    table.index.name, table.columns.name = "segment", column
+    table = _in_segment_order(table, segment)
+    return table[table.mean().sort_values(ascending=False).index]
+
+
+def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = None, *,
+                      discount: float = 0.9) -> pd.DataFrame:
+    """How much each segment buys on price.
+
+    A line is *low-price* when its unit price is below ``discount`` times the product's
+    median unit price across the log (a markdown, a promotion, a cheaper pack). Without a
+    ``product_id`` column the low-price shares are missing and the rest is computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per segment: ``low_price_share`` (share of lines), ``low_price_revenue_share``,
+        ``spend_per_order``, ``items_per_order``, ``mean_unit_price``.
+    """
+    require_columns(transactions, ["customer_id", "order_id", "unit_price", "quantity",
+                                   "amount"], "price_sensitivity")
+    tx = transactions
+    if "product_id" in tx:
+        median = tx.groupby("product_id")["unit_price"].transform("median")
+        low = (tx["unit_price"] < discount * median).astype(float)
+    else:
+        low = pd.Series(np.nan, index=tx.index)
+    seg = _segment_of(tx, segment)
+    g = tx.assign(_low=low, _low_rev=tx["amount"] * low).groupby(seg)
+    orders = g["order_id"].nunique()
+    return _in_segment_order(pd.DataFrame({
+        "low_price_share": g["_low"].mean(),
+        "low_price_revenue_share": g["_low_rev"].sum(min_count=1) / g["amount"].sum(),
+        "spend_per_order": g["amount"].sum() / orders,
+        "items_per_order": g["quantity"].sum() / orders,
+        "mean_unit_price": g["unit_price"].mean(),
+    }).rename_axis("segment"), segment)
+
+
+def loyalty_by_segment(summary: pd.DataFrame, segment: pd.Series | None = None) -> pd.DataFrame:
+    """Repeat-purchase rate and time between purchases by segment.
+
+    Time between purchases is measured between purchase *days*: two orders on one day are
+    one visit, so a customer who splits a basket does not look like a daily buyer. It
+    uses the summary's ``frequency`` (repeat purchase days) when the summary is in days,
+    else the number of orders.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`custlib.value.summary.customer_summary` (``n_orders``, ``first_purchase``,
+        ``last_purchase``; ``frequency`` used when present).
+    segment : pandas.Series, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per segment: customers, ``repeat_rate`` (share with 2+ orders),
+        ``orders_per_customer``, ``median_days_between`` (median over customers who
+        bought on 2+ days of their mean days between purchase days).
+    """
+    require_columns(summary, ["n_orders", "first_purchase", "last_purchase"],
+                    "loyalty_by_segment")
+    s = summary.copy()
+    s.index = s.index.astype(str)
+    if segment is None:
+        seg = pd.Series("all", index=s.index)
+    else:
+        seg = segment.copy()
+        seg.index = seg.index.astype(str)
+        seg = seg.reindex(s.index).astype(object).fillna(UNMATCHED)
+    span = (s["last_purchase"] - s["first_purchase"]).dt.total_seconds() / 86400
+    daily = "frequency" in s and s.attrs.get("freq", "D") == "D" and \
+        s.attrs.get("freq_multiplier", 1) == 1
+    repeats = s["frequency"].astype(float) if daily else s["n_orders"] - 1
+    gap = (span / repeats).where(repeats > 0)
+    g = s.assign(_rep=s["n_orders"] > 1, _gap=gap).groupby(seg)
+    out = pd.DataFrame({"customers": g.size(), "repeat_rate": g["_rep"].mean(),
+                        "orders_per_customer": g["n_orders"].mean(),
+                        "median_days_between": g["_gap"].median()}).rename_axis("segment")
+    return _in_segment_order(out, segment)
+
+
+# --- survey -------------------------------------------------------------------------------
+
+def satisfaction_distribution(survey: pd.DataFrame | None) -> pd.Series | None:
+    """Share of answers at each satisfaction score (None without a survey)."""
+    if survey is None or "satisfaction" not in survey or survey["satisfaction"].notna().sum() == 0:
+        return None
+    s = survey["satisfaction"].dropna()
+    if (s % 1 == 0).all():
+        s = s.astype(int)
+    out = s.value_counts(normalize=True).sort_index().rename("share")
+    out.index.name = "satisfaction"
+    return out
+
+
+def nps(survey: pd.DataFrame | None, segment: pd.Series | None = None) -> pd.DataFrame | None:
+    """Net Promoter Score: % promoters (9-10) minus % detractors (0-6), per segment.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Per segment (and ``all`` first): respondents, promoters, passives, detractors
+        (shares) and ``nps`` (-100 ... 100). None without ``recommend`` answers.
+    """
+    if survey is None or "recommend" not in survey or survey["recommend"].notna().sum() == 0:
+        return None
+    s = survey[survey["recommend"].notna()]
+    r = s["recommend"].astype(float)
+    kind = pd.Series(np.select([r >= 9, r >= 7], ["promoters", "passives"], "detractors"),
+                     index=s.index)
+
+    def one(k: pd.Series) -> dict[str, float]:
+        shares = k.value_counts(normalize=True)
+        p, d = float(shares.get("promoters", 0)), float(shares.get("detractors", 0))
+        return {"respondents": len(k), "promoters": p,
+                "passives": float(shares.get("passives", 0)), "detractors": d,
+                "nps": 100 * (p - d)}
+
+    rows = {"all": one(kind)}
+    if segment is not None:
+        seg = _segment_of(s, segment)
+        for name, k in kind.groupby(seg):
+            rows[str(name)] = one(k)
+    return _in_segment_order(pd.DataFrame(rows).T.rename_axis("segment"), segment)
+
+
+def survey_by_segment(survey: pd.DataFrame | None,
+                      segment: pd.Series | None = None) -> pd.DataFrame | None:
+    """Mean satisfaction, repurchase intention and complaint rate per segment."""
+    if survey is None or survey.empty:
+        return None
+    cols = [c for c in ("satisfaction", "repurchase_intention", "complaint") if c in survey]
+    if not cols:
+        return None
+    seg = _segment_of(survey, segment)
+    data = survey[cols].astype(float)
+    out = data.groupby(seg).mean()
+    out.insert(0, "respondents", data.groupby(seg).size())
+    out.loc["all"] = [len(data)] + list(data.mean())
+    return _in_segment_order(out.rename_axis("segment"), segment)
+
+
+def top_needs(survey: pd.DataFrame | None, *, lang: str = "en") -> pd.DataFrame | None:
+    """Needs ranked by how often they are named and how strongly (importance and urgency, as
+    the Chinese texts on customer analysis rank needs).
+
+    *Importance* is the share of respondents naming the need as their top need;
+    *urgency* is the share of those who are dissatisfied (satisfaction 1-2 of 5) or
+    complained. The priority score is their product, so a need named often by unhappy
+    customers comes first.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Per need: respondents, importance, urgency, priority, mean satisfaction;
+        sorted by priority.
+    """
+    check_lang(lang)
+    if survey is None or "top_need" not in survey or survey["top_need"].notna().sum() == 0:
+        return None
+    s = survey[survey["top_need"].notna() & (survey["top_need"].astype(str) != "")]
+    if s.empty:
+        raise EmptyResultError("top_needs: no respondent named a need")
+    unhappy = pd.Series(False, index=s.index)
+    if "satisfaction" in s:
+        unhappy |= s["satisfaction"].astype(float) <= 2
+    if "complaint" in s:
+        unhappy |= s["complaint"].astype(float).fillna(0) > 0
+    g = s.assign(_u=unhappy).groupby(s["top_need"].astype(str))
+    out = pd.DataFrame({"respondents": g.size(), "importance": g.size() / len(s),
+                        "urgency": g["_u"].mean()})
+    if "satisfaction" in s:
+        out["mean_satisfaction"] = g["satisfaction"].mean()
+    out.insert(3, "priority", out["importance"] * out["urgency"])
+    out.index.name = "need"
+    return out.sort_values(["priority", "importance"], ascending=False)
+
+
+def plot_preferences(table: pd.DataFrame, *, ax: object = None, lang: str = "en",
+                     title: str = "") -> object:
+    """Heat map of :func:`preferences` (share of each segment's revenue, %)."""
+    from custlib.plots.theme import new_ax
+
+    check_lang(lang)
+    ax = new_ax(ax, figsize=(9, 0.4 * len(table) + 2))
+    values = table.to_numpy(dtype=float) * 100
+    img = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0)
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                color="white" if v > values.max() * 0.6 else "black")
+    ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right")
+    ax.set_yticks(range(table.shape[0]), table.index)
+    ax.figure.colorbar(img, ax=ax, label="%")
+    default = {"en": f"Share of each segment's revenue by {table.columns.name} (%)",
+               "zh": f"各细分群体收入的{table.columns.name}构成(%)"}[lang]
+    ax.set(title=title or default)
+    return ax
+
+
+def plot_needs(needs: pd.DataFrame, *, ax: object = None, lang: str = "en") -> object:
+    """Needs on importance (share naming it) against urgency (share of them unhappy)."""
+    from custlib.plots.theme import new_ax
+
+    check_lang(lang)
+    ax = new_ax(ax, figsize=(7, 5))
+    ax.scatter(needs["importance"] * 100, needs["urgency"] * 100,
+               s=60 + 2000 * needs["priority"], color="tab:orange", alpha=0.7,
+               edgecolors="black")
+    for name, row in needs.iterrows():
+        ax.annotate(str(name), (row["importance"] * 100, row["urgency"] * 100),
+                    xytext=(6, 6), textcoords="offset points", fontsize=9)
+    ax.axvline(needs["importance"].mean() * 100, color="0.8", lw=1)
+    ax.axhline(needs["urgency"].mean() * 100, color="0.8", lw=1)
+    labels = {"en": ("Customer needs: importance and urgency",
+                     "importance: respondents naming it as top need (%)",
+                     "urgency: of them, dissatisfied or complaining (%)"),
+              "zh": ("客户需求:重要性与紧迫性", "重要性:将其列为首要需求的受访者占比(%)",
+                     "紧迫性:其中不满意或投诉者占比(%)")}[lang]
+    ax.set(title=labels[0], xlabel=labels[1], ylabel=labels[2])
+    return ax

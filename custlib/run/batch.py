@@ -1,0 +1,328 @@
+"""Batch runs: the whole kit once per value of a column (``custlib run --each country``).
+
+The transaction log is split by the column; each group gets its own run folder under
+``reports/<run_name>/<group>/`` with its own input files (transactions, and the customers
+and survey of its customers), and the notebooks run on every group in parallel, one
+process per group up to the number of cores. A failing group does not stop the others:
+it is reported at the end, and the exit code says that something failed. An index page
+links every group's report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from custlib.data import loading as io
+from custlib.errors import EmptyResultError, ParameterError, SourceError, format_list
+from custlib.run.config import NOTEBOOKS_DIR, run_folder
+from custlib.run.runner import load_params
+
+__all__ = ["BatchResult", "GroupRun", "run_each"]
+
+
+@dataclass
+class GroupRun:
+    """One group of a batch run."""
+
+    value: str
+    slug: str
+    rows: int
+    customers: int
+    status: str = "pending"
+    seconds: float = 0.0
+    report: Path | None = None
+    error: str = ""
+
+
+@dataclass
+class BatchResult:
+    """What a batch run did: every group, and the index page."""
+
+    folder: Path
+    column: str
+    groups: list[GroupRun] = field(default_factory=list)
+    index: Path | None = None
+
+    @property
+    def failed(self) -> list[GroupRun]:
+        """The groups that failed."""
+        return [g for g in self.groups if g.status != "ok"]
+
+
+def _slug(value: str, i: int, taken: set[str]) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", value).strip("._-")[:40] or f"group_{i:02d}"
+    while slug in taken:
+        slug = f"{slug}_{i:02d}"
+    taken.add(slug)
+    return slug
+
+
+def _run_group(params: dict[str, Any], slug: str, root: str, only: Sequence[str] | None,
+               notebooks_dir: str, html_output: bool) -> tuple[str, str, float, str]:
+    """Run the kit for one group (in a worker process); never raises."""
+    from custlib.run.runner import run
+
+    start = time.perf_counter()
+    try:  # the batch folder is fresh: each group writes into its own folder directly
+        result = run(params, only=only, run_name=slug, reports_dir=root,
+                     notebooks_dir=notebooks_dir, html_output=html_output, progress=False,
+                     fresh_folder=False)
+        return slug, "ok", time.perf_counter() - start, str(result.report)
+    except KeyboardInterrupt:
+        return slug, "interrupted", time.perf_counter() - start, "interrupted (Ctrl-C)"
+    except Exception as exc:  # a failing group is reported, the others go on
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return slug, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {first}"
+
+
+def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: str, *,
+             run_name: str | None = None, reports_dir: str | os.PathLike[str] | None = None,
+             only: Sequence[str] | None = None, workers: int | None = None,
+             notebooks_dir: str | os.PathLike[str] = NOTEBOOKS_DIR, html_output: bool = True,
+             min_rows: int = 1, stream: Any = None) -> BatchResult:
+    """Run the notebooks once per value of ``column`` of the transaction log.
+
+    Parameters
+    ----------
+    params : path-like or mapping
+        As for :func:`custlib.run.runner.run`.
+    column : str
+        A transactions column under its contract name (``country``, ``channel``, ...).
+    run_name, reports_dir : optional
+        The batch folder is ``<reports_dir>/<run_name>``; groups are folders in it.
+    only : sequence of str, optional
+        Notebooks to run for each group.
+    workers : int, optional
+        Parallel groups; default the number of cores (at most the number of groups).
+    notebooks_dir : path-like
+    html_output : bool, default True
+    min_rows : int, default 1
+        Groups with fewer transaction lines are left out (and listed on the index).
+    stream : file-like, optional
+        Where progress lines go (default ``sys.stderr``).
+
+    Returns
+    -------
+    BatchResult
+
+    Notes
+    -----
+    The batch is built in a fresh folder ``<reports>/<run_name>.partial-<pid>`` and
+    renamed to ``<reports>/<run_name>`` once every group has run (failed groups are
+    listed on its index), replacing the previous batch; the previous batch stays until
+    then. So a group that failed replaces that group's previous good report by its failed
+    run (listed as failed on the index). Ctrl-C keeps what has run as
+    ``<run_name>.failed`` and marks the previous batch's index as not current.
+
+    Raises
+    ------
+    ParameterError
+        A parameter is unknown or out of range (:func:`custlib.run.params.validate`), or
+        ``column`` is not a column of the log (the columns are listed).
+    EmptyResultError
+        The column has no non-empty value.
+    RunError
+        The finished batch could not be renamed into place (the previous batch is put
+        back; the message says where the new one is).
+    RunInterrupted
+        Ctrl-C.
+    """
+    import sys
+
+    from custlib.run.params import validate
+    from custlib.run.runner import (
+        RUNNER_KEYS,
+        RunError,
+        RunInterrupted,
+        _keep_unsuccessful,
+        _mark_previous,
+        _remove,
+        _sibling,
+        _swap_in,
+        discover_notebooks,
+        notebook_parameters,
+    )
+
+    stream = stream or sys.stderr
+    values = load_params(params)
+    source = "" if params is None or isinstance(params, Mapping) else str(params)
+    try:
+        found = discover_notebooks(notebooks_dir)
+    except SourceError:  # said after the column is checked, as before
+        found = []
+    if found:  # every parameter checked before anything is split or run
+        declared = {nb.name: notebook_parameters(nb) for nb in found}
+        values = validate(values, declared, source=source, runner_keys=RUNNER_KEYS)
+    name = run_name or values.get("run_name") or "demo"
+    final = run_folder(str(name), reports_dir or values.get("reports_dir") or None,
+                       create=False)
+    # the whole batch is built in a fresh folder and swapped in when every group has run
+    # (failed groups included: they are listed); the previous batch stays until then
+    base = run_folder(_sibling(final.root, f".partial-{os.getpid()}").name,
+                      final.root.parent, create=False)
+    _remove(base.root)
+    base.root.mkdir(parents=True)
+    started = _dt.datetime.now().isoformat(timespec="seconds")
+    try:
+        result = _run_groups(values, column, base.root, final.root, only, workers,
+                             notebooks_dir, html_output, min_rows, stream)
+    except KeyboardInterrupt:
+        kept = _keep_unsuccessful(base.root, final.root)
+        _mark_previous(final.root, "interrupted", started, kept)
+        raise RunInterrupted(f"stopped during the --each {column} batch; the groups run "
+                             f"so far are kept in {kept}", kept) from None
+    except BaseException:
+        _remove(base.root)
+        raise
+    try:
+        _swap_in(base.root, final.root)
+    except RunError as exc:
+        raise RunError(f"the --each {column} batch ran but could not be moved into place: "
+                       f"{exc}; the new batch is in {base.root}") from exc
+    try:
+        _remove(_sibling(final.root, ".failed"))
+    except OSError:  # the new batch is in place; a stale failure is only clutter
+        pass
+    for g in result.groups:  # paths recorded while building point at the partial folder
+        _relocate_group(final.root / g.slug, str(base.root), str(final.root))
+        if g.report is not None:
+            g.report = final.root / g.report.relative_to(base.root)
+    result.folder = final.root
+    result.index = final.root / "index.html"
+    return result
+
+
+def _relocate_group(folder: Path, old: str, new: str) -> None:
+    """Rewrite the partial batch folder's path to the final one in a group's records."""
+    for name in ("params.yaml", "run.json"):
+        path = folder / name
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+            if old in text:
+                path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
+                only: Sequence[str] | None, workers: int | None,
+                notebooks_dir: str | os.PathLike[str], html_output: bool, min_rows: int,
+                stream: Any) -> BatchResult:
+    """Split the log, run every group into ``root`` and write the index there."""
+    base = run_folder(root.name, root.parent, create=False)
+    tx = io.load_transactions(values.get("transactions", "demo"), values.get("columns") or {})
+    if column not in tx.columns:
+        raise ParameterError(f"--each {column!r}: not a column of the transactions; expected "
+                             f"one of {format_list([c for c in tx.columns if c != 'source_row'])}")
+    key = tx[column].astype("string").str.strip()
+    counts = key[key.notna() & (key != "")].value_counts()
+    if counts.empty:
+        raise EmptyResultError(f"--each {column!r}: the column has no values")
+    # notebook 01's defaults: the demo customers and survey unless the file says otherwise
+    customers = io.load_customers(values.get("customers", "demo")) \
+        if values.get("customers", "demo") else None
+    survey = io.load_survey(values.get("survey", "demo")) if values.get("survey", "demo") \
+        else None
+    result = BatchResult(folder=base.root, column=column)
+    taken: set[str] = set()
+    plans = []
+    for i, (value, n) in enumerate(counts.items()):
+        if n < min_rows:
+            continue
+        slug = _slug(str(value), i, taken)
+        part = tx[key == value].drop(columns="source_row")
+        ids = set(part["customer_id"].astype(str))
+        inputs = base.root / slug / "input"
+        inputs.mkdir(parents=True, exist_ok=True)
+        part.to_parquet(inputs / "transactions.parquet", index=False)
+        group_params = {**values, "transactions": str(inputs / "transactions.parquet"),
+                        "columns": {}, "report_scope": f"{column}: {value}"}
+        if customers is not None:
+            c = customers.drop(columns="source_row")
+            mine = c[c[column].astype("string").str.strip() == value] if column in c else \
+                c[c["customer_id"].astype(str).isin(ids)]
+            mine.to_parquet(inputs / "customers.parquet", index=False)
+            group_params["customers"] = str(inputs / "customers.parquet")
+            ids |= set(mine["customer_id"].astype(str))
+        if survey is not None:
+            s = survey.drop(columns="source_row")
+            s[s["customer_id"].astype(str).isin(ids)].to_parquet(inputs / "survey.parquet",
+                                                                  index=False)
+            group_params["survey"] = str(inputs / "survey.parquet")
+        group_params.pop("run_name", None)
+        group_params.pop("reports_dir", None)
+        result.groups.append(GroupRun(str(value), slug, int(n), len(ids)))
+        plans.append(group_params)
+    from custlib.run.runner import RUNNER_KEYS, discover_notebooks, notebook_parameters
+
+    known = set(RUNNER_KEYS).union(*[set(notebook_parameters(nb))
+                                     for nb in discover_notebooks(notebooks_dir)])
+    plans = [{k: v for k, v in p.items() if k in known} for p in plans]
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(plans)))
+    print(f"custlib run --each {column}: {len(plans)} group(s) on {n_workers} worker(s)",
+          file=stream)
+    by_slug = {g.slug: g for g in result.groups}
+    # fresh interpreters, not forks: a fork copies jupyter's background event-loop thread
+    # as "running" without the thread itself, and the group's notebooks then wait forever
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=spawn) as pool:
+        futures = [pool.submit(_run_group, p, g.slug, str(base.root),
+                               list(only) if only else None, str(notebooks_dir), html_output)
+                   for p, g in zip(plans, result.groups, strict=True)]
+        for fut in as_completed(futures):
+            slug, status, seconds, detail = fut.result()
+            g = by_slug[slug]
+            g.status, g.seconds = status, seconds
+            if status == "ok":
+                g.report = Path(detail)
+            else:
+                g.error = detail
+            print(f"  {g.value:<28} {status:<6} {seconds:6.1f} s", file=stream)
+    result.index = _write_batch_index(result, skipped=counts[counts < min_rows],
+                                      name=final.name)
+    return result
+
+
+def _write_batch_index(result: BatchResult, skipped: pd.Series, name: str = "") -> Path:
+    rows = []
+    for g in sorted(result.groups, key=lambda g: -g.rows):
+        if g.report is not None:
+            rel = os.path.relpath(g.report, result.folder)
+            link = f'<a href="{html.escape(rel)}">{html.escape(Path(rel).name)}</a>'
+            pdf = Path(g.report).with_suffix(".pdf")
+            if pdf.exists():
+                rel_pdf = html.escape(os.path.relpath(pdf, result.folder))
+                link += f' · <a href="{rel_pdf}">PDF</a>'
+        else:
+            link = f'<span class="err">{html.escape(g.error)}</span>'
+        rows.append(f"<tr><td>{html.escape(g.value)}</td><td>{g.rows:,}</td>"
+                    f"<td>{g.customers:,}</td><td>{g.status}</td><td>{g.seconds:.0f} s</td>"
+                    f"<td>{link}</td></tr>")
+    left = "".join(f"<li>{html.escape(str(v))} ({n} lines)</li>" for v, n in skipped.items())
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>custlib batch {html.escape(name or result.folder.name)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem}}
+.err{{color:#c62828}}</style></head><body>
+<h1>Reports by <code>{html.escape(result.column)}</code></h1>
+<p>{len(result.groups)} group(s), {len(result.failed)} failed; written
+{_dt.datetime.now():%Y-%m-%d %H:%M} by custlib.</p>
+<table><tr><th>{html.escape(result.column)}</th><th>lines</th><th>customers</th>
+<th>status</th><th>time</th><th>report</th></tr>{''.join(rows)}</table>
+{f'<h2>Left out (too few lines)</h2><ul>{left}</ul>' if left else ''}
+</body></html>
+"""
+    path = result.folder / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

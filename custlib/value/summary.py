@@ -1,0 +1,350 @@
+"""One row per customer: what they bought, and the BTYD quantities the CLV models need.
+
+Two kinds of "recency" live here and are named differently on purpose:
+
+``days_since_last_purchase``
+    The RFM recency: days from the last purchase to the end of observation. Small is
+    good (a recent customer).
+``recency``
+    The BTYD recency of Fader, Hardie & Lee (2005): the customer's *age at their last
+    purchase*, i.e. time from the first to the last purchase, in periods. Large is good
+    (a customer who kept buying for a long time).
+
+The BTYD columns follow :func:`lifetimes.utils.summary_data_from_transaction_data`
+exactly (tested): timestamps are floored to periods (days, weeks starting on Monday, or
+calendar months); purchases in one period count once and their amounts are summed;
+``frequency`` is the number of periods with a purchase after the first; ``T`` is the age
+at the end of observation; ``monetary_value`` is the mean spend of the repeat periods (0
+for one-time buyers). As in lifetimes, the whole period that contains
+``observation_end`` is observed. Monthly units, which lifetimes cannot compute on pandas
+3, are calendar months between period starts.
+
+References
+----------
+Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your customers" the easy
+way: An alternative to the Pareto/NBD model. *Marketing Science*, 24(2), 275-284.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from custlib.data.contract import require_columns
+from custlib.errors import EmptyResultError, ParameterError, check_choice, format_list
+
+__all__ = ["FREQS", "customer_summary", "period_index"]
+
+FREQS: dict[str, str] = {"D": "D", "days": "D", "day": "D", "W": "W", "weeks": "W",
+                         "week": "W", "M": "M", "months": "M", "month": "M"}
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def _freq(freq: str) -> str:
+    if freq not in FREQS:
+        raise ParameterError(f"parameter 'freq' is {freq!r}; expected one of "
+                             f"{format_list(FREQS)}")
+    return FREQS[freq]
+
+
+def period_index(dates: pd.Series | np.ndarray, freq: str = "D") -> np.ndarray:
+    """Integer index of the period each timestamp falls in.
+
+    Parameters
+    ----------
+    dates : pandas.Series or ndarray of datetime64[ns]
+    freq : {'D', 'W', 'M'}
+        Days since 1970-01-01; weeks (starting Monday) since the week of 1970-01-01;
+        calendar months since January 1970.
+
+    Returns
+    -------
+    ndarray of int64
+        Differences between two indices are durations in periods.
+    """
+    f = _freq(freq)
+    values = np.asarray(dates, dtype="datetime64[ns]")
+    if f == "M":
+        months = values.astype("datetime64[M]").astype("int64")
+        return months
+    days = np.floor_divide(values.astype("int64"), _NS_PER_DAY)
+    if f == "D":
+        return days
+    return np.floor_divide(days + 3, 7)  # 1970-01-01 was a Thursday; weeks start Monday
+
+
+def _period_start(index: np.ndarray, freq: str) -> np.ndarray:
+    if freq == "M":
+        return index.astype("datetime64[M]").astype("datetime64[ns]")
+    days = index if freq == "D" else index * 7 - 3
+    return (days * _NS_PER_DAY).astype("datetime64[ns]")
+
+
+def customer_summary(
+    transactions: pd.DataFrame,
+    *,
+    observation_end: str | pd.Timestamp | None = None,
+    freq: str = "D",
+    freq_multiplier: float = 1,
+    customer_id_col: str = "customer_id",
+    datetime_col: str = "order_date",
+    monetary_col: str | None = "amount",
+    order_id_col: str | None = "order_id",
+    engine: str = "numpy",
+) -> pd.DataFrame:
+    """Summarise clean transactions to one row per customer.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Clean order lines (from :func:`custlib.data.cleaning.clean_transactions`).
+    observation_end : str or Timestamp, optional
+        Last day observed; later transactions are ignored. Default: the last date.
+    freq : {'D', 'W', 'M'} (or 'days', 'weeks', 'months'), default 'D'
+        Time unit of ``recency`` and ``T``.
+    freq_multiplier : float, default 1
+        Divides ``recency`` and ``T`` (as in lifetimes).
+    customer_id_col, datetime_col, monetary_col, order_id_col : str
+        Column names; ``monetary_col`` None skips spend, ``order_id_col`` None counts
+        distinct timestamps as orders.
+    engine : {'numpy', 'duckdb'}, default 'numpy'
+        ``duckdb`` runs the aggregation in DuckDB (optional dependency, ``pip install
+        duckdb``): the same results, faster on logs of tens of millions of lines.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id``, sorted; columns ``first_purchase``, ``last_purchase``,
+        ``n_orders``, ``n_lines``, ``total_revenue``, ``avg_order_value``,
+        ``days_since_last_purchase``, ``frequency``, ``recency``, ``T``,
+        ``monetary_value``. ``attrs`` records the observation end and unit.
+
+    Raises
+    ------
+    ColumnError
+        A named column is missing.
+    EmptyResultError
+        No transaction on or before ``observation_end``.
+    ParameterError
+        Unknown ``freq`` or unparsable ``observation_end``.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "order_id": ["1", "2", "3"],
+    ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-03"]),
+    ...     "amount": [10.0, 30.0, 5.0]})
+    >>> customer_summary(tx, observation_end="2024-01-10")[["frequency", "recency", "T",
+    ...                                                      "monetary_value"]]
+                 frequency  recency     T  monetary_value
+    customer_id
+    a                  1.0      7.0   9.0            30.0
+    b                  0.0      0.0   7.0             0.0
+    """
+    f = _freq(freq)
+    cols = [customer_id_col, datetime_col] + [c for c in (monetary_col, order_id_col) if c]
+    require_columns(transactions, cols, "customer_summary")
+    if not pd.api.types.is_datetime64_any_dtype(transactions[datetime_col]):
+        raise ParameterError(f"column {datetime_col!r} must hold datetimes (clean the data "
+                             "first with custlib.data.cleaning.clean_transactions)")
+    if not (isinstance(freq_multiplier, (int, float)) and freq_multiplier > 0):
+        raise ParameterError(f"parameter 'freq_multiplier' is {freq_multiplier!r}; expected "
+                             "a positive number")
+    dates = transactions[datetime_col].to_numpy(dtype="datetime64[ns]")
+    if len(dates) == 0:
+        raise EmptyResultError("customer_summary: the transactions table is empty")
+    if observation_end is None or observation_end == "":
+        end = pd.Timestamp(dates.max())
+    else:
+        try:
+            end = pd.Timestamp(observation_end)
+        except (ValueError, TypeError):
+            raise ParameterError(f"parameter 'observation_end' is {observation_end!r}; "
+                                 "expected a date such as '2011-12-09'") from None
+    check_choice("engine", engine, ("numpy", "duckdb"))
+    end_period = int(period_index(np.array([end.to_datetime64()]), f)[0])
+    if engine == "duckdb":
+        return _summary_duckdb(transactions, end, end_period, f, freq_multiplier,
+                               customer_id_col, datetime_col, monetary_col, order_id_col)
+    # the whole period containing observation_end is observed (as in lifetimes)
+    keep = dates < _period_start(np.array([end_period + 1]), f)[0]
+    if not keep.any():
+        raise EmptyResultError(f"customer_summary: no transaction on or before "
+                               f"observation_end {end:%Y-%m-%d}")
+    all_codes, uniques = transactions[customer_id_col].factorize(sort=True)
+    if (all_codes < 0).any():
+        raise ParameterError(f"column {customer_id_col!r} has missing ids; set anonymous "
+                             "lines aside first (custlib.data.cleaning does)")
+    everything = bool(keep.all())  # the usual case: skip the copies
+    codes = all_codes.astype("int64") if everything else all_codes[keep].astype("int64")
+    present = np.bincount(codes, minlength=len(uniques)) > 0
+    if not present.all():  # customers whose purchases all fall after observation_end
+        codes = (np.cumsum(present) - 1)[codes]
+        uniques = uniques[present]
+    if not everything:
+        dates = dates[keep]
+    n_cust = len(uniques)
+    money = transactions[monetary_col].to_numpy(dtype="float64") if monetary_col \
+        else np.zeros(len(keep))
+    if not everything:
+        money = money[keep]
+
+    # one sort by (customer, time to the second) orders everything: periods are monotone
+    # in time, so (customer, period) groups and (customer, timestamp) orders are runs
+    secs = np.floor_divide(dates.astype("int64"), 1_000_000_000)
+    s_min = int(secs.min())
+    span = int(secs.max()) - s_min + 1
+    order = np.argsort(codes * span + (secs - s_min))
+    c = codes[order]
+    m = money[order]
+    ts = dates[order].astype("int64")
+    per = period_index(ts.view("datetime64[ns]"), f)  # cheaper than another gather
+    n = len(order)
+
+    def starts_of(change: np.ndarray) -> np.ndarray:
+        flag = np.empty(n, dtype=bool)
+        flag[0] = True
+        flag[1:] = change
+        return np.flatnonzero(flag)
+
+    cust_change = c[1:] != c[:-1]
+    p_starts = starts_of(cust_change | (per[1:] != per[:-1]))
+
+    # --- BTYD columns: one entry per (customer, period) -----------------------------------
+    g_cust = c[p_starts]
+    g_period = per[p_starts]
+    g_money = np.add.reduceat(m, p_starts)
+    n_periods = np.bincount(g_cust, minlength=n_cust)
+    first_pos = np.searchsorted(g_cust, np.arange(n_cust), side="left")
+    last_pos = first_pos + n_periods - 1
+    first_p, last_p = g_period[first_pos], g_period[last_pos]
+    frequency = (n_periods - 1).astype("float64")
+    recency = (last_p - first_p).astype("float64") / freq_multiplier
+    T = (end_period - first_p).astype("float64") / freq_multiplier
+    repeat_money = np.bincount(g_cust, weights=g_money, minlength=n_cust) - g_money[first_pos]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(n_periods > 1, repeat_money / np.maximum(n_periods - 1, 1), 0.0)
+
+    # --- RFM and descriptive columns, on the exact timestamps ------------------------------
+    # (in weekly or monthly units the last period may run past the end day)
+    day_end = (end.normalize() + pd.Timedelta(days=1)).value
+    exact = ts < day_end
+    c_starts = starts_of(cust_change)
+    never = np.iinfo("int64").min
+    first_ts = np.minimum.reduceat(np.where(exact, ts, np.iinfo("int64").max), c_starts)
+    last_ts = np.maximum.reduceat(np.where(exact, ts, never), c_starts)
+    n_lines = np.bincount(c[exact], minlength=n_cust)
+    revenue = np.bincount(c[exact], weights=m[exact], minlength=n_cust)
+    if order_id_col:
+        oid = transactions[order_id_col].to_numpy()
+        oid = (oid if everything else oid[keep])[order][exact]
+        order_codes = pd.factorize(oid)[0].astype("int64")
+        pairs = pd.unique(order_codes * n_cust + c[exact])  # distinct (order, customer)
+        n_orders = np.bincount(pairs % n_cust, minlength=n_cust)
+    else:  # an order is a customer's purchases at one timestamp (to the second)
+        o_starts = starts_of(cust_change | (secs[order][1:] != secs[order][:-1]))
+        n_orders = np.bincount(c[o_starts[exact[o_starts]]], minlength=n_cust)
+    seen = n_lines > 0
+    first_purchase = np.where(seen, first_ts, never).astype("datetime64[ns]")
+    last_purchase = np.where(seen, last_ts, never).astype("datetime64[ns]")
+    last_day = last_purchase.astype("datetime64[D]")
+    days_since = (np.datetime64(end.normalize().date(), "D") - last_day).astype("float64")
+    days_since = np.where(seen, days_since, np.nan)
+
+    return _frame(pd.Index(uniques, name=customer_id_col), first_purchase, last_purchase,
+                  n_orders, n_lines, revenue, days_since, frequency, recency, T, monetary,
+                  end, end_period, f, freq_multiplier)
+
+
+def _frame(index: pd.Index, first_purchase: np.ndarray, last_purchase: np.ndarray,
+           n_orders: np.ndarray, n_lines: np.ndarray, revenue: np.ndarray,
+           days_since: np.ndarray, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray,
+           monetary: np.ndarray, end: pd.Timestamp, end_period: int, f: str,
+           freq_multiplier: float) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "first_purchase": first_purchase,
+        "last_purchase": last_purchase,
+        "n_orders": n_orders.astype("int64"),
+        "n_lines": n_lines.astype("int64"),
+        "total_revenue": revenue,
+        "avg_order_value": np.where(n_orders > 0, revenue / np.maximum(n_orders, 1), np.nan),
+        "days_since_last_purchase": days_since,
+        "frequency": frequency,
+        "recency": recency,
+        "T": T,
+        "monetary_value": monetary,
+    }, index=index)
+    out.attrs = {"observation_end": str(end.date()), "freq": f,
+                 "freq_multiplier": freq_multiplier,
+                 "period_end": str(pd.Timestamp(_period_start(np.array([end_period]), f)[0]
+                                                ).date())}
+    return out
+
+
+_PERIOD_SQL = {
+    "D": "date_diff('day', DATE '1970-01-01', CAST(ts AS DATE))",
+    "W": "floor((date_diff('day', DATE '1970-01-01', CAST(ts AS DATE)) + 3) / 7)::BIGINT",
+    "M": "(year(ts) - 1970) * 12 + month(ts) - 1",
+}
+
+
+def _summary_duckdb(transactions: pd.DataFrame, end: pd.Timestamp, end_period: int, f: str,
+                    freq_multiplier: float, customer_id_col: str, datetime_col: str,
+                    monetary_col: str | None, order_id_col: str | None) -> pd.DataFrame:
+    """The same summary computed by DuckDB (see :func:`customer_summary`)."""
+    try:
+        import duckdb
+    except ImportError:
+        raise ParameterError("engine='duckdb' needs the duckdb package: pip install duckdb"
+                             ) from None
+    if transactions[customer_id_col].isna().any():
+        raise ParameterError(f"column {customer_id_col!r} has missing ids; set anonymous "
+                             "lines aside first (custlib.data.cleaning does)")
+
+    def q(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    c, ts = q(customer_id_col), q(datetime_col)
+    m = q(monetary_col) if monetary_col else "0.0"
+    o = q(order_id_col) if order_id_col else ts  # an order: a customer's timestamp
+    day_end = f"TIMESTAMP '{end.normalize() + pd.Timedelta(days=1):%Y-%m-%d %H:%M:%S}'"
+    period = _PERIOD_SQL[f].replace("ts", ts)
+    sql = f"""
+        WITH k AS (SELECT {c} AS c, {ts} AS ts, {m} AS m, {o} AS o, {period} AS p FROM tx
+                   WHERE {period} <= {end_period}),
+        per AS (SELECT c, p, sum(m) AS pm FROM k GROUP BY c, p),
+        btyd AS (SELECT c, count(*) AS n_periods, min(p) AS p0, max(p) AS p1,
+                        sum(pm) AS total_pm, arg_min(pm, p) AS first_pm FROM per GROUP BY c),
+        rfm AS (SELECT c, min(ts) AS first_ts, max(ts) AS last_ts, count(*) AS n_lines,
+                       sum(m) AS revenue, count(DISTINCT o) AS n_orders
+                FROM k WHERE ts < {day_end} GROUP BY c)
+        SELECT btyd.*, rfm.first_ts, rfm.last_ts, coalesce(rfm.n_lines, 0) AS n_lines,
+               coalesce(rfm.revenue, 0) AS revenue, coalesce(rfm.n_orders, 0) AS n_orders
+        FROM btyd LEFT JOIN rfm USING (c) ORDER BY c"""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.register("tx", transactions)
+    try:
+        r = con.execute(sql).df()
+    finally:
+        con.close()
+    if r.empty:
+        raise EmptyResultError(f"customer_summary: no transaction on or before "
+                               f"observation_end {end:%Y-%m-%d}")
+    n_periods = r["n_periods"].to_numpy()
+    first_p = r["p0"].to_numpy(dtype="int64")
+    last_p = r["p1"].to_numpy(dtype="int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(n_periods > 1, (r["total_pm"] - r["first_pm"]).to_numpy()
+                            / np.maximum(n_periods - 1, 1), 0.0)
+    first_purchase = r["first_ts"].to_numpy(dtype="datetime64[ns]")
+    last_purchase = r["last_ts"].to_numpy(dtype="datetime64[ns]")
+    days_since = (np.datetime64(end.normalize().date(), "D")
+                  - last_purchase.astype("datetime64[D]")).astype("float64")
+    days_since = np.where(np.isnat(last_purchase), np.nan, days_since)
+    return _frame(pd.Index(r["c"].astype("str"), name=customer_id_col), first_purchase,
+                  last_purchase, r["n_orders"].to_numpy(), r["n_lines"].to_numpy(),
+                  r["revenue"].to_numpy(dtype="float64"), days_since,
+                  (n_periods - 1).astype("float64"),
+                  (last_p - first_p).astype("float64") / freq_multiplier,
+                  (end_period - first_p).astype("float64") / freq_multiplier, monetary,
+                  end, end_period, f, freq_multiplier)
