@@ -1,38 +1,62 @@
-"""Languages: English (``en``) and Chinese (``zh``) labels for tables and figures.
+"""Languages: every label, caption and sentence the kit shows, from message catalogs.
 
-Each module keeps its own labels as ``{key: {"en": ..., "zh": ...}}`` and looks them up
-with :func:`label`, so adding a language means adding a column, not editing code.
+The words live in catalogs, not in code: ``custlib/i18n/catalogs/<lang>/<domain>.yaml``,
+one folder per language and one file per part of the kit (``common``, ``data``,
+``segments``, ``value``, ``lifecycle``, ``report``, ``run``). A file maps keys to text;
+nested mappings make dotted keys, and the file's name is the first part::
+
+    # catalogs/zh/value.yaml
+    model:
+      bgnbd: BG/NBD 模型
+    summary: "{n} 位客户的预期价值合计 {total}。"
+
+so ``t("value.model.bgnbd", "zh")`` is ``"BG/NBD 模型"`` and ``t("value.summary", "zh",
+n="1,200", total="$5,000")`` fills the ``{fields}`` (numbers arrive formatted). Code asks
+for a key; it never tests which language it is in.
+
+Adding a language is adding a folder of catalogs with the same keys (``tests/test_i18n.py``
+fails on a key or a ``{field}`` missing from any catalog). :data:`LANGS` lists the
+folders found.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-from custlib.errors import ParameterError, format_list
+from custlib.errors import CustlibError, ParameterError, format_list
 
-__all__ = ["LANGS", "check_lang", "label", "COMMON"]
+__all__ = ["LANGS", "CATALOG_DIR", "catalog", "check_lang", "has", "label", "labels", "t",
+           "fields_of", "setup_matplotlib", "cjk_font_path"]
 
-LANGS: tuple[str, ...] = ("en", "zh")
+#: where the catalogs live: one folder per language, one YAML file per domain
+CATALOG_DIR: Path = Path(__file__).resolve().parent / "catalogs"
 
-COMMON: dict[str, dict[str, str]] = {
-    "rows": {"en": "rows", "zh": "行数"},
-    "revenue": {"en": "revenue", "zh": "收入"},
-    "customers": {"en": "customers", "zh": "客户数"},
-    "orders": {"en": "orders", "zh": "订单数"},
-    "month": {"en": "month", "zh": "月份"},
-    "country": {"en": "country", "zh": "国家"},
-    "count": {"en": "count", "zh": "数量"},
-    "share": {"en": "share", "zh": "占比"},
-}
+
+def _languages(folder: Path) -> tuple[str, ...]:
+    langs = sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+    # English first: it is the language of the code, the fallback of nothing
+    return tuple(sorted(langs, key=lambda code: (code != "en", code)))
+
+
+LANGS: tuple[str, ...] = _languages(CATALOG_DIR)
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if supported, else raise :class:`ParameterError`.
+    """Return ``lang`` if a catalog exists for it, else raise :class:`ParameterError`.
 
     Parameters
     ----------
     lang : str
-        ``'en'`` or ``'zh'``.
+        A language code with a folder in :data:`CATALOG_DIR` (``'en'``, ``'zh'``).
+
+    Returns
+    -------
+    str
+        ``lang`` unchanged.
     """
     if lang not in LANGS:
         raise ParameterError(f"parameter 'lang' is {lang!r}; expected one of "
@@ -40,26 +64,142 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def label(labels: Mapping[str, Mapping[str, str]], key: str, lang: str = "en") -> str:
-    """Look up ``key`` in ``labels`` (falling back to :data:`COMMON`) for ``lang``.
+def _flatten(prefix: str, value: Any, out: dict[str, str], source: Path) -> None:
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            _flatten(f"{prefix}.{key}", inner, out, source)
+    elif isinstance(value, str):
+        out[prefix] = value
+    else:
+        raise CustlibError(f"catalog {source}: {prefix!r} is {type(value).__name__}; "
+                           "expected text or a mapping of keys to text")
+
+
+@cache
+def catalog(lang: str) -> Mapping[str, str]:
+    """Every message of ``lang``, as ``{"domain.key": text}``.
 
     Parameters
     ----------
-    labels : mapping
-        ``{key: {lang: text}}``.
+    lang : str
+        A language of :data:`LANGS`.
+
+    Returns
+    -------
+    Mapping[str, str]
+        Read once per process from ``catalogs/<lang>/*.yaml``.
+    """
+    import yaml
+
+    check_lang(lang)
+    out: dict[str, str] = {}
+    for path in sorted((CATALOG_DIR / lang).glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        _flatten(path.stem, data, out, path)
+    return out
+
+
+def has(key: str, lang: str = "en") -> bool:
+    """Whether the catalog of ``lang`` has ``key``."""
+    return key in catalog(lang)
+
+
+def t(key: str, lang: str = "en", /, **fields: Any) -> str:
+    """The message ``key`` in ``lang``, with its ``{fields}`` filled.
+
+    Parameters
+    ----------
     key : str
-        What to look up; returned unchanged if unknown, so data values pass through.
-    lang : {'en', 'zh'}, default 'en'
+        ``"<domain>.<key>"``, e.g. ``"value.model.bgnbd"``.
+    lang : str, default 'en'
+        A language of :data:`LANGS`.
+    **fields
+        Values for the message's ``{name}`` fields, already formatted for people.
 
     Returns
     -------
     str
+
+    Raises
+    ------
+    CustlibError
+        The key is in no catalog of ``lang`` (a defect of the kit: the catalog test
+        catches it), or a field is missing.
+
+    Examples
+    --------
+    >>> t("common.customers", "zh")
+    '客户数'
     """
-    check_lang(lang)
-    entry = labels.get(key) or COMMON.get(key)
-    if entry is None:
-        return key
-    return entry.get(lang) or entry.get("en") or key
+    text = catalog(lang).get(key)
+    if text is None:
+        raise CustlibError(f"no message {key!r} in the {lang!r} catalogs "
+                           f"({CATALOG_DIR / lang})")
+    if not fields:
+        return text
+    try:
+        return text.format_map(fields)
+    except (KeyError, IndexError) as err:
+        raise CustlibError(f"message {key!r} ({lang}) needs the field {err}") from None
+
+
+def label(domain: str | Mapping[str, Mapping[str, str]], key: Any, lang: str = "en") -> str:
+    """The display name of ``key`` in ``domain``, else in ``common``, else ``key`` itself.
+
+    For names that may come from the data (a segment, a channel, a column): a value the
+    catalogs do not know is shown as it is.
+
+    Parameters
+    ----------
+    domain : str
+        A catalog file name (``"segments"``), or a dotted prefix (``"lifecycle.stage"``).
+    key : object
+        What to name; turned into text.
+    lang : str, default 'en'
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> label("report", "customers", "zh"), label("report", "Kenya", "zh")
+    ('客户数', 'Kenya')
+    """
+    messages = catalog(lang)
+    name = str(key)
+    if isinstance(domain, Mapping):  # TRANSITIONAL: old {key: {lang: text}} tables
+        entry = domain.get(name)
+        if entry is not None:
+            return entry.get(lang) or entry.get("en") or name
+        return messages.get(f"common.{name}", name)
+    for candidate in (f"{domain}.{name}", f"common.{name}"):
+        if candidate in messages:
+            return messages[candidate]
+    return name
+
+
+def labels(prefix: str, lang: str = "en") -> dict[str, str]:
+    """Every message under ``prefix`` (``"lifecycle.stage"``), keyed by the rest of its key.
+
+    Parameters
+    ----------
+    prefix : str
+    lang : str, default 'en'
+
+    Returns
+    -------
+    dict of str to str
+        E.g. for renaming the columns of a table at once.
+    """
+    head = prefix.rstrip(".") + "."
+    return {k[len(head):]: v for k, v in catalog(lang).items() if k.startswith(head)}
+
+
+def fields_of(text: str) -> set[str]:
+    """The ``{field}`` names of a message (for the catalog test)."""
+    return {name.split(".")[0].split("[")[0]
+            for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"

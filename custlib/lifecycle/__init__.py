@@ -1,2 +1,1 @@
-"""Stage 4 · the customer lifecycle: stages, transitions and acquisition cohorts.
-"""
+"""Stage 4 · the customer lifecycle: stages, transitions and acquisition cohorts."""

@@ -1,5 +1,6 @@
 """Figures of notebook 04: stages over time, transitions, new vs returning, cohorts and
-survival. Every function takes an optional ``ax`` and returns it; labels in en or zh."""
+survival. Every function takes an optional ``ax`` and returns it; labels in en or zh.
+"""
 
 from __future__ import annotations
 

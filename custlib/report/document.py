@@ -125,7 +125,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 
 def share_columns(df: pd.DataFrame) -> tuple[str, ...]:
     """The columns of ``df`` that hold shares (their name says share, rate, 占比 or 率), to
-    show as % (the ``percent`` argument of :meth:`Report.table`)."""
+    show as % (the ``percent`` argument of :meth:`Report.table`).
+    """
     keys = ("share", "rate", "占比", "率")
     return tuple(c for c in df.columns if isinstance(c, str) and any(k in c for k in keys))
 
@@ -539,7 +540,8 @@ class Report:
     def table(self, df: pd.DataFrame, caption: str = "", *, digits: int = 2,
               percent: tuple[str, ...] = ()) -> Report:
         """A table; columns named in ``percent`` are shown as %. A ``caption`` that is a
-        key of :data:`CAPTIONS` is shown in the report's language."""
+        key of :data:`CAPTIONS` is shown in the report's language.
+        """
         if caption in CAPTIONS:
             caption = label(CAPTIONS, caption, self.lang)
         return self._add("table", (df, digits, percent), caption)
@@ -565,7 +567,8 @@ class Report:
 
     def kpis(self, table: pd.DataFrame, currency: str = "") -> Report:
         """The KPI cards that open the report (from :func:`kpis`); amounts in
-        ``currency``."""
+        ``currency``.
+        """
         self.kpi_table = table
         self.currency = currency
         return self

@@ -40,7 +40,8 @@ def _segment_of(frame: pd.DataFrame, segment: pd.Series | None,
 
 def _in_segment_order(table: pd.DataFrame, segment: pd.Series | None) -> pd.DataFrame:
     """Rows in one order for every table: ``all`` first, then segments largest first
-    (ties by name), :data:`UNMATCHED` last."""
+    (ties by name), :data:`UNMATCHED` last.
+    """
     if segment is None:
         return table
     sizes = segment.astype(str).value_counts()

@@ -500,7 +500,8 @@ class NoAliasSafeLoader(yaml.SafeLoader):
 
 def _timestamp_or_text(loader: NoAliasSafeLoader, node: Any) -> Any:
     """A YAML date such as ``2024-12-31``; an impossible one (``2024-13-45``) stays text,
-    so that the parameter check names it instead of a bare ``month must be in 1..12``."""
+    so that the parameter check names it instead of a bare ``month must be in 1..12``.
+    """
     try:
         return loader.construct_yaml_timestamp(node)
     except ValueError:

@@ -43,7 +43,8 @@ _KERNELS: list[Any] = []
 def _kernel_manager_class() -> Any:
     """A kernel manager on local IPC sockets where available (no network ports, and no
     warning about unencrypted TCP on every run); every instance is remembered in
-    ``_KERNELS`` so that :func:`_shutdown_kernels` can stop it after Ctrl-C."""
+    ``_KERNELS`` so that :func:`_shutdown_kernels` can stop it after Ctrl-C.
+    """
     from jupyter_client.manager import KernelManager
 
     class LocalKernelManager(KernelManager):
@@ -58,7 +59,8 @@ def _kernel_manager_class() -> Any:
 def _shutdown_kernels() -> None:
     """Stop the kernels this process started and remove their connection and socket
     files. A kernel runs in its own session, so Ctrl-C does not reach it: its process
-    group is killed here."""
+    group is killed here.
+    """
     import signal
 
     while _KERNELS:
@@ -325,7 +327,8 @@ def _atomic_write(path: Path, text: str) -> None:
 def _write_run_json(result: RunResult, status: str, name: str, started: str,
                     error: str = "", folder: Path | None = None) -> Path:
     """Write ``run.json``: the run's status now ('running', 'ok', 'failed' or
-    'interrupted') and every notebook's."""
+    'interrupted') and every notebook's.
+    """
     rf = result.folder
     report = rf.root / "report.html"
     data = {
@@ -607,7 +610,8 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
 
     def give_up(status: str, error: str) -> Path:
         """Mark the run failed or interrupted and move it aside; return where it is.
-        The previous successful run, if any, is marked too (:func:`_mark_previous`)."""
+        The previous successful run, if any, is marked too (:func:`_mark_previous`).
+        """
         given_up.append(status)
         _write_run_json(result, status, final.name, started, error,
                         folder=_sibling(final.root, ".failed") if fresh_folder else None)

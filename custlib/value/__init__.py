@@ -1,2 +1,1 @@
-"""Stage 3 · customer value: the customer summary, the BTYD purchase models, spend and CLV.
-"""
+"""Stage 3 · customer value: the customer summary, the BTYD purchase models, spend and CLV."""

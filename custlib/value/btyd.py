@@ -178,7 +178,8 @@ def _check_btyd(summary: pd.DataFrame, where: str) -> pd.DataFrame:
 
 class FitWarning(UserWarning):
     """A purchase model's fit stopped early (time limit) and its parameters are the best
-    found so far, not a converged maximum."""
+    found so far, not a converged maximum.
+    """
 
 
 class _OutOfTime(Exception):
@@ -187,7 +188,8 @@ class _OutOfTime(Exception):
 
 class _Budget:
     """The wall-time budget of one model fit, shared by its attempts; keeps the best point
-    evaluated so far so that a fit stopped at the limit can still report it."""
+    evaluated so far so that a fit stopped at the limit can still report it.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = float(seconds)
@@ -473,7 +475,8 @@ class BTYDModel:
                   scale: float, start: np.ndarray | None, pen: float,
                   budget: _Budget) -> tuple[np.ndarray | None, str, bool]:
         """One attempt: (parameters or None, outcome, converged). Parameters without
-        convergence come back only when the time budget ran out."""
+        convergence come back only when the time budget ran out.
+        """
         default = np.zeros(4) if self.model == "pareto" else np.full(4, 0.1)
         x0 = default if start is None else start
         res = _own_fit(self.model, x, tx * scale, T * scale, w, pen, x0, budget=budget,
@@ -564,7 +567,8 @@ class BTYDModel:
 
     def expected_purchases_new(self, t: float | np.ndarray) -> np.ndarray | float:
         """Expected repeat purchases within ``t`` periods of a customer's first purchase,
-        for a customer not yet observed (the population curve)."""
+        for a customer not yet observed (the population curve).
+        """
         fitter = self._fitted()
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -607,7 +611,8 @@ class BTYDModel:
 
 def _row_key(cols: list[np.ndarray]) -> np.ndarray:
     """One int64 per row, equal for equal rows (re-factorised column by column so it
-    cannot overflow)."""
+    cannot overflow).
+    """
     key = np.zeros(len(cols[0]), dtype=np.int64)
     for col in cols:
         codes, uniq = pd.factorize(col)

@@ -100,7 +100,8 @@ _SERIES_MAX_Z = 0.9
 def _tanh_sinh_rule(step: float = 1 / 12, t_max: float = 3.5) -> tuple[np.ndarray, ...]:
     """Nodes ``xi``, ``1 - xi`` and weights of the tanh-sinh (double exponential) rule on
     ``[0, 1]``: exact to rounding for functions analytic inside the interval, even with
-    power-law behaviour at its ends."""
+    power-law behaviour at its ends.
+    """
     t = np.arange(-t_max, t_max + step / 2, step)
     u = np.pi / 2 * np.sinh(t)
     xi, xic = expit(2 * u), expit(-2 * u)
@@ -232,7 +233,8 @@ def _power_gap(k: float, log_ratio: np.ndarray) -> np.ndarray:
 def _pareto_expected(params: np.ndarray, t: np.ndarray, x: np.ndarray, tx: np.ndarray,
                      T: np.ndarray) -> np.ndarray:
     """Expected purchases in the next ``t`` periods under Pareto/NBD (eq. 41): P(alive)
-    times ``(r + x)(beta + T) / ((alpha + T)(s - 1)) [1 - ((beta + T)/(beta + T + t))^(s-1)]``."""
+    times ``(r + x)(beta + T) / ((alpha + T)(s - 1)) [1 - ((beta + T)/(beta + T + t))^(s-1)]``.
+    """
     r, alpha, s, beta = (float(v) for v in params)
     rate = (r + x) * (beta + T) / (alpha + T)
     return _pareto_p_alive(params, x, tx, T) * rate * _power_gap(
@@ -249,7 +251,8 @@ def _beta_mean_of_purchases(a: float, b_post: np.ndarray, k: np.ndarray, tau: np
                             nodes: int = 64) -> np.ndarray:
     """``E[(1 - (1 + p tau)^-k) / p]`` for ``p ~ Beta(a, b_post)``, by Gauss-Jacobi
     quadrature (one rule per distinct ``b_post``). The integrand is smooth, positive and
-    bounded by ``k tau``, so the result is finite for every pattern."""
+    bounded by ``k tau``, so the result is finite for every pattern.
+    """
     b_post, k, tau = (np.atleast_1d(v) for v in np.broadcast_arrays(
         *(np.asarray(v, dtype=float) for v in (b_post, k, tau))))
     out = np.empty(b_post.shape)
@@ -304,7 +307,8 @@ def _bg_expected(model: str, params: np.ndarray, t: np.ndarray, x: np.ndarray,
                  tx: np.ndarray, T: np.ndarray) -> np.ndarray:
     """BG/NBD (FHL 2005, eq. 10) or MBG/NBD (Batislam et al. 2007) expected purchases in
     the next ``t`` periods, as P(alive) times the mean over the posterior drop-out
-    probability of an alive customer, ``Beta(a, b + x)`` (MBG/NBD: ``b + x + 1``)."""
+    probability of an alive customer, ``Beta(a, b + x)`` (MBG/NBD: ``b + x + 1``).
+    """
     r, alpha, a, b = (float(v) for v in params)
     x, tx, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T, t)))
     alive = _bg_p_alive(model, params, x, tx, T)
@@ -318,7 +322,8 @@ _OWN_LL = {"bgnbd": _bgnbd_ll, "mbgnbd": _mbgnbd_ll, "pareto": _pareto_ll}
 class _Patterns:
     """Distinct values of x, t_x and T with inverse indices, so that every special
     function is evaluated once per distinct value and terms of x alone are summed by
-    weight before they are computed."""
+    weight before they are computed.
+    """
 
     def __init__(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray) -> None:
         self.ux, self.ix = np.unique(x, return_inverse=True)

@@ -1,5 +1,6 @@
 """Dates: one day/month order per column, UTC offsets, Excel serials
-(see :mod:`custlib.data.parsing`)."""
+(see :mod:`custlib.data.parsing`).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Money and quantities: one decimal mark and thousands separator per column
-(see :mod:`custlib.data.parsing`)."""
+(see :mod:`custlib.data.parsing`).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """How values are read (:class:`ParseOptions`), what a parser decided (:class:`ParseInfo`),
-and the pieces every parser shares."""
+and the pieces every parser shares.
+"""
 
 from __future__ import annotations
 
