@@ -1,3 +1,10 @@
-"""Stage 1 · the data: the contract, loading, parsing, cleaning, profiling and the demo
-generator.
+"""Stage 1 · the data.
+
+The contract (which tables the kit reads and how a user's columns map onto them),
+loading files and presets, parsing text into typed columns, cleaning with every row and
+unit of revenue accounted for, profiling a log, and the seeded demo business.
+
+Modules: :mod:`~custlib.data.contract`, :mod:`~custlib.data.loading`,
+:mod:`~custlib.data.parsing`, :mod:`~custlib.data.cleaning`,
+:mod:`~custlib.data.profiling`, :mod:`~custlib.data.tables`, :mod:`~custlib.data.demo`.
 """

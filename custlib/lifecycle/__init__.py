@@ -1,1 +1,7 @@
-"""Stage 4 · the customer lifecycle: stages, transitions and acquisition cohorts."""
+"""Stage 4 · where each customer is in the lifecycle.
+
+Stages at any date (new, active, at risk, lapsed, won back), transitions between
+snapshots, and acquisition cohorts with their retention and survival.
+
+Modules: :mod:`~custlib.lifecycle.stages`, :mod:`~custlib.lifecycle.cohorts`.
+"""
