@@ -66,7 +66,7 @@ _MD_PUNCTUATION = set("\\`*_{}[]()#+-.!|~$^=:\"'<>&")
 
 
 def escape_markdown(text: Any) -> str:
-    r"""A value as Markdown that renders to exactly that text.
+    """A value as Markdown that renders to exactly that text.
 
     HTML special characters and Markdown punctuation are escaped with a backslash, so
     ``<img src=x onerror=alert(1)>``, ``**bold**``, ``[x](javascript:...)``, backticks,
@@ -123,7 +123,7 @@ def code_span(text: Any) -> str:
 
 
 def is_safe_url(url: str, *, image: bool = False) -> bool:
-    r"""Whether a link (``image=False``) or image source is safe to keep.
+    """Whether a link (``image=False``) or image source is safe to keep.
 
     Relative URLs and ``http``, ``https`` and ``mailto`` are; ``javascript:``,
     ``vbscript:``, ``data:`` and every other scheme are not, except base64 PNG, JPEG,
