@@ -1,9 +1,22 @@
 """Hand results between notebooks through files in the run folder.
 
-Each notebook saves what the next ones need with :func:`save_table` (Parquet, plus a CSV
-copy for people where asked), and the next notebook reads it with :func:`load_table`.
-A ``manifest.json`` in the run folder lists every artefact with its rows and the
-notebook or step that wrote it, so a run folder documents itself.
+Every file a run produces goes through this module, so that a ``manifest.json`` in the
+run folder lists each one with the notebook or step that wrote it (and, for tables, its
+rows and columns): the run folder documents itself.
+
+- :func:`save_table` saves a table that later notebooks read back with :func:`load_table`
+  (Parquet, plus a CSV copy for people where asked);
+- :func:`save_csv` saves a table for people only (``tables/<name>.csv``);
+- :func:`save_json`, :func:`save_figure`, :func:`save_text` and :func:`save_file` save
+  settings, figures, pages and any other file;
+- :func:`add_note` records a sentence about the run itself, such as a step a notebook
+  computed because the notebook that makes it had not run (``notes.json``).
+
+Every write is atomic (:func:`atomic_write`): a temporary file renamed into place, so a
+reader never sees half a file and a failed write leaves the previous file as it was. The
+run's own records (``run.json``, ``params.yaml``, ``index.html``, ``manifest.json``) are
+written atomically too, but are not listed: they describe the run, they are not its
+results.
 """
 
 from __future__ import annotations
@@ -11,6 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +33,66 @@ import pandas as pd
 from custlib.errors import ParameterError, SourceError
 from custlib.run.config import RunFolder
 
-__all__ = ["load_table", "read_manifest", "save_figure", "save_json", "save_table"]
+__all__ = ["MAKERS", "add_note", "atomic_write", "load_table", "read_manifest", "read_notes",
+           "save_csv", "save_figure", "save_file", "save_json", "save_table", "save_text",
+           "write_text"]
 
 MANIFEST = "manifest.json"
+NOTES = "notes.json"
+
+#: The notebook that writes each artefact later notebooks read (for error messages).
+MAKERS: dict[str, str] = {
+    **dict.fromkeys(("transactions_clean", "transactions_anonymous", "customers", "survey",
+                     "cleaning_summary"), "01_data_cleaning"),
+    **dict.fromkeys(("customer_summary", "customer_segments"), "02_segmentation"),
+    **dict.fromkeys(("customer_clv", "customer_value", "model_comparison", "btyd_params"),
+                    "03_clv"),
+    **dict.fromkeys(("customer_lifecycle", "lifecycle_snapshots", "lifecycle_thresholds"),
+                    "04_lifecycle"),
+}
+
+#: Sub-folders a table may be saved in: handed on, for people, or a run's own input.
+TABLE_KINDS = ("data", "tables", "input")
+
+
+def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
+    """Write ``path`` through a temporary file renamed into place.
+
+    A reader never sees half a file; when ``write`` fails, the temporary file is removed
+    and a previous ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file to write; its folder must exist.
+    write : callable
+        ``write(tmp)`` writes the whole content to the temporary path ``tmp``.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, without listing it in a manifest.
+
+    For the run's own records (``run.json``, ``params.yaml``, index pages).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    text : str
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
 
 
 def read_manifest(run: RunFolder) -> dict[str, Any]:
@@ -30,6 +101,11 @@ def read_manifest(run: RunFolder) -> dict[str, Any]:
     Parameters
     ----------
     run : RunFolder
+
+    Returns
+    -------
+    dict
+        ``{artefact name: {'path', 'written_by', 'written_at', ...}}``.
     """
     path = run.root / MANIFEST
     if not path.exists():
@@ -42,12 +118,25 @@ def _record(run: RunFolder, name: str, path: Path, written_by: str, **extra: Any
     manifest[name] = {"path": str(path.relative_to(run.root)), "written_by": written_by,
                       "written_at": _dt.datetime.now().isoformat(timespec="seconds"),
                       **extra}
-    text = json.dumps(manifest, indent=2, ensure_ascii=False)
-    _atomic(run.root / MANIFEST, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_text(run.root / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+
+
+def _shape(df: pd.DataFrame) -> dict[str, Any]:
+    return {"rows": int(len(df)), "columns": [str(c) for c in df.columns]}
+
+
+def _csv_index(df: pd.DataFrame, index: bool | None) -> bool:
+    return not isinstance(df.index, pd.RangeIndex) if index is None else index
+
+
+def _write_csv(df: pd.DataFrame, path: Path, index: bool | None) -> None:
+    # UTF-8 with BOM so that Excel shows Chinese text
+    atomic_write(path, lambda tmp: df.to_csv(tmp, encoding="utf-8-sig",
+                                             index=_csv_index(df, index)))
 
 
 def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str = "",
-               csv: bool = False, kind: str = "data") -> Path:
+               csv: bool = False, kind: str = "data", index: bool | None = None) -> Path:
     """Save a table to the run folder as Parquet (and optionally CSV).
 
     Parameters
@@ -62,35 +151,63 @@ def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str =
         The notebook or step, for the manifest.
     csv : bool, default False
         Also write ``<name>.csv`` (UTF-8 with BOM so Excel shows Chinese text).
-    kind : {'data', 'tables'}, default 'data'
-        ``data`` for tables handed to later notebooks, ``tables`` for tables for people.
+    kind : {'data', 'tables', 'input'}, default 'data'
+        ``data`` for tables handed to later notebooks, ``tables`` for tables for people,
+        ``input`` for a run's own input files (a group of a batch run).
+    index : bool, optional
+        Write the index: default the Parquet default (kept unless a plain range) and,
+        for the CSV, only a non-default index.
 
     Returns
     -------
     pathlib.Path
         The Parquet file.
+
+    Raises
+    ------
+    ParameterError
+        An unknown ``kind``.
     """
-    if kind not in ("data", "tables"):
-        raise ParameterError(f"kind is {kind!r}; expected 'data' or 'tables'")
+    if kind not in TABLE_KINDS:
+        raise ParameterError(f"kind is {kind!r}; expected 'data', 'tables' or 'input'")
     path = run.path(kind, f"{name}.parquet")
-    _atomic(path, lambda tmp: df.to_parquet(tmp))
+    atomic_write(path, lambda tmp: df.to_parquet(tmp, index=index))
+    extra: dict[str, Any] = {}
     if csv:
-        _atomic(run.path(kind, f"{name}.csv"),
-                lambda tmp: df.to_csv(tmp, encoding="utf-8-sig",
-                                      index=not isinstance(df.index, pd.RangeIndex)))
-    _record(run, name, path, written_by, rows=int(len(df)),
-            columns=[str(c) for c in df.columns])
+        copy = run.path(kind, f"{name}.csv")
+        _write_csv(df, copy, index)
+        extra["csv"] = str(copy.relative_to(run.root))
+    _record(run, name, path, written_by, **_shape(df), **extra)
     return path
 
 
-def _atomic(path: Path, write: Any) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def save_csv(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str = "",
+             kind: str = "tables", index: bool | None = None) -> Path:
+    """Save a table for people as ``<run>/<kind>/<name>.csv`` (UTF-8 with BOM).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    run : RunFolder
+    name : str
+        Artefact name and file stem (``cleaning_log``).
+    written_by : str
+        The notebook or step, for the manifest.
+    kind : {'tables', 'data', 'input'}, default 'tables'
+    index : bool, optional
+        Write the index; default only when it is not a plain range.
+
+    Returns
+    -------
+    pathlib.Path
+        The CSV file.
+    """
+    if kind not in TABLE_KINDS:
+        raise ParameterError(f"kind is {kind!r}; expected 'tables', 'data' or 'input'")
+    path = run.path(kind, f"{name}.csv")
+    _write_csv(df, path, index)
+    _record(run, name, path, written_by, **_shape(df), format="csv")
+    return path
 
 
 def load_table(run: RunFolder, name: str) -> pd.DataFrame:
@@ -102,20 +219,27 @@ def load_table(run: RunFolder, name: str) -> pd.DataFrame:
     name : str
         The artefact name given to :func:`save_table`.
 
+    Returns
+    -------
+    pandas.DataFrame
+
     Raises
     ------
     SourceError
-        The artefact is not there: the message says which notebook writes it.
+        The artefact is not there (the message names the notebook that writes it), or it
+        is a CSV table for people (:func:`save_csv`), not one handed on.
     """
-    manifest = read_manifest(run)
-    entry = manifest.get(name)
+    entry = read_manifest(run).get(name)
     path = run.root / entry["path"] if entry else run.data / f"{name}.parquet"
     if not path.exists():
-        hint = "the notebook that writes it"
-        if name in ("transactions_clean", "customers", "survey", "transactions_anonymous"):
-            hint = "notebook 01_data_cleaning"
-        raise SourceError(f"run {run.name!r} has no {name!r} table ({path}); run {hint} "
-                          f"first, e.g. custlib run --run-name {run.name} --only 01")
+        maker = MAKERS.get(name)
+        how = (f"notebook {maker} first, e.g. custlib run --run-name {run.name} "
+               f"--only {maker[:2]}" if maker else
+               f"the notebook that writes it first, e.g. custlib run --run-name {run.name}")
+        raise SourceError(f"run {run.name!r} has no {name!r} table ({path}); run {how}")
+    if path.suffix != ".parquet":
+        raise SourceError(f"artefact {name!r} of run {run.name!r} is {path.name}, a table "
+                          "for people; load_table reads the Parquet tables notebooks hand on")
     return pd.read_parquet(path)
 
 
@@ -129,10 +253,13 @@ def save_json(obj: Any, run: RunFolder, name: str, *, written_by: str = "") -> P
     run : RunFolder
     name : str
     written_by : str
+
+    Returns
+    -------
+    pathlib.Path
     """
     path = run.path("data", f"{name}.json")
-    text = json.dumps(obj, indent=2, ensure_ascii=False, default=_jsonable)
-    _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=_jsonable))
     _record(run, name, path, written_by)
     return path
 
@@ -146,7 +273,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def save_figure(fig: Any, run: RunFolder, name: str, *,
-                formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> list[Path]:
+                formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150,
+                written_by: str = "") -> list[Path]:
     """Save a matplotlib figure as PNG and SVG in ``<run>/figures``.
 
     Parameters
@@ -154,9 +282,11 @@ def save_figure(fig: Any, run: RunFolder, name: str, *,
     fig : matplotlib.figure.Figure
     run : RunFolder
     name : str
-        File stem.
+        Artefact name and file stem.
     formats : tuple of str, default ('png', 'svg')
     dpi : int, default 150
+    written_by : str
+        The notebook or step, for the manifest.
 
     Returns
     -------
@@ -165,6 +295,104 @@ def save_figure(fig: Any, run: RunFolder, name: str, *,
     paths = []
     for fmt in formats:
         path = run.path("figures", f"{name}.{fmt}")
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi,
+                                                            bbox_inches="tight"))
         paths.append(path)
+    if paths:
+        _record(run, name, paths[0], written_by,
+                files=[str(p.relative_to(run.root)) for p in paths])
     return paths
+
+
+def save_file(run: RunFolder, filename: str, write: Callable[[Path], Any], *,
+              kind: str = "", written_by: str = "", name: str | None = None) -> Path:
+    """Save any file of a run (a page, a PDF) and list it in the manifest.
+
+    Parameters
+    ----------
+    run : RunFolder
+    filename : str
+        The file's name (``report.pdf``).
+    write : callable
+        ``write(tmp)`` writes the whole file to the temporary path ``tmp``.
+    kind : str, default ''
+        The sub-folder (:meth:`RunFolder.path`); '' for the run folder itself.
+    written_by : str
+        The notebook or step, for the manifest.
+    name : str, optional
+        Artefact name; default ``filename``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = run.path(kind, filename)
+    atomic_write(path, write)
+    _record(run, name or filename, path, written_by)
+    return path
+
+
+def save_text(text: str, run: RunFolder, filename: str, *, kind: str = "",
+              written_by: str = "", name: str | None = None) -> Path:
+    """Save a text file of a run (UTF-8), listed in the manifest; see :func:`save_file`.
+
+    Parameters
+    ----------
+    text : str
+    run : RunFolder
+    filename : str
+    kind : str, default ''
+    written_by : str
+    name : str, optional
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return save_file(run, filename, lambda tmp: tmp.write_text(text, encoding="utf-8"),
+                     kind=kind, written_by=written_by, name=name)
+
+
+def read_notes(run: RunFolder) -> list[dict[str, Any]]:
+    """Return the notes recorded about the run (``[]`` if none).
+
+    Parameters
+    ----------
+    run : RunFolder
+
+    Returns
+    -------
+    list of dict
+        In the order written; each has ``step``, ``text``, ``written_at`` and the details
+        given to :func:`add_note`.
+    """
+    path = run.root / NOTES
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8")))
+
+
+def add_note(run: RunFolder, step: str, text: str, **details: Any) -> Path:
+    """Record a sentence about the run in ``<run>/notes.json`` (shown on its index page).
+
+    Parameters
+    ----------
+    run : RunFolder
+    step : str
+        What the note is about (``'segments'``).
+    text : str
+        The sentence, for people.
+    **details
+        JSON-serialisable facts (the notebook that had not run, the parameters used).
+
+    Returns
+    -------
+    pathlib.Path
+        ``notes.json``.
+    """
+    notes = read_notes(run)
+    notes.append({"step": step, "text": text,
+                  "written_at": _dt.datetime.now().isoformat(timespec="seconds"), **details})
+    run.root.mkdir(parents=True, exist_ok=True)
+    return write_text(run.root / NOTES, json.dumps(notes, indent=2, ensure_ascii=False,
+                                                   default=_jsonable) + "\n")

@@ -147,6 +147,11 @@ class RunFolder:
         return self.root / "notebooks"
 
     @property
+    def input(self) -> Path:
+        """The run's own input files, when a batch run splits the data per group."""
+        return self.root / "input"
+
+    @property
     def html(self) -> Path:
         """HTML renderings of the executed notebooks."""
         return self.root / "html"
@@ -156,12 +161,12 @@ class RunFolder:
 
         Parameters
         ----------
-        kind : {'data', 'figures', 'tables', 'notebooks', 'html', ''}
+        kind : {'data', 'figures', 'tables', 'notebooks', 'html', 'input', ''}
             The sub-folder ('' for the run folder itself).
         filename : str
             The file's name.
         """
-        allowed = ("data", "figures", "tables", "notebooks", "html", "")
+        allowed = ("data", "figures", "tables", "notebooks", "html", "input", "")
         if kind not in allowed:
             raise ParameterError(f"run folder kind {kind!r} is unknown; expected one of "
                                  f"{', '.join(repr(a) for a in allowed)}")
