@@ -319,9 +319,9 @@ color:#c62828}}.status.running{{border-color:#ef6c00;color:#ef6c00}}</style></he
 
 def _atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader never sees half a file."""
-    from custlib.run.artefacts import _atomic
+    from custlib.run.artefacts import write_text
 
-    _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_text(path, text)
 
 
 def _write_run_json(result: RunResult, status: str, name: str, started: str,
