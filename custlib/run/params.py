@@ -1,329 +1,183 @@
-"""The allowed values of every notebook parameter, checked before any notebook runs.
+"""The notebooks' parameters: what each declares, its defaults, and a run's values checked.
+
+The one source of every parameter's default is the notebook's cell tagged ``parameters``
+(the numbered notebooks in ``notebooks/``). :func:`notebook_parameters` reads a cell with
+Papermill's inspection (name, type, default as source text, help from the trailing
+comment) and :func:`notebook_defaults` turns the defaults into values (they are Python
+literals): code that needs a notebook's default asks for it here instead of copying it.
 
 :func:`custlib.run.runner.run` reads a parameter file, then calls :func:`validate`: an unknown
 key (with "did you mean" suggestions), a value of the wrong type or outside its allowed
-values, or two values that contradict each other (``observation_end`` before
-``observation_start``) stop the run with a :class:`~custlib.errors.ParameterError` that
-names the file and the parameter, in the YAML form the user writes, e.g.::
+values (:data:`~custlib.run.checks.SPEC`), or two values that contradict each other
+(``observation_end`` before ``observation_start``) stop the run with a
+:class:`~custlib.errors.ParameterError` that names the file and the parameter, in the YAML
+form the user writes, e.g.::
 
     params/my.yaml: parameter 'lang' is 'fr'; expected 'en' or 'zh'
 
 ``custlib run`` exits with code 2 on such an error, before anything is written.
-
-:data:`SPEC` is declarative: one :class:`Check` per parameter name. A name in the spec
-that no notebook declares is simply never checked, so the spec may run ahead of the
-notebooks; a parameter the notebooks declare and the spec does not know is checked for
-its type only (its declared type in the ``parameters`` cell).
 """
 
 from __future__ import annotations
 
-import codecs
+import ast
+import copy
 import datetime as _dt
-import difflib
-import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-import yaml
+from custlib.errors import CustlibError, ParameterError, SourceError, format_list
+from custlib.run.checks import (
+    SPEC,
+    Check,
+    check_of,
+    choice,
+    codec,
+    date,
+    did_you_mean,
+    number,
+    parse_date,
+    rule_names,
+    timezone,
+    transaction_fields,
+    yaml_form,
+)
+from custlib.run.config import NOTEBOOKS_DIR, resolve_path
+from custlib.run.yamlsafe import MAX_YAML_BYTES, NoAliasSafeLoader, safe_yaml_load
 
-from custlib.errors import ParameterError
+__all__ = ["MAX_YAML_BYTES", "SPEC", "Check", "NoAliasSafeLoader", "choice", "codec", "date",
+           "did_you_mean", "discover_notebooks", "find_notebook", "notebook_defaults",
+           "notebook_parameters", "number", "safe_yaml_load", "timezone", "validate",
+           "yaml_form"]
 
-__all__ = ["SPEC", "Check", "choice", "codec", "date", "did_you_mean", "number",
-           "timezone", "validate", "yaml_form"]
+_NOTEBOOK = re.compile(r"^(\d{2})_[\w-]+\.ipynb$")
 
 
-def yaml_form(value: Any) -> str:
-    """Show a value as it is written in a YAML parameter file.
+def discover_notebooks(folder: str | os.PathLike[str] = NOTEBOOKS_DIR) -> list[Path]:
+    """Return the numbered notebooks (``NN_name.ipynb``) in number order.
 
     Parameters
     ----------
-    value : object
+    folder : path-like
+        Where the notebooks are (default: the project's ``notebooks/``).
 
     Returns
     -------
-    str
+    list of pathlib.Path
 
-    Examples
-    --------
-    >>> yaml_form("fr"), yaml_form(True), yaml_form(None), yaml_form(0.5)
-    ("'fr'", 'true', 'null', '0.5')
-    >>> yaml_form({"quantity": "Qty"})
-    '{quantity: Qty}'
+    Raises
+    ------
+    SourceError
+        The folder has no numbered notebook.
     """
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    try:
-        text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True,
-                              width=10_000).strip()
-    except yaml.YAMLError:
-        return repr(value)
-    return text[:-4].strip() if text.endswith("\n...") else text.removesuffix("...").strip()
+    root = resolve_path(folder, must_exist=True)
+    found = sorted(p for p in root.glob("*.ipynb") if _NOTEBOOK.match(p.name))
+    if not found:
+        raise SourceError(f"no numbered notebooks (NN_name.ipynb) in {root}")
+    return found
 
 
-def _or_list(values: Iterable[Any]) -> str:
-    shown = [yaml_form(v) for v in values]
-    if len(shown) <= 2:
-        return " or ".join(shown)
-    return ", ".join(shown[:-1]) + " or " + shown[-1]
+def find_notebook(token: str, notebooks: Sequence[Path]) -> list[Path]:
+    """The notebooks ``token`` names: a number (``'01'`` or ``'1'``), a name or a stem.
 
-
-@dataclass(frozen=True)
-class Check:
-    """The allowed values of one parameter.
-
-    Attributes
+    Parameters
     ----------
-    expected : str
-        What is allowed, for the message (``'en' or 'zh'``).
-    test : callable
-        ``test(value) -> bool``; True when the value is allowed.
-    hint : str
-        Optional advice appended to the message.
+    token : str
+    notebooks : sequence of pathlib.Path
+        From :func:`discover_notebooks`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Empty when none matches.
     """
-
-    expected: str
-    test: Callable[[Any], bool]
-    hint: str = ""
-    choices: tuple[str, ...] = ()
-
-
-def choice(*values: Any, hint: str = "") -> Check:
-    """A parameter that takes one of ``values``."""
-    return Check(_or_list(values), lambda v: isinstance(v, str) and v in values, hint,
-                 tuple(str(v) for v in values))
+    token = str(token).strip()
+    if token.isdigit() and len(token) < 2:
+        token = token.zfill(2)  # --only 3 is notebook 03
+    return [p for p in notebooks
+            if token in (p.stem, p.name, p.name[:2]) or p.name.startswith(token)]
 
 
-def number(low: float | None = None, high: float | None = None, *, low_open: bool = False,
-           high_open: bool = False, integer: bool = False, expected: str = "",
-           hint: str = "") -> Check:
-    """A number in a range; ``low_open``/``high_open`` exclude the bound itself."""
+@lru_cache(maxsize=64)
+def _inspect(path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
+    import papermill  # imported when first needed: custlib stays quick to import
 
-    def test(v: Any) -> bool:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            return False
-        if integer and not isinstance(v, int):
-            return False
-        if not math.isfinite(v):
-            return False
-        if low is not None and (v <= low if low_open else v < low):
-            return False
-        return not (high is not None and (v >= high if high_open else v > high))
-
-    if not expected:
-        kind = "a whole number" if integer else "a number"
-        if low is not None and high is not None:
-            expected = (f"{kind} between {low:g} and {high:g}"
-                        + (", exclusive" if low_open and high_open else
-                           f" ({'>' if low_open else '>='} {low:g}, "
-                           f"{'<' if high_open else '<='} {high:g})"))
-        elif low is not None:
-            expected = f"{kind} {'>' if low_open else '>='} {low:g}"
-        elif high is not None:
-            expected = f"{kind} {'<' if high_open else '<='} {high:g}"
-        else:
-            expected = kind
-    return Check(expected, test, hint)
+    params = papermill.inspect_notebook(path)
+    return {name: {"default": p["default"], "type": p["inferred_type_name"],
+                   "help": p["help"]} for name, p in params.items()}
 
 
-def _parse_date(v: Any) -> Any:
-    import pandas as pd
+def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Return the parameters a notebook declares in its cell tagged ``parameters``.
 
-    if isinstance(v, (_dt.date, _dt.datetime)):
-        return pd.Timestamp(v)
-    if not isinstance(v, str):
-        return None
-    try:
-        out = pd.Timestamp(v)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    return None if pd.isna(out) else out
+    Read once per notebook file (again when the file changes).
 
+    Parameters
+    ----------
+    path : path-like
+        The notebook.
 
-def date(*, empty: bool = True) -> Check:
-    """A date such as ``2024-12-31`` (or empty, meaning "from the data")."""
-    return Check("a date such as '2024-12-31'" + (" or '' (from the data)" if empty else ""),
-                 lambda v: (empty and v == "") or _parse_date(v) is not None,
-                 "write dates as YYYY-MM-DD")
-
-
-def _empty_or_accepted_by(load: Callable[[str], Any],
-                          errors: type[Exception] | tuple[type[Exception], ...]
-                          ) -> Callable[[Any], bool]:
-    """A test: empty text, or text that ``load`` accepts without raising ``errors``."""
-    def test(v: Any) -> bool:
-        if not isinstance(v, str):
-            return False
-        if v == "":
-            return True
-        try:
-            load(v)
-        except errors:
-            return False
-        return True
-
-    return test
+    Returns
+    -------
+    dict
+        ``{name: {'default': str, 'type': str, 'help': str}}`` as read by Papermill; the
+        default is the source text of the value.
+    """
+    p = Path(path)
+    return copy.deepcopy(_inspect(str(p), p.stat().st_mtime_ns))
 
 
-def codec() -> Check:
-    """A text encoding known to Python (``utf-8``, ``latin-1``, ``cp1252``, ...)."""
-    return Check("'' (detected) or an encoding such as 'utf-8', 'latin-1' or 'cp1252'",
-                 _empty_or_accepted_by(codecs.lookup, LookupError))
+def notebook_defaults(notebook: str | os.PathLike[str],
+                      folder: str | os.PathLike[str] = NOTEBOOKS_DIR) -> dict[str, Any]:
+    """The default value of every parameter of a notebook, read from its parameters cell.
 
+    Parameters
+    ----------
+    notebook : str or path-like
+        A notebook of ``folder`` by number or name (``'01'``, ``'02_segmentation'``), or
+        the path of a notebook file.
+    folder : path-like
+        Where the numbered notebooks are (default: the project's ``notebooks/``).
 
-def _zone(v: str) -> Any:
-    from custlib.data.parsing import ParseOptions  # the parsers' own check of the zone
+    Returns
+    -------
+    dict
+        ``{name: value}`` in the cell's order; a fresh copy on every call.
 
-    return ParseOptions(timezone=v)
-
-
-def timezone() -> Check:
-    """An IANA time zone (``Europe/London``, ``UTC``), or empty."""
-    return Check("'' or an IANA time zone such as 'UTC', 'Europe/London' or "
-                 "'Asia/Shanghai'", _empty_or_accepted_by(_zone, ParameterError))
-
-
-def _parse_choices(name: str) -> tuple[str, ...]:
-    """The parsers' own list of allowed decimal marks or thousands separators."""
-    from custlib.data import parsing
-
-    return tuple(getattr(parsing, name))
-
-
-def _columns_ok(v: Any) -> bool:
-    return isinstance(v, dict) and all(isinstance(k, str) and k in _transaction_fields()
-                                       for k in v) \
-        and all(c is None or isinstance(c, (str, int)) for c in v.values())
-
-
-def _transaction_fields() -> tuple[str, ...]:
-    from custlib.data.contract import TABLES
-
-    return tuple(f.name for f in TABLES["transactions"])
-
-
-def _freqs() -> tuple[str, ...]:
-    from custlib.value.summary import FREQS
-
-    return tuple(FREQS)
-
-
-def _rule_names() -> tuple[str, ...]:
-    from custlib.data.cleaning import RULES
-
-    return RULES
-
-
-def _models() -> tuple[str, ...]:
-    from custlib.value.btyd import MODELS
-
-    return ("auto", *MODELS)
-
-
-def _selection_rules() -> tuple[str, ...]:
-    from custlib.value.btyd import ModelComparison
-
-    return tuple(ModelComparison.RULES)
-
-
-class _Lazy:
-    """A check whose allowed values come from another module, imported when used."""
-
-    def __init__(self, values: Callable[[], tuple[str, ...]], hint: str = "") -> None:
-        self.values, self.hint = values, hint
-
-    def build(self) -> Check:
-        return choice(*self.values(), hint=self.hint)
-
-
-_SHARE = number(0, 1, low_open=True, high_open=True)
-_DAYS = number(0, expected="a number of days >= 0 (0: from the data)")
-_COUNT0 = number(0, integer=True, expected="a whole number >= 0 (0: automatic)")
-_COUNT1 = number(1, integer=True)
-
-#: The allowed values of every notebook parameter, by name.
-SPEC: dict[str, Check | _Lazy] = {
-    # every notebook
-    "lang": choice("en", "zh"),
-    # 01 data cleaning
-    "columns": Check("a mapping {contract name: your column}", _columns_ok),
-    "date_format": Check("'' (inferred) or a strftime format containing %", lambda v:
-                         isinstance(v, str) and (v == "" or "%" in v),
-                         "for example '%d/%m/%Y %H:%M'"),
-    "observation_start": date(),
-    "observation_end": date(),
-    "unmatched_cancellations": choice("drop", "keep"),
-    "extreme_factor": number(0, low_open=True),
-    "rules": Check("a mapping {rule: true/false}", lambda v: isinstance(v, dict)
-                   and all(k in _rule_names() and isinstance(x, bool) for k, x in v.items())),
-    "separator": Check("'' (detected) or one character such as ',', ';', '|' or a tab",
-                       lambda v: isinstance(v, str) and (len(v) <= 1 or v in ("\\t", "tab"))),
-    "encoding": codec(),
-    "decimal": choice(*_parse_choices("DECIMAL_CHOICES")),
-    "thousands": choice(*_parse_choices("THOUSANDS_CHOICES")),
-    "timezone": timezone(),
-    # 02 segmentation
-    "time_unit": Check("'D', 'W' or 'M' (days, weeks, months)", lambda v: isinstance(v, str)
-                       and v in _freqs(), choices=("D", "W", "M")),
-    "rfm_monetary": choice("total", "average"),
-    "rfm8_threshold": choice("mean", "median"),
-    "high_value_share": _SHARE,
-    "medium_value_share": number(0, 1, low_open=True),
-    "lost_after_days": _DAYS,
-    "n_clusters": number(0, 50, integer=True,
-                         expected="a whole number from 2 to 50, or 0 (chosen by silhouette)"),
-    "k_max": number(2, 50, integer=True),
-    "random_state": number(0, 2**32 - 1, integer=True),
-    # 03 CLV
-    "model": _Lazy(_models),
-    "selection_rule": _Lazy(_selection_rules),
-    "calibration_end": date(),
-    "holdout_share": _SHARE,
-    "model_time_unit": choice("days", "weeks", "months"),
-    "horizon_months": number(1, 600, integer=True),
-    "margin": number(0, 1, low_open=True,
-                     expected="0 < margin <= 1 (0.3 for a 30% margin; 1 values revenue)"),
-    "annual_discount_rate": number(0, 1, high_open=True,
-                                   expected="a yearly rate from 0 up to (not including) 1, "
-                                            "such as 0.10 for 10% a year"),
-    # 04 lifecycle
-    "snapshot_freq": choice("M", "Q", "W"),
-    "active_days": _DAYS,
-    "churn_days": _DAYS,
-    "new_days": _DAYS,
-    "loyal_purchases": _COUNT0,
-    "risk_factor": number(0, low_open=True),
-    "p_alive_risk": number(0, 1),
-    # 03 and 04 (top customers; 04: 0 keeps all)
-    "top_n": number(0, integer=True, expected="a whole number >= 0"),
-    # 05 report
-    "top_segments": _COUNT1,
-    "kpi_months": number(1, 120, integer=True),
-}
-
-
-def _check_of(name: str) -> Check | None:
-    entry = SPEC.get(name)
-    if isinstance(entry, _Lazy):
-        return entry.build()
-    return entry
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the closest candidates, or ``""``.
+    Raises
+    ------
+    ParameterError
+        ``notebook`` names no notebook, or more than one.
+    CustlibError
+        A default is not a Python literal (a defect of the notebook).
 
     Examples
     --------
-    >>> did_you_mean("hoizon_months", ["horizon_months", "margin"])
-    " (did you mean 'horizon_months'?)"
+    >>> notebook_defaults("02")["rfm_monetary"]
+    'total'
     """
-    close = difflib.get_close_matches(str(word), list(candidates), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return f" (did you mean {_or_list(close)}?)"
+    path = Path(notebook)
+    if path.suffix != ".ipynb":
+        notebooks = discover_notebooks(folder)
+        hits = find_notebook(str(notebook), notebooks)
+        if len(hits) != 1:
+            raise ParameterError(f"notebook {str(notebook)!r} names "
+                                 f"{'no notebook' if not hits else 'several notebooks'}; "
+                                 f"expected one of {format_list(p.name for p in notebooks)}")
+        path = hits[0]
+    out: dict[str, Any] = {}
+    for name, p in notebook_parameters(path).items():
+        try:
+            out[name] = ast.literal_eval(p["default"])
+        except (ValueError, SyntaxError):
+            raise CustlibError(f"notebook {path.name}: the default of parameter {name!r} is "
+                               f"{p['default']!r}; expected a Python literal such as "
+                               "'text', 3, 0.5, True, [] or {}") from None
+    return out
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -354,7 +208,7 @@ def validate(values: Mapping[str, Any], declared: Mapping[str, Mapping[str, Mapp
         The parameters given (a parameter file's content).
     declared : mapping
         ``{notebook name: {parameter: {'type': ..., ...}}}`` as returned by
-        :func:`custlib.run.runner.notebook_parameters` for every notebook.
+        :func:`notebook_parameters` for every notebook.
     source : str
         Where the values come from (``params/my.yaml``), shown first in messages.
     runner_keys : iterable of str
@@ -395,7 +249,7 @@ def validate(values: Mapping[str, Any], declared: Mapping[str, Mapping[str, Mapp
             raise ParameterError(f"{where}parameter {yaml_form(key)} is {yaml_form(value)}; "
                                  f"expected {word} (notebook {nb} declares {key}: "
                                  f"{type_name})")
-        check = _check_of(key)
+        check = check_of(key)
         if check is None or key not in types or check.test(value):
             continue
         raise ParameterError(_message(where, key, value, check))
@@ -407,14 +261,14 @@ def _message(where: str, key: str, value: Any, check: Check) -> str:
     msg = f"{where}parameter {yaml_form(key)} is {yaml_form(value)}; expected {check.expected}"
     extra = ""
     if key == "columns" and isinstance(value, dict):
-        fields = _transaction_fields()
+        fields = transaction_fields()
         bad = [k for k in value if k not in fields]
         if bad:
             extra = "; " + ", ".join(f"{yaml_form(str(k))} is not a contract name"
                                      f"{did_you_mean(str(k), fields)}" for k in bad) + \
                 f"; contract names: {', '.join(fields)} (data/README.md)"
     elif key == "rules" and isinstance(value, dict):
-        rules = _rule_names()
+        rules = rule_names()
         bad = [k for k in value if k not in rules]
         if bad:
             extra = "; " + ", ".join(f"{yaml_form(str(k))} is not a rule"
@@ -435,7 +289,7 @@ def _check_together(values: Mapping[str, Any], where: str,
         v = values.get(key)
         return v if key in types and v not in (None, "") else None
 
-    start, end, cal = (_parse_date(given(k)) for k in
+    start, end, cal = (parse_date(given(k)) for k in
                        ("observation_start", "observation_end", "calibration_end"))
     if start is not None and end is not None and end < start:
         raise ParameterError(f"{where}parameter 'observation_end' ({values['observation_end']}) "
@@ -468,68 +322,3 @@ def _check_together(values: Mapping[str, Any], where: str,
     if isinstance(n, int) and isinstance(k, int) and n > k:
         raise ParameterError(f"{where}parameter 'n_clusters' ({n}) is above 'k_max' ({k}); "
                              "expected n_clusters <= k_max")
-
-
-#: Largest parameter or context YAML file read (bytes).
-MAX_YAML_BYTES = 1024 * 1024
-
-
-class NoAliasSafeLoader(yaml.SafeLoader):
-    """A :class:`yaml.SafeLoader` that refuses anchors and aliases (``&a`` / ``*a``).
-
-    Aliases let a few hundred bytes expand into billions of nodes (the "billion laughs"
-    bomb); parameter and context files never need them, so the first one stops the load.
-    """
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, f"found the alias '*{event.anchor}'; aliases and anchors "
-                "(&name / *name) are not allowed in custlib YAML files: write the values "
-                "out", event.start_mark)
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise yaml.composer.ComposerError(
-                None, None, f"found the anchor '&{anchor}'; aliases and anchors "
-                "(&name / *name) are not allowed in custlib YAML files: write the values "
-                "out", event.start_mark)
-        return super().compose_node(parent, index)
-
-
-def _timestamp_or_text(loader: NoAliasSafeLoader, node: Any) -> Any:
-    """A YAML date such as ``2024-12-31``; an impossible one (``2024-13-45``) stays text,
-    so that the parameter check names it instead of a bare ``month must be in 1..12``.
-    """
-    try:
-        return loader.construct_yaml_timestamp(node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
-
-
-def safe_yaml_load(text: str | bytes) -> Any:
-    """Parse YAML with :class:`NoAliasSafeLoader` (no aliases, no anchors, no tags).
-
-    Parameters
-    ----------
-    text : str or bytes
-
-    Returns
-    -------
-    The parsed document.
-
-    Raises
-    ------
-    yaml.YAMLError
-        Invalid YAML, or an anchor or alias.
-
-    Examples
-    --------
-    >>> safe_yaml_load("lang: zh\\nmargin: 0.25")
-    {'lang': 'zh', 'margin': 0.25}
-    """
-    return yaml.load(text, Loader=NoAliasSafeLoader)  # noqa: S506 (a SafeLoader)
