@@ -10,12 +10,12 @@ import pytest
 
 from custlib.errors import ParameterError
 from custlib.lifecycle import cohorts
+from custlib.plots.segments import plot_traits
 from custlib.run.workflow import CleanTables, customer_column
 from custlib.segments.profiles import (
     attribute_columns,
     attributes_note,
     customer_table,
-    plot_traits,
 )
 
 
@@ -184,7 +184,7 @@ def test_the_report_traits_are_charted_when_some_exist_else_every_attribute():
     some = pd.DataFrame({"customer_id": ["1", "2", "3"], "gender": ["f", "m", None],
                          "region": ["N", "S", "S"], "ownership": [None, "private", None]})
     assert profiles.charted_attributes(some) == ["gender"]
-    axes = profiles.plot_traits(some)
+    axes = plot_traits(some)
     assert len(axes) == 1 and axes[0].get_title() != ""
     note = profiles.attributes_note(some)
     assert note.startswith("*The customers table has no age band") and "instead" not in note

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from custlib.errors import ParameterError
-from custlib.segments.clustering import RFMClusterer, plot_k_selection, plot_snake
+from custlib.plots.segments import plot_k_selection, plot_snake
+from custlib.segments.clustering import RFMClusterer
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +108,20 @@ def test_identical_customers_give_a_clear_message():
                          "total_revenue": [40.0] * 20})
     with pytest.raises(ParameterError, match="identical"):
         RFMClusterer().fit(same)
+
+
+def test_clusterer_clones_and_round_trips_its_parameters(three_groups):
+    from sklearn.base import clone
+
+    model = RFMClusterer(n_clusters=3, k_range=(2, 4), categorical_attributes=["customer_type"],
+                         random_state=5)
+    params = model.get_params()
+    assert params["n_clusters"] == 3 and params["k_range"] == (2, 4)
+    copy = clone(model)
+    assert copy.get_params() == params
+    assert RFMClusterer().set_params(**params).get_params() == params
+    fitted = model.fit(three_groups)
+    assert not hasattr(clone(fitted), "labels_")  # a clone is unfitted
+    assert fitted.fit_predict(three_groups).tolist() == fitted.labels_.tolist()
+    with pytest.raises(ParameterError, match="not fitted"):
+        RFMClusterer().names()

@@ -6,14 +6,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
+from custlib.plots.segments import plot_breakdown, plot_pareto, plot_segment_sizes, plot_traits
 from custlib.segments.profiles import (
     age_bands,
     attribute_breakdown,
     customer_table,
-    plot_breakdown,
-    plot_pareto,
-    plot_segment_sizes,
-    plot_traits,
     profile_cards,
 )
 from custlib.segments.schemes import segment_guide

@@ -216,7 +216,7 @@ def test_zero_and_negative_spend():
 def test_rfm_heatmap_counts_customers():
     import matplotlib.pyplot as plt
 
-    from custlib.segments.rfm import plot_rfm_heatmap
+    from custlib.plots.segments import plot_rfm_heatmap
 
     s = summary({f"c{i}": (i * 10, 10 - i, 100 * (10 - i)) for i in range(10)})
     ax = plot_rfm_heatmap(rfm_scores(s), s, currency="GBP")
@@ -224,3 +224,18 @@ def test_rfm_heatmap_counts_customers():
     assert sum(int(t) for t in cells) == 10
     assert ax.get_ylabel().startswith("R score")
     plt.close("all")
+
+
+def test_scorer_is_a_scikit_learn_transformer():
+    from sklearn.base import clone
+
+    scorer = RFMScorer(bins=4, monetary="average")
+    assert scorer.get_params() == {"bins": 4, "monetary": "average"}
+    copy = clone(scorer)
+    assert copy is not scorer and copy.get_params() == scorer.get_params()
+    s = summary({f"c{i}": (i * 10, 10 - i, 100 * (10 - i)) for i in range(10)})
+    pd.testing.assert_frame_equal(RFMScorer().fit_transform(s), RFMScorer().fit(s).transform(s))
+    with pytest.raises(ParameterError, match="not fitted"):
+        RFMScorer().transform(s)
+    with pytest.raises(ParameterError, match="not fitted"):
+        RFMScorer().edges_table()

@@ -7,6 +7,7 @@ given it tries every k in ``k_range``, records the inertia (for the elbow plot) 
 silhouette score (on a sample of at most ``sample_size`` customers), and keeps the k with
 the best silhouette. Clusters are then renumbered in a stable order, most valuable first
 (by median total revenue), and named from their centres ("recent, frequent, high spend").
+The figures (elbow and silhouette, snake plot) are in :mod:`custlib.plots.segments`.
 """
 
 from __future__ import annotations
@@ -16,36 +17,28 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError, ParameterError
-from custlib.i18n import check_lang, label
+from custlib.i18n import check_lang, t
 
-__all__ = ["RFMClusterer", "plot_k_selection", "plot_snake"]
+__all__ = ["RFM_FEATURES", "RFMClusterer", "signed_log1p"]
 
 RFM_FEATURES: tuple[str, ...] = ("days_since_last_purchase", "n_orders", "total_revenue")
 
-LABELS: dict[str, dict[str, str]] = {
-    "k": {"en": "number of clusters k", "zh": "聚类数 k"},
-    "inertia": {"en": "inertia (within-cluster sum of squares)", "zh": "簇内平方和"},
-    "silhouette": {"en": "silhouette score", "zh": "轮廓系数"},
-    "k_title": {"en": "Choosing k: elbow and silhouette", "zh": "选择 k:肘部法与轮廓系数"},
-    "snake_title": {"en": "Cluster profiles (snake plot)", "zh": "各簇特征(蛇形图)"},
-    "z": {"en": "standardised mean (z-score)", "zh": "标准化均值(z 分数)"},
-    "days_since_last_purchase": {"en": "days since last purchase", "zh": "距上次购买天数"},
-    "n_orders": {"en": "orders", "zh": "订单数"},
-    "total_revenue": {"en": "revenue", "zh": "消费金额"},
-    "avg_order_value": {"en": "average order value", "zh": "平均客单价"},
-    "cluster": {"en": "cluster", "zh": "簇"},
-    "recent": {"en": "recent", "zh": "近期活跃"}, "lapsed": {"en": "lapsed", "zh": "久未购买"},
-    "frequent": {"en": "frequent", "zh": "高频"}, "occasional": {"en": "occasional",
-                                                                 "zh": "低频"},
-    "high spend": {"en": "high spend", "zh": "高消费"}, "low spend": {"en": "low spend",
-                                                                    "zh": "低消费"},
+#: feature -> catalog words (``segments.cluster.word.*``) for a centre better / worse than
+#: the overall median
+NAME_WORDS: dict[str, tuple[str, str]] = {
+    "days_since_last_purchase": ("recent", "lapsed"),
+    "n_orders": ("frequent", "occasional"),
+    "total_revenue": ("high_spend", "low_spend"),
 }
 
 
-class RFMClusterer:
+class RFMClusterer(ClusterMixin, BaseEstimator):
     """k-means on log-scaled RFM features, k chosen by silhouette.
 
     Parameters
@@ -74,6 +67,10 @@ class RFMClusterer:
         Median of each feature per cluster, in original units.
     names_ : dict of int to str
         Descriptive English name per cluster (see :meth:`names`).
+    medians_ : pandas.Series
+        Median of each feature over all customers (the names compare centres with it).
+    relabel_ : dict of int to int
+        k-means' cluster number -> ours.
     pipeline_ : sklearn.pipeline.Pipeline
 
     References
@@ -103,7 +100,7 @@ class RFMClusterer:
         from sklearn.pipeline import Pipeline, make_pipeline
         from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-        parts = [("rfm", make_pipeline(FunctionTransformer(_signed_log1p),
+        parts = [("rfm", make_pipeline(FunctionTransformer(signed_log1p),
                                        StandardScaler()), list(self.features))]
         if self.numeric_attributes:
             parts.append(("num", make_pipeline(SimpleImputer(strategy="median"),
@@ -186,51 +183,62 @@ class RFMClusterer:
         value_col = "total_revenue" if "total_revenue" in X.columns else self.features[-1]
         med = pd.Series(X[value_col].to_numpy()).groupby(raw).median()
         rank = med.rank(ascending=False, method="first").astype(int)
-        self._relabel = {int(old): int(new) for old, new in rank.items()}
-        self.labels_ = pd.Series([self._relabel[int(v)] for v in raw], index=X.index,
+        self.relabel_ = {int(old): int(new) for old, new in rank.items()}
+        self.labels_ = pd.Series([self.relabel_[int(v)] for v in raw], index=X.index,
                                  name="cluster")
         self.centers_ = X[list(self.features)].groupby(self.labels_.to_numpy()).median()
         self.centers_.index.name = "cluster"
-        self._overall = X[list(self.features)].median()
+        self.medians_ = X[list(self.features)].median()
         self.names_ = self.names("en")
         return self
 
+    def _check_fitted(self) -> None:
+        try:
+            check_is_fitted(self, "pipeline_")
+        except NotFittedError:
+            raise ParameterError("RFMClusterer is not fitted yet: call fit(X) first") from None
+
     def predict(self, X: pd.DataFrame) -> pd.Series:
         """Cluster numbers (1 = most valuable) for new customers."""
-        if not hasattr(self, "pipeline_"):
-            raise ParameterError("RFMClusterer is not fitted yet: call fit(X) first")
+        self._check_fitted()
         raw = self.pipeline_.predict(self._check(X))
-        return pd.Series([self._relabel[int(v)] for v in raw], index=X.index, name="cluster")
+        return pd.Series([self.relabel_[int(v)] for v in raw], index=X.index, name="cluster")
 
     def names(self, lang: str = "en") -> dict[int, str]:
         """Descriptive names from the cluster centres against the overall medians.
 
-        Each RFM feature in the model contributes a word: recent/lapsed (days since last
-        purchase below/above the median), frequent/occasional (orders), high/low spend
-        (revenue). Clusters that would share a name get their number appended.
+        Each RFM feature in the model contributes a word (:data:`NAME_WORDS`): recent/lapsed
+        (days since last purchase below/above the median), frequent/occasional (orders),
+        high/low spend (revenue). Clusters that would share a name get their number appended.
+
+        Parameters
+        ----------
+        lang : {'en', 'zh'}, default 'en'
+
+        Returns
+        -------
+        dict of int to str
         """
+        self._check_fitted()
         check_lang(lang)
-        words = {"days_since_last_purchase": ("recent", "lapsed"),
-                 "n_orders": ("frequent", "occasional"),
-                 "total_revenue": ("high spend", "low spend")}
-        sep = ", " if lang == "en" else "、"
+        sep = t("segments.cluster.name_sep", lang)
         out: dict[int, str] = {}
         for k, centre in self.centers_.iterrows():
             parts = []
-            for f, (good, bad) in words.items():
+            for f, (good, bad) in NAME_WORDS.items():
                 if f not in centre.index:
                     continue
-                better = centre[f] < self._overall[f] if f == "days_since_last_purchase" \
-                    else centre[f] > self._overall[f]
-                parts.append(label(LABELS, good if better else bad, lang))
-            out[int(k)] = sep.join(parts) or f"{label(LABELS, 'cluster', lang)} {k}"
+                better = centre[f] < self.medians_[f] if f == "days_since_last_purchase" \
+                    else centre[f] > self.medians_[f]
+                parts.append(t(f"segments.cluster.word.{good if better else bad}", lang))
+            out[int(k)] = sep.join(parts) or t("segments.cluster.unnamed", lang, k=str(k))
         counts = pd.Series(out).value_counts()
-        return {k: (f"{v} ({k})" if counts[v] > 1 else v) for k, v in out.items()}
+        return {k: (t("segments.cluster.numbered", lang, name=v, k=str(k)) if counts[v] > 1
+                    else v) for k, v in out.items()}
 
     def profile(self, X: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         """Per cluster: name, customers, share, revenue share, feature medians."""
-        if not hasattr(self, "labels_"):
-            raise ParameterError("RFMClusterer is not fitted yet: call fit(X) first")
+        self._check_fitted()
         labels = self.labels_.reindex(X.index)
         g = X.groupby(labels.to_numpy())
         table = pd.DataFrame({
@@ -247,78 +255,7 @@ class RFMClusterer:
         return table
 
 
-def _signed_log1p(x: Any) -> Any:
+def signed_log1p(x: Any) -> Any:
+    """``sign(x) * log(1 + |x|)``: the log scale the clusters are found on, for any sign."""
     x = np.asarray(x, dtype=float)
     return np.sign(x) * np.log1p(np.abs(x))
-
-
-def plot_k_selection(scores: pd.DataFrame, *, chosen: int | None = None, lang: str = "en",
-                     ax: Any = None) -> Any:
-    """Elbow (inertia) and silhouette against k, on twin axes.
-
-    Parameters
-    ----------
-    scores : pandas.DataFrame
-        :attr:`RFMClusterer.scores_`.
-    chosen : int, optional
-        Marks the chosen k.
-    lang : {'en', 'zh'}
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The inertia axes (the silhouette is on ``ax.right_ax``).
-    """
-    from custlib.plots.theme import new_ax
-
-    ax = new_ax(ax, (7, 3.8))
-    ax.plot(scores["k"], scores["inertia"], "o-", color="#4C72B0")
-    ax.set_xlabel(label(LABELS, "k", lang))
-    ax.set_ylabel(label(LABELS, "inertia", lang), color="#4C72B0")
-    right = ax.twinx()
-    right.plot(scores["k"], scores["silhouette"], "s--", color="#C44E52")
-    right.set_ylabel(label(LABELS, "silhouette", lang), color="#C44E52")
-    right.spines["right"].set_visible(True)
-    if chosen is not None:
-        ax.axvline(chosen, color="0.6", lw=1, ls=":")
-    ax.set_title(label(LABELS, "k_title", lang))
-    ax.right_ax = right
-    return ax
-
-
-def plot_snake(X: pd.DataFrame, labels: pd.Series, *,
-               features: Sequence[str] = RFM_FEATURES, names: dict[int, str] | None = None,
-               lang: str = "en", ax: Any = None) -> Any:
-    """Snake plot: each cluster's mean of each (log, standardised) feature.
-
-    Parameters
-    ----------
-    X : pandas.DataFrame
-        Customer features.
-    labels : pandas.Series
-        Cluster per customer.
-    features : sequence of str
-    names : dict, optional
-        Legend names per cluster.
-    lang : {'en', 'zh'}
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    from custlib.plots.theme import new_ax
-
-    ax = new_ax(ax, (7, 3.8))
-    z = pd.DataFrame(_signed_log1p(X[list(features)]), index=X.index, columns=list(features))
-    z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
-    means = z.groupby(labels.reindex(X.index).to_numpy()).mean()
-    xs = [label(LABELS, f, lang) for f in features]
-    for k, row in means.iterrows():
-        ax.plot(xs, row.to_numpy(), "o-", label=(names or {}).get(int(k), str(k)))
-    ax.axhline(0, color="0.7", lw=1)
-    ax.set_ylabel(label(LABELS, "z", lang))
-    ax.set_title(label(LABELS, "snake_title", lang))
-    ax.legend(fontsize=8, loc="best")
-    return ax

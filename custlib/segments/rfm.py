@@ -10,7 +10,8 @@ number of edges their value is *better than*. Equal values therefore always shar
 score, every customer gets one, and when many customers share a value (most have one
 order) the bins are uneven rather than arbitrary: all one-order customers get F = 1.
 The edges learned on one period can score another (``fit`` on last year, ``transform``
-this year), as scikit-learn transformers do.
+this year): :class:`RFMScorer` is a scikit-learn transformer. The RFM heat map is
+:func:`custlib.plots.segments.plot_rfm_heatmap`.
 
 References
 ----------
@@ -21,16 +22,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError, ParameterError
 
-__all__ = ["RFMScorer", "plot_rfm_heatmap", "rfm_scores"]
+__all__ = ["RFMScorer", "rfm_scores"]
 
 MEASURES = {"R": "days_since_last_purchase", "F": "n_orders", "M": "total_revenue"}
 
 
-class RFMScorer:
+class RFMScorer(TransformerMixin, BaseEstimator):
     """Learn RFM bin edges from customer summaries and score customers 1..``bins``.
 
     Parameters
@@ -66,6 +70,12 @@ class RFMScorer:
                                  "'total' or 'average'")
         m = "total_revenue" if self.monetary == "total" else "avg_order_value"
         return {"R": MEASURES["R"], "F": MEASURES["F"], "M": m}
+
+    def _check_fitted(self) -> None:
+        try:
+            check_is_fitted(self, "edges_")
+        except NotFittedError:
+            raise ParameterError("RFMScorer is not fitted yet: call fit(summary) first") from None
 
     def fit(self, summary: pd.DataFrame, y: object = None) -> RFMScorer:
         """Learn the edges from ``summary`` (see :func:`custlib.value.summary.customer_summary`).
@@ -103,8 +113,7 @@ class RFMScorer:
             Columns ``R``, ``F``, ``M`` (int 1..bins), ``rfm_code`` ('545') and
             ``rfm_score`` (R+F+M), on ``summary``'s index.
         """
-        if not hasattr(self, "edges_"):
-            raise ParameterError("RFMScorer is not fitted yet: call fit(summary) first")
+        self._check_fitted()
         cols = self._columns()
         require_columns(summary, list(cols.values()), "RFMScorer.transform")
         out = pd.DataFrame(index=summary.index)
@@ -121,14 +130,9 @@ class RFMScorer:
         out["rfm_score"] = out["R"] + out["F"] + out["M"]
         return out
 
-    def fit_transform(self, summary: pd.DataFrame, y: object = None) -> pd.DataFrame:
-        """Fit on ``summary`` and score it."""
-        return self.fit(summary).transform(summary)
-
     def edges_table(self) -> pd.DataFrame:
         """The learned edges as a table: one row per measure, one column per edge."""
-        if not hasattr(self, "edges_"):
-            raise ParameterError("RFMScorer is not fitted yet: call fit(summary) first")
+        self._check_fitted()
         cols = self._columns()
         return pd.DataFrame({f"edge {i + 1}": [self.edges_[k][i] for k in cols]
                              for i in range(self.bins - 1)},
@@ -155,49 +159,3 @@ def rfm_scores(summary: pd.DataFrame, *, bins: int = 5, monetary: str = "total")
     out = scorer.transform(summary)
     out.attrs["edges"] = {k: v.tolist() for k, v in scorer.edges_.items()}
     return out
-
-
-def plot_rfm_heatmap(scores: pd.DataFrame, summary: pd.DataFrame, *, lang: str = "en",
-                     currency: str = "", ax: object = None) -> object:
-    """Heat map of R (rows) by F (columns), coloured by mean revenue, with customer counts.
-
-    Parameters
-    ----------
-    scores : pandas.DataFrame
-        ``R`` and ``F`` from :func:`rfm_scores`.
-    summary : pandas.DataFrame
-        ``total_revenue`` per customer (same index).
-    lang : {'en', 'zh'}
-    currency : str
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import seaborn as sns
-
-    from custlib.i18n import check_lang
-    from custlib.plots.theme import new_ax
-
-    check_lang(lang)
-    require_columns(scores, ["R", "F"], "plot_rfm_heatmap")
-    require_columns(summary, ["total_revenue"], "plot_rfm_heatmap")
-    data = scores[["R", "F"]].assign(M=summary["total_revenue"].reindex(scores.index))
-    mean = data.pivot_table(index="R", columns="F", values="M", aggfunc="mean")
-    count = data.pivot_table(index="R", columns="F", values="M", aggfunc="size")
-    mean = mean.sort_index(ascending=False)
-    count = count.reindex_like(mean)
-    unit = f" ({currency})" if currency else ""
-    texts = {"en": ("mean revenue per customer" + unit, "R score (5 = most recent)",
-                    "F score (5 = most orders)", "RFM map: mean revenue, customers in cells"),
-             "zh": ("人均收入" + unit, "R 分数(5 = 最近)", "F 分数(5 = 订单最多)",
-                    "RFM 热力图:颜色为人均收入,格内为客户数")}[lang]
-    ax = new_ax(ax, (6.5, 4.5))
-    annot = count.map(lambda v: "" if pd.isna(v) else f"{int(v)}")
-    sns.heatmap(mean, annot=annot, fmt="", cmap="YlGnBu", ax=ax,
-                cbar_kws={"label": texts[0]})
-    ax.set_ylabel(texts[1])
-    ax.set_xlabel(texts[2])
-    ax.set_title(texts[3])
-    return ax

@@ -14,7 +14,9 @@ scheme             classes
 
 Every function returns labels in the language asked for; :func:`segment_guide` gives,
 for each label, a one-line meaning and the recommended action drawn from the texts'
-strategies (retain, develop, win back, reduce cost).
+strategies (retain, develop, win back, reduce cost). The code knows each class by its
+English name (:data:`GUIDE`); its name, meaning and action in every language are in the
+catalog ``segments.yaml``, under ``scheme.<scheme>.<class>``.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.errors import ParameterError, check_choice, format_list
-from custlib.i18n import check_lang
+from custlib.i18n import check_lang, t
 
 __all__ = [
     "RFM11_CODES",
     "SCHEMES",
+    "class_name",
     "importance_tiers",
     "relationship_classes",
     "rfm11_segments",
@@ -58,165 +61,36 @@ RFM11_CODES: dict[str, tuple[str, ...]] = {
     "Lost": ("111", "112", "121", "131", "141", "151"),
 }
 
-#: label key -> {en, zh, meaning_en, meaning_zh, action_en, action_zh}
-GUIDE: dict[str, dict[str, dict[str, str]]] = {
-    "rfm11": {
-        "Champions": {"zh": "冠军客户",
-                      "meaning_en": "bought recently, buy often and spend the most",
-                      "meaning_zh": "最近购买、购买频繁且消费最多",
-                      "action_en": "reward them; early access, referrals, no discounts needed",
-                      "action_zh": "给予回馈:新品优先、推荐计划,无需打折"},
-        "Loyal": {"zh": "忠诚客户", "meaning_en": "buy regularly and spend well",
-                  "meaning_zh": "定期购买,消费良好",
-                  "action_en": "retain: loyalty programme, upsell higher-value lines",
-                  "action_zh": "保持:会员计划,向上销售高价值商品"},
-        "Potential Loyalist": {"zh": "潜在忠诚客户",
-                               "meaning_en": "recent customers with average frequency",
-                               "meaning_zh": "近期客户,购买频率中等",
-                               "action_en": "develop: membership offer, personal recommendations",
-                               "action_zh": "发展:提供会员资格与个性化推荐"},
-        "New": {"zh": "新客户", "meaning_en": "bought recently, for the first time or so",
-                "meaning_zh": "最近首次(或刚开始)购买",
-                "action_en": "onboard: welcome series, make the second purchase easy",
-                "action_zh": "引导:欢迎流程,促成第二次购买"},
-        "Promising": {"zh": "有潜力客户", "meaning_en": "recent buyers who spent well but rarely",
-                      "meaning_zh": "近期购买且金额不错,但次数少",
-                      "action_en": "develop: build the habit with relevant offers",
-                      "action_zh": "发展:用相关优惠培养购买习惯"},
-        "Need Attention": {"zh": "需要关注客户",
-                           "meaning_en": "above average but slipping in recency",
-                           "meaning_zh": "各项中等偏上,但最近购买在减少",
-                           "action_en": "retain: limited-time offers based on past purchases",
-                           "action_zh": "保持:基于历史购买的限时优惠"},
-        "About to Sleep": {"zh": "即将沉睡客户", "meaning_en": "below average and fading",
-                           "meaning_zh": "低于平均且逐渐沉寂",
-                           "action_en": "reactivate cheaply: popular products, reminders",
-                           "action_zh": "低成本激活:热门商品推荐、提醒"},
-        "At Risk": {"zh": "有流失风险客户",
-                    "meaning_en": "spent and bought often, but long ago",
-                    "meaning_zh": "曾经消费多、购买频繁,但很久没来了",
-                    "action_en": "win back: personal contact, strong offers, ask why",
-                    "action_zh": "挽回:个人联系、有力优惠,了解原因"},
-        "Can't Lose Them": {"zh": "不能失去的客户",
-                            "meaning_en": "among the biggest spenders, not seen for a long time",
-                            "meaning_zh": "曾是消费最多的客户之一,但很久未购买",
-                            "action_en": "win back now: account manager call, tailored offer",
-                            "action_zh": "立即挽回:客户经理致电,定制方案"},
-        "Hibernating": {"zh": "休眠客户", "meaning_en": "low spend, low frequency, long ago",
-                        "meaning_zh": "消费低、频率低,且很久未购买",
-                        "action_en": "reduce cost: occasional low-cost campaigns only",
-                        "action_zh": "降低成本:仅偶尔做低成本营销"},
-        "Lost": {"zh": "已流失客户", "meaning_en": "lowest on every measure",
-                 "meaning_zh": "各项指标最低",
-                 "action_en": "let go, or one last win-back attempt",
-                 "action_zh": "放弃,或做最后一次挽回尝试"},
-    },
-    "rfm8": {
-        "Important value": {"zh": "重要价值客户",
-                            "meaning_en": "recent, frequent, high spend",
-                            "meaning_zh": "最近消费、频率高、金额高",
-                            "action_en": "retain and reward: VIP service",
-                            "action_zh": "重点保持并回馈:VIP服务"},
-        "Important develop": {"zh": "重要发展客户",
-                              "meaning_en": "recent, infrequent, high spend",
-                              "meaning_zh": "最近消费、频率低、金额高",
-                              "action_en": "develop: raise purchase frequency",
-                              "action_zh": "重点发展:提高购买频率"},
-        "Important retain": {"zh": "重要保持客户",
-                             "meaning_en": "not recent, frequent, high spend",
-                             "meaning_zh": "近期未消费、频率高、金额高",
-                             "action_en": "retain: reach out before they drift away",
-                             "action_zh": "重点保持:在其流失前主动联系"},
-        "Important win-back": {"zh": "重要挽留客户",
-                               "meaning_en": "not recent, infrequent, high spend",
-                               "meaning_zh": "近期未消费、频率低、金额高",
-                               "action_en": "win back: find out why they left",
-                               "action_zh": "重点挽留:了解流失原因并挽回"},
-        "General value": {"zh": "一般价值客户",
-                          "meaning_en": "recent, frequent, low spend",
-                          "meaning_zh": "最近消费、频率高、金额低",
-                          "action_en": "upsell: raise basket value",
-                          "action_zh": "向上销售:提高客单价"},
-        "General develop": {"zh": "一般发展客户",
-                            "meaning_en": "recent, infrequent, low spend",
-                            "meaning_zh": "最近消费、频率低、金额低",
-                            "action_en": "develop cheaply: automated nudges",
-                            "action_zh": "低成本发展:自动化提醒"},
-        "General retain": {"zh": "一般保持客户",
-                           "meaning_en": "not recent, frequent, low spend",
-                           "meaning_zh": "近期未消费、频率高、金额低",
-                           "action_en": "retain cheaply: reminders, small incentives",
-                           "action_zh": "低成本保持:提醒与小额激励"},
-        "General win-back": {"zh": "一般挽留客户",
-                             "meaning_en": "not recent, infrequent, low spend",
-                             "meaning_zh": "近期未消费、频率低、金额低",
-                             "action_en": "reduce cost: minimal marketing spend",
-                             "action_zh": "降低成本:尽量减少营销投入"},
-    },
-    "value": {
-        "high": {"zh": "高价值客户", "meaning_en": "the few customers who make most revenue",
-                 "meaning_zh": "贡献大部分收入的少数客户",
-                 "action_en": "protect: dedicated service, retention first",
-                 "action_zh": "重点维护:专属服务,优先保留"},
-        "medium": {"zh": "中价值客户", "meaning_en": "the next slice of revenue",
-                   "meaning_zh": "贡献中间部分收入的客户",
-                   "action_en": "grow: cross-sell and upsell",
-                   "action_zh": "培育:交叉销售与向上销售"},
-        "low": {"zh": "低价值客户", "meaning_en": "the long tail of small spenders",
-                "meaning_zh": "消费较少的长尾客户",
-                "action_en": "serve efficiently: low-cost channels",
-                "action_zh": "高效服务:使用低成本渠道"},
-    },
-    "importance": {
-        "important": {"zh": "重要客户",
-                      "meaning_en": "high-value repeat buyers: an established relationship",
-                      "meaning_zh": "高价值的重复购买客户:已建立良好合作关系",
-                      "action_en": "retain: key-account care, loyalty rewards",
-                      "action_zh": "保持:大客户维护、忠诚度回馈"},
-        "general": {"zh": "一般客户", "meaning_en": "middling sales and loyalty",
-                    "meaning_zh": "销售额和忠诚度处于中等水平",
-                    "action_en": "develop: raise frequency and basket value",
-                    "action_zh": "发展:提高购买频率和客单价"},
-        "potential": {"zh": "潜在客户",
-                      "meaning_en": "registered but never bought, or one small first purchase",
-                      "meaning_zh": "已注册未购买,或仅有一次小额首购",
-                      "action_en": "acquire: convert with a first or second purchase offer",
-                      "action_zh": "开发:以首单或复购优惠促成转化"},
-    },
-    "relationship": {
-        "loyal": {"zh": "忠诚客户", "meaning_en": "repeat buyers, still active, above median",
-                  "meaning_zh": "仍活跃、购买次数高于中位数的重复购买客户",
-                  "action_en": "retain and ask for referrals",
-                  "action_zh": "保持关系并鼓励推荐"},
-        "general": {"zh": "一般客户", "meaning_en": "active repeat buyers below the median",
-                    "meaning_zh": "仍活跃、购买次数低于中位数的重复购买客户",
-                    "action_en": "develop: cross-sell", "action_zh": "发展:交叉销售"},
-        "potential": {"zh": "潜在客户",
-                      "meaning_en": "active one-time buyers and registered non-buyers",
-                      "meaning_zh": "仍活跃的一次性购买客户及已注册未购买客户",
-                      "action_en": "convert: second-purchase offer",
-                      "action_zh": "转化:复购优惠"},
-        "lost": {"zh": "流失客户",
-                 "meaning_en": "no purchase for longer than the lost threshold",
-                 "meaning_zh": "超过流失阈值未购买",
-                 "action_en": "win back the valuable ones, let the rest go",
-                 "action_zh": "挽回有价值的客户,其余放弃"},
-    },
+#: scheme -> its classes, best first, by their English names (the keys of the catalog
+#: ``segments.scheme.<scheme>.<class>``: ``name``, ``meaning`` and ``action`` in each language)
+GUIDE: dict[str, tuple[str, ...]] = {
+    "rfm11": tuple(RFM11_CODES),
+    "rfm8": ("Important value", "Important develop", "Important retain", "Important win-back",
+             "General value", "General develop", "General retain", "General win-back"),
+    "value": ("high", "medium", "low"),
+    "importance": ("important", "general", "potential"),
+    "relationship": ("loyal", "general", "potential", "lost"),
 }
 
 SCHEMES: tuple[str, ...] = tuple(GUIDE)
 
 
-def _label(scheme: str, key: str, lang: str) -> str:
-    return key if lang == "en" else GUIDE[scheme][key]["zh"]
+def class_name(scheme: str, key: str, lang: str = "en") -> str:
+    """The name of a class of ``scheme`` in ``lang`` (``key`` is its English name).
+
+    Examples
+    --------
+    >>> class_name("rfm8", "Important value", "zh")
+    '重要价值客户'
+    """
+    return t(f"segments.scheme.{scheme}.{key}.name", lang)
 
 
 def _relabel(keys: pd.Series, scheme: str, lang: str) -> pd.Series:
     check_lang(lang)
-    order = list(GUIDE[scheme])
-    names = [_label(scheme, k, lang) for k in order]
-    out = keys.map({k: _label(scheme, k, lang) for k in order})
-    return out.astype(pd.CategoricalDtype(names, ordered=True))
+    names = {k: class_name(scheme, k, lang) for k in GUIDE[scheme]}
+    out = keys.map(names)
+    return out.astype(pd.CategoricalDtype(list(names.values()), ordered=True))
 
 
 def segment_guide(scheme: str, lang: str = "en") -> pd.DataFrame:
@@ -230,13 +104,13 @@ def segment_guide(scheme: str, lang: str = "en") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns segment, meaning, action (Chinese headings for zh).
+        Columns segment, meaning, action (headings in ``lang``).
     """
     check_choice("scheme", scheme, SCHEMES)
     check_lang(lang)
-    rows = [(_label(scheme, k, lang), g[f"meaning_{lang}"], g[f"action_{lang}"])
-            for k, g in GUIDE[scheme].items()]
-    heads = ["segment", "meaning", "action"] if lang == "en" else ["客户类型", "含义", "建议行动"]
+    rows = [tuple(t(f"segments.scheme.{scheme}.{k}.{part}", lang)
+                  for part in ("name", "meaning", "action")) for k in GUIDE[scheme]]
+    heads = [t(f"segments.guide.{part}", lang) for part in ("segment", "meaning", "action")]
     return pd.DataFrame(rows, columns=heads)
 
 
