@@ -117,15 +117,24 @@ def test_every_package_path_exists():
     assert not missing, "\n".join(missing)
 
 
+def _anchors(path: Path) -> set[str]:
+    """GitHub's anchors of a Markdown file's headings."""
+    heads = re.findall(r"^#{1,6}\s+(.+?)\s*$", _prose(_text(path)), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in heads}
+
+
 def test_every_relative_link_resolves():
     broken = []
     for page in [*_pages(), ROOT / "data" / "README.md", ROOT / "data" / "external" / "README.md"]:
         for target in re.findall(r"\]\(([^)\s]+)\)", _prose(_text(page))):
-            if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+            if re.match(r"^[a-z]+:", target):
                 continue
-            path = target.split("#", 1)[0]
-            if not (page.parent / path).exists():
+            path, _, anchor = target.partition("#")
+            file = page.parent / path if path else page
+            if not file.exists():
                 broken.append(f"{page.relative_to(ROOT)}: {target}")
+            elif anchor and file.suffix == ".md" and anchor not in _anchors(file):
+                broken.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
     assert not broken, "\n".join(broken)
 
 
