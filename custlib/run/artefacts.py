@@ -34,7 +34,7 @@ from custlib.errors import ParameterError, SourceError
 from custlib.run.config import RunFolder
 
 __all__ = ["MAKERS", "add_note", "atomic_write", "load_table", "read_manifest", "read_notes",
-           "save_csv", "save_figure", "save_file", "save_json", "save_table", "save_text",
+           "record", "save_csv", "save_figure", "save_file", "save_json", "save_table", "save_text",
            "write_text"]
 
 MANIFEST = "manifest.json"
@@ -113,7 +113,24 @@ def read_manifest(run: RunFolder) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _record(run: RunFolder, name: str, path: Path, written_by: str, **extra: Any) -> None:
+def record(run: RunFolder, name: str, path: Path, written_by: str, **extra: Any) -> None:
+    """List a file already written in the run folder in its manifest.
+
+    For a file another library wrote in place (an HTML rendering); prefer the ``save_*``
+    functions, which write atomically and list in one call.
+
+    Parameters
+    ----------
+    run : RunFolder
+    name : str
+        Artefact name (replaces an entry of the same name).
+    path : pathlib.Path
+        The file, inside ``run.root``.
+    written_by : str
+        The notebook or step.
+    **extra
+        JSON-serialisable facts kept with the entry.
+    """
     manifest = read_manifest(run)
     manifest[name] = {"path": str(path.relative_to(run.root)), "written_by": written_by,
                       "written_at": _dt.datetime.now().isoformat(timespec="seconds"),
@@ -177,7 +194,7 @@ def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str =
         copy = run.path(kind, f"{name}.csv")
         _write_csv(df, copy, index)
         extra["csv"] = str(copy.relative_to(run.root))
-    _record(run, name, path, written_by, **_shape(df), **extra)
+    record(run, name, path, written_by, **_shape(df), **extra)
     return path
 
 
@@ -206,7 +223,7 @@ def save_csv(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str = "
         raise ParameterError(f"kind is {kind!r}; expected 'tables', 'data' or 'input'")
     path = run.path(kind, f"{name}.csv")
     _write_csv(df, path, index)
-    _record(run, name, path, written_by, **_shape(df), format="csv")
+    record(run, name, path, written_by, **_shape(df), format="csv")
     return path
 
 
@@ -260,7 +277,7 @@ def save_json(obj: Any, run: RunFolder, name: str, *, written_by: str = "") -> P
     """
     path = run.path("data", f"{name}.json")
     write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=_jsonable))
-    _record(run, name, path, written_by)
+    record(run, name, path, written_by)
     return path
 
 
@@ -299,7 +316,7 @@ def save_figure(fig: Any, run: RunFolder, name: str, *,
                                                             bbox_inches="tight"))
         paths.append(path)
     if paths:
-        _record(run, name, paths[0], written_by,
+        record(run, name, paths[0], written_by,
                 files=[str(p.relative_to(run.root)) for p in paths])
     return paths
 
@@ -328,7 +345,7 @@ def save_file(run: RunFolder, filename: str, write: Callable[[Path], Any], *,
     """
     path = run.path(kind, filename)
     atomic_write(path, write)
-    _record(run, name or filename, path, written_by)
+    record(run, name or filename, path, written_by)
     return path
 
 
