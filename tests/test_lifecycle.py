@@ -11,7 +11,7 @@ from custlib.data.cleaning import clean_transactions
 from custlib.data.loading import load_customers, load_transactions
 from custlib.data.tables import prepare_customers
 from custlib.errors import DataError, EmptyResultError, ParameterError
-from custlib.lifecycle import cohorts
+from custlib.lifecycle import actions, cohorts, transitions
 from custlib.lifecycle import stages as lifecycle
 from custlib.plots import lifecycle as lifecycleplots
 
@@ -64,7 +64,7 @@ def test_reactivation_is_a_stage_then_a_flow(hand, hand_stager):
     assert react[pd.Timestamp("2024-01-31")] == "new"
     assert react[pd.Timestamp("2024-04-30")] == "churned"
     assert react[pd.Timestamp("2024-06-30")] == "reactivated"
-    moves = lifecycle.transition_matrix(snaps, between=("2024-05-31", "2024-06-30"))
+    moves = transitions.transition_matrix(snaps, between=("2024-05-31", "2024-06-30"))
     assert moves.loc["Churned", "Reactivated"] >= 1
 
 
@@ -84,6 +84,29 @@ def test_thresholds_from_the_data(hand):
     table = st.thresholds_table()
     assert "80%" in table.loc["active_days", "how it was chosen"]
     assert "由数据确定" in st.thresholds_table("zh").iloc[0, 1]
+
+
+def test_stager_clones_and_round_trips_its_parameters(hand):
+    from sklearn.base import clone
+
+    stager = lifecycle.LifecycleStager(active_days=30, churn_days=90, risk_factor=2.0)
+    params = stager.get_params()
+    assert params["active_days"] == 30 and params["risk_factor"] == 2.0
+    assert params["loyal_purchases"] is None
+    assert clone(stager).get_params() == params
+    assert lifecycle.LifecycleStager().set_params(**params).get_params() == params
+    fitted = stager.fit(hand)
+    assert fitted is stager and fitted.active_days_ == 30.0
+    assert not hasattr(clone(fitted), "active_days_")  # a clone is unfitted
+
+
+def test_moved_names_stay_importable_from_stages():
+    from custlib.lifecycle.stages import action_lists, new_vs_returning, pseudonymise
+
+    assert pseudonymise is actions.pseudonymise and action_lists is actions.action_lists
+    assert new_vs_returning is transitions.new_vs_returning
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        lifecycle.nothing  # noqa: B018
 
 
 def test_stager_errors(hand):
@@ -126,7 +149,7 @@ def test_stages_partition_the_customers_at_every_snapshot(demo):
         reg = set(registered.index[registered <= at].astype(str))
         assert set(part["customer_id"]) == set(buyers) | reg
         assert (part["stage"] == "potential").sum() == len(reg - set(buyers))
-    counts = lifecycle.stage_counts(snaps)
+    counts = transitions.stage_counts(snaps)
     assert (counts.sum(axis=1) == snaps.groupby("snapshot").size()).all()
 
 
@@ -134,34 +157,34 @@ def test_transition_counts_add_up(demo):
     snaps = demo[5]
     dates = sorted(snaps["snapshot"].unique())
     a, b = dates[10], dates[11]
-    moves = lifecycle.transition_matrix(snaps, between=(a, b))
+    moves = transitions.transition_matrix(snaps, between=(a, b))
     both = set(snaps.loc[snaps["snapshot"] == a, "customer_id"]) & \
         set(snaps.loc[snaps["snapshot"] == b, "customer_id"])
     assert moves.to_numpy().sum() == len(both)
-    pooled = lifecycle.transition_matrix(snaps)
+    pooled = transitions.transition_matrix(snaps)
     present = sum(len(set(snaps.loc[snaps["snapshot"] == x, "customer_id"]) &
                       set(snaps.loc[snaps["snapshot"] == y, "customer_id"]))
                   for x, y in zip(dates[:-1], dates[1:], strict=True))
     assert pooled.to_numpy().sum() == present
-    shares = lifecycle.transition_matrix(snaps, normalize=True)
+    shares = transitions.transition_matrix(snaps, normalize=True)
     rows = shares.sum(axis=1).dropna()
     assert np.allclose(rows, 1.0)
     # nobody un-buys: nothing moves back to potential, churned never goes to new
     assert (pooled["Potential"].drop("Potential") == 0).all()
     assert pooled.loc["Churned", "New"] == 0
     with pytest.raises(ParameterError, match="not a snapshot date"):
-        lifecycle.transition_matrix(snaps, between=("2023-01-15", b))
+        transitions.transition_matrix(snaps, between=("2023-01-15", b))
 
 
 def test_new_vs_returning_accounts_for_all_revenue(demo):
     tx, _, days, stager, *_ = demo
-    table = lifecycle.new_vs_returning(days, active_days=stager.active_days_)
+    table = transitions.new_vs_returning(days, active_days=stager.active_days_)
     assert table["revenue"].to_numpy().sum() == pytest.approx(tx["amount"].sum())
     firsts = days.groupby("customer_id")["day"].min().dt.to_period("M").value_counts()
     new = table[("customers", "new")]
     assert new.sum() == days["customer_id"].nunique()
     assert new[pd.Timestamp("2023-03-01")] == firsts[pd.Period("2023-03", "M")]
-    zh = lifecycle.new_vs_returning(days, active_days=stager.active_days_, lang="zh")
+    zh = transitions.new_vs_returning(days, active_days=stager.active_days_, lang="zh")
     assert ("收入", "回流客户") in zh.columns
 
 
@@ -199,7 +222,7 @@ def test_action_lists_on_the_demo(demo):
     tx, _, days, stager, _, _, state = demo
     seg = pd.Series(np.where(state["revenue"] > 500, "big", "small"), index=state.index)
     p_alive = pd.Series(0.4, index=state.index)
-    lists = lifecycle.action_lists(state, tx, stager=stager, p_alive=p_alive, segment=seg)
+    lists = actions.action_lists(state, tx, stager=stager, p_alive=p_alive, segment=seg)
     assert set(lists) == {"win_back", "retention", "growth", "onboarding"}
     for name, table in lists.items():
         assert len(table) > 0, name
@@ -216,19 +239,19 @@ def test_action_lists_on_the_demo(demo):
     g = lists["growth"]
     assert ((g["spend_per_order"] < g["segment_median_spend"]) |
             (g["categories"] < g["segment_median_categories"])).all()
-    zh = lifecycle.action_lists(state, tx, stager=stager, top_n=5, lang="zh")
+    zh = actions.action_lists(state, tx, stager=stager, top_n=5, lang="zh")
     assert all(len(t) <= 5 for t in zh.values())
     assert "天" in zh["win_back"]["reason"].iloc[0]
 
 
 def test_pseudonyms_are_stable_salted_and_need_a_salt():
     ids = pd.Index(["1001", "1002", "1001"])
-    a = lifecycle.pseudonymise(ids, "s3cret")
+    a = actions.pseudonymise(ids, "s3cret")
     assert a.iloc[0] == a.iloc[2] != a.iloc[1] and a.str.len().eq(12).all()
-    assert a.iloc[0] != lifecycle.pseudonymise(ids, "other").iloc[0]
+    assert a.iloc[0] != actions.pseudonymise(ids, "other").iloc[0]
     assert "1001" not in set(a)
     with pytest.raises(ParameterError, match="pseudonym_salt"):
-        lifecycle.pseudonymise(ids, "")
+        actions.pseudonymise(ids, "")
 
 
 def test_stage_table(demo):
@@ -285,12 +308,12 @@ def test_plots_take_and_return_ax(demo):
     calls = [
         lambda ax: lifecycleplots.plot_gaps(stager.gaps_, active_days=stager.active_days_,
                                             churn_days=stager.churn_days_, ax=ax),
-        lambda ax: lifecycleplots.plot_stage_counts(lifecycle.stage_counts(snaps), ax=ax),
+        lambda ax: lifecycleplots.plot_stage_counts(transitions.stage_counts(snaps), ax=ax),
         lambda ax: lifecycleplots.plot_transitions(
-            lifecycle.transition_matrix(snaps, normalize=True, lang="zh"), ax=ax, lang="zh"),
+            transitions.transition_matrix(snaps, normalize=True, lang="zh"), ax=ax, lang="zh"),
         lambda ax: lifecycleplots.plot_flow(snaps, dates[-4], dates[-1], ax=ax),
         lambda ax: lifecycleplots.plot_new_vs_returning(
-            lifecycle.new_vs_returning(days, active_days=30), ax=ax, currency="GBP"),
+            transitions.new_vs_returning(days, active_days=30), ax=ax, currency="GBP"),
         lambda ax: lifecycleplots.plot_retention(cohorts.cohort_retention(days), ax=ax),
         lambda ax: lifecycleplots.plot_cohort_revenue(cohorts.cohort_revenue(days), ax=ax),
         lambda ax: lifecycleplots.plot_cumulative_revenue(
@@ -312,9 +335,9 @@ def test_save_lifecycle_pseudonymises_the_lists(demo, tmp_path):
     from custlib.run import config, workflow
 
     tx, _, days, stager, _, snaps, state = demo
-    lists = lifecycle.action_lists(state, tx, stager=stager)
+    lists = actions.action_lists(state, tx, stager=stager)
     run = config.run_folder("t", tmp_path)
-    moves = lifecycle.transition_matrix(snaps)
+    moves = transitions.transition_matrix(snaps)
     stages = lifecycle.stage_table(state)
     with pytest.raises(ParameterError, match="pseudonym_salt"):
         workflow.save_lifecycle(run, state, snaps, moves, stages, lists, pseudonymise=True)
@@ -323,7 +346,7 @@ def test_save_lifecycle_pseudonymises_the_lists(demo, tmp_path):
                             salt="s3cret")
     saved = pd.read_csv(run.tables / "actions_win_back.csv", dtype=str)
     assert len(saved) == len(lists["win_back"])
-    assert saved["customer"].tolist() == lifecycle.pseudonymise(
+    assert saved["customer"].tolist() == actions.pseudonymise(
         lists["win_back"].index, "s3cret").tolist()
     assert not set(saved["customer"]) & set(state.index)
     assert (run.data / "customer_lifecycle.parquet").exists()

@@ -4,7 +4,8 @@ A cohort is the customers whose first purchase fell in the same month (or quarte
 week). Retention is the share of a cohort buying in each later period; revenue per cohort
 shows how much of today's business each generation of customers carries. Time to churn
 is estimated with the Kaplan-Meier product-limit estimator, which uses customers who have
-not churned yet (censored) as well as those who have.
+not churned yet (censored) as well as those who have. The figures are in
+:mod:`custlib.plots.lifecycle`.
 
 References
 ----------
@@ -23,7 +24,7 @@ import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.errors import DataError, EmptyResultError, ParameterError, check_choice
-from custlib.i18n import check_lang
+from custlib.i18n import check_lang, t
 
 __all__ = ["churn_durations", "cohort_clv", "cohort_cumulative_revenue", "cohort_retention",
            "cohort_revenue", "kaplan_meier", "median_survival", "survival_by", "survival_curves"]
@@ -299,17 +300,9 @@ def survival_curves(durations: pd.DataFrame, groups: pd.Series | None, column: s
     if not column:
         return {}, ""
     if groups is None:
-        if lang == "zh":
-            return {}, (f"*本次运行的客户数据中没有列 `{column}`,按其比较的生存曲线跳过,"
-                        f"只显示全部客户的曲线(参数 survival_by)。*")
-        return {}, (f"*The customer data of this run has no column `{column}`: survival curves "
-                    f"by it are skipped and only the curve of all customers is shown "
-                    f"(parameter survival_by).*")
+        return {}, t("lifecycle.survival.no_column", lang, column=column)
     try:
         return survival_by(durations, groups, min_size=min_size, lang=lang), ""
     except EmptyResultError:
-        if lang == "zh":
-            return {}, (f"*按 `{column}` 划分后没有哪一组达到 {min_size} 位客户,按其比较的生存曲线"
-                        f"跳过,只显示全部客户的曲线。*")
-        return {}, (f"*No group of `{column}` has {min_size} or more customers: survival curves "
-                    f"by it are skipped and only the curve of all customers is shown.*")
+        return {}, t("lifecycle.survival.small_groups", lang, column=column,
+                     min_size=str(min_size))

@@ -1,5 +1,8 @@
-"""Figures of notebook 04: stages over time, transitions, new vs returning, cohorts and
-survival. Every function takes an optional ``ax`` and returns it; labels in en or zh.
+"""Figures of notebook 04, the customer lifecycle.
+
+Stages over time, transitions, new vs returning, cohorts and survival. Every function takes
+an optional ``ax`` and returns it; titles and axes are in the language asked for, from the
+catalog ``lifecycle.yaml`` (``figure.*``).
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custlib.i18n import check_lang, label
+from custlib.errors import check_choice
+from custlib.i18n import check_lang, t
 from custlib.lifecycle.stages import STAGES, stage_name
 from custlib.plots.theme import new_ax, thousands
 
@@ -23,36 +27,6 @@ STAGE_COLORS: dict[str, str] = {
     "potential": "#c7c7c7", "new": "#9ecae1", "active": "#4292c6", "loyal": "#08519c",
     "at_risk": "#fdae6b", "reactivated": "#74c476", "dormant": "#e6550d", "churned": "#7f2704",
 }
-
-LABELS: dict[str, dict[str, str]] = {
-    "stages_title": {"en": "Customers by lifecycle stage", "zh": "各生命周期阶段的客户数"},
-    "customers": {"en": "customers", "zh": "客户数"},
-    "snapshot": {"en": "snapshot (end of period)", "zh": "快照日期(期末)"},
-    "trans_title": {"en": "Where customers in each stage went by the next snapshot (row %)",
-                    "zh": "各阶段客户到下一期的去向(行百分比)"},
-    "from": {"en": "stage at a snapshot", "zh": "本期阶段"},
-    "to": {"en": "stage at the next snapshot", "zh": "下一期阶段"},
-    "flow_title": {"en": "Stage flows from {a} to {b}", "zh": "{a} 至 {b} 的阶段流转"},
-    "nvr_title": {"en": "{m} by kind of customer", "zh": "按客户类型划分的{m}"},
-    "period": {"en": "period", "zh": "期间"},
-    "ret_title": {"en": "Retention: share of each cohort buying, by months since acquisition",
-                  "zh": "留存率:各获客月份群组在获客后各月的购买比例"},
-    "cohort": {"en": "acquisition cohort (first purchase)", "zh": "获客群组(首次购买月份)"},
-    "age": {"en": "periods since acquisition", "zh": "获客后期数"},
-    "rev_title": {"en": "Revenue by acquisition cohort", "zh": "各获客群组贡献的收入"},
-    "revenue": {"en": "revenue", "zh": "收入"},
-    "cum_title": {"en": "Cumulative revenue per acquired customer",
-                  "zh": "每位获客客户的累计收入"},
-    "per_customer": {"en": "revenue per customer", "zh": "人均收入"},
-    "surv_title": {"en": "Customer lifetime (Kaplan-Meier)", "zh": "客户生命周期(Kaplan-Meier)"},
-    "surv_x": {"en": "days from first purchase", "zh": "自首次购买起的天数"},
-    "surv_y": {"en": "share still customers", "zh": "仍为客户的比例"},
-    "all": {"en": "all customers", "zh": "全部客户"},
-    "clv_title": {"en": "Mean predicted CLV by acquisition cohort",
-                  "zh": "各获客群组的平均预测 CLV"},
-    "mean_clv": {"en": "mean CLV", "zh": "平均 CLV"},
-}
-
 
 def _bar_width(index: pd.Index) -> float:
     """80% of the usual spacing of a date index, in days (matplotlib's date unit)."""
@@ -71,14 +45,15 @@ def plot_stage_counts(counts: pd.DataFrame, *, ax: Any = None, lang: str = "en")
     Parameters
     ----------
     counts : pandas.DataFrame
-        From :func:`custlib.lifecycle.stages.stage_counts` (same ``lang``).
+        From :func:`custlib.lifecycle.transitions.stage_counts` (same ``lang``).
     """
     check_lang(lang)
     ax = new_ax(ax, figsize=(9, 4.5))
     colors = [STAGE_COLORS[s] for s in STAGES if stage_name(s, lang) in counts.columns]
     ax.stackplot(counts.index, counts.T.to_numpy(), labels=list(counts.columns), colors=colors)
-    ax.set(title=label(LABELS, "stages_title", lang), xlabel=label(LABELS, "snapshot", lang),
-           ylabel=label(LABELS, "customers", lang))
+    ax.set(title=t("lifecycle.figure.stages_title", lang),
+           xlabel=t("lifecycle.figure.snapshot", lang),
+           ylabel=t("lifecycle.figure.customers", lang))
     ax.yaxis.set_major_formatter(thousands())
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     return ax
@@ -90,7 +65,7 @@ def plot_transitions(shares: pd.DataFrame, *, ax: Any = None, lang: str = "en") 
     Parameters
     ----------
     shares : pandas.DataFrame
-        :func:`custlib.lifecycle.stages.transition_matrix` with ``normalize=True``.
+        :func:`custlib.lifecycle.transitions.transition_matrix` with ``normalize=True``.
     """
     check_lang(lang)
     ax = new_ax(ax, figsize=(8, 6))
@@ -103,8 +78,8 @@ def plot_transitions(shares: pd.DataFrame, *, ax: Any = None, lang: str = "en") 
     ax.set_xticks(range(len(shares.columns)), shares.columns, rotation=45, ha="right")
     ax.set_yticks(range(len(shares.index)), shares.index)
     ax.figure.colorbar(img, ax=ax, label="%")
-    ax.set(title=label(LABELS, "trans_title", lang), xlabel=label(LABELS, "to", lang),
-           ylabel=label(LABELS, "from", lang))
+    ax.set(title=t("lifecycle.figure.trans_title", lang), xlabel=t("lifecycle.figure.to", lang),
+           ylabel=t("lifecycle.figure.from", lang))
     return ax
 
 
@@ -122,7 +97,7 @@ def plot_flow(snapshots: pd.DataFrame, start: Any, end: Any, *, ax: Any = None,
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
 
-    from custlib.lifecycle.stages import transition_matrix
+    from custlib.lifecycle.transitions import transition_matrix
 
     check_lang(lang)
     counts = transition_matrix(snapshots, between=(start, end), lang=lang)
@@ -163,7 +138,7 @@ def plot_flow(snapshots: pd.DataFrame, start: Any, end: Any, *, ax: Any = None,
     ax.set_ylim(max(left_y[-1] + left_sizes[-1], right_y[-1] + right_sizes[-1]), -gap)
     ax.axis("off")
     a, b = (pd.Timestamp(x).strftime("%Y-%m-%d") for x in (start, end))
-    ax.set_title(label(LABELS, "flow_title", lang).format(a=a, b=b))
+    ax.set_title(t("lifecycle.figure.flow_title", lang, a=a, b=b))
     return ax
 
 
@@ -181,12 +156,12 @@ def plot_new_vs_returning(table: pd.DataFrame, *, measure: str = "revenue", ax: 
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`custlib.lifecycle.stages.new_vs_returning` (same ``lang``).
+        From :func:`custlib.lifecycle.transitions.new_vs_returning` (same ``lang``).
     measure : {'revenue', 'customers'}
     """
     check_lang(lang)
-    key = {"revenue": {"en": "revenue", "zh": "收入"},
-           "customers": {"en": "customers", "zh": "客户数"}}[measure][lang]
+    check_choice("measure", measure, ("revenue", "customers"))
+    key = t(f"lifecycle.balance.{measure}", lang)
     data = table[key]
     ax = new_ax(ax, figsize=(9, 4))
     bottom = np.zeros(len(data))
@@ -195,8 +170,8 @@ def plot_new_vs_returning(table: pd.DataFrame, *, measure: str = "revenue", ax: 
         ax.bar(data.index, data[col], bottom=bottom, width=width, color=color, label=col)
         bottom += data[col].to_numpy()
     ylab = _money(key, currency) if measure == "revenue" else key
-    ax.set(title=label(LABELS, "nvr_title", lang).format(m=key),
-           xlabel=label(LABELS, "period", lang), ylabel=ylab)
+    ax.set(title=t("lifecycle.figure.nvr_title", lang, m=key),
+           xlabel=t("lifecycle.figure.period", lang), ylabel=ylab)
     ax.yaxis.set_major_formatter(thousands())
     ax.legend()
     return ax
@@ -223,8 +198,8 @@ def plot_retention(retention: pd.DataFrame, *, max_age: int = 24, ax: Any = None
     step = max(1, len(data) // 12)
     ax.set_yticks(range(0, len(data), step), [d.strftime("%Y-%m") for d in data.index[::step]])
     ax.figure.colorbar(img, ax=ax, label="%")
-    ax.set(title=label(LABELS, "ret_title", lang), xlabel=label(LABELS, "age", lang),
-           ylabel=label(LABELS, "cohort", lang))
+    ax.set(title=t("lifecycle.figure.ret_title", lang), xlabel=t("lifecycle.figure.age", lang),
+           ylabel=t("lifecycle.figure.cohort", lang))
     return ax
 
 
@@ -248,9 +223,9 @@ def plot_cohort_revenue(revenue: pd.DataFrame, *, ax: Any = None, lang: str = "e
     cbar = ax.figure.colorbar(sm, ax=ax)
     ticks = np.linspace(0, len(revenue.columns) - 1, min(5, len(revenue.columns))).astype(int)
     cbar.set_ticks(ticks + 0.5, labels=[revenue.columns[i].strftime("%Y-%m") for i in ticks])
-    cbar.set_label(label(LABELS, "cohort", lang))
-    ax.set(title=label(LABELS, "rev_title", lang), xlabel=label(LABELS, "period", lang),
-           ylabel=_money(label(LABELS, "revenue", lang), currency))
+    cbar.set_label(t("lifecycle.figure.cohort", lang))
+    ax.set(title=t("lifecycle.figure.rev_title", lang), xlabel=t("lifecycle.figure.period", lang),
+           ylabel=_money(t("lifecycle.figure.revenue", lang), currency))
     ax.yaxis.set_major_formatter(thousands())
     return ax
 
@@ -274,9 +249,9 @@ def plot_cumulative_revenue(cumulative: pd.DataFrame, *, ax: Any = None, lang: s
         ax.plot(row.index, row.to_numpy(dtype=float), color=cmap(i / max(n - 1, 1)), lw=1,
                 label=cohort.strftime("%Y-%m") if i in (0, n - 1) else None)
     ax.plot(cumulative.columns, cumulative.mean().to_numpy(), color="black", lw=2.5,
-            label={"en": "mean of cohorts", "zh": "群组平均"}[lang])
-    ax.set(title=label(LABELS, "cum_title", lang), xlabel=label(LABELS, "age", lang),
-           ylabel=_money(label(LABELS, "per_customer", lang), currency))
+            label=t("lifecycle.figure.mean_of_cohorts", lang))
+    ax.set(title=t("lifecycle.figure.cum_title", lang), xlabel=t("lifecycle.figure.age", lang),
+           ylabel=_money(t("lifecycle.figure.per_customer", lang), currency))
     ax.yaxis.set_major_formatter(thousands())
     ax.legend(fontsize=8)
     return ax
@@ -296,18 +271,18 @@ def plot_survival(curves: dict[str, pd.DataFrame] | pd.DataFrame, *, ax: Any = N
     """
     check_lang(lang)
     if isinstance(curves, pd.DataFrame):
-        curves = {label(LABELS, "all", lang): curves}
+        curves = {t("lifecycle.figure.all", lang): curves}
     ax = new_ax(ax, figsize=(8, 4.5))
     for name, c in curves.items():
         med = c.attrs.get("median")
-        text = name if med is None else (
-            f"{name} (median {med:.0f} d)" if lang == "en" else f"{name}(中位数 {med:.0f} 天)")
+        text = name if med is None else t("lifecycle.figure.with_median", lang, name=name,
+                                          days=f"{med:.0f}")
         line = ax.step(c.index, c["survival"], where="post", label=text)[0]
         if ci:
             ax.fill_between(c.index, c["ci_low"], c["ci_high"], step="post", alpha=0.15,
                             color=line.get_color())
-    ax.set(title=label(LABELS, "surv_title", lang), xlabel=label(LABELS, "surv_x", lang),
-           ylabel=label(LABELS, "surv_y", lang), ylim=(0, 1.02))
+    ax.set(title=t("lifecycle.figure.surv_title", lang), xlabel=t("lifecycle.figure.surv_x", lang),
+           ylabel=t("lifecycle.figure.surv_y", lang), ylim=(0, 1.02))
     ax.legend(fontsize=8)
     return ax
 
@@ -324,8 +299,8 @@ def plot_cohort_clv(table: pd.DataFrame, *, ax: Any = None, lang: str = "en",
     check_lang(lang)
     ax = new_ax(ax, figsize=(9, 4))
     ax.bar(table.index, table["mean_clv"], width=_bar_width(table.index), color="tab:blue")
-    ax.set(title=label(LABELS, "clv_title", lang), xlabel=label(LABELS, "cohort", lang),
-           ylabel=_money(label(LABELS, "mean_clv", lang), currency))
+    ax.set(title=t("lifecycle.figure.clv_title", lang), xlabel=t("lifecycle.figure.cohort", lang),
+           ylabel=_money(t("lifecycle.figure.mean_clv", lang), currency))
     return ax
 
 
@@ -344,17 +319,16 @@ def plot_gaps(gaps: pd.Series, *, active_days: float, churn_days: float, ax: Any
     ax = new_ax(ax, figsize=(8, 4))
     upper = max(float(gaps.quantile(0.99)), churn_days * 1.1) if len(gaps) else churn_days * 1.1
     ax.hist(gaps.clip(upper=upper), bins=60, color="0.6")
-    for x, key, color in ((active_days, "active", "tab:blue"), (churn_days, "churn", "tab:red")):
+    marks = ((active_days, t("lifecycle.figure.dormant_after", lang, days=f"{active_days:.0f}"),
+              "tab:blue"),
+             (churn_days, t("lifecycle.figure.churned_after", lang, days=f"{churn_days:.0f}"),
+              "tab:red"))
+    for x, text, color in marks:
         ax.axvline(x, color=color, linestyle="--")
-        text = {"active": {"en": "dormant after {d:.0f} d", "zh": "{d:.0f} 天后沉睡"},
-                "churn": {"en": "churned after {d:.0f} d", "zh": "{d:.0f} 天后流失"}}[key][lang]
-        ax.annotate(text.format(d=x), (x, 0.95), xycoords=("data", "axes fraction"),
+        ax.annotate(text, (x, 0.95), xycoords=("data", "axes fraction"),
                     xytext=(4, 0), textcoords="offset points", color=color, fontsize=9,
                     va="top")
-    ax.set(title={"en": "Days between a customer's consecutive purchases",
-                  "zh": "同一客户相邻两次购买的间隔天数"}[lang],
-           xlabel={"en": "days (last bar: that many or more)",
-                   "zh": "天数(最后一组:及以上)"}[lang],
-           ylabel={"en": "repeat purchases", "zh": "复购次数"}[lang])
+    ax.set(title=t("lifecycle.figure.gaps_title", lang), xlabel=t("lifecycle.figure.gaps_x", lang),
+           ylabel=t("lifecycle.figure.gaps_y", lang))
     ax.yaxis.set_major_formatter(thousands())
     return ax

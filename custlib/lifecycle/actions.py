@@ -1,0 +1,250 @@
+"""The lists a marketing team acts on, each customer with the reason in words.
+
+Four lists from the lifecycle state at the latest date (:mod:`custlib.lifecycle.stages`):
+win back (挽留) valuable customers who are slipping away, retain those whose rhythm is
+slipping, grow the active ones below their segment's spend or breadth, and bring new
+customers to their second purchase. Each row carries a priority and a reason (catalog
+``lifecycle.yaml``, ``reason.*``). Customer ids can be replaced by salted pseudonyms
+before the lists leave the analyst's machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from custlib.data.contract import require_columns
+from custlib.errors import ParameterError
+from custlib.i18n import check_lang, t
+from custlib.lifecycle.stages import LifecycleStager, purchase_days, stage_name
+
+__all__ = ["LISTS", "action_lists", "pseudonymise"]
+
+#: the lists, in order: key -> the measures shown besides the common ones
+LISTS: dict[str, tuple[str, ...]] = {
+    "win_back": ("value_at_stake",),
+    "retention": (),
+    "growth": ("spend_per_order", "segment_median_spend", "categories",
+               "segment_median_categories"),
+    "onboarding": (),
+}
+
+#: columns every list shows (after ``priority``), before its own measures
+COMMON_COLUMNS: tuple[str, ...] = ("stage", "revenue", "purchase_days", "days_since_last",
+                                   "mean_gap")
+
+
+def pseudonymise(ids: pd.Series | pd.Index, salt: str) -> pd.Series:
+    """Stable pseudonyms for customer ids: the first 12 hex digits of SHA-256(salt + id).
+
+    The same id and salt always give the same pseudonym, so lists from different runs can
+    be matched by whoever holds the salt, and nobody else can reverse them.
+
+    Parameters
+    ----------
+    ids : pandas.Series or Index
+    salt : str
+        A secret kept outside the reports; must not be empty.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``customer``; on the index of ``ids`` when it is a Series.
+    """
+    if not isinstance(salt, str) or not salt:
+        raise ParameterError("parameter 'pseudonym_salt' is empty; expected a secret string "
+                             "(keep it outside the reports) to pseudonymise customer ids")
+    values = [hashlib.sha256((salt + str(i)).encode("utf-8")).hexdigest()[:12] for i in ids]
+    return pd.Series(values, index=getattr(ids, "index", None) if isinstance(ids, pd.Series)
+                     else None, name="customer")
+
+
+def action_lists(state: pd.DataFrame, transactions: pd.DataFrame, *,
+                 stager: LifecycleStager, p_alive: pd.Series | None = None,
+                 clv: pd.Series | None = None, segment: pd.Series | None = None,
+                 value_share: float = 0.8, top_n: int | None = None,
+                 customer_id_col: str = "customer_id", category_col: str = "category",
+                 order_id_col: str = "order_id", lang: str = "en") -> dict[str, pd.DataFrame]:
+    """The lists a marketing team acts on, each row with its reason.
+
+    * **win_back** (挽留): high past value, now at risk, dormant or churned; ranked by the
+      value at stake: past revenue x (1 - P(alive)) when P(alive) is known (the value of
+      a customer the model thinks has left), else past revenue.
+    * **retention**: loyal or active high-value customers whose rhythm is slipping (silent
+      for longer than their own mean gap, not yet at risk); ranked by past revenue.
+    * **growth**: active, loyal and reactivated customers below their segment's median
+      spend per order or category breadth; ranked by predicted CLV (else revenue).
+    * **onboarding**: new customers with one purchase day who are due for their second:
+      silent for at least the median time from first to second purchase.
+
+    Parameters
+    ----------
+    state : pandas.DataFrame
+        :meth:`LifecycleStager.state_at` at the latest date.
+    transactions : pandas.DataFrame
+        Clean transactions (for spend per order and category breadth).
+    stager : LifecycleStager
+        Fitted (its thresholds go into the reasons).
+    p_alive, clv : pandas.Series, optional
+        By customer id, from notebook 03.
+    segment : pandas.Series, optional
+        Segment by customer id (growth compares customers with their segment).
+    value_share : float, default 0.8
+        High value = the top customers making this share of past revenue.
+    top_n : int, optional
+        Keep the first ``top_n`` rows of each list.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``win_back``, ``retention``, ``growth``, ``onboarding``; index ``customer_id``;
+        columns ``stage``, the measures used, ``priority`` (rank), ``reason``.
+    """
+    check_lang(lang)
+    require_columns(state, ["stage", "revenue", "days_since_last", "mean_gap",
+                            "first_purchase", "purchase_days"], "action_lists")
+    if not 0 < value_share < 1:
+        raise ParameterError(f"parameter 'value_share' is {value_share!r}; expected a share "
+                             "between 0 and 1, such as 0.8")
+    s = _candidates(state, value_share, lang, p_alive=p_alive, clv=clv, segment=segment)
+    lists = {
+        "win_back": _win_back(s, lang),
+        "retention": _retention(s, lang),
+        "growth": _growth(s, transactions, lang, customer_id_col=customer_id_col,
+                          category_col=category_col, order_id_col=order_id_col),
+        "onboarding": _onboarding(s, state, transactions, stager, lang,
+                                  customer_id_col=customer_id_col),
+    }
+    return {key: _finish(key, frame, top_n) for key, frame in lists.items()}
+
+
+def _candidates(state: pd.DataFrame, value_share: float, lang: str,
+                **by_id: pd.Series | None) -> pd.DataFrame:
+    """Buyers with their stage's name, whether they are high value, and the series by id."""
+    s = state[state["stage"] != "potential"].copy()
+    s["stage_name"] = [stage_name(x, lang) for x in s["stage"]]
+    order = s["revenue"].sort_values(ascending=False)
+    cum = order.cumsum() / order.sum()
+    high = set(cum.index[(cum.shift(fill_value=0) < value_share).to_numpy()])
+    s["high_value"] = s.index.isin(high)
+    for name, series in by_id.items():
+        if series is not None:
+            v = series.copy()
+            v.index = v.index.astype(str)
+            s[name] = v.reindex(s.index)
+    return s
+
+
+def _days(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _win_back(s: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """High past value, now at risk, dormant or churned; by the value at stake."""
+    w = s[s["high_value"] & s["stage"].isin(["at_risk", "dormant", "churned"])].copy()
+    has_p = "p_alive" in w
+    w["value_at_stake"] = w["revenue"] * ((1 - w["p_alive"]) if has_p else 1.0)
+    w = w.sort_values("value_at_stake", ascending=False)
+    reasons = []
+    for r in w.itertuples():
+        text = t("lifecycle.reason.silent", lang, stage=r.stage_name,
+                 days=_days(r.days_since_last))
+        if pd.notna(r.mean_gap):
+            text += t("lifecycle.reason.usual_gap", lang, gap=_days(r.mean_gap))
+        text += t("lifecycle.reason.high_value", lang, revenue=_money(r.revenue))
+        if has_p and pd.notna(r.p_alive):
+            text += t("lifecycle.reason.p_alive", lang, p=f"{r.p_alive:.2f}")
+        reasons.append(text)
+    w["reason"] = reasons
+    return w
+
+
+def _retention(s: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Loyal or active high-value customers silent for longer than their own mean gap."""
+    r_ = s[s["high_value"] & s["stage"].isin(["loyal", "active"]) &
+           (s["days_since_last"] > s["mean_gap"])].copy()
+    r_ = r_.sort_values("revenue", ascending=False)
+    r_["reason"] = [t("lifecycle.reason.slipping", lang, stage=r.stage_name,
+                      days=_days(r.days_since_last), gap=_days(r.mean_gap),
+                      ratio=f"{r.days_since_last / r.mean_gap:.1f}", revenue=_money(r.revenue))
+                    for r in r_.itertuples()]
+    return r_
+
+
+def _growth(s: pd.DataFrame, transactions: pd.DataFrame, lang: str, *, customer_id_col: str,
+            category_col: str, order_id_col: str) -> pd.DataFrame:
+    """Active, loyal and reactivated customers below their segment's spend or breadth."""
+    tx = transactions.copy()
+    tx["_c"] = tx[customer_id_col].astype(str)
+    orders = tx[order_id_col].astype(str) if order_id_col in tx else tx["order_date"].astype(str)
+    per = pd.DataFrame({"orders": orders.groupby(tx["_c"]).nunique()})
+    per["categories"] = tx[category_col].groupby(tx["_c"]).nunique() \
+        if category_col in tx else np.nan
+    s = s.join(per)
+    s["spend_per_order"] = s["revenue"] / s["orders"]
+    group = s["segment"] if "segment" in s else pd.Series("all", index=s.index)
+    base = s[s["stage"].isin(["active", "loyal", "reactivated"])]
+    g_base = group.reindex(base.index)
+    med_spend = base["spend_per_order"].groupby(g_base).transform("median")
+    med_cat = base["categories"].groupby(g_base).transform("median")
+    gr = base[(base["spend_per_order"] < med_spend) | (base["categories"] < med_cat)].copy()
+    gr["segment_median_spend"] = med_spend.reindex(gr.index)
+    gr["segment_median_categories"] = med_cat.reindex(gr.index)
+    gr = gr.sort_values("clv" if "clv" in gr else "revenue", ascending=False)
+    sep = t("lifecycle.reason.part_sep", lang)
+    reasons = []
+    for r in gr.itertuples():
+        parts = []
+        if r.spend_per_order < r.segment_median_spend:
+            parts.append(t("lifecycle.reason.up_sell", lang, spend=_money(r.spend_per_order),
+                           median=_money(r.segment_median_spend)))
+        if r.categories < r.segment_median_categories:
+            parts.append(t("lifecycle.reason.cross_sell", lang, n=_days(r.categories),
+                           median=_days(r.segment_median_categories)))
+        reasons.append(t("lifecycle.reason.growth", lang, stage=r.stage_name,
+                         parts=sep.join(parts)))
+    gr["reason"] = reasons
+    return gr
+
+
+def _onboarding(s: pd.DataFrame, state: pd.DataFrame, transactions: pd.DataFrame,
+                stager: LifecycleStager, lang: str, *, customer_id_col: str) -> pd.DataFrame:
+    """New one-time buyers silent for the median time repeat buyers took to buy again."""
+    rep = state[state["purchase_days"] > 1]
+    second = _time_to_second(transactions, customer_id_col, rep.index)
+    due_after = float(second.median()) if len(second) else stager.new_days_ / 2
+    o = s[(s["stage"] == "new") & (s["purchase_days"] == 1) &
+          (s["days_since_last"] >= due_after)].copy()
+    o = o.sort_values("revenue", ascending=False)
+    o["reason"] = [t("lifecycle.reason.onboarding", lang, days=_days(r.days_since_last),
+                     due=_days(due_after), revenue=_money(r.revenue))
+                   for r in o.itertuples()]
+    return o
+
+
+def _finish(key: str, frame: pd.DataFrame, top_n: int | None) -> pd.DataFrame:
+    """The columns shown, a priority rank, and the first ``top_n`` rows."""
+    cols = [*COMMON_COLUMNS, *LISTS[key]] + [c for c in ("p_alive", "clv", "segment")
+                                             if c in frame]
+    frame = frame[cols + ["reason"]].copy()
+    frame["stage"] = frame["stage"].astype(str)
+    frame.insert(0, "priority", np.arange(1, len(frame) + 1))
+    return frame.head(top_n) if top_n else frame
+
+
+def _time_to_second(transactions: pd.DataFrame, customer_id_col: str,
+                    ids: pd.Index) -> pd.Series:
+    """Days from the first to the second purchase day of each repeat buyer in ``ids``."""
+    days = purchase_days(transactions, customer_id_col=customer_id_col, monetary_col=None)
+    days = days[days["customer_id"].isin(ids)]
+    rank = days.groupby("customer_id").cumcount()
+    first = days[rank == 0].set_index("customer_id")["day"]
+    second = days[rank == 1].set_index("customer_id")["day"]
+    return (second - first.reindex(second.index)).dt.days.astype(float)

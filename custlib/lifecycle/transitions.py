@@ -1,0 +1,141 @@
+"""The lifecycle over time.
+
+Stage counts at each snapshot, the moves between stages, and the balance of new, returning
+and reactivated business. Snapshots come from
+:meth:`custlib.lifecycle.stages.LifecycleStager.snapshots`; the names of stages, kinds and
+axes from the catalog ``lifecycle.yaml``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custlib.data.contract import require_columns
+from custlib.errors import EmptyResultError, ParameterError, check_choice
+from custlib.i18n import check_lang, labels, t
+from custlib.lifecycle.stages import STAGES, as_day, stage_name
+
+__all__ = ["new_vs_returning", "stage_counts", "transition_matrix"]
+
+
+def stage_counts(snapshots: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+    """Customers in each stage at each snapshot (rows snapshots, columns stages).
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        From :meth:`custlib.lifecycle.stages.LifecycleStager.snapshots`.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns the stage names in ``lang``, in the order of :data:`STAGES`.
+    """
+    check_lang(lang)
+    require_columns(snapshots, ["snapshot", "stage"], "stage_counts")
+    counts = snapshots.groupby(["snapshot", "stage"], observed=False).size().unstack("stage")
+    counts = counts.reindex(columns=list(STAGES), fill_value=0).fillna(0).astype(int)
+    counts.columns = [stage_name(s, lang) for s in counts.columns]
+    return counts
+
+
+def transition_matrix(snapshots: pd.DataFrame, *, between: tuple[Any, Any] | None = None,
+                      normalize: bool = False, lang: str = "en") -> pd.DataFrame:
+    """Stage-to-stage moves between consecutive snapshots.
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        From :meth:`LifecycleStager.snapshots`.
+    between : (date, date), optional
+        Two snapshots; default every pair of consecutive snapshots, pooled.
+    normalize : bool, default False
+        Shares of each row (where customers in a stage went) instead of counts.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: stage at the earlier snapshot; columns: stage at the later one. Only
+        customers present in both snapshots are counted.
+    """
+    check_lang(lang)
+    require_columns(snapshots, ["snapshot", "customer_id", "stage"], "transition_matrix")
+    dates = sorted(snapshots["snapshot"].unique())
+    if between is not None:
+        pairs = [tuple(as_day("between", b) for b in between)]
+        missing = [p for p in pairs[0] if p not in set(pd.to_datetime(dates))]
+        if missing:
+            raise ParameterError(f"transition_matrix: {missing[0]:%Y-%m-%d} is not a snapshot "
+                                 "date; use dates from the 'snapshot' column")
+    else:
+        pairs = list(zip(dates[:-1], dates[1:], strict=True))
+    if not pairs:
+        raise EmptyResultError("transition_matrix: needs at least two snapshots")
+    by_date = {k: v.set_index("customer_id")["stage"] for k, v in
+               snapshots.groupby("snapshot", observed=True)}
+    frames = []
+    for a, b in pairs:
+        both = by_date[pd.Timestamp(a)].to_frame("from").join(
+            by_date[pd.Timestamp(b)].rename("to"), how="inner")
+        frames.append(both)
+    moves = pd.concat(frames)
+    table = pd.crosstab(pd.Categorical(moves["from"], categories=list(STAGES)),
+                        pd.Categorical(moves["to"], categories=list(STAGES)), dropna=False)
+    table = table.reindex(index=list(STAGES), columns=list(STAGES), fill_value=0)
+    if normalize:
+        table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
+    names = [stage_name(s, lang) for s in STAGES]
+    table.index, table.columns = pd.Index(names), pd.Index(names)
+    table.index.name = t("lifecycle.matrix.from", lang)
+    table.columns.name = t("lifecycle.matrix.to", lang)
+    return table
+
+
+def new_vs_returning(days: pd.DataFrame, *, active_days: float, freq: str = "M",
+                     lang: str = "en") -> pd.DataFrame:
+    """Each period's customers and revenue split into new, returning and reactivated.
+
+    A purchase day is *new* when it is the customer's first, *reactivated* when it comes
+    more than ``active_days`` after their previous one, *returning* otherwise. A customer
+    counts once per period, by their first purchase day in it.
+
+    Parameters
+    ----------
+    days : pandas.DataFrame
+        From :func:`purchase_days`.
+    active_days : float
+        From :class:`LifecycleStager` (``active_days_``).
+    freq : {'M', 'Q', 'W'}, default 'M'
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index the period; columns ``(measure, kind)`` with measure customers or revenue.
+    """
+    check_lang(lang)
+    check_choice("freq", freq, ("M", "Q", "W"))
+    d = days.copy()
+    same = d["customer_id"].eq(d["customer_id"].shift())
+    gap = d["day"].diff().dt.days.where(same)
+    d["kind"] = np.select([gap.isna(), gap > active_days], ["new", "reactivated"],
+                          default="returning")
+    d["period"] = d["day"].dt.to_period(freq)
+    first_in_period = d.drop_duplicates(["customer_id", "period"])
+    kinds = ["new", "returning", "reactivated"]
+    names = labels("lifecycle.balance.kind", lang)
+    customers = first_in_period.groupby(["period", "kind"]).size().unstack(fill_value=0)
+    revenue = d.groupby(["period", "kind"])["revenue"].sum().unstack(fill_value=0.0)
+    out = pd.concat({t("lifecycle.balance.customers", lang):
+                     customers.reindex(columns=kinds, fill_value=0),
+                     t("lifecycle.balance.revenue", lang):
+                     revenue.reindex(columns=kinds, fill_value=0.0)}, axis=1)
+    out.columns = out.columns.set_levels([names[k] for k in out.columns.levels[1]], level=1)
+    out.index = out.index.to_timestamp()
+    out.index.name = t("lifecycle.balance.period", lang)
+    return out
