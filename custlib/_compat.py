@@ -1,8 +1,11 @@
 """Insulation from lifetimes (archived in 2020) on today's stack.
 
-Importing ``lifetimes`` calls ``warnings.simplefilter("ignore", FutureWarning)`` for the
-whole session and touches a pandas option that pandas 3 deprecates. custlib imports it
-only through :func:`import_lifetimes`, which restores the caller's warning filters.
+The kit's models do not use lifetimes: the CDNOW presets read their files from its
+package, and the tests compare the models with it. Importing ``lifetimes`` calls
+``warnings.simplefilter("ignore", FutureWarning)`` for the whole session and touches a
+pandas option that pandas 3 deprecates, so custlib imports it (or any such module) only
+through :func:`quiet_import` or :func:`import_lifetimes`, which restore the caller's
+warning filters.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from custlib._compat import import_lifetimes
 from custlib.data.cleaning import clean_transactions
 from custlib.data.loading import load_transactions
 from custlib.errors import (
@@ -19,7 +20,7 @@ from custlib.errors import (
     EmptyResultError,
     ParameterError,
 )
-from custlib.value import btyd
+from custlib.value import btyd, fitting, formulas, purchase
 from custlib.value.summary import customer_summary
 
 CAL_END, OBS_END = "1997-09-30", "1998-06-30"
@@ -154,45 +155,66 @@ def test_same_parameters_as_plain_lifetimes(ch, fitted, lifetimes, key, cls):
 def test_own_likelihood_equals_lifetimes(ch, lifetimes, key, cls):
     x, tx, T = (ch[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     logp = np.log([0.3, 5.0, 0.8, 2.5])
-    own = btyd._OWN_LL[key](np.exp(logp), x, tx, T)
+    own = formulas._OWN_LL[key](np.exp(logp), x, tx, T)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = getattr(lifetimes, cls)._negative_log_likelihood(logp, x, tx, T,
                                                                np.ones(len(x)), 0.0)
     assert -own.mean() == pytest.approx(ref, rel=1e-10)
     # the factored objective (used for fitting) gives the same total
-    kx, ktx, kT, w = btyd._distinct(ch)
-    total, _ = btyd._OBJECTIVES[key](logp, btyd._Patterns(np.floor(kx), ktx, kT, w))
+    kx, ktx, kT, w = fitting._distinct(ch)
+    total, _ = formulas._OBJECTIVES[key](logp, formulas._Patterns(np.floor(kx), ktx, kT, w))
     assert total == pytest.approx(own.sum(), rel=1e-10)
 
 
 @pytest.mark.parametrize("key", ["bgnbd", "mbgnbd"])
 def test_analytic_gradient_matches_finite_differences(ch, key):
-    kx, ktx, kT, w = btyd._distinct(ch)
-    data = btyd._Patterns(np.floor(kx), ktx, kT, w)
+    kx, ktx, kT, w = fitting._distinct(ch)
+    data = formulas._Patterns(np.floor(kx), ktx, kT, w)
     logp = np.log([0.4, 6.0, 0.7, 2.0])
-    _, grad = btyd._OBJECTIVES[key](logp, data)
+    _, grad = formulas._OBJECTIVES[key](logp, data)
     h = 1e-6
-    numeric = [(btyd._OBJECTIVES[key](logp + h * e, data)[0] -
-                btyd._OBJECTIVES[key](logp - h * e, data)[0]) / (2 * h) for e in np.eye(4)]
+    numeric = [(formulas._OBJECTIVES[key](logp + h * e, data)[0] -
+                formulas._OBJECTIVES[key](logp - h * e, data)[0]) / (2 * h) for e in np.eye(4)]
     np.testing.assert_allclose(grad, numeric, rtol=1e-5)
 
 
-def test_predictions_equal_lifetimes(fitted, ch):
-    m = fitted["bgnbd"]
+@pytest.mark.parametrize("key,cls", [("bgnbd", "BetaGeoFitter"),
+                                     ("mbgnbd", "ModifiedBetaGeoFitter")])
+def test_predictions_equal_lifetimes(fitted, ch, lifetimes, key, cls):
+    m = fitted[key]
+    ref_model = getattr(lifetimes, cls)()
+    ref_model.params_ = m.params_.copy()  # lifetimes' formulas with the kit's parameters
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = m.fitter_.conditional_expected_number_of_purchases_up_to_time(
+        ref = ref_model.conditional_expected_number_of_purchases_up_to_time(
             10, ch["frequency"], ch["recency"], ch["T"])
-        alive = m.fitter_.conditional_probability_alive(ch["frequency"], ch["recency"], ch["T"])
+        alive = ref_model.conditional_probability_alive(ch["frequency"], ch["recency"],
+                                                        ch["T"])
+        new = ref_model.expected_number_of_purchases_up_to_time(np.array([0.5, 10.0, 39.0]))
     np.testing.assert_allclose(m.expected_purchases(ch, 10), ref, rtol=1e-12)
     np.testing.assert_allclose(m.p_alive(ch), np.clip(alive, 0, 1), rtol=1e-12)
-    assert m.p_alive(ch[ch["frequency"] == 0]).eq(1.0).all()  # BG/NBD: no repeat, alive
+    np.testing.assert_allclose(m.expected_purchases_new(np.array([0.5, 10.0, 39.0])), new,
+                               rtol=1e-12)
+    if key == "bgnbd":
+        assert m.p_alive(ch[ch["frequency"] == 0]).eq(1.0).all()  # BG/NBD: no repeat, alive
+
+
+def test_gamma_gamma_equals_lifetimes(ch, lifetimes):
+    rep = ch[ch["frequency"] > 0]
+    ref = lifetimes.GammaGammaFitter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref.fit(rep["frequency"], rep["monetary_value"])
+        spend = ref.conditional_expected_average_profit(ch["frequency"], ch["monetary_value"])
+    gg = btyd.GammaGammaModel().fit(ch)
+    np.testing.assert_allclose(gg.params_.to_numpy(), ref.params_.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(gg.expected_spend(ch), spend, rtol=1e-6)
 
 
 def test_warning_filters_unchanged_by_import_and_fit(ch):
     before = list(warnings.filters)
-    btyd._lifetimes()
+    import_lifetimes()
     btyd.BTYDModel("pareto").fit(ch.head(300))
     btyd.GammaGammaModel().fit(ch)
     assert warnings.filters == before
@@ -217,14 +239,14 @@ class _Failed:
 
 
 def test_retries_from_other_starts_then_succeeds(ch, monkeypatch):
-    real = btyd._own_fit
+    real = purchase._own_fit
     calls = []
 
     def flaky(*args, **kwargs):
         calls.append(args)
         return _Failed() if len(calls) == 1 else real(*args, **kwargs)
 
-    monkeypatch.setattr(btyd, "_own_fit", flaky)
+    monkeypatch.setattr(purchase, "_own_fit", flaky)
     m = btyd.BTYDModel("bgnbd", random_state=3).fit(ch)
     assert len(m.attempts_) == 2
     assert m.attempts_["outcome"].tolist()[0].startswith("not converged")
@@ -234,15 +256,15 @@ def test_retries_from_other_starts_then_succeeds(ch, monkeypatch):
 
 
 def test_all_attempts_fail_with_a_clear_error(ch, monkeypatch):
-    monkeypatch.setattr(btyd, "_own_fit", lambda *a, **k: _Failed())
+    monkeypatch.setattr(purchase, "_own_fit", lambda *a, **k: _Failed())
     with pytest.raises(CustlibError, match="did not converge after 3 attempts") as info:
         btyd.BTYDModel("bgnbd", max_retries=2).fit(ch)
     assert "penalizer" in str(info.value) and "Try another model" in str(info.value)
 
 
 def test_comparison_reports_a_failed_model_and_goes_on(ch, monkeypatch):
-    real = btyd._own_fit
-    monkeypatch.setattr(btyd, "_own_fit", lambda model, *a, **k:
+    real = purchase._own_fit
+    monkeypatch.setattr(purchase, "_own_fit", lambda model, *a, **k:
                         _Failed() if model == "bgnbd" else real(model, *a, **k))
     comp = btyd.ModelComparison(models=("bgnbd", "pareto"), rule="bic").fit(ch)
     assert list(comp.models_) == ["pareto"] and "bgnbd" in comp.failed_

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from custlib._compat import import_lifetimes
 from custlib.data.cleaning import clean_transactions
 from custlib.data.loading import load_transactions
 from custlib.errors import CustlibError, ParameterError
-from custlib.value import btyd
+from custlib.value import btyd, formulas, purchase
 
 mp = pytest.importorskip("mpmath")
 
@@ -54,23 +55,23 @@ def _pareto_reference(params, x, tx, T, t=10.0):
 def test_pareto_log_space_equals_mpmath(params, x, tx, T):
     ref = _pareto_reference(params, x, tx, T)
     args = (np.array([float(x)]), np.array([tx]), np.array([T]))
-    mine = (btyd._pareto_ll(params, *args)[0], btyd._pareto_p_alive(params, *args)[0],
-            btyd._pareto_expected(params, 10.0, *args)[0])
+    mine = (formulas._pareto_ll(params, *args)[0], formulas._pareto_p_alive(params, *args)[0],
+            formulas._pareto_expected(params, 10.0, *args)[0])
     assert np.all(np.isfinite(mine))
     np.testing.assert_allclose(mine, ref, rtol=1e-8, atol=0)
 
 
 def test_pareto_named_patterns_with_cdnow_parameters():
     args = (np.array([221.0, 161.0]), np.array([103.43, 94.71]), np.array([103.57, 98.0]))
-    alive = btyd._pareto_p_alive(CDNOW_PARETO, *args)
+    alive = formulas._pareto_p_alive(CDNOW_PARETO, *args)
     np.testing.assert_allclose(alive, [0.9991482868817988, 0.6480862784960247], rtol=1e-9)
 
 
 def test_pareto_recency_equal_to_age_has_no_a0_term():
-    a0 = btyd._pareto_log_a0(CDNOW_PARETO, np.array([4.0]), np.array([30.0]),
+    a0 = formulas._pareto_log_a0(CDNOW_PARETO, np.array([4.0]), np.array([30.0]),
                              np.array([30.0]))
     assert a0[0] == -np.inf
-    assert btyd._pareto_p_alive(CDNOW_PARETO, np.array([4.0]), np.array([30.0]),
+    assert formulas._pareto_p_alive(CDNOW_PARETO, np.array([4.0]), np.array([30.0]),
                                 np.array([30.0]))[0] == 1.0
 
 
@@ -96,7 +97,7 @@ BG_CASES = [("bgnbd", (0.243, 4.414, 0.793, 2.426)), ("bgnbd", (5.0, 0.01, 0.01,
 @pytest.mark.parametrize("model,params", BG_CASES)
 @pytest.mark.parametrize("x,tx,T", PATTERNS[:6] + [(5000, 9999.0, 1e4)])
 def test_bg_expected_equals_mpmath(model, params, x, tx, T):
-    mine = btyd._bg_expected(model, params, 39.0, float(x), tx, T)
+    mine = formulas._bg_expected(model, params, 39.0, float(x), tx, T)
     assert float(np.ravel(mine)[0]) == pytest.approx(_bg_reference(model, params, 39.0, x, tx, T),
                                         rel=1e-8)
 
@@ -104,10 +105,14 @@ def test_bg_expected_equals_mpmath(model, params, x, tx, T):
 def _model(key, params):
     m = btyd.BTYDModel(key)
     m.params_ = pd.Series(params, index=list(btyd.MODELS[key][1]))
-    cls = btyd.MODELS[key][0]
-    m.fitter_ = getattr(btyd._lifetimes(), cls)()
-    m.fitter_.params_ = pd.Series(params, index=btyd._fitter_names(cls))
     return m
+
+
+def _lifetimes_model(key, params):
+    """lifetimes' fitter of the same model holding ``params`` (the reference)."""
+    ref = getattr(import_lifetimes(), btyd.MODELS[key][0])()
+    ref.params_ = pd.Series(params, index=list(btyd.MODELS[key][1]))
+    return ref
 
 
 EXTREME = pd.DataFrame(PATTERNS + [(5000, 1.0, 1e4), (10_000, 500.0, 500.0)],
@@ -129,8 +134,8 @@ def test_mbgnbd_long_history_was_nan_in_lifetimes_and_is_finite_now():
     one = pd.DataFrame({"frequency": [2000.0], "recency": [100.0], "T": [100.5]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        raw = m.fitter_.conditional_expected_number_of_purchases_up_to_time(52.0, 2000.0,
-                                                                             100.0, 100.5)
+        raw = _lifetimes_model("mbgnbd", m.params_).\
+            conditional_expected_number_of_purchases_up_to_time(52.0, 2000.0, 100.0, 100.5)
     assert not np.isfinite(raw)
     value = m.expected_purchases(one, 52.0).iloc[0]
     assert value == pytest.approx(_bg_reference("mbgnbd", m.params_, 52.0, 2000, 100.0, 100.5),
@@ -188,14 +193,14 @@ def test_awkward_log_fits_quickly_and_identically():
 
 
 def test_retry_starts_come_from_random_state(ch, monkeypatch):
-    real = btyd._own_fit
+    real = purchase._own_fit
     starts = []
 
     def spy(model, x, tx, T, w, pen, x0, *a, **k):
         starts.append(np.round(np.exp(x0), 6).tolist())
         return TestFailed() if len(starts) < 3 else real(model, x, tx, T, w, pen, x0, *a, **k)
 
-    monkeypatch.setattr(btyd, "_own_fit", spy)
+    monkeypatch.setattr(purchase, "_own_fit", spy)
     btyd.BTYDModel("pareto", random_state=7).fit(ch)
     again = list(starts)
     starts.clear()
@@ -274,7 +279,7 @@ def _a0_reference(params, x, tx, T):
 def test_pareto_a0_near_z_one_equals_mpmath(one_minus_z, r, s, lo, x, tx, T, alpha_high):
     hi = (lo + (1 - one_minus_z) * tx) / one_minus_z  # so that d / (hi + t_x) = z
     params = (r, hi, s, lo) if alpha_high else (r, lo, s, hi)
-    mine = btyd._pareto_log_a0(params, np.array([float(x)]), np.array([tx]), np.array([T]))
+    mine = formulas._pareto_log_a0(params, np.array([float(x)]), np.array([tx]), np.array([T]))
     assert (hi - lo) / (hi + tx) == pytest.approx(1 - one_minus_z, rel=1e-12)
     assert mine[0] == pytest.approx(_a0_reference(params, x, tx, T), rel=1e-9)
 
@@ -286,7 +291,7 @@ def test_series_and_quadrature_agree_across_the_switch():
     values = []
     for z in (0.9 - 1e-12, 0.9 + 1e-12):
         hi = (lo + z * 3.0) / (1 - z)
-        values.append(btyd._pareto_log_a0((0.7, hi, 0.4, lo), x, tx, T)[0])
+        values.append(formulas._pareto_log_a0((0.7, hi, 0.4, lo), x, tx, T)[0])
     assert values[0] == pytest.approx(values[1], rel=1e-10)
 
 

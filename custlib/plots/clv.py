@@ -15,61 +15,16 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from custlib.data.contract import require_columns
-from custlib.i18n import check_lang, label
+from custlib.i18n import check_lang, label, t
 from custlib.plots.theme import new_ax, thousands
 
 __all__ = ["plot_calibration_holdout", "plot_clv_by_segment", "plot_clv_deciles",
            "plot_matrix", "plot_p_alive_history", "plot_period_transactions",
            "plot_tracking"]
 
-UNIT_LABELS: dict[str, dict[str, str]] = {
-    "days": {"en": "days", "zh": "天"}, "weeks": {"en": "weeks", "zh": "周"},
-    "months": {"en": "months", "zh": "月"},
-}
-
-LABELS: dict[str, dict[str, str]] = {
-    "cal_title": {"en": "Calibration vs holdout: mean purchases in the holdout period",
-                  "zh": "校准期与验证期:验证期平均购买次数"},
-    "cal_x": {"en": "repeat purchases in the calibration period (last bar: or more)",
-              "zh": "校准期重复购买次数(最后一组:及以上)"},
-    "cal_y": {"en": "mean purchases per customer in the holdout period",
-              "zh": "验证期人均购买次数"},
-    "actual": {"en": "actual", "zh": "实际"},
-    "model": {"en": "model", "zh": "模型"},
-    "predicted": {"en": "predicted", "zh": "预测"},
-    "track_cum": {"en": "Cumulative repeat transactions", "zh": "累计重复交易"},
-    "track_inc": {"en": "Repeat transactions per period", "zh": "每期重复交易"},
-    "track_y": {"en": "repeat transactions", "zh": "重复交易次数"},
-    "holdout_starts": {"en": "holdout starts", "zh": "验证期开始"},
-    "period": {"en": "period", "zh": "期"},
-    "pt_title": {"en": "Customers by repeat purchases in the calibration period",
-                 "zh": "按校准期重复购买次数划分的客户数"},
-    "pt_x": {"en": "repeat purchases (last bar: or more)", "zh": "重复购买次数(最后一组:及以上)"},
-    "customers": {"en": "customers", "zh": "客户数"},
-    "m_expected": {"en": "Expected purchases in the next {h:g} {u}",
-                   "zh": "未来 {h:g} {u}的预期购买次数"},
-    "m_age": {"en": ", customers aged {T:.0f} {u}", "zh": "(客龄 {T:.0f} {u})"},
-    "m_p_alive": {"en": "Probability of being alive, P(alive)", "zh": "客户存活概率 P(alive)"},
-    "frequency": {"en": "frequency (repeat purchases)", "zh": "频率(重复购买次数)"},
-    "recency": {"en": "recency: age at last purchase ({u})", "zh": "最近一次购买时的客龄({u})"},
-    "hist_title": {"en": "P(alive) of customer {c} over time", "zh": "客户 {c} 的存活概率变化"},
-    "purchase": {"en": "purchase", "zh": "购买"},
-    "date": {"en": "date", "zh": "日期"},
-    "dec_title": {"en": "Share of predicted future value by customer decile",
-                  "zh": "各十分位客户的预测未来价值占比"},
-    "dec_x": {"en": "customer decile by CLV (1 = top 10%)",
-              "zh": "按 CLV 的客户十分位(1 = 前 10%)"},
-    "dec_y": {"en": "share of total CLV (%)", "zh": "占 CLV 总额比例(%)"},
-    "seg_title": {"en": "Customers and future value by segment",
-                  "zh": "各细分的客户与未来价值占比"},
-    "seg_x": {"en": "share (%)", "zh": "占比(%)"},
-    "cust_share": {"en": "share of customers", "zh": "客户占比"},
-    "value_share": {"en": "share of future value (CLV)", "zh": "未来价值(CLV)占比"},
-}
-
-
 def _u(unit: str, lang: str) -> str:
-    return UNIT_LABELS.get(unit, {}).get(lang, unit)
+    """The name of a model time unit in ``lang`` (an unknown unit as it is)."""
+    return label("value.unit", unit, lang)
 
 
 def plot_calibration_holdout(table: pd.DataFrame, *, model_name: str = "", ax: Any = None,
@@ -89,14 +44,14 @@ def plot_calibration_holdout(table: pd.DataFrame, *, model_name: str = "", ax: A
     require_columns(table, ["actual", "predicted"], "plot_calibration_holdout")
     ax = new_ax(ax)
     x = np.arange(len(table))
-    ax.plot(x, table["actual"], "o-", color="black", label=label(LABELS, "actual", lang))
+    ax.plot(x, table["actual"], "o-", color="black", label=t("value.plot.actual", lang))
     ax.plot(x, table["predicted"], "s--", color="tab:blue",
-            label=f"{label(LABELS, 'predicted', lang)} {model_name}".strip())
+            label=f"{t('value.plot.predicted', lang)} {model_name}".strip())
     ticks = [str(i) for i in table.index]
     ticks[-1] = ticks[-1] + "+"
     ax.set_xticks(x, ticks)
-    ax.set(title=label(LABELS, "cal_title", lang), xlabel=label(LABELS, "cal_x", lang),
-           ylabel=label(LABELS, "cal_y", lang))
+    ax.set(title=t("value.plot.cal_title", lang), xlabel=t("value.plot.cal_x", lang),
+           ylabel=t("value.plot.cal_y", lang))
     ax.legend()
     return ax
 
@@ -116,19 +71,24 @@ def plot_tracking(track: pd.DataFrame, *, cumulative: bool = True, model_name: s
     require_columns(track, ["start", "actual", "expected", "holdout"], "plot_tracking")
     ax = new_ax(ax, figsize=(9, 4))
     a, e = ("cumulative_actual", "cumulative_expected") if cumulative else ("actual", "expected")
-    ax.plot(track["start"], track[a], color="black", label=label(LABELS, "actual", lang))
+    ax.plot(track["start"], track[a], color="black", label=t("value.plot.actual", lang))
     ax.plot(track["start"], track[e], "--", color="tab:blue",
-            label=f"{label(LABELS, 'model', lang)} {model_name}".strip())
+            label=f"{t('value.plot.model', lang)} {model_name}".strip())
     if track["holdout"].any():
         first = track.loc[track["holdout"], "start"].iloc[0]
         ax.axvline(first, color="grey", linestyle=":")
-        ax.annotate(label(LABELS, "holdout_starts", lang), (first, 0.95),
+        ax.annotate(t("value.plot.holdout_starts", lang), (first, 0.95),
                     xycoords=("data", "axes fraction"), ha="left", va="top", fontsize=9,
                     color="grey", xytext=(4, 0), textcoords="offset points")
     unit = track.attrs.get("unit", "")
-    ax.set(title=label(LABELS, "track_cum" if cumulative else "track_inc", lang)
-           + (f" ({_u(unit, lang)})" if unit and not cumulative else ""),
-           xlabel=label(LABELS, "date", lang), ylabel=label(LABELS, "track_y", lang))
+    if cumulative:
+        title = t("value.plot.track_cum", lang)
+    elif unit:
+        title = t("value.plot.track_inc_unit", lang, unit=_u(unit, lang))
+    else:
+        title = t("value.plot.track_inc", lang)
+    ax.set(title=title,
+           xlabel=t("value.plot.date", lang), ylabel=t("value.plot.track_y", lang))
     ax.yaxis.set_major_formatter(thousands())
     ax.legend()
     return ax
@@ -147,14 +107,14 @@ def plot_period_transactions(table: pd.DataFrame, *, ax: Any = None,
     require_columns(table, ["actual", "model"], "plot_period_transactions")
     ax = new_ax(ax)
     x = np.arange(len(table))
-    ax.bar(x - 0.2, table["actual"], width=0.4, color="0.3", label=label(LABELS, "actual", lang))
+    ax.bar(x - 0.2, table["actual"], width=0.4, color="0.3", label=t("value.plot.actual", lang))
     ax.bar(x + 0.2, table["model"], width=0.4, color="tab:blue",
-           label=label(LABELS, "model", lang))
+           label=t("value.plot.model", lang))
     ticks = [str(i) for i in table.index]
     ticks[-1] = ticks[-1] + "+"
     ax.set_xticks(x, ticks)
-    ax.set(title=label(LABELS, "pt_title", lang), xlabel=label(LABELS, "pt_x", lang),
-           ylabel=label(LABELS, "customers", lang))
+    ax.set(title=t("value.plot.pt_title", lang), xlabel=t("value.plot.pt_x", lang),
+           ylabel=t("value.plot.customers", lang))
     ax.yaxis.set_major_formatter(thousands())
     ax.legend()
     return ax
@@ -180,15 +140,16 @@ def plot_matrix(values: pd.DataFrame, *, kind: str = "expected", horizon: float 
                     extent=(-0.5, values.columns.max() + 0.5, -0.5, values.index.max() + 0.5),
                     vmin=0, vmax=None if kind == "expected" else 1)
     cbar = ax.figure.colorbar(img, ax=ax)
-    title = (label(LABELS, "m_expected", lang).format(h=horizon, u=_u(unit, lang))
-             if kind == "expected" else label(LABELS, "m_p_alive", lang))
+    title = (t("value.plot.m_expected", lang, horizon=f"{horizon:g}", unit=_u(unit, lang))
+             if kind == "expected" else t("value.plot.m_p_alive", lang))
     cbar.set_label(title)
     if "T" in values.attrs:
-        title += label(LABELS, "m_age", lang).format(T=values.attrs["T"], u=_u(unit, lang))
+        title += t("value.plot.m_age", lang, age=f"{values.attrs['T']:.0f}",
+                   unit=_u(unit, lang))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(title=title, xlabel=label(LABELS, "recency", lang).format(u=_u(unit, lang)),
-           ylabel=label(LABELS, "frequency", lang))
+    ax.set(title=title, xlabel=t("value.plot.recency", lang, unit=_u(unit, lang)),
+           ylabel=t("value.plot.frequency", lang))
     return ax
 
 
@@ -210,10 +171,10 @@ def plot_p_alive_history(history: pd.DataFrame, *, customer: Any = "", ax: Any =
     buys = history.index[history["purchase"].to_numpy()]
     for i, day in enumerate(buys):
         ax.axvline(day, color="0.4", linestyle="--", linewidth=0.8,
-                   label=label(LABELS, "purchase", lang) if i == 0 else None)
+                   label=t("value.plot.purchase", lang) if i == 0 else None)
     ax.set_ylim(0, 1.05)
-    ax.set(title=label(LABELS, "hist_title", lang).format(c=customer),
-           xlabel=label(LABELS, "date", lang), ylabel="P(alive)")
+    ax.set(title=t("value.plot.hist_title", lang, customer=f"{customer}"),
+           xlabel=t("value.plot.date", lang), ylabel="P(alive)")
     ax.legend(loc="lower left")
     return ax
 
@@ -226,15 +187,13 @@ def plot_clv_deciles(deciles: pd.DataFrame, *, ax: Any = None, lang: str = "en")
     deciles : pandas.DataFrame
         From :func:`custlib.value.clv.clv_deciles` (same ``lang``).
     """
-    from custlib.value.clv import LABELS as CLV_LABELS
-
     check_lang(lang)
-    share = deciles[label(CLV_LABELS, "share", lang)] * 100
+    share = deciles[t("value.column.share", lang)] * 100
     ax = new_ax(ax)
     bars = ax.bar(share.index.astype(str), share, color="tab:blue")
     ax.bar_label(bars, fmt="%.0f%%", fontsize=8)
-    ax.set(title=label(LABELS, "dec_title", lang), xlabel=label(LABELS, "dec_x", lang),
-           ylabel=label(LABELS, "dec_y", lang))
+    ax.set(title=t("value.plot.dec_title", lang), xlabel=t("value.plot.dec_x", lang),
+           ylabel=t("value.plot.dec_y", lang))
     return ax
 
 
@@ -246,18 +205,16 @@ def plot_clv_by_segment(by_segment: pd.DataFrame, *, ax: Any = None, lang: str =
     by_segment : pandas.DataFrame
         From :func:`custlib.value.clv.clv_by_segment` (same ``lang``).
     """
-    from custlib.value.clv import LABELS as CLV_LABELS
-
     check_lang(lang)
-    cust = by_segment[label(CLV_LABELS, "customer_share", lang)] * 100
-    value = by_segment[label(CLV_LABELS, "share", lang)] * 100
+    cust = by_segment[t("value.column.customer_share", lang)] * 100
+    value = by_segment[t("value.column.share", lang)] * 100
     ax = new_ax(ax, figsize=(8, 0.45 * len(by_segment) + 1.5))
     y = np.arange(len(by_segment))
-    ax.barh(y - 0.2, cust, height=0.4, color="0.6", label=label(LABELS, "cust_share", lang))
+    ax.barh(y - 0.2, cust, height=0.4, color="0.6", label=t("value.plot.cust_share", lang))
     ax.barh(y + 0.2, value, height=0.4, color="tab:blue",
-            label=label(LABELS, "value_share", lang))
+            label=t("value.plot.value_share", lang))
     ax.set_yticks(y, [str(i) for i in by_segment.index])
     ax.invert_yaxis()
-    ax.set(title=label(LABELS, "seg_title", lang), xlabel=label(LABELS, "seg_x", lang))
+    ax.set(title=t("value.plot.seg_title", lang), xlabel=t("value.plot.seg_x", lang))
     ax.legend(loc="lower right")
     return ax

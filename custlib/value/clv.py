@@ -1,8 +1,8 @@
 """Customer lifetime value: expected purchases x expected spend x margin, discounted.
 
-For each customer, a fitted purchase model (:class:`custlib.value.btyd.BTYDModel`) gives the
+For each customer, a fitted purchase model (:class:`custlib.value.purchase.BTYDModel`) gives the
 expected number of purchases in each future month and the Gamma-Gamma model
-(:class:`custlib.value.btyd.GammaGammaModel`) the expected spend per purchase. CLV over a
+(:class:`custlib.value.spend.GammaGammaModel`) the expected spend per purchase. CLV over a
 horizon of ``H`` months is
 
 .. math:: \\mathrm{CLV} = \\sum_{m=1}^{H} \\frac{(E[X(m)] - E[X(m-1)]) \\cdot E[M]
@@ -27,24 +27,13 @@ import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError, ParameterError, check_choice
-from custlib.i18n import check_lang, label
-from custlib.value.btyd import TIME_UNITS, BTYDModel, GammaGammaModel, time_unit
+from custlib.i18n import check_lang, t
+from custlib.value.purchase import BTYDModel
+from custlib.value.spend import GammaGammaModel
+from custlib.value.split import TIME_UNITS, time_unit
 
 __all__ = ["clv", "clv_by_segment", "clv_deciles", "period_discount_rate", "settings_table",
            "top_customers", "top_decile_share"]
-
-LABELS: dict[str, dict[str, str]] = {
-    "decile": {"en": "decile", "zh": "十分位"},
-    "customers": {"en": "customers", "zh": "客户数"},
-    "clv_total": {"en": "total CLV", "zh": "CLV 合计"},
-    "clv_mean": {"en": "mean CLV", "zh": "平均 CLV"},
-    "share": {"en": "share of CLV", "zh": "CLV 占比"},
-    "cum_share": {"en": "cumulative share", "zh": "累计占比"},
-    "p_alive": {"en": "mean P(alive)", "zh": "平均存活概率"},
-    "hist_revenue": {"en": "past revenue", "zh": "历史收入"},
-    "customer_share": {"en": "share of customers", "zh": "客户占比"},
-}
-
 
 def period_discount_rate(annual_rate: float, unit: str = "months") -> float:
     """Convert an annual discount rate to the rate of one period.
@@ -170,17 +159,24 @@ def clv_deciles(table: pd.DataFrame, *, value_col: str = "clv", lang: str = "en"
     dec = _deciles(table[value_col])
     g = table.groupby(dec)
     total = float(table[value_col].sum())
-    out = pd.DataFrame({
-        label(LABELS, "customers", lang): g.size(),
-        label(LABELS, "clv_total", lang): g[value_col].sum(),
-        label(LABELS, "clv_mean", lang): g[value_col].mean(),
-    })
-    share = out[label(LABELS, "clv_total", lang)] / total if total else np.nan
-    out[label(LABELS, "share", lang)] = share
-    out[label(LABELS, "cum_share", lang)] = share.cumsum()
+    out = pd.DataFrame({"customers": g.size(), "clv_total": g[value_col].sum(),
+                        "clv_mean": g[value_col].mean()})
+    out["share"] = out["clv_total"] / total if total else np.nan
+    out["cum_share"] = out["share"].cumsum()
     if "p_alive" in table:
-        out[label(LABELS, "p_alive", lang)] = g["p_alive"].mean()
-    out.index.name = label(LABELS, "decile", lang)
+        out["p_alive"] = g["p_alive"].mean()
+    out.index.name = "decile"
+    return _named(out, lang)
+
+
+def _named(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The columns (and index) of a CLV table, named in ``lang`` (``value.column``)."""
+    names = {key: t(f"value.column.{key}", lang) for key in
+             ("decile", "customers", "clv_total", "clv_mean", "share", "cum_share", "p_alive",
+              "hist_revenue", "customer_share")}
+    out = table.rename(columns=names)
+    if out.index.name in names:
+        out.index.name = names[out.index.name]
     return out
 
 
@@ -241,17 +237,17 @@ def clv_by_segment(table: pd.DataFrame, segment_col: str, *, value_col: str = "c
     g = table.groupby(segment_col, observed=True, sort=False)
     total = float(table[value_col].sum())
     out = pd.DataFrame({
-        label(LABELS, "customers", lang): g.size(),
-        label(LABELS, "customer_share", lang): g.size() / len(table),
-        label(LABELS, "clv_total", lang): g[value_col].sum(),
-        label(LABELS, "clv_mean", lang): g[value_col].mean(),
-        label(LABELS, "share", lang): g[value_col].sum() / total if total else np.nan,
+        "customers": g.size(),
+        "customer_share": g.size() / len(table),
+        "clv_total": g[value_col].sum(),
+        "clv_mean": g[value_col].mean(),
+        "share": g[value_col].sum() / total if total else np.nan,
     })
     if "p_alive" in table:
-        out[label(LABELS, "p_alive", lang)] = g["p_alive"].mean()
+        out["p_alive"] = g["p_alive"].mean()
     if "total_revenue" in table:
-        out[label(LABELS, "hist_revenue", lang)] = g["total_revenue"].sum()
-    return out.sort_values(label(LABELS, "clv_total", lang), ascending=False)
+        out["hist_revenue"] = g["total_revenue"].sum()
+    return _named(out.sort_values("clv_total", ascending=False), lang)
 
 
 def settings_table(unit: str, horizon_months: int, margin: float,
@@ -268,15 +264,16 @@ def settings_table(unit: str, horizon_months: int, margin: float,
     """
     check_choice("time_unit", unit, tuple(TIME_UNITS))
     check_lang(lang)
-    zh_unit = {"days": "天", "weeks": "周", "months": "月"}[unit]
-    names = {"en": ["model time unit", "horizon", "profit margin", "annual discount rate",
-                    "monthly discount rate (applied)", f"per-{unit[:-1]} equivalent"],
-             "zh": ["模型时间单位", "预测期", "利润率", "年折现率", "月折现率(实际使用)",
-                    f"折合每{zh_unit}"]}[lang]
-    values = [unit if lang == "en" else zh_unit,
-              f"{horizon_months} months" if lang == "en" else f"{horizon_months} 个月",
-              f"{margin:.0%}", f"{annual_discount_rate:.1%}",
-              f"{period_discount_rate(annual_discount_rate, 'months'):.4%}",
-              f"{period_discount_rate(annual_discount_rate, unit):.4%}"]
-    heads = ("setting", "value") if lang == "en" else ("设置", "取值")
-    return pd.DataFrame({heads[0]: names, heads[1]: values}).set_index(heads[0])
+    rows = [
+        (t("value.settings.unit", lang), t(f"value.unit.{unit}", lang)),
+        (t("value.settings.horizon", lang),
+         t("value.settings.horizon_months", lang, months=f"{horizon_months}")),
+        (t("value.settings.margin", lang), f"{margin:.0%}"),
+        (t("value.settings.annual_rate", lang), f"{annual_discount_rate:.1%}"),
+        (t("value.settings.monthly_rate", lang),
+         f"{period_discount_rate(annual_discount_rate, 'months'):.4%}"),
+        (t("value.settings.per_unit", lang, unit=t(f"value.unit_one.{unit}", lang)),
+         f"{period_discount_rate(annual_discount_rate, unit):.4%}"),
+    ]
+    setting, value = t("value.heading.setting", lang), t("value.heading.value", lang)
+    return pd.DataFrame(rows, columns=[setting, value]).set_index(setting)

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 from scipy.integrate import quad
-from scipy.special import betaln, expit, gammaln, psi, roots_jacobi
+from scipy.special import betaln, expit, gammaln, hyp2f1, psi, roots_jacobi
 
 # --- log-likelihoods: per customer, and factored with gradients for fitting -------------
 
@@ -98,9 +98,10 @@ _SERIES_MAX_Z = 0.9
 
 
 def _tanh_sinh_rule(step: float = 1 / 12, t_max: float = 3.5) -> tuple[np.ndarray, ...]:
-    """Nodes ``xi``, ``1 - xi`` and weights of the tanh-sinh (double exponential) rule on
-    ``[0, 1]``: exact to rounding for functions analytic inside the interval, even with
-    power-law behaviour at its ends.
+    """Nodes ``xi``, ``1 - xi`` and weights of the tanh-sinh rule on ``[0, 1]``.
+
+    The double exponential rule is exact to rounding for functions analytic inside the
+    interval, even with power-law behaviour at its ends.
     """
     t = np.arange(-t_max, t_max + step / 2, step)
     u = np.pi / 2 * np.sinh(t)
@@ -113,13 +114,13 @@ def _tanh_sinh_rule(step: float = 1 / 12, t_max: float = 3.5) -> tuple[np.ndarra
 _TANH_SINH = _tanh_sinh_rule()
 
 
-def _log_power_integral(A: np.ndarray, B: np.ndarray, hi: np.ndarray, lo: np.ndarray,
-                        t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
-    """``log int_t0^t1 (hi + u)^-A (lo + u)^-B du`` for ``A, B > 0``, ``A + B > 1``,
-    ``0 <= lo < hi`` and ``t0 < t1``, by quadrature.
+def _log_power_integral(A: np.ndarray, B: np.ndarray, hi: float | np.ndarray,
+                        lo: float | np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+    """``log int_t0^t1 (hi + u)^-A (lo + u)^-B du``, by quadrature.
 
-    In ``lambda = log(lo + u)`` the log-integrand ``psi = (1 - B) lambda - A log(hi - lo +
-    e^lambda)`` is concave and analytic in a strip of half-width pi. The range is cut
+    For ``A, B > 0``, ``A + B > 1``, ``0 <= lo < hi`` and ``t0 < t1``. In ``lambda =
+    log(lo + u)`` the log-integrand ``psi = (1 - B) lambda - A log(hi - lo + e^lambda)``
+    is concave and analytic in a strip of half-width pi. The range is cut
     where either factor alone has fallen by ``e^-100`` (the rest is below rounding); the
     slope ``sigma`` of ``psi`` at ``t0`` is taken out exactly by the substitution
     ``xi = (1 - e^(sigma (lambda - lambda_0))) / (1 - e^(sigma L))``, and what is left, a
@@ -232,8 +233,10 @@ def _power_gap(k: float, log_ratio: np.ndarray) -> np.ndarray:
 
 def _pareto_expected(params: np.ndarray, t: np.ndarray, x: np.ndarray, tx: np.ndarray,
                      T: np.ndarray) -> np.ndarray:
-    """Expected purchases in the next ``t`` periods under Pareto/NBD (eq. 41): P(alive)
-    times ``(r + x)(beta + T) / ((alpha + T)(s - 1)) [1 - ((beta + T)/(beta + T + t))^(s-1)]``.
+    """Expected purchases in the next ``t`` periods under Pareto/NBD (eq. 41).
+
+    P(alive) times ``(r + x)(beta + T) / ((alpha + T)(s - 1)) [1 - ((beta + T)/(beta + T +
+    t))^(s-1)]``.
     """
     r, alpha, s, beta = (float(v) for v in params)
     rate = (r + x) * (beta + T) / (alpha + T)
@@ -249,8 +252,9 @@ def _pareto_expected_new(params: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def _beta_mean_of_purchases(a: float, b_post: np.ndarray, k: np.ndarray, tau: np.ndarray,
                             nodes: int = 64) -> np.ndarray:
-    """``E[(1 - (1 + p tau)^-k) / p]`` for ``p ~ Beta(a, b_post)``, by Gauss-Jacobi
-    quadrature (one rule per distinct ``b_post``). The integrand is smooth, positive and
+    """``E[(1 - (1 + p tau)^-k) / p]`` for ``p ~ Beta(a, b_post)``, by quadrature.
+
+    Gauss-Jacobi, one rule per distinct ``b_post``. The integrand is smooth, positive and
     bounded by ``k tau``, so the result is finite for every pattern.
     """
     b_post, k, tau = (np.atleast_1d(v) for v in np.broadcast_arrays(
@@ -305,9 +309,11 @@ def _bg_p_alive(model: str, params: np.ndarray, x: np.ndarray, tx: np.ndarray,
 
 def _bg_expected(model: str, params: np.ndarray, t: np.ndarray, x: np.ndarray,
                  tx: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """BG/NBD (FHL 2005, eq. 10) or MBG/NBD (Batislam et al. 2007) expected purchases in
-    the next ``t`` periods, as P(alive) times the mean over the posterior drop-out
-    probability of an alive customer, ``Beta(a, b + x)`` (MBG/NBD: ``b + x + 1``).
+    """BG/NBD or MBG/NBD expected purchases in the next ``t`` periods, finite everywhere.
+
+    FHL 2005, eq. 10, or Batislam et al. 2007, as P(alive) times the mean over the
+    posterior drop-out probability of an alive customer, ``Beta(a, b + x)`` (MBG/NBD:
+    ``b + x + 1``): the fallback where the closed forms with ``2F1`` overflow.
     """
     r, alpha, a, b = (float(v) for v in params)
     x, tx, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T, t)))
@@ -316,13 +322,67 @@ def _bg_expected(model: str, params: np.ndarray, t: np.ndarray, x: np.ndarray,
     return alive * _beta_mean_of_purchases(a, b_post, r + x, t / (alpha + T))
 
 
+# --- BG/NBD and MBG/NBD predictions in closed form ----------------------------------------
+# The published formulas, evaluated in the order of operations of lifetimes (the reference
+# of the tests), so that the numbers are lifetimes' to the last bit. ``2F1`` may overflow
+# on very long histories: the model then falls back on _bg_p_alive and _bg_expected.
+
+def _bg_closed_p_alive(model: str, params: np.ndarray, x: np.ndarray, tx: np.ndarray,
+                       T: np.ndarray) -> np.ndarray:
+    """P(alive) of BG/NBD (Fader, Hardie & Lee 2008, note 021) or MBG/NBD.
+
+    MBG/NBD: Batislam et al. (2007), appendix A, eq. 5. BG/NBD customers without a repeat
+    purchase are alive (they can only leave after a purchase).
+    """
+    r, alpha, a, b = (float(v) for v in params)
+    if model == "bgnbd":
+        log_div = (r + x) * np.log((alpha + T) / (alpha + tx)) + np.log(
+            a / (b + np.maximum(x, 1) - 1))
+        return np.where(x == 0, 1.0, expit(-log_div))
+    return 1.0 / (1 + (a / (b + x)) * ((alpha + T) / (alpha + tx)) ** (r + x))
+
+
+def _bg_closed_expected(model: str, params: np.ndarray, t: np.ndarray, x: np.ndarray,
+                        tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Expected purchases in the next ``t`` periods (FHL 2005, eq. 10; MBG/NBD analogue).
+
+    BG/NBD takes ``2F1`` through Euler's transformation where it overflows, as lifetimes
+    does; MBG/NBD follows Wagner & Hoppe (2008).
+    """
+    r, alpha, a, b = (float(v) for v in params)
+    if model == "bgnbd":
+        ha, hb, hc = r + x, b + x, a + b + x - 1
+        z = t / (alpha + T + t)
+        ln_hyp = np.log(hyp2f1(ha, hb, hc, z))
+        ln_hyp_alt = np.log(hyp2f1(hc - ha, hc - hb, hc, z)) + (hc - ha - hb) * np.log(1 - z)
+        ln_hyp = np.where(np.isinf(ln_hyp), ln_hyp_alt, ln_hyp)
+        numerator = (a + b + x - 1) / (a - 1) * (
+            1 - np.exp(ln_hyp + (r + x) * np.log((alpha + T) / (alpha + t + T))))
+        return numerator / (1 + (x > 0) * (a / (b + x - 1))
+                            * ((alpha + T) / (alpha + tx)) ** (r + x))
+    hyp = hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t))
+    numerator = (a + b + x) / (a - 1) * (1 - hyp * ((alpha + T) / (alpha + t + T)) ** (r + x))
+    return numerator / (1 + (a / (b + x)) * ((alpha + T) / (alpha + tx)) ** (r + x))
+
+
+def _bg_expected_new(model: str, params: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Expected repeat purchases by ``t`` of a new customer (FHL 2005, eq. 9; MBG/NBD)."""
+    r, alpha, a, b = (float(v) for v in params)
+    if model == "bgnbd":
+        hyp = hyp2f1(r, b, a + b - 1, t / (alpha + t))
+        return (a + b - 1) / (a - 1) * (1 - hyp * (alpha / (alpha + t)) ** r)
+    hyp = hyp2f1(r, b + 1, a + b, t / (alpha + t))
+    return b / (a - 1) * (1 - hyp * (alpha / (alpha + t)) ** r)
+
+
 _OWN_LL = {"bgnbd": _bgnbd_ll, "mbgnbd": _mbgnbd_ll, "pareto": _pareto_ll}
 
 
 class _Patterns:
-    """Distinct values of x, t_x and T with inverse indices, so that every special
-    function is evaluated once per distinct value and terms of x alone are summed by
-    weight before they are computed.
+    """Distinct values of x, t_x and T with inverse indices.
+
+    Every special function is then evaluated once per distinct value, and terms of x alone
+    are summed by weight before they are computed.
     """
 
     def __init__(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray) -> None:
@@ -387,3 +447,45 @@ def _objective_mbgnbd(logp: np.ndarray, d: _Patterns) -> tuple[float, np.ndarray
 
 
 _OBJECTIVES = {"bgnbd": _objective_bgnbd, "mbgnbd": _objective_mbgnbd}
+
+
+# --- Gamma-Gamma spend (Fader & Hardie 2013, "The Gamma-Gamma model of monetary value") ---
+
+def _gg_ll(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Log-likelihood of each repeat buyer's average spend ``m`` over ``x`` purchases (eq. 1a).
+
+    Spend per purchase is gamma with shape ``p`` and a rate that varies across customers as
+    gamma(``q``, ``v``).
+    """
+    p, q, v = params
+    return (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
+            + (p * x - 1) * np.log(m) + (p * x) * np.log(x) - (p * x + q) * np.log(x * m + v))
+
+
+def _gg_objective(logp: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.ndarray,
+                  penalizer: float) -> tuple[float, np.ndarray]:
+    """Mean negative log-likelihood plus an L2 penalty, and its gradient in log-parameters.
+
+    lifetimes' objective for ``GammaGammaFitter`` (weights ``w`` count the customers of
+    each (frequency, spend) pattern).
+    """
+    params = np.exp(logp)
+    p, q, v = params
+    value = -(_gg_ll(params, x, m) * w).sum() / w.sum() + penalizer * sum(params ** 2)
+    px, log_xmv = p * x, np.log(x * m + v)
+    d_p = x * (psi(px + q) - psi(px) + np.log(m) + np.log(x) - log_xmv)
+    d_q = psi(px + q) - psi(q) + np.log(v) - log_xmv
+    d_v = q / v - (px + q) / (x * m + v)
+    grad = -np.array([(w * d_p).sum() * p, (w * d_q).sum() * q, (w * d_v).sum() * v]) \
+        / w.sum() + penalizer * 2 * params ** 2
+    return float(value), grad
+
+
+def _gg_expected_spend(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Expected spend per purchase given ``x`` repeat purchases of mean ``m`` (eq. 5).
+
+    A weighted average of the customer's own mean and the population mean
+    ``p v / (q - 1)``; with ``x = 0``, the population mean.
+    """
+    p, q, v = params
+    return (p * (v + x * m)) / (p * x + q - 1)
