@@ -15,8 +15,10 @@ import pytest
 from custlib import i18n
 from custlib.data import loading as io
 from custlib.errors import DataError, EmptyResultError, ParameterError
-from custlib.report import competitors, needs, strategy
+from custlib.plots import report as report_plots
+from custlib.report import competitors, kpis, needs, priorities, sections, strategy
 from custlib.report import document as report
+from custlib.report.segment_report import segment_report
 
 # --- needs and loyalty ------------------------------------------------------------------------
 
@@ -114,22 +116,22 @@ def test_competitor_tables_and_plots():
     assert table["us"].sum() == 1 and table.loc["MegaHome", "market_share"] == 0.24
     feats = competitors.feature_table(ctx)
     assert feats.shape == (5, 5) and feats.loc["Maison Premium", "quality"] == 5
-    for call in (lambda ax: competitors.plot_market_share(table, ax=ax),
-                 lambda ax: competitors.plot_features(feats, table, ax=ax),
-                 lambda ax: competitors.plot_prices(table, ax=ax),
-                 lambda ax: competitors.plot_positioning(table, "price", "quality", ax=ax)):
+    for call in (lambda ax: report_plots.plot_market_share(table, ax=ax),
+                 lambda ax: report_plots.plot_features(feats, table, ax=ax),
+                 lambda ax: report_plots.plot_prices(table, ax=ax),
+                 lambda ax: report_plots.plot_positioning(table, "price", "quality", ax=ax)):
         fig, ax = plt.subplots()
         assert call(ax) is ax and ax.get_title()
         plt.close(fig)
-    zh = competitors.plot_positioning(competitors.competitor_table(io.load_context("demo", "zh")),
+    zh = report_plots.plot_positioning(competitors.competitor_table(io.load_context("demo", "zh")),
                                       "price", "quality", lang="zh")
     assert zh.get_xlabel() == "价格(1 = 低,5 = 高)" and zh.get_ylabel().startswith("质量")
     assert "暖家生活" in [t.get_text() for t in zh.texts]  # our name in the run's language
-    ticks = competitors.plot_features(feats, table, lang="zh").get_xticklabels()
+    ticks = report_plots.plot_features(feats, table, lang="zh").get_xticklabels()
     assert "线上体验" in [t.get_text() for t in ticks]
     plt.close("all")
     with pytest.raises(DataError, match="'speed' is not in the context file"):
-        competitors.plot_positioning(table, "speed", "quality")
+        report_plots.plot_positioning(table, "speed", "quality")
     assert competitors.competitor_table({}) is None
     with pytest.raises(DataError, match="market_share 24"):
         competitors.competitor_table({"competitors": [{"name": "X", "market_share": 24}]})
@@ -180,7 +182,7 @@ def test_canvas_blocks_mark_the_analysis():
     assert ("repeat rate 78%", "analysis") in blocks["key_metrics"]
     assert blocks["channels"][0] == ("Web shop", "analyst")
     fig, ax = plt.subplots()
-    assert strategy.plot_canvas(blocks, ax=ax) is ax
+    assert report_plots.plot_canvas(blocks, ax=ax) is ax
     plt.close(fig)
 
 
@@ -192,26 +194,26 @@ def test_kpis_against_the_previous_period():
         "order_date": pd.to_datetime(["2023-01-15", "2023-03-01", "2023-06-01", "2024-02-01",
                                       "2024-03-01", "2024-04-01", "2024-05-01"]),
         "amount": [10.0, 10.0, 20.0, 30.0, 5.0, 5.0, 10.0]})
-    k = report.kpis(tx, "2024-12-31", months=12)
+    k = kpis.kpis(tx, "2024-12-31", months=12)
     assert k.loc["customers who bought", "value"] == 3 and k.loc["customers who bought",
                                                                  "previous"] == 2
     assert k.loc["revenue", "value"] == 50 and k.loc["revenue", "change"] == pytest.approx(0.25)
     assert k.loc["repeat-purchase rate", "value"] == pytest.approx(1 / 3)  # c bought twice
     assert k.loc["repeat-purchase rate", "change"] == pytest.approx(1 / 3 - 1 / 2)
     # a log that starts inside the previous period: nothing is compared with it
-    late = report.kpis(tx[tx["order_date"] >= "2023-06-01"], "2024-12-31", months=12,
-                       snapshots=pd.DataFrame({
-                           "snapshot": pd.to_datetime(["2023-12-31"] * 2 + ["2024-12-31"] * 2),
-                           "stage": ["active", "dormant", "active", "active"]}))
+    late = kpis.kpis(tx[tx["order_date"] >= "2023-06-01"], "2024-12-31", months=12,
+                     snapshots=pd.DataFrame({
+                         "snapshot": pd.to_datetime(["2023-12-31"] * 2 + ["2024-12-31"] * 2),
+                         "stage": ["active", "dormant", "active", "active"]}))
     assert late["previous"].isna().all() and late["change"].isna().all()
     assert late.loc["share at risk or dormant", "value"] == 0.0
-    half = report.kpis(tx, "2024-12-31", months=6)
+    half = kpis.kpis(tx, "2024-12-31", months=6)
     assert half.loc["customers who bought", "value"] == 0  # nothing after 2024-06-30
-    rep = report.Report("R", lang="zh").kpis(report.kpis(tx, "2024-12-31", months=12,
-                                                         lang="zh"), "GBP")
+    rep = report.Report("R", lang="zh").kpis(kpis.kpis(tx, "2024-12-31", months=12,
+                                                       lang="zh"), "GBP")
     text = rep.section("s", "S").html()
     assert "最近 12 个月" in text and "£50" in text and "+25%" in text
-    shown = report.format_kpis(k, "GBP")
+    shown = kpis.format_kpis(k, "GBP")
     assert shown.loc["revenue"].tolist() == ["£50", "£40", "+25%"]
     assert shown.loc["repeat-purchase rate", "change"] == "-16.7 pt"
 
@@ -222,19 +224,19 @@ def test_segment_attractiveness_ranks_by_the_documented_score():
         "clv": [1.0] * 6 + [50.0] * 2 + [5.0] * 2,
         "p_alive": [0.8] * 6 + [0.9] * 2 + [0.1] * 2})
     growth = pd.Series({"big": 0.0, "rich": 0.1, "risky": 0.5})
-    out = report.segment_attractiveness(table, "seg", growth=growth)
-    w = report.ATTRACTIVENESS_WEIGHTS
+    out = priorities.segment_attractiveness(table, "seg", growth=growth)
+    w = priorities.ATTRACTIVENESS_WEIGHTS
     # big: size 1, value 0, growth 0, risk (0.2 - 0.1)/(0.9 - 0.1) = 0.125
     assert out.loc["big", "score"] == pytest.approx(w["size"] + w["risk"] * 0.125)
     assert out.loc["rich", "score"] == pytest.approx(w["value"] + w["growth"] * 0.2)
     assert list(out.index) == ["rich", "big", "risky"] and list(out["priority"]) == [1, 2, 3]
     guide = pd.DataFrame({"segment": ["rich", "big", "risky"], "action": ["keep", "grow", "save"]})
-    recs = report.recommendations(out, guide, currency="GBP")
+    recs = priorities.recommendations(out, guide, currency="GBP")
     assert recs.loc[1, "why"] == ("20% of customers; mean CLV 50 GBP; revenue +10% in 6 months; "
                                   "10% likely inactive (1 - P(alive))")
     assert list(recs["action"]) == ["keep", "grow", "save"]
     with pytest.raises(ParameterError, match="unknown weight"):
-        report.segment_attractiveness(table, "seg", weights={"luck": 1.0})
+        priorities.segment_attractiveness(table, "seg", weights={"luck": 1.0})
 
 
 # --- the HTML report --------------------------------------------------------------------------
@@ -244,7 +246,7 @@ def test_report_escapes_yaml_text(tmp_path):
             "analysis": {"purpose": "<img src=x onerror=alert(1)>"}}
     rep = report.Report("T <script>", lang="en")
     rep.standard_section("introduction")
-    report.add_introduction(rep, evil)
+    sections.add_introduction(rep, evil)
     rep.table(pd.DataFrame({"a<b>": ["<script>x</script>"]}, index=["<i>"]))
     text = rep.write(tmp_path / "r.html", pdf=False)[0].read_text(encoding="utf-8")
     assert "<script" not in text and "<img" not in text and "<b>bold" not in text
@@ -278,13 +280,12 @@ def test_segment_report_has_growth_and_money_in_the_currency():
                          index=pd.Index(["a", "b"], name="customer_id"))
     recs = pd.DataFrame({"segment": ["x"], "why": ["w"], "action": ["act"]},
                         index=pd.Index([1], name="priority"))
-    rep = report.segment_report(recs, table, "seg", tx, currency="GBP",
-                                observation_end="2024-12-31")
+    rep = segment_report(recs, table, "seg", tx, currency="GBP", observation_end="2024-12-31")
     text = rep.html()
     assert "revenue in the last 6 months £150, against £100 in the 6 before (+50%)" in text
     assert "buyers in the last 6 months 1, against 1 in the 6 before (+0%)" in text
-    zh = report.segment_report(recs, table, "seg", tx, currency="GBP", lang="zh",
-                               observation_end="2024-12-31").html()
+    zh = segment_report(recs, table, "seg", tx, currency="GBP", lang="zh",
+                        observation_end="2024-12-31").html()
     assert "近 6 个月收入 £150,此前 6 个月 £100(+50%)" in zh
 
 
@@ -296,10 +297,10 @@ def test_zh_report_has_chinese_text_real_glyphs_and_an_embedded_font(tmp_path, c
     rep = report.Report("客户分析报告", lang="zh")
     with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
         warnings.simplefilter("always")
-        rep.standard_section("swot").figure(strategy.plot_swot(swot, lang="zh"))
-        rep.figure(strategy.plot_canvas(strategy.canvas_blocks(ctx, {}), lang="zh"))
+        rep.standard_section("swot").figure(report_plots.plot_swot(swot, lang="zh"))
+        rep.figure(report_plots.plot_canvas(strategy.canvas_blocks(ctx, {}), lang="zh"))
         rep.standard_section("competitors").figure(
-            competitors.plot_features(competitors.feature_table(ctx), table, lang="zh"))
+            report_plots.plot_features(competitors.feature_table(ctx), table, lang="zh"))
         rep.text("复购率 **50%**")
         path = rep.write(tmp_path / "zh.html", pdf=False)[0]
     plt.close("all")
@@ -332,7 +333,7 @@ def test_pdf_with_chinese_text_when_an_engine_is_installed(tmp_path):
     assert "客户分析报告" in text and "五、客户忠诚度分析" in text and "复购率" in text
     assert "全部" in text and "56%" in text
     assert any(page.images for page in pdf.pages)  # the figure
-    assert "PDF written too" in report.pdf_note(written)
+    assert "PDF written too" in sections.pdf_note(written)
     assert rep.write(tmp_path / "no.html", pdf=False) == [tmp_path / "no.html"]
 
 
@@ -443,3 +444,42 @@ def test_empty_group_column_is_an_error(tmp_path):
 def test_report_section_keys_match_the_method():
     assert len(report.SECTIONS) == 8
     assert re.match(r"^八、", report.section_title("summary", "zh"))
+    with pytest.raises(ParameterError, match="'appendix' is not a standard section"):
+        report.section_title("appendix")
+
+
+def test_the_report_parts_stay_importable_from_the_document_module():
+    """Notebooks and tests of other stages import them from ``custlib.report.document``."""
+    assert report.segment_report is segment_report and report.kpis is kpis.kpis
+    assert report.ATTRACTIVENESS_WEIGHTS is priorities.ATTRACTIVENESS_WEIGHTS
+    assert report.measures is strategy.measures and report.pdf_note is sections.pdf_note
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        report.nothing  # noqa: B018
+
+
+def test_a_rule_of_ones_own_brings_its_own_sentence():
+    rule = strategy.Rule("churn", ">=", 0.3, "threats", "{v} of customers churned")
+    facts = strategy.swot_facts({"churn": 0.42}, rules=(*strategy.RULES, rule), lang="zh")
+    assert facts["item"].tolist() == ["42% of customers churned"]
+    assert strategy.RULES[0].text(0.5, lang="zh") == "50% 的客户重复购买(复购率)"
+
+
+def test_the_page_is_the_template_with_every_value_escaped():
+    """The Jinja2 template escapes what the report is given: text, headings, bullets, notes,
+    captions, table cells and KPI names; Markdown arrives escaped by mistune."""
+    from custlib.report import html as report_html
+
+    evil = "<img src=x onerror=alert(1)>"
+    k = pd.DataFrame({"value": [1.0], "previous": [float("nan")], "change": [float("nan")]},
+                     index=[evil])
+    k.attrs["period"] = evil
+    rep = report.Report(evil, lang="en", subtitle=evil).kpis(k)
+    rep.section(evil, evil).text(evil).heading(evil).bullets([evil]).note(evil)
+    rep.table(pd.DataFrame({evil: [evil]}, index=pd.Index([evil], name=evil)), evil)
+    page = rep.html()
+    assert "<img" not in page and page.count("&lt;img src=x onerror=alert(1)&gt;") >= 12
+    assert (report_html.TEMPLATES / "report.html.j2").exists()
+    cells = report_html.table_cells(pd.DataFrame({"repeat_rate": [0.5], "n": [1234.5]}), "zh",
+                                    percent=("repeat_rate",))
+    assert cells["columns"] == ["复购率", "n"]
+    assert cells["rows"][0]["cells"] == [("50%", False), ("1,234.50", False)]

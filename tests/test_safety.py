@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from custlib.report import document as report
-from custlib.report import narrative
+from custlib.report import narrative, sections
+from custlib.report.html import inline_markdown
 from custlib.run.runner import render_html
 from custlib.safety import code_span, escape_markdown, is_safe_url, sanitize_html, sanitize_notebook
 
@@ -111,7 +112,7 @@ def test_escape_markdown_exact():
     assert escape_markdown(None) == "" and escape_markdown(13085) == "13085"
 
 
-@pytest.mark.parametrize("render", [markdown2html_mistune, report._inline_markdown],
+@pytest.mark.parametrize("render", [markdown2html_mistune, inline_markdown],
                          ids=["nbconvert", "report"])
 @pytest.mark.parametrize("payload", PAYLOADS + ["Tom & Jerry <3 &lt; $5 and $6",
                                                 "***x*** | `y` \\`z`", "- a", "1. b"])
@@ -251,7 +252,7 @@ def test_sanitize_notebook_outputs():
 # --- narratives and the report escape what they are given -------------------------------------
 
 def _md_check(markdown: str, *payloads: str) -> None:
-    for render in (markdown2html_mistune, report._inline_markdown):
+    for render in (markdown2html_mistune, inline_markdown):
         rendered = render(markdown)
         assert live_payloads(rendered) == [], markdown
         for p in payloads:
@@ -282,12 +283,12 @@ def test_report_text_from_the_context_is_shown_as_given(tmp_path):
                 "analysis": {"purpose": PAYLOADS[3], "background": PAYLOADS[0]}}
     rep = report.Report("T " + PAYLOADS[1], lang="en", subtitle=PAYLOADS[0])
     rep.standard_section("introduction")
-    report.add_introduction(rep, business)
+    sections.add_introduction(rep, business)
     text = rep.write(tmp_path / "r.html", pdf=False)[0].read_text(encoding="utf-8")
     assert live_payloads(text) == []
     assert "<p><strong>Business</strong>: [x](javascript:alert(1)) **not bold**</p>" in text
     assert "<p><strong>Purpose</strong>: &quot;&gt;&lt;svg onload=alert(1)&gt;</p>" in text
-    assert report.pdf_note([Path("/r/a`b.html")]) == (
+    assert sections.pdf_note([Path("/r/a`b.html")]) == (
         "Report written to `` /r/a`b.html ``. No PDF engine found (WeasyPrint, Chromium or "
         "wkhtmltopdf): open the HTML in a browser and print it to PDF (it is laid out for "
         "printing).")

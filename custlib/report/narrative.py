@@ -1,10 +1,11 @@
 """Words for people: the interpretations the notebooks print after a result.
 
 Each function turns a computed result into a short Markdown paragraph or a small table
-in English or Chinese, with the numbers in it, so a notebook says what its result means
-rather than leaving the reader to guess. Every value that comes from the data or the
-parameters (currency, segment and group names, model names) is escaped with
-:func:`custlib.safety.escape_markdown`, so it is shown as typed, never as markup.
+in the run's language (``report.narrative`` in the catalogs), with the numbers in it, so
+a notebook says what its result means rather than leaving the reader to guess. Every
+value that comes from the data or the parameters (currency, segment and group names,
+model names) is escaped with :func:`custlib.safety.escape_markdown`, so it is shown as
+typed, never as markup.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from custlib.data.contract import TRANSACTIONS
-from custlib.i18n import check_lang
+from custlib.i18n import LANGS, check_lang, labels, t
 from custlib.safety import code_span, escape_markdown
 
 __all__ = ["cleaning_summary", "clv_summary", "customer_basics", "customer_coverage",
@@ -58,15 +59,9 @@ def mapping_table(raw: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """
     check_lang(lang)
     mapping = raw.attrs.get("column_mapping", {})
-    rows = []
-    for f in TRANSACTIONS:
-        src = mapping.get(f.name)
-        if src is None:
-            src = "—" if lang == "en" else "—"
-        rows.append((f.name, src, f.description))
-    heads = {"en": ["contract column", "your column", "what it holds"],
-             "zh": ["契约字段", "源数据列", "含义"]}[lang]
-    return pd.DataFrame(rows, columns=heads)
+    rows = [(f.name, mapping.get(f.name, "—"), f.description) for f in TRANSACTIONS]
+    heads = labels("report.narrative.mapping", lang)
+    return pd.DataFrame(rows, columns=[heads["contract"], heads["source"], heads["meaning"]])
 
 
 def _n(x: float) -> str:
@@ -103,29 +98,16 @@ def cleaning_summary(result: Any, lang: str = "en", currency: str = "") -> str:
     flagged = int(log.loc[log["action"] == "flagged", "rows"].sum())
     kept_share = kept_rows / raw_rows if raw_rows else 0.0
     rev_share = kept_rev / raw_rev if raw_rev else 0.0
-    m = lambda v: _money(v, currency)  # noqa: E731
-    if lang == "zh":
-        text = (f"原始数据共 **{_n(raw_rows)}** 行,收入 **{m(raw_rev)}**。清洗后保留 "
-                f"**{_n(kept_rows)}** 行({kept_share:.1%}),收入 **{m(kept_rev)}**"
-                f"({rev_share:.1%}),涉及 **{_n(s['kept_customers'])}** 位客户;"
-                f"匿名销售 {_n(anon_rows)} 行({m(anon_rev)})单独存放,只计入收入总额。")
-        if len(top):
-            text += (f" 剔除行数最多的规则是 {code_span(top['rule'].iloc[0])}"
-                     f"({_n(top['rows'].iloc[0])} 行)。")
-        if flagged:
-            text += f" 另有 {_n(flagged)} 行被标记为极端值(未删除),建议逐一核查。"
-        return text
-    text = (f"The raw log has **{_n(raw_rows)}** lines worth **{m(raw_rev)}**. Cleaning keeps "
-            f"**{_n(kept_rows)}** lines ({kept_share:.1%}) worth **{m(kept_rev)}** "
-            f"({rev_share:.1%}) from **{_n(s['kept_customers'])}** customers; "
-            f"{_n(anon_rows)} anonymous lines ({m(anon_rev)}) are set aside and count only in "
-            "revenue totals.")
+    text = t("report.narrative.cleaning.main", lang, raw_rows=_n(raw_rows),
+             raw_revenue=_money(raw_rev, currency), kept_rows=_n(kept_rows),
+             kept_share=f"{kept_share:.1%}", kept_revenue=_money(kept_rev, currency),
+             revenue_share=f"{rev_share:.1%}", customers=_n(s["kept_customers"]),
+             anon_rows=_n(anon_rows), anon_revenue=_money(anon_rev, currency))
     if len(top):
-        text += (f" The rule that removed most lines is {code_span(top['rule'].iloc[0])} "
-                 f"({_n(top['rows'].iloc[0])} lines).")
+        text += t("report.narrative.cleaning.top_rule", lang,
+                  rule=code_span(top["rule"].iloc[0]), rows=_n(top["rows"].iloc[0]))
     if flagged:
-        text += (f" {_n(flagged)} lines are flagged as extreme (kept): check them before "
-                 "trusting any ranking of customers.")
+        text += t("report.narrative.cleaning.flagged", lang, rows=_n(flagged))
     return text
 
 
@@ -149,20 +131,16 @@ def customer_coverage(transactions: pd.DataFrame, customers: pd.DataFrame | None
     """
     check_lang(lang)
     buyers = set(transactions["customer_id"].dropna().unique())
-    labels = {
-        "en": ["customers who bought", "registered customers", "registered and bought",
-               "registered, never bought (potential)", "bought, not in customers table"],
-        "zh": ["有购买的客户", "注册客户", "注册且有购买", "注册但未购买(潜在客户)",
-               "有购买但不在客户表中"],
-    }[lang]
+    names = labels("report.narrative.coverage", lang)
+    rows = [names[k] for k in ("buyers", "registered", "registered_buyers", "potential",
+                               "unregistered_buyers")]
     if customers is None:
         values = [len(buyers), None, None, None, None]
     else:
         registered = set(customers["customer_id"].dropna().unique())
         values = [len(buyers), len(registered), len(buyers & registered),
                   len(registered - buyers), len(buyers - registered)]
-    head = {"en": "customers", "zh": "客户数"}[lang]
-    return pd.DataFrame({head: values}, index=labels)
+    return pd.DataFrame({names["customers"]: values}, index=rows)
 
 
 def segmentation_summary(summary: pd.DataFrame, value: pd.Series, importance: pd.Series,
@@ -193,14 +171,9 @@ def segmentation_summary(summary: pd.DataFrame, value: pd.Series, importance: pd
     potential_label = importance.cat.categories[-1]
     potential = int((importance == potential_label).sum())
     top = _money(float(rev[high].mean()), currency)
-    if lang == "zh":
-        return (f"**{share_c:.0%}** 的客户(高价值客户)贡献了 **{share_r:.0%}** 的收入,"
-                f"人均 {top}。按关系分类,**{lost:.0%}** 的客户(含已注册未购买者)已流失;"
-                f"潜在客户共 **{potential:,}** 位,是获客与转化工作的对象。")
-    return (f"**{share_c:.0%}** of customers (the high-value tier) make **{share_r:.0%}** of "
-            f"revenue, {top} each on average. By relationship, **{lost:.0%}** of customers "
-            f"(registered non-buyers included) are lost; **{potential:,}** are potential "
-            "customers, the target of acquisition and conversion.")
+    return t("report.narrative.segmentation", lang, customer_share=f"{share_c:.0%}",
+             revenue_share=f"{share_r:.0%}", mean=top, lost=f"{lost:.0%}",
+             potential=f"{potential:,}")
 
 
 def skipped(table: str, lang: str = "en") -> str:
@@ -212,14 +185,8 @@ def skipped(table: str, lang: str = "en") -> str:
     lang : {'en', 'zh'}
     """
     check_lang(lang)
-    names = {"customers": ("customers table", "客户属性表"), "survey": ("survey", "调查数据"),
-             "context": ("business-context file", "业务背景文件"),
-             "customer_clv": ("CLV table of notebook 03 (run 03 first)",
-                              "笔记本 03 的 CLV 结果(请先运行 03)")}
-    en, zh = names.get(table, (table, table))
-    if lang == "zh":
-        return f"*本次运行没有{zh},本节跳过。*"
-    return f"*This run has no {en}: this section is skipped.*"
+    name = labels("report.narrative.skipped_table", lang).get(table, table)
+    return t("report.narrative.skipped", lang, table=name)
 
 
 def not_run(notebooks: list[str], lang: str = "en") -> str:
@@ -238,9 +205,7 @@ def not_run(notebooks: list[str], lang: str = "en") -> str:
     """
     check_lang(lang)
     names = ", ".join(escape_markdown(n) for n in notebooks)
-    if lang == "zh":
-        return f"*以下笔记本尚未运行,相关部分跳过:{names}*"
-    return f"*Not run yet, their parts are skipped: {names}*"
+    return t("report.narrative.not_run", lang, notebooks=names)
 
 
 def model_choice_summary(comparison: Any, lang: str = "en") -> str:
@@ -266,43 +231,19 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
     stopped = [escape_markdown(comparison.models_[k].name)
                for k in getattr(comparison, "stopped_", {}) if k in comparison.models_]
     model, reason = escape_markdown(row["model"]), escape_markdown(comparison.reason_)
-    if lang == "zh":
-        text = (f"选用 **{model}**:{reason}。在留存期它预测 "
-                f"**{_n(row['holdout_predicted'])}** 次重复购买,实际 "
-                f"**{_n(row['holdout_actual'])}** 次,总量误差 **{err:+.1f}%**,"
-                f"每位客户平均绝对误差 {row['holdout_mae']:.2f} 次。")
-        if abs(err) > 20:
-            text += (" 误差超过 20%:模型假设购买率不随时间变化,季节性、促销或客户结构的变化"
-                     "都会使总量偏离;请把预测当作基准,而非精确值。")
-        if retried:
-            text += f" {'、'.join(retried)} 首次拟合未收敛,已从其他起点重试成功。"
-        if failed:
-            text += f" 未能收敛的模型:{'、'.join(failed)}(见下表)。"
-        if stopped:
-            text += (f" **{'、'.join(stopped)} 因达到时间或迭代上限而提前停止**,参数未必是最优值,"
-                     "重新运行时可能略有不同:可缩短观察期、改用 `model_time_unit: weeks`,"
-                     "或选择其他模型(`model`)。")
-        return text
-    text = (f"The kit uses **{model}**: {reason}. Over the holdout period it "
-            f"predicted **{_n(row['holdout_predicted'])}** repeat purchases against "
-            f"**{_n(row['holdout_actual'])}** actual, a total error of **{err:+.1f}%**, and "
-            f"missed each customer by {row['holdout_mae']:.2f} purchases on average.")
+    text = t("report.narrative.model.main", lang, model=model, reason=reason,
+             predicted=_n(row["holdout_predicted"]), actual=_n(row["holdout_actual"]),
+             error=f"{err:+.1f}%", mae=f"{row['holdout_mae']:.2f}")
     if abs(err) > 20:
-        direction = "under" if err < 0 else "over"
-        text += (f" An error above 20% is large: the model {direction}-predicts. It assumes "
-                 "each customer's buying rate is steady and that it sees each customer from their "
-                 "first purchase, so seasonality, promotions, a changing customer base or "
-                 "customers who bought before the log starts push totals off; read its "
-                 "forecasts as a baseline, not a promise.")
+        text += (t("report.narrative.model.large_error_under", lang) if err < 0 else
+                 t("report.narrative.model.large_error_over", lang))
+    sep = t("report.narrative.list_separator", lang)
     if retried:
-        text += (f" {', '.join(retried)} did not converge at first and converged from "
-                 "another starting point (see `attempts`).")
+        text += t("report.narrative.model.retried", lang, models=sep.join(retried))
     if failed:
-        text += f" Did not converge at all: {', '.join(failed)}."
+        text += t("report.narrative.model.failed", lang, models=sep.join(failed))
     if stopped:
-        text += (f" **{', '.join(stopped)} stopped early at its time or iteration limit**: its "
-                 "parameters may not be the best fit and can differ slightly on a rerun; try "
-                 "a shorter observation window, `model_time_unit: weeks`, or another `model`.")
+        text += t("report.narrative.model.stopped", lang, models=sep.join(stopped))
     return text
 
 
@@ -321,26 +262,12 @@ def spend_check(spend: Any, lang: str = "en", currency: str = "") -> str:
     ok = abs(corr) < 0.3
     mean = _money(spend.population_mean_, currency) if spend.population_mean_ >= 100 \
         else escape_markdown(f"{spend.population_mean_:.2f} {currency}".strip())
-    if lang == "zh":
-        verdict = "可以认为二者独立,模型适用。" if ok else \
-            "相关性偏高,模型的独立性假设可疑,消费额预测需谨慎使用。"
-        text = (f"在 **{_n(spend.n_customers_)}** 位重复购买客户中,"
-                f"购买频次与平均消费额的相关系数为 **{corr:.2f}**:{verdict} "
-                f"一位新客户的期望单次消费为 **{mean}**。")
-        if getattr(spend, "penalizer_used_", 0.0) > getattr(spend, "penalizer", 0.0):
-            text += (f" 消费额模型只有在惩罚系数 {spend.penalizer_used_:g} 下才收敛:"
-                     "重复购买客户的平均消费额过于接近,参数无法自由估计。")
-        return text
-    verdict = ("small enough to treat them as independent, as the model assumes." if ok else
-               "large enough to doubt the model's independence assumption: use the spend "
-               "forecasts with care.")
-    text = (f"Among the **{_n(spend.n_customers_)}** repeat buyers, purchase frequency and "
-            f"average spend correlate at **{corr:.2f}**: {verdict} A customer with no repeat "
-            f"purchase yet is expected to spend **{mean}** per purchase.")
+    verdict = (t("report.narrative.spend.independent", lang) if ok else
+               t("report.narrative.spend.dependent", lang))
+    text = t("report.narrative.spend.main", lang, n=_n(spend.n_customers_), corr=f"{corr:.2f}",
+             verdict=verdict, mean=mean)
     if getattr(spend, "penalizer_used_", 0.0) > getattr(spend, "penalizer", 0.0):
-        text += (f" The spend model converged only with a penalty of "
-                 f"{spend.penalizer_used_:g}, which pulls its parameters towards each other: "
-                 "the repeat buyers' average spends are too alike to estimate freely.")
+        text += t("report.narrative.spend.penalty", lang, penalty=f"{spend.penalizer_used_:g}")
     return text
 
 
@@ -364,22 +291,14 @@ def clv_summary(table: pd.DataFrame, by_segment: pd.DataFrame | None = None, *,
     alive = float((table["p_alive"] >= 0.5).mean())
     seg = None
     if by_segment is not None and len(by_segment):
-        share_col = [c for c in by_segment.columns if c in ("share of CLV", "CLV 占比")][0]
+        # the column of clv_by_segment, named in the language it was made in
+        names = {t("report.overview.clv_share", other) for other in LANGS}
+        share_col = [c for c in by_segment.columns if c in names][0]
         seg = (escape_markdown(by_segment.index[0]), float(by_segment.iloc[0][share_col]))
-    if lang == "zh":
-        text = (f"未来 {horizon_months} 个月,全部 **{_n(len(table))}** 位客户的折现利润合计 "
-                f"**{_money(total, currency)}**;价值最高的 10% 客户占 **{top:.0%}**。"
-                f"**{alive:.0%}** 的客户存活概率不低于 50%。")
-        if seg:
-            text += f" 价值最大的细分群体是 **{seg[0]}**,占未来价值的 {seg[1]:.0%}。"
-        return text
-    text = (f"Over the next {horizon_months} months, the **{_n(len(table))}** customers are "
-            f"worth **{_money(total, currency)}** in discounted profit; the top 10% "
-            f"hold **{top:.0%}** of it. **{alive:.0%}** of customers are at least 50% likely "
-            "to be alive.")
+    text = t("report.narrative.clv.main", lang, months=horizon_months, n=_n(len(table)),
+             total=_money(total, currency), top=f"{top:.0%}", alive=f"{alive:.0%}")
     if seg:
-        text += (f" The segment worth most is **{seg[0]}**, with {seg[1]:.0%} of the future "
-                 "value.")
+        text += t("report.narrative.clv.segment", lang, segment=seg[0], share=f"{seg[1]:.0%}")
     return text
 
 
@@ -409,27 +328,19 @@ def lifecycle_summary(state: pd.DataFrame, actions: dict[str, pd.DataFrame], *,
     stake = float(actions["win_back"]["value_at_stake"].sum()) if "win_back" in actions and \
         "value_at_stake" in actions["win_back"] else 0.0
     sizes = {k: len(v) for k, v in actions.items()}
-    if lang == "zh":
-        return (f"在 **{_n(n)}** 位购买过的客户中,**{healthy:.0%}** "
-                f"处于新客、活跃、忠诚或回流阶段,**{risk:.0%}** 有风险或已沉睡,"
-                f"**{lost:.0%}** 已流失(他们贡献了 "
-                f"{lost_rev:.0%} 的历史收入)。行动清单:挽回 {_n(sizes.get('win_back', 0))} 人"
-                f"(涉及历史收入约 {_money(stake, currency)}),保持 "
-                f"{_n(sizes.get('retention', 0))} 人,成长 {_n(sizes.get('growth', 0))} 人,"
-                f"新客培育 {_n(sizes.get('onboarding', 0))} 人。")
-    return (f"Of the **{_n(n)}** customers who have bought, **{healthy:.0%}** are new, active, "
-            f"loyal or reactivated, **{risk:.0%}** are at risk or dormant and **{lost:.0%}** "
-            f"have churned (they brought {lost_rev:.0%} of past revenue). Action lists: "
-            f"win-back {_n(sizes.get('win_back', 0))} customers ("
-            f"{_money(stake, currency)} of past revenue at stake), retention "
-            f"{_n(sizes.get('retention', 0))}, growth {_n(sizes.get('growth', 0))}, "
-            f"onboarding {_n(sizes.get('onboarding', 0))}.")
+    return t("report.narrative.lifecycle", lang, n=_n(n), healthy=f"{healthy:.0%}",
+             risk=f"{risk:.0%}", lost=f"{lost:.0%}", lost_revenue=f"{lost_rev:.0%}",
+             win_back=_n(sizes.get("win_back", 0)), stake=_money(stake, currency),
+             retention=_n(sizes.get("retention", 0)), growth=_n(sizes.get("growth", 0)),
+             onboarding=_n(sizes.get("onboarding", 0)))
 
 
 def customer_basics(summary: pd.DataFrame, customers: pd.DataFrame | None = None, *,
                     lang: str = "en", currency: str = "") -> str:
-    """Who the customers are, in a paragraph: how many, what they buy, and (with a
-    customers table) their largest types and regions.
+    """Who the customers are, in a paragraph.
+
+    How many, what they buy, and (with a customers table) their largest types and
+    regions.
 
     Parameters
     ----------
@@ -453,19 +364,11 @@ def customer_basics(summary: pd.DataFrame, customers: pd.DataFrame | None = None
                 top = customers[col].astype(str).value_counts(normalize=True).head(3)
                 parts.append((col, ", ".join(f"{escape_markdown(k)} {v:.0%}"
                                              for k, v in top.items())))
-    names = {"customer_type": ("type", "类型"), "region": ("region", "地区"),
-             "age_band": ("age", "年龄段")}
-    if lang == "zh":
-        text = (f"共有 **{_n(n)}** 位客户购买过,收入合计 **{_money(rev, currency)}**;"
-                f"人均 {orders:.1f} 笔订单,平均订单金额 {_money(aov, currency)};"
-                f"**{repeat:.0%}** 的客户有重复购买。")
-        if parts:
-            text += " 客户构成:" + ";".join(f"{names[c][1]} {t}" for c, t in parts) + "。"
-        return text
-    text = (f"**{_n(n)}** customers have bought, for **{_money(rev, currency)}** in "
-            f"total: {orders:.1f} orders each on average, {_money(aov, currency)} per "
-            f"order; **{repeat:.0%}** bought more than once.")
+    text = t("report.narrative.basics.main", lang, n=_n(n), revenue=_money(rev, currency),
+             orders=f"{orders:.1f}", aov=_money(aov, currency), repeat=f"{repeat:.0%}")
     if parts:
-        text += " Largest groups by " + "; by ".join(f"{names[c][0]}: {t}" for c, t in parts) \
-            + "."
+        names = labels("report.narrative.basics.attribute", lang)
+        groups = t("report.narrative.basics.group_separator", lang).join(
+            t("report.narrative.basics.group", lang, name=names[c], top=top) for c, top in parts)
+        text += t("report.narrative.basics.groups", lang, groups=groups)
     return text

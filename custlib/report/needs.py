@@ -1,8 +1,11 @@
-"""Customer needs and loyalty: what each segment buys, how price-sensitive it is, how
-loyal it is, and what the survey says (satisfaction, NPS, needs, complaints).
+"""Customer needs and loyalty, by segment.
+
+What each segment buys, how price-sensitive it is, how loyal it is, and what the survey
+says (satisfaction, NPS, needs, complaints).
 
 Transaction-based measures work on any log; survey measures need the optional survey
-table and return None without it, so a notebook can skip the section and say so.
+table and return None without it, so a notebook can skip the section and say so. The
+figures are in :mod:`custlib.plots.report`.
 
 References
 ----------
@@ -19,9 +22,8 @@ from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError
 from custlib.i18n import check_lang
 
-__all__ = ["UNMATCHED", "loyalty_by_segment", "nps", "plot_needs", "plot_preferences",
-           "preferences", "price_sensitivity", "satisfaction_distribution",
-           "survey_by_segment", "top_needs"]
+__all__ = ["UNMATCHED", "loyalty_by_segment", "nps", "preferences", "price_sensitivity",
+           "satisfaction_distribution", "survey_by_segment", "top_needs"]
 
 
 #: The group of rows whose customer has no segment (a respondent who never bought, a
@@ -39,8 +41,9 @@ def _segment_of(frame: pd.DataFrame, segment: pd.Series | None,
 
 
 def _in_segment_order(table: pd.DataFrame, segment: pd.Series | None) -> pd.DataFrame:
-    """Rows in one order for every table: ``all`` first, then segments largest first
-    (ties by name), :data:`UNMATCHED` last.
+    """Rows in one order for every table.
+
+    ``all`` first, then segments largest first (ties by name), :data:`UNMATCHED` last.
     """
     if segment is None:
         return table
@@ -223,8 +226,9 @@ def survey_by_segment(survey: pd.DataFrame | None,
 
 
 def top_needs(survey: pd.DataFrame | None, *, lang: str = "en") -> pd.DataFrame | None:
-    """Needs ranked by how often they are named and how strongly (importance and urgency, as
-    the Chinese texts on customer analysis rank needs).
+    """Needs ranked by how often they are named and how strongly.
+
+    Importance and urgency, as the Chinese texts on customer analysis rank needs.
 
     *Importance* is the share of respondents naming the need as their top need;
     *urgency* is the share of those who are dissatisfied (satisfaction 1-2 of 5) or
@@ -256,47 +260,3 @@ def top_needs(survey: pd.DataFrame | None, *, lang: str = "en") -> pd.DataFrame 
     out.insert(3, "priority", out["importance"] * out["urgency"])
     out.index.name = "need"
     return out.sort_values(["priority", "importance"], ascending=False)
-
-
-def plot_preferences(table: pd.DataFrame, *, ax: object = None, lang: str = "en",
-                     title: str = "") -> object:
-    """Heat map of :func:`preferences` (share of each segment's revenue, %)."""
-    from custlib.plots.theme import new_ax
-
-    check_lang(lang)
-    ax = new_ax(ax, figsize=(9, 0.4 * len(table) + 2))
-    values = table.to_numpy(dtype=float) * 100
-    img = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0)
-    for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
-                color="white" if v > values.max() * 0.6 else "black")
-    ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right")
-    ax.set_yticks(range(table.shape[0]), table.index)
-    ax.figure.colorbar(img, ax=ax, label="%")
-    default = {"en": f"Share of each segment's revenue by {table.columns.name} (%)",
-               "zh": f"各细分群体收入的{table.columns.name}构成(%)"}[lang]
-    ax.set(title=title or default)
-    return ax
-
-
-def plot_needs(needs: pd.DataFrame, *, ax: object = None, lang: str = "en") -> object:
-    """Needs on importance (share naming it) against urgency (share of them unhappy)."""
-    from custlib.plots.theme import new_ax
-
-    check_lang(lang)
-    ax = new_ax(ax, figsize=(7, 5))
-    ax.scatter(needs["importance"] * 100, needs["urgency"] * 100,
-               s=60 + 2000 * needs["priority"], color="tab:orange", alpha=0.7,
-               edgecolors="black")
-    for name, row in needs.iterrows():
-        ax.annotate(str(name), (row["importance"] * 100, row["urgency"] * 100),
-                    xytext=(6, 6), textcoords="offset points", fontsize=9)
-    ax.axvline(needs["importance"].mean() * 100, color="0.8", lw=1)
-    ax.axhline(needs["urgency"].mean() * 100, color="0.8", lw=1)
-    labels = {"en": ("Customer needs: importance and urgency",
-                     "importance: respondents naming it as top need (%)",
-                     "urgency: of them, dissatisfied or complaining (%)"),
-              "zh": ("客户需求:重要性与紧迫性", "重要性:将其列为首要需求的受访者占比(%)",
-                     "紧迫性:其中不满意或投诉者占比(%)")}[lang]
-    ax.set(title=labels[0], xlabel=labels[1], ylabel=labels[2])
-    return ax

@@ -2,9 +2,10 @@
 
 SWOT items come from two sources, kept apart and marked: what the analyst writes in the
 business-context file, and **facts the analysis computed**, each with its number. The
-rules that turn measurements into facts are :data:`RULES`: a measurement, a threshold, a
-quadrant and a sentence. They are deliberately simple and visible, so a reader can see
-why a fact is there and change a threshold when the business knows better.
+rules that turn measurements (:func:`measures`) into facts are :data:`RULES`: a
+measurement, a threshold, a quadrant and a sentence. They are deliberately simple and
+visible, so a reader can see why a fact is there and change a threshold when the business
+knows better. The figures are in :mod:`custlib.plots.report`.
 
 References
 ----------
@@ -15,21 +16,20 @@ Osterwalder, A., & Pigneur, Y. (2010). *Business Model Generation*. Wiley.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from custlib.i18n import check_lang
-from custlib.plots.theme import new_ax
+from custlib.data.contract import require_columns
+from custlib.i18n import check_lang, labels, t
 
-__all__ = ["CANVAS_BLOCKS", "RULES", "Rule", "canvas_blocks", "plot_canvas", "plot_swot",
-           "swot_facts", "swot_table", "tows_table"]
+__all__ = ["CANVAS_BLOCKS", "QUADRANTS", "RULES", "Rule", "canvas_analysis", "canvas_blocks",
+           "measures", "swot_facts", "swot_table", "tows_table"]
 
+#: The four SWOT quadrants, in reading order (names: ``report.swot.quadrant``).
 QUADRANTS = ("strengths", "weaknesses", "opportunities", "threats")
-QUADRANT_NAMES = {"strengths": ("Strengths", "优势 S"), "weaknesses": ("Weaknesses", "劣势 W"),
-                  "opportunities": ("Opportunities", "机会 O"), "threats": ("Threats", "威胁 T")}
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,10 @@ class Rule:
     op : {'>=', '<='}
     threshold : float
     quadrant : {'strengths', 'weaknesses', 'opportunities', 'threats'}
-    en, zh : str
-        The sentence; ``{v}`` is the value (formatted by ``fmt``), ``{name}`` an optional
-        label carried with the measurement.
+    sentence : str
+        The fact in words: the name of a message ``report.swot.rule.<sentence>`` of the
+        catalogs, or (for a rule of your own) the sentence itself. ``{v}`` is the value
+        (formatted by ``fmt``), ``{name}`` an optional label carried with the measurement.
     fmt : str
         Format of the value: '%' for a share, 'n' for a plain number.
     """
@@ -54,8 +55,7 @@ class Rule:
     op: str
     threshold: float
     quadrant: str
-    en: str
-    zh: str
+    sentence: str
     fmt: str = "%"
 
     def fires(self, value: float) -> bool:
@@ -64,43 +64,30 @@ class Rule:
             return False
         return value >= self.threshold if self.op == ">=" else value <= self.threshold
 
+    def text(self, value: float, name: str = "", lang: str = "en") -> str:
+        """The fact for ``value`` in ``lang``."""
+        rules = labels("report.swot.rule", lang)
+        return rules.get(self.sentence, self.sentence).format(v=_fmt(value, self.fmt),
+                                                              name=name)
+
 
 #: The documented rules, in the order facts are listed.
 RULES: tuple[Rule, ...] = (
-    Rule("repeat_rate", ">=", 0.40, "strengths",
-         "{v} of customers buy again (repeat-purchase rate)", "{v} 的客户重复购买(复购率)"),
-    Rule("repeat_rate", "<=", 0.25, "weaknesses",
-         "only {v} of customers buy again (repeat-purchase rate)", "仅 {v} 的客户重复购买(复购率)"),
-    Rule("nps", ">=", 30, "strengths", "Net Promoter Score of {v}: customers recommend us",
-         "净推荐值 {v}:客户愿意推荐我们", "n"),
-    Rule("nps", "<=", 0, "weaknesses", "Net Promoter Score of {v}: more detractors than promoters",
-         "净推荐值 {v}:贬损者多于推荐者", "n"),
-    Rule("satisfaction", ">=", 4.0, "strengths", "mean satisfaction {v} of 5",
-         "平均满意度 {v}(满分 5)", "n"),
-    Rule("satisfaction", "<=", 3.0, "weaknesses", "mean satisfaction only {v} of 5",
-         "平均满意度仅 {v}(满分 5)", "n"),
-    Rule("complaint_rate", ">=", 0.15, "weaknesses", "{v} of surveyed customers complained",
-         "{v} 的受访客户有投诉"),
-    Rule("at_risk_share", ">=", 0.20, "weaknesses",
-         "{v} of buying customers are at risk or dormant", "{v} 的购买客户处于风险或沉睡阶段"),
-    Rule("top10_share", ">=", 0.50, "threats",
-         "the top 10% of customers bring {v} of revenue: dependence on few customers",
-         "前 10% 的客户贡献 {v} 的收入:对少数客户依赖度高"),
-    Rule("new_revenue_share", ">=", 0.35, "threats",
-         "{v} of last year's revenue came from new customers: growth depends on acquisition",
-         "近一年 {v} 的收入来自新客户:增长依赖获客"),
+    Rule("repeat_rate", ">=", 0.40, "strengths", "repeat_rate_high"),
+    Rule("repeat_rate", "<=", 0.25, "weaknesses", "repeat_rate_low"),
+    Rule("nps", ">=", 30, "strengths", "nps_high", "n"),
+    Rule("nps", "<=", 0, "weaknesses", "nps_low", "n"),
+    Rule("satisfaction", ">=", 4.0, "strengths", "satisfaction_high", "n"),
+    Rule("satisfaction", "<=", 3.0, "weaknesses", "satisfaction_low", "n"),
+    Rule("complaint_rate", ">=", 0.15, "weaknesses", "complaint_rate_high"),
+    Rule("at_risk_share", ">=", 0.20, "weaknesses", "at_risk_share_high"),
+    Rule("top10_share", ">=", 0.50, "threats", "top10_share_high"),
+    Rule("new_revenue_share", ">=", 0.35, "threats", "new_revenue_share_high"),
     Rule("reactivated_revenue_share", ">=", 0.10, "opportunities",
-         "{v} of last year's revenue came from reactivated customers: win-back works",
-         "近一年 {v} 的收入来自回流客户:挽回有效"),
-    Rule("cohort_trend", ">=", 0.10, "opportunities",
-         "newer customers spend {v} more in their first 3 months than earlier ones",
-         "新近获得的客户前 3 个月消费比早期客户高 {v}"),
-    Rule("cohort_trend", "<=", -0.10, "threats",
-         "newer customers spend {v} less in their first 3 months than earlier ones",
-         "新近获得的客户前 3 个月消费比早期客户低 {v}"),
-    Rule("segment_growth", ">=", 0.10, "opportunities",
-         "the {name} segment grew by {v} in customers over the last quarter",
-         "{name} 群体客户数在最近一个季度增长 {v}"),
+         "reactivated_revenue_share_high"),
+    Rule("cohort_trend", ">=", 0.10, "opportunities", "cohort_trend_high"),
+    Rule("cohort_trend", "<=", -0.10, "threats", "cohort_trend_low"),
+    Rule("segment_growth", ">=", 0.10, "opportunities", "segment_growth_high"),
 )
 
 
@@ -138,8 +125,7 @@ def swot_facts(measures: dict[str, Any], *, lang: str = "en",
         value, name = (m if isinstance(m, tuple) else (m, ""))
         if value is None or not rule.fires(float(value)):
             continue
-        text = (rule.en if lang == "en" else rule.zh).format(v=_fmt(float(value), rule.fmt),
-                                                             name=name)
+        text = rule.text(float(value), name, lang)
         rows.append({"quadrant": rule.quadrant, "item": text, "source": "analysis",
                      "rule": f"{rule.key} {rule.op} {rule.threshold:g}",
                      "value": float(value)})
@@ -170,65 +156,18 @@ def tows_table(context: dict[str, Any], *, lang: str = "en") -> pd.DataFrame | N
     """The TOWS strategies (SO, WO, ST, WT) of the context file, or None."""
     check_lang(lang)
     tows = context.get("tows") or {}
-    names = {"so": ("SO: use strengths to seize opportunities", "SO:发挥优势,抓住机会"),
-             "wo": ("WO: overcome weaknesses by opportunities", "WO:利用机会,克服劣势"),
-             "st": ("ST: use strengths against threats", "ST:发挥优势,应对威胁"),
-             "wt": ("WT: reduce weaknesses, avoid threats", "WT:减少劣势,规避威胁")}
-    rows = [(names[k][0 if lang == "en" else 1], str(s)) for k in names
-            for s in (tows.get(k) or [])]
+    names = labels("report.tows", lang)
+    rows = [(names[k], str(s)) for k in ("so", "wo", "st", "wt") for s in (tows.get(k) or [])]
     if not rows:
         return None
     return pd.DataFrame(rows, columns=["strategy", "action"])
 
 
-def _wrap(items: list[str], width: int, bullet: str = "• ") -> str:
-    """Wrap each item to ``width`` columns (a CJK character counts as two)."""
-    import re
-
-    out = []
-    for t in items:
-        cjk = len(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", t))
-        w = max(8, int(width * len(t) / (len(t) + cjk))) if t else width
-        out.append(textwrap.fill(f"{bullet}{t}", w, subsequent_indent="  "))
-    return "\n".join(out)
-
-
-def plot_swot(table: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
-    """The SWOT as a 2x2 figure; analysis facts are marked [data] / [数据]."""
-    check_lang(lang)
-    ax = new_ax(ax, figsize=(11, 8))
-    colors = {"strengths": "#e5f5e0", "weaknesses": "#fee0d2", "opportunities": "#deebf7",
-              "threats": "#fdd0a2"}
-    boxes = {"strengths": (0, 0.5), "weaknesses": (0.5, 0.5), "opportunities": (0, 0),
-             "threats": (0.5, 0)}
-    mark = "[data] " if lang == "en" else "[数据] "
-    from matplotlib.patches import Rectangle
-
-    for q, (x, y) in boxes.items():
-        ax.add_patch(Rectangle((x, y), 0.5, 0.5, facecolor=colors[q], edgecolor="white", lw=3))
-        ax.text(x + 0.02, y + 0.47, QUADRANT_NAMES[q][0 if lang == "en" else 1], fontsize=13,
-                va="top")
-        part = table[table["quadrant"] == q]
-        items = [(mark if s == "analysis" else "") + i
-                 for i, s in zip(part["item"], part["source"], strict=True)]
-        ax.text(x + 0.02, y + 0.41, _wrap(items, 72), fontsize=8.5, va="top",
-                linespacing=1.35)
-    ax.set(xlim=(0, 1), ylim=(0, 1))
-    ax.axis("off")
-    ax.set_title("SWOT" if lang == "en" else "SWOT 分析")
-    return ax
-
-
-#: Block key -> (en, zh) title, in the canvas's reading order.
-CANVAS_BLOCKS: dict[str, tuple[str, str]] = {
-    "key_partners": ("Key Partners", "重要合作"), "key_activities": ("Key Activities", "关键业务"),
-    "key_resources": ("Key Resources", "核心资源"),
-    "value_propositions": ("Value Propositions", "价值主张"),
-    "customer_relationships": ("Customer Relationships", "客户关系"),
-    "channels": ("Channels", "渠道通路"), "customer_segments": ("Customer Segments", "客户细分"),
-    "cost_structure": ("Cost Structure", "成本结构"),
-    "revenue_streams": ("Revenue Streams", "收入来源"), "key_metrics": ("Key Metrics", "关键指标"),
-}
+#: The canvas's blocks, in reading order (titles: ``report.canvas.block``).
+CANVAS_BLOCKS: tuple[str, ...] = (
+    "key_partners", "key_activities", "key_resources", "value_propositions",
+    "customer_relationships", "channels", "customer_segments", "cost_structure",
+    "revenue_streams", "key_metrics")
 
 
 def canvas_blocks(context: dict[str, Any], analysis: dict[str, list[str]] | None = None
@@ -257,47 +196,118 @@ def canvas_blocks(context: dict[str, Any], analysis: dict[str, list[str]] | None
     return out
 
 
-def plot_canvas(blocks: dict[str, list[tuple[str, str]]], *, key_metrics: bool = True,
-                ax: Any = None, lang: str = "en") -> Any:
-    """The Business Model Canvas with its nine blocks (and key metrics when asked).
 
-    Analysis lines are in blue italics, the analyst's in black.
+
+# --- what the analysis measures ---------------------------------------------------------------
+
+def measures(summary: pd.DataFrame, *, state: pd.DataFrame | None = None,
+             survey: pd.DataFrame | None = None, balance: pd.DataFrame | None = None,
+             cumulative: pd.DataFrame | None = None, growth: pd.Series | None = None,
+             ) -> dict[str, Any]:
+    """The measurements :func:`swot_facts` turns into facts.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`custlib.value.summary.customer_summary` (``n_orders``, ``total_revenue``).
+    state : pandas.DataFrame, optional
+        Notebook 04's stages at the end of observation.
+    survey : pandas.DataFrame, optional
+    balance : pandas.DataFrame, optional
+        :func:`custlib.lifecycle.stages.new_vs_returning` (English labels), monthly.
+    cumulative : pandas.DataFrame, optional
+        :func:`custlib.lifecycle.cohorts.cohort_cumulative_revenue`, monthly.
+    growth : pandas.Series, optional
+        :func:`custlib.report.priorities.segment_growth`.
+
+    Returns
+    -------
+    dict
+        Every measurement that could be computed (see :data:`RULES`).
     """
-    from matplotlib.patches import Rectangle
+    from custlib.report import needs
+
+    require_columns(summary, ["n_orders", "total_revenue"], "measures")
+    out: dict[str, Any] = {"repeat_rate": float((summary["n_orders"] > 1).mean())}
+    rev = summary["total_revenue"].sort_values(ascending=False)
+    top = max(1, int(np.ceil(len(rev) * 0.1)))
+    out["top10_share"] = float(rev.iloc[:top].sum() / rev.sum()) if rev.sum() else None
+    if state is not None:
+        buyers = state[state["stage"].astype(str) != "potential"]
+        out["at_risk_share"] = float(buyers["stage"].astype(str).isin(
+            ["at_risk", "dormant"]).mean())
+    scores = needs.nps(survey)
+    if scores is not None:
+        out["nps"] = float(scores.loc["all", "nps"])
+    if survey is not None and "satisfaction" in survey and survey["satisfaction"].notna().any():
+        out["satisfaction"] = float(survey["satisfaction"].mean())
+    if survey is not None and "complaint" in survey and survey["complaint"].notna().any():
+        out["complaint_rate"] = float(survey["complaint"].astype(float).mean())
+    if balance is not None and len(balance):
+        last = balance["revenue"].iloc[-12:].sum()
+        total = float(last.sum())
+        if total:
+            out["new_revenue_share"] = float(last.get("new", 0)) / total
+            out["reactivated_revenue_share"] = float(last.get("reactivated", 0)) / total
+    if cumulative is not None and 2 in cumulative.columns:
+        reached = cumulative[2].dropna()
+        if len(reached) >= 12:
+            late, early = reached.iloc[-6:].mean(), reached.iloc[-12:-6].mean()
+            out["cohort_trend"] = float(late / early - 1) if early else None
+    if growth is not None and growth.notna().any():
+        best = growth.dropna().idxmax()
+        out["segment_growth"] = (float(growth[best]), str(best))
+    return out
+
+
+def canvas_analysis(table: pd.DataFrame, segment_col: str, transactions: pd.DataFrame,
+                    measured: dict[str, Any], *, lang: str = "en", currency: str = ""
+                    ) -> dict[str, list[str]]:
+    """Lines the analysis adds to the canvas: segments, revenue streams, relationships, KPIs.
+
+    Returns
+    -------
+    dict of str to list of str
+        For ``customer_segments`` (the three largest segments by value), ``revenue_streams``
+        (revenue by channel), ``customer_relationships`` (repeat rate, share at risk) and
+        ``key_metrics``.
+    """
+    from custlib.report.narrative import format_money
 
     check_lang(lang)
-    ax = new_ax(ax, figsize=(16, 10))
-    top = 0.3 if key_metrics else 0.0
-    bottom_h = 0.28
-    h = 1 - bottom_h - top * 0.5
-    y0 = bottom_h
-    layout = {
-        "key_partners": (0.0, y0, 0.2, h), "key_activities": (0.2, y0 + h / 2, 0.2, h / 2),
-        "key_resources": (0.2, y0, 0.2, h / 2), "value_propositions": (0.4, y0, 0.2, h),
-        "customer_relationships": (0.6, y0 + h / 2, 0.2, h / 2),
-        "channels": (0.6, y0, 0.2, h / 2), "customer_segments": (0.8, y0, 0.2, h),
-        "cost_structure": (0.0, 0.0, 0.5, bottom_h), "revenue_streams": (0.5, 0.0, 0.5, bottom_h),
-    }
-    if key_metrics:
-        layout["key_metrics"] = (0.0, y0 + h, 1.0, top * 0.5)
-    i = 0 if lang == "en" else 1
-    for key, (x, y, w, hh) in layout.items():
-        ax.add_patch(Rectangle((x, y), w, hh, facecolor="#f7f7f7", edgecolor="0.3", lw=1.2))
-        ax.text(x + 0.008, y + hh - 0.01, CANVAS_BLOCKS[key][i], fontsize=11,
-                va="top")
-        width = int(w * 190)
-        lines_y = y + hh - 0.05
-        items = blocks.get(key, [])
-        if key == "key_metrics" and items:  # a band: the metrics on one wrapped line each
-            items = [("  ·  ".join(t for t, src in items if src == s), s)
-                     for s in ("analyst", "analysis") if any(src == s for _, src in items)]
-        for text, source in items:
-            wrapped = _wrap([text], width)
-            ax.text(x + 0.008, lines_y, wrapped, fontsize=8, va="top",
-                    color="#1f4e9c" if source == "analysis" else "black",
-                    style="italic" if source == "analysis" else "normal")
-            lines_y -= 0.028 * (wrapped.count("\n") + 1)
-    ax.set(xlim=(0, 1), ylim=(0, 1))
-    ax.axis("off")
-    ax.set_title("Business Model Canvas" if lang == "en" else "商业模式画布")
-    return ax
+    out: dict[str, list[str]] = {"customer_segments": [], "revenue_streams": [],
+                                 "customer_relationships": [], "key_metrics": []}
+    value = "clv" if "clv" in table else "total_revenue" if "total_revenue" in table else None
+    if value and segment_col in table:
+        g = table.groupby(segment_col, observed=True)
+        share = (g[value].sum() / table[value].sum()).sort_values(ascending=False).head(3)
+        size = g.size() / len(table)
+        what = (t("report.canvas_lines.clv", lang) if value == "clv" else
+                t("report.canvas_lines.revenue", lang))
+        for seg, v in share.items():
+            out["customer_segments"].append(t(
+                "report.canvas_lines.segment", lang, segment=seg, customers=f"{size[seg]:.0%}",
+                share=f"{v:.0%}", what=what))
+    if "channel" in transactions:
+        rev = transactions.groupby(transactions["channel"].astype(str))["amount"].sum()
+        for ch, v in (rev / rev.sum()).sort_values(ascending=False).head(4).items():
+            out["revenue_streams"].append(t("report.canvas_lines.revenue_stream", lang,
+                                            channel=ch, share=f"{v:.0%}"))
+    relationships = out["customer_relationships"]
+    if "repeat_rate" in measured:
+        relationships.append(t("report.canvas_lines.repeat_rate", lang,
+                               share=f"{measured['repeat_rate']:.0%}"))
+    if "at_risk_share" in measured:
+        relationships.append(t("report.canvas_lines.at_risk", lang,
+                               share=f"{measured['at_risk_share']:.0%}"))
+    metrics = labels("report.canvas_lines.metric", lang)
+    for key in ("repeat_rate", "top10_share", "at_risk_share"):
+        if measured.get(key) is not None:
+            out["key_metrics"].append(metrics[key].format(share=f"{measured[key]:.0%}"))
+    if "nps" in measured:
+        out["key_metrics"].append(t("report.canvas_lines.nps", lang,
+                                    nps=f"{measured['nps']:.0f}"))
+    if "clv" in table:
+        out["key_metrics"].append(t("report.canvas_lines.clv_total", lang,
+                                    amount=format_money(float(table["clv"].sum()), currency)))
+    return out

@@ -1,0 +1,277 @@
+"""Figures of the report (stage 5): needs, competitors, the SWOT and the canvas.
+
+Needs: the category (or channel) mix of each segment and the needs map (importance
+against urgency). Competitors (from the business-context file): market share, features,
+prices and the brand positioning map, our company in red. Strategy: the SWOT as a 2x2
+and the Business Model Canvas, the analysis's lines marked. Every text comes from the
+``report`` catalogs; names from the data are shown as they are.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custlib.errors import DataError
+from custlib.i18n import check_lang, labels, t
+from custlib.plots.theme import new_ax
+
+__all__ = ["OTHER_COLOR", "US_COLOR", "plot_canvas", "plot_features", "plot_market_share",
+           "plot_needs", "plot_positioning", "plot_preferences", "plot_prices", "plot_swot"]
+
+#: Our company in every competitor figure, and the others.
+US_COLOR, OTHER_COLOR = "#d62728", "#7f7f7f"
+
+
+# --- needs ---------------------------------------------------------------------------------
+
+def plot_preferences(table: pd.DataFrame, *, ax: Any = None, lang: str = "en",
+                     title: str = "") -> Any:
+    """Heat map of :func:`custlib.report.needs.preferences` (share of each segment's revenue, %)."""
+    check_lang(lang)
+    ax = new_ax(ax, figsize=(9, 0.4 * len(table) + 2))
+    values = table.to_numpy(dtype=float) * 100
+    img = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0)
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                color="white" if v > values.max() * 0.6 else "black")
+    ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right")
+    ax.set_yticks(range(table.shape[0]), table.index)
+    ax.figure.colorbar(img, ax=ax, label="%")
+    ax.set(title=title or t("report.needs_plot.preferences", lang, column=table.columns.name))
+    return ax
+
+
+def plot_needs(needs: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
+    """Needs on importance (share naming it) against urgency (share of them unhappy)."""
+    check_lang(lang)
+    ax = new_ax(ax, figsize=(7, 5))
+    ax.scatter(needs["importance"] * 100, needs["urgency"] * 100,
+               s=60 + 2000 * needs["priority"], color="tab:orange", alpha=0.7,
+               edgecolors="black")
+    for name, row in needs.iterrows():
+        ax.annotate(str(name), (row["importance"] * 100, row["urgency"] * 100),
+                    xytext=(6, 6), textcoords="offset points", fontsize=9)
+    ax.axvline(needs["importance"].mean() * 100, color="0.8", lw=1)
+    ax.axhline(needs["urgency"].mean() * 100, color="0.8", lw=1)
+    ax.set(title=t("report.needs_plot.title", lang),
+           xlabel=t("report.needs_plot.importance", lang),
+           ylabel=t("report.needs_plot.urgency", lang))
+    return ax
+
+
+# --- competitors ---------------------------------------------------------------------------
+
+def _colors(index: pd.Index, table: pd.DataFrame) -> list[str]:
+    return [US_COLOR if table.loc[i, "us"] else OTHER_COLOR for i in index]
+
+
+def plot_market_share(table: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
+    """Horizontal bars of market share, our company in red, the rest of the market noted.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`custlib.report.competitors.competitor_table`.
+    ax : matplotlib.axes.Axes, optional
+    lang : {'en', 'zh'}
+    """
+    check_lang(lang)
+    data = table["market_share"].dropna().sort_values()
+    ax = new_ax(ax, figsize=(7, 0.45 * len(data) + 1.5))
+    bars = ax.barh(data.index, data * 100, color=_colors(data.index, table))
+    ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=2)
+    rest = 1 - float(data.sum())
+    title = t("report.competitors.share_title", lang)
+    if rest > 0.005:
+        title += t("report.competitors.others", lang, share=f"{rest:.0%}")
+    ax.set(title=title, xlabel=t("report.competitors.share_x", lang))
+    return ax
+
+
+def plot_features(features: pd.DataFrame, table: pd.DataFrame | None = None, *,
+                  ax: Any = None, lang: str = "en") -> Any:
+    """Heat map of feature scores, our company's row labelled in red.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        :func:`custlib.report.competitors.feature_table`.
+    table : pandas.DataFrame, optional
+        :func:`custlib.report.competitors.competitor_table` (to find our company).
+    ax : matplotlib.axes.Axes, optional
+    lang : {'en', 'zh'}
+    """
+    from custlib.report.competitors import dimension_label
+
+    check_lang(lang)
+    ax = new_ax(ax, figsize=(8, 0.5 * len(features) + 2))
+    values = features.to_numpy(dtype=float)
+    img = ax.imshow(values, cmap="RdYlGn", vmin=1, vmax=5, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9)
+    ax.set_xticks(range(features.shape[1]),
+                  [dimension_label(str(c), lang) for c in features.columns],
+                  rotation=30, ha="right")
+    ax.set_yticks(range(features.shape[0]), features.index)
+    if table is not None:
+        for tick, name in zip(ax.get_yticklabels(), features.index, strict=True):
+            if name in table.index and table.loc[name, "us"]:
+                tick.set_color(US_COLOR)
+    ax.figure.colorbar(img, ax=ax)
+    ax.set(title=t("report.competitors.feat_title", lang))
+    return ax
+
+
+def plot_prices(table: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
+    """Bars of each company's price level, our company in red."""
+    check_lang(lang)
+    data = table["price_level"].dropna().sort_values()
+    ax = new_ax(ax, figsize=(7, 0.45 * len(data) + 1.5))
+    ax.barh(data.index, data, color=_colors(data.index, table))
+    ax.set(title=t("report.competitors.price_title", lang),
+           xlabel=t("report.competitors.price_x", lang), xlim=(0, 5.5))
+    return ax
+
+
+def plot_positioning(table: pd.DataFrame, x: str = "price", y: str = "quality", *,
+                     ax: Any = None, lang: str = "en") -> Any:
+    """The brand positioning map on two chosen dimensions; bubble size = market share.
+
+    Raises
+    ------
+    DataError
+        A dimension no competitor has (the available ones are listed).
+    """
+    from custlib.report.competitors import dimension_label
+
+    check_lang(lang)
+    dims = [c[4:] for c in table.columns if c.startswith("pos_")]
+    for d in (x, y):
+        if d not in dims:
+            raise DataError(f"positioning dimension {d!r} is not in the context file; "
+                            f"expected one of {dims}")
+    ax = new_ax(ax, figsize=(7, 6))
+    share = table["market_share"].fillna(0.05).astype(float)
+    ax.scatter(table[f"pos_{x}"], table[f"pos_{y}"], s=200 + 3000 * share,
+               c=_colors(table.index, table), alpha=0.6, edgecolors="black")
+    for name, row in table.iterrows():
+        ax.annotate(name, (row[f"pos_{x}"], row[f"pos_{y}"]), ha="center", va="bottom",
+                    xytext=(0, 12), textcoords="offset points", fontsize=9,
+                    color=US_COLOR if row["us"] else "black")
+    ax.axvline(3, color="0.8", lw=1)
+    ax.axhline(3, color="0.8", lw=1)
+    ax.set(title=t("report.competitors.pos_title", lang),
+           xlabel=t("report.competitors.scale", lang, dimension=dimension_label(x, lang)),
+           ylabel=t("report.competitors.scale", lang, dimension=dimension_label(y, lang)),
+           xlim=(0.5, 5.5), ylim=(0.5, 5.5))
+    return ax
+
+
+# --- SWOT and the canvas -------------------------------------------------------------------
+
+def _wrap(items: list[str], width: int, bullet: str = "• ") -> str:
+    """Wrap each item to ``width`` columns (a CJK character counts as two)."""
+    out = []
+    for text in items:
+        cjk = len(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", text))
+        w = max(8, int(width * len(text) / (len(text) + cjk))) if text else width
+        out.append(textwrap.fill(f"{bullet}{text}", w, subsequent_indent="  "))
+    return "\n".join(out)
+
+
+def plot_swot(table: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
+    """The SWOT as a 2x2 figure; analysis facts are marked [data] / [数据].
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`custlib.report.strategy.swot_table`.
+    ax : matplotlib.axes.Axes, optional
+    lang : {'en', 'zh'}
+    """
+    from matplotlib.patches import Rectangle
+
+    check_lang(lang)
+    ax = new_ax(ax, figsize=(11, 8))
+    colors = {"strengths": "#e5f5e0", "weaknesses": "#fee0d2", "opportunities": "#deebf7",
+              "threats": "#fdd0a2"}
+    boxes = {"strengths": (0, 0.5), "weaknesses": (0.5, 0.5), "opportunities": (0, 0),
+             "threats": (0.5, 0)}
+    mark = t("report.swot.data_mark", lang)
+    names = labels("report.swot.quadrant", lang)
+    for q, (x, y) in boxes.items():
+        ax.add_patch(Rectangle((x, y), 0.5, 0.5, facecolor=colors[q], edgecolor="white", lw=3))
+        ax.text(x + 0.02, y + 0.47, names[q], fontsize=13, va="top")
+        part = table[table["quadrant"] == q]
+        items = [(mark if s == "analysis" else "") + i
+                 for i, s in zip(part["item"], part["source"], strict=True)]
+        ax.text(x + 0.02, y + 0.41, _wrap(items, 72), fontsize=8.5, va="top",
+                linespacing=1.35)
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    ax.axis("off")
+    ax.set_title(t("report.swot.title", lang))
+    return ax
+
+
+def _canvas_layout(key_metrics: bool) -> dict[str, tuple[float, float, float, float]]:
+    """Each block's box (x, y, width, height) on the unit square, key metrics on top."""
+    top = 0.3 if key_metrics else 0.0
+    bottom_h = 0.28
+    h = 1 - bottom_h - top * 0.5
+    y0 = bottom_h
+    layout = {
+        "key_partners": (0.0, y0, 0.2, h), "key_activities": (0.2, y0 + h / 2, 0.2, h / 2),
+        "key_resources": (0.2, y0, 0.2, h / 2), "value_propositions": (0.4, y0, 0.2, h),
+        "customer_relationships": (0.6, y0 + h / 2, 0.2, h / 2),
+        "channels": (0.6, y0, 0.2, h / 2), "customer_segments": (0.8, y0, 0.2, h),
+        "cost_structure": (0.0, 0.0, 0.5, bottom_h), "revenue_streams": (0.5, 0.0, 0.5, bottom_h),
+    }
+    if key_metrics:
+        layout["key_metrics"] = (0.0, y0 + h, 1.0, top * 0.5)
+    return layout
+
+
+def plot_canvas(blocks: dict[str, list[tuple[str, str]]], *, key_metrics: bool = True,
+                ax: Any = None, lang: str = "en") -> Any:
+    """The Business Model Canvas with its nine blocks (and key metrics when asked).
+
+    Analysis lines are in blue italics, the analyst's in black.
+
+    Parameters
+    ----------
+    blocks : dict
+        :func:`custlib.report.strategy.canvas_blocks`.
+    key_metrics : bool, default True
+        Add the key-metrics band on top.
+    ax : matplotlib.axes.Axes, optional
+    lang : {'en', 'zh'}
+    """
+    from matplotlib.patches import Rectangle
+
+    check_lang(lang)
+    ax = new_ax(ax, figsize=(16, 10))
+    titles = labels("report.canvas.block", lang)
+    for key, (x, y, w, hh) in _canvas_layout(key_metrics).items():
+        ax.add_patch(Rectangle((x, y), w, hh, facecolor="#f7f7f7", edgecolor="0.3", lw=1.2))
+        ax.text(x + 0.008, y + hh - 0.01, titles[key], fontsize=11, va="top")
+        width = int(w * 190)
+        lines_y = y + hh - 0.05
+        items = blocks.get(key, [])
+        if key == "key_metrics" and items:  # a band: the metrics on one wrapped line each
+            items = [("  ·  ".join(text for text, src in items if src == s), s)
+                     for s in ("analyst", "analysis") if any(src == s for _, src in items)]
+        for text, source in items:
+            wrapped = _wrap([text], width)
+            ax.text(x + 0.008, lines_y, wrapped, fontsize=8, va="top",
+                    color="#1f4e9c" if source == "analysis" else "black",
+                    style="italic" if source == "analysis" else "normal")
+            lines_y -= 0.028 * (wrapped.count("\n") + 1)
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    ax.axis("off")
+    ax.set_title(t("report.canvas.title", lang))
+    return ax

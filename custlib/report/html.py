@@ -1,0 +1,170 @@
+"""The report as one self-contained HTML page, from the template ``templates/report.html.j2``.
+
+This module prepares what the page shows (tables as text cells in the report's language,
+KPI cards, Markdown rendered with its text escaped); the Jinja2 template lays it out with
+autoescape on, so every text from the data or the parameters stays text. Figures are
+embedded as PNG, styles inline, and a subset of the CJK font when the page has Chinese
+(:mod:`custlib.report.fonts`): the page reads offline and prints cleanly.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from custlib.i18n import t
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from custlib.report.document import Report
+
+__all__ = ["TEMPLATES", "inline_markdown", "kpi_cards", "render", "table_cells"]
+
+#: Where the report's templates live.
+TEMPLATES: Path = Path(__file__).resolve().parent / "templates"
+
+
+def inline_markdown(text: str) -> str:
+    """Markdown (bold, italics, code, lists, paragraphs) to HTML, with the text escaped.
+
+    Examples
+    --------
+    >>> inline_markdown("**a** <b>")
+    '<p><strong>a</strong> &lt;b&gt;</p>\\n'
+    """
+    import mistune
+
+    return str(mistune.create_markdown(escape=True)(str(text)))
+
+
+def _number(v: Any, percent: bool, digits: int) -> str:
+    if v != v:
+        return ""
+    if percent:
+        return f"{v:.0%}"
+    if isinstance(v, (float, np.floating)) and v % 1:
+        return f"{v:,.{digits}f}"
+    return f"{v:,.0f}"
+
+
+def table_cells(df: pd.DataFrame, lang: str, digits: int = 2,
+                percent: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A table as the page shows it: headings and known values in ``lang``, numbers as text.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    lang : str
+    digits : int, default 2
+        Decimals of numbers that are not whole.
+    percent : tuple of str
+        Columns (by their code name or their heading) shown as %.
+
+    Returns
+    -------
+    dict
+        ``corner`` (the index heading), ``columns`` and ``rows``: each row a ``head``
+        and its ``cells``, pairs of text and whether it is text (left-aligned) rather
+        than a number.
+    """
+    from custlib.report.document import readable
+
+    shown = readable(df, lang)
+    percent = tuple(new for old, new in zip(df.columns, shown.columns, strict=True)
+                    if old in percent or new in percent)
+    rows = []
+    for idx, row in shown.iterrows():
+        cells = []
+        for c, v in row.items():
+            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                cells.append((_number(v, c in percent, digits), False))
+            else:
+                cells.append(("" if v is None else str(v), True))
+        rows.append({"head": str(idx), "cells": cells})
+    corner = shown.index.name or shown.columns.name or ""
+    return {"corner": str(corner), "columns": [str(c) for c in shown.columns], "rows": rows}
+
+
+def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
+    """The KPI cards of :func:`custlib.report.kpis.kpis`, as the page shows them.
+
+    Returns
+    -------
+    dict
+        ``period_label``, ``period``, ``vs`` and ``cards``: each a ``name``, ``current``
+        value, ``change`` and its ``direction`` ('up', 'down' or '' when there is none).
+    """
+    from custlib.report.kpis import format_kpis
+
+    shown = format_kpis(table, currency)
+    cards = []
+    for (name, row), ch in zip(shown.iterrows(), table["change"], strict=True):
+        direction = "" if ch != ch else "up" if ch > 0 else "down"
+        cards.append({"name": str(name), "current": row["current"], "change": row["change"],
+                      "direction": direction})
+    months = table.attrs.get("months", 12)
+    return {"period_label": t("report.document.last_months", lang, months=months),
+            "period": table.attrs.get("period", ""),
+            "vs": t("report.document.vs_previous", lang), "cards": cards}
+
+
+def _block(kind: str, content: Any, caption: str, lang: str) -> dict[str, Any]:
+    from markupsafe import Markup
+
+    if kind == "text":
+        return {"kind": kind, "html": Markup(inline_markdown(content))}  # noqa: S704 (escaped)
+    if kind == "table":
+        df, digits, percent = content
+        return {"kind": kind, "table": table_cells(df, lang, digits, percent),
+                "caption": caption}
+    if kind == "bullets":
+        return {"kind": kind, "lines": content}
+    if kind == "image":
+        return {"kind": kind, "png": content, "caption": caption}
+    return {"kind": kind, "text": content}  # heading, note
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+def render(report: Report) -> str:
+    """The whole report as one HTML document.
+
+    Parameters
+    ----------
+    report : custlib.report.document.Report
+
+    Returns
+    -------
+    str
+    """
+    from markupsafe import Markup
+
+    from custlib.report.fonts import font_css
+
+    def fonts(body: str) -> tuple[Markup, Markup]:
+        face, family = font_css(str(body))
+        return Markup(face), Markup(family)  # noqa: S704 (our own CSS, no data in it)
+
+    lang = report.lang
+    sections = [{"key": s["key"], "title": s["title"],
+                 "blocks": [_block(kind, content, caption, lang)
+                            for kind, content, caption in s["blocks"]]}
+                for s in report.sections]
+    kpis = (kpi_cards(report.kpi_table, report.currency, lang)
+            if report.kpi_table is not None else None)
+    return _environment().get_template("report.html.j2").render(
+        title=report.title, subtitle=report.subtitle, kpis=kpis, sections=sections,
+        stamp=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"), fonts=fonts,
+        lang_attr=t("report.document.html_lang", lang))

@@ -1,0 +1,117 @@
+"""The handful of KPIs that open the report, each against the previous period."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from custlib.data.contract import require_columns
+from custlib.i18n import check_lang, labels
+
+__all__ = ["format_kpis", "kpis"]
+
+
+def _period_kpis(tx: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, float]:
+    part = tx[(tx["order_date"] > start) & (tx["order_date"] <= end)]
+    if part.empty:
+        return {"customers": 0.0, "revenue": 0.0, "repeat_rate": float("nan")}
+    days = part.assign(d=part["order_date"].dt.normalize()).groupby("customer_id")["d"].nunique()
+    return {"customers": float(len(days)), "revenue": float(part["amount"].sum()),
+            "repeat_rate": float((days > 1).mean())}
+
+
+def _at_risk(snapshots: pd.DataFrame, mid: pd.Timestamp, covered: bool) -> tuple[float, float]:
+    """Share of buying customers at risk or dormant at the last snapshot, and at ``mid``."""
+    dates = pd.to_datetime(sorted(snapshots["snapshot"].unique()))
+
+    def risk_at(d: pd.Timestamp) -> float:
+        st = snapshots.loc[snapshots["snapshot"] == d, "stage"].astype(str)
+        st = st[st != "potential"]
+        return float(st.isin(["at_risk", "dormant"]).mean()) if len(st) else float("nan")
+
+    prev_dates = dates[dates <= mid]
+    return (risk_at(dates[-1]), risk_at(prev_dates[-1])
+            if len(prev_dates) and covered else float("nan"))
+
+
+def kpis(transactions: pd.DataFrame, observation_end: str, *,
+         snapshots: pd.DataFrame | None = None, clv: pd.Series | None = None,
+         months: int = 12, lang: str = "en") -> pd.DataFrame:
+    """The handful of KPIs that open the report, each against the previous period.
+
+    Customers (who bought), revenue and repeat-purchase rate (share of those customers
+    buying on 2+ days) are measured over the last ``months`` months and the ``months``
+    before; the share of buying customers at risk or dormant at the end of each (from
+    notebook 04's snapshots); the predicted value of today's customers over the next 12
+    months (notebook 03's CLV: margin, discounted; no previous value). When the log starts
+    more than a month after the previous period does, that period is not compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index KPI (named in ``lang``: ``report.kpi`` in the catalogs); ``value``,
+        ``previous``, ``change`` (relative, or points for shares).
+    """
+    check_lang(lang)
+    require_columns(transactions, ["customer_id", "order_date", "amount"], "kpis")
+    end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1) - pd.Timedelta(1)
+    mid = end - pd.DateOffset(months=months)
+    start = mid - pd.DateOffset(months=months)
+    now, before = _period_kpis(transactions, mid, end), _period_kpis(transactions, start, mid)
+    covered = transactions["order_date"].min() <= start + pd.Timedelta(days=31)
+    if not covered:
+        before = {k: float("nan") for k in before}  # the previous period is not covered
+    names = labels("report.kpi", lang)
+    rows = {k: (now[k], before[k]) for k in ("customers", "revenue", "repeat_rate")}
+    if snapshots is not None and len(snapshots):
+        rows["at_risk"] = _at_risk(snapshots, mid, covered)
+    if clv is not None:
+        rows["clv"] = (float(clv.sum()), float("nan"))
+    out = pd.DataFrame(rows, index=["value", "previous"]).T
+    shares = out.index.isin(["repeat_rate", "at_risk"])
+    out["change"] = np.where(shares, out["value"] - out["previous"],
+                             out["value"] / out["previous"].replace(0, np.nan) - 1)
+    out.index = [names[k] for k in out.index]
+    out.attrs["period"] = (f"{mid + pd.Timedelta(1):%Y-%m-%d} .. {end:%Y-%m-%d}")
+    out.attrs["shares"] = [names[k] for k in ("repeat_rate", "at_risk")]
+    out.attrs["money"] = [names[k] for k in ("revenue", "clv")]
+    out.attrs["months"] = months
+    return out
+
+
+def format_kpis(table: pd.DataFrame, currency: str = "") -> pd.DataFrame:
+    """The KPIs of :func:`kpis` as people read them.
+
+    Counts with separators, money in the currency, shares in %, changes in % (or points
+    for shares), "—" where there is none.
+
+    Examples
+    --------
+    >>> k = kpis(pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [10.0, 5.0, 8.0],
+    ...     "order_date": pd.to_datetime(["2023-01-05", "2024-02-01", "2024-03-01"])}),
+    ...     "2024-12-31")
+    >>> format_kpis(k, "GBP")
+                         current previous   change
+    customers who bought       2        1    +100%
+    revenue                  £13      £10     +30%
+    repeat-purchase rate      0%       0%  +0.0 pt
+    """
+    from custlib.report.narrative import format_money
+
+    shares = set(table.attrs.get("shares", []))
+    money = set(table.attrs.get("money", []))
+
+    def one(name: str, v: float) -> str:
+        if v != v:
+            return "—"
+        return (f"{v:.0%}" if name in shares else format_money(v, currency) if name in money
+                else f"{v:,.0f}")
+
+    rows = {}
+    for name, r in table.iterrows():
+        ch = r["change"]
+        change = "—" if ch != ch else (f"{ch * 100:+.1f} pt" if name in shares else
+                                      f"{ch:+.0%}")
+        rows[name] = {"current": one(str(name), r["value"]),
+                      "previous": one(str(name), r["previous"]), "change": change}
+    return pd.DataFrame(rows).T

@@ -1,0 +1,135 @@
+"""What notebook 05 writes into the report's sections, beyond the tables it computes.
+
+Section 1's text from the business-context file, section 3's segment overview, the points
+that open section 8, and the report's files: its key tables as CSV and the note saying
+where the report went.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from custlib.data.contract import require_columns
+from custlib.i18n import check_lang, labels, t
+from custlib.report.document import Report
+from custlib.safety import code_span, escape_markdown
+
+__all__ = ["add_introduction", "pdf_note", "read_csv_table", "save_tables",
+           "segment_overview", "summary_points"]
+
+
+def add_introduction(rep: Report, business: dict[str, Any]) -> Report:
+    """Section 1's text from the context file: purpose, background, business, targets."""
+    analysis = business.get("analysis") or {}
+    company = business.get("company") or {}
+    lang = rep.lang
+    if company.get("description"):
+        rep.text(f"**{t('report.intro.business', lang)}**: "
+                 f"{escape_markdown(company['description'])}")
+    heads = {"purpose": t("report.intro.purpose", lang),
+             "background": t("report.intro.background", lang),
+             "target_customers": t("report.intro.target_customers", lang)}
+    for key, head in heads.items():
+        if analysis.get(key):
+            rep.text(f"**{head}**: {escape_markdown(analysis[key])}")
+    if not analysis and not company:
+        rep.note(t("report.intro.no_context", lang))
+    return rep
+
+
+def segment_overview(table: pd.DataFrame, segment_col: str, *, lang: str = "en"
+                     ) -> pd.DataFrame:
+    """Per segment: customers, share of customers, of past revenue and of predicted value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns named in ``lang`` (``report.overview`` in the catalogs), largest
+        segment first.
+    """
+    check_lang(lang)
+    require_columns(table, [segment_col], "segment_overview")
+    g = table.groupby(segment_col, observed=True)
+    heads = labels("report.overview", lang)
+    out = pd.DataFrame({heads["customers"]: g.size(),
+                        heads["customer_share"]: g.size() / len(table)})
+    if "total_revenue" in table:
+        out[heads["revenue_share"]] = g["total_revenue"].sum() / table["total_revenue"].sum()
+    if "clv" in table:
+        out[heads["clv_share"]] = g["clv"].sum() / table["clv"].sum()
+        out[heads["mean_clv"]] = g["clv"].mean()
+    out.index.name = heads["segment"]
+    return out.sort_values(heads["customers"], ascending=False)
+
+
+def summary_points(kpi_table: pd.DataFrame, facts: pd.DataFrame, recs: pd.DataFrame, *,
+                   lang: str = "en") -> list[str]:
+    """The bullet points that open section 8: KPIs that moved, facts, priorities.
+
+    Parameters
+    ----------
+    kpi_table : pandas.DataFrame
+        :func:`custlib.report.kpis.kpis`; a KPI that moved by 5% or more (2 points for a
+        share) is a point.
+    facts : pandas.DataFrame
+        :func:`custlib.report.strategy.swot_facts`.
+    recs : pandas.DataFrame
+        :func:`custlib.report.priorities.recommendations`, the segments to describe.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    list of str
+    """
+    check_lang(lang)
+    shares = set(kpi_table.attrs.get("shares", []))
+    points = []
+    for name, r in kpi_table.iterrows():
+        ch = r["change"]
+        if ch == ch and abs(ch) >= 0.05 and name not in shares:
+            points.append(t("report.summary.change", lang, name=name, change=f"{ch:+.0%}"))
+        elif ch == ch and name in shares and abs(ch) >= 0.02:
+            points.append(t("report.summary.change_points", lang, name=name,
+                            change=f"{ch * 100:+.1f}"))
+    quadrant = labels("report.summary.quadrant", lang)
+    for _, f in facts.iterrows():
+        points.append(t("report.summary.fact", lang, quadrant=quadrant[f["quadrant"]],
+                        item=f["item"]))
+    for prio, r in recs.iterrows():
+        points.append(t("report.summary.priority", lang, priority=prio, segment=r["segment"],
+                        why=r["why"], action=r["action"]))
+    return points
+
+
+def read_csv_table(path: str | Path) -> pd.DataFrame:
+    """A table written by an earlier notebook (UTF-8 with BOM, first column the index)."""
+    return pd.read_csv(path, index_col=0, encoding="utf-8-sig")
+
+
+def save_tables(run: Any, *, kpis: pd.DataFrame, swot: pd.DataFrame,
+                priorities: pd.DataFrame) -> list[Path]:
+    """Write the report's key tables to ``tables/`` as CSV (UTF-8 with BOM).
+
+    Through :func:`custlib.run.artefacts.save_csv`, so the run's manifest lists them.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``kpis.csv``, ``swot.csv`` and ``segment_priorities.csv``.
+    """
+    from custlib.run import artefacts
+
+    return [artefacts.save_csv(df, run, name, written_by="05_report", index=True)
+            for name, df in (("kpis", kpis), ("swot", swot), ("segment_priorities", priorities))]
+
+
+def pdf_note(written: list[Path], lang: str = "en") -> str:
+    """Where the report went, and whether a PDF was made (Markdown)."""
+    check_lang(lang)
+    where = ", ".join(code_span(p) for p in written if p.suffix == ".html")
+    made = any(p.suffix == ".pdf" for p in written)
+    return (t("report.pdf_note.written", lang, where=where)
+            + t("report.pdf_note.pdf" if made else "report.pdf_note.no_pdf", lang))

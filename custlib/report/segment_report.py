@@ -1,0 +1,178 @@
+"""The segment market report: one section per priority segment.
+
+The variant of the customer analysis report that the Chinese texts call a segment market
+report (细分市场报告): for each segment, its size and share, traits, growth, needs, the
+competitive setting and the recommended action.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custlib.i18n import check_lang, labels, t
+from custlib.report.document import Report
+from custlib.report.narrative import format_money
+from custlib.report.sections import read_csv_table
+from custlib.safety import escape_markdown
+
+__all__ = ["segment_report"]
+
+#: notebook 02's profile-card columns shown as traits (``segments.column`` in the catalogs)
+CARD_TRAITS = ("avg_order_value", "orders_per_customer", "top_categories", "top_channels",
+               "typical")
+
+
+def _cell(value: Any) -> str:
+    """A table value for text: numbers rounded, the rest as is."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
+    return str(value)
+
+
+def _size_lines(part: pd.DataFrame, table: pd.DataFrame, why: Any, lang: str) -> list[str]:
+    """Customers, share of past revenue and of predicted value, and why it ranks here."""
+    lines = [t("report.segment_report.customers", lang, n=f"{len(part):,}",
+               share=f"{len(part) / len(table):.0%}")]
+    if "total_revenue" in table:
+        share = part["total_revenue"].sum() / table["total_revenue"].sum()
+        lines.append(t("report.segment_report.revenue_share", lang, share=f"{share:.0%}"))
+    if "clv" in table:
+        share = part["clv"].sum() / table["clv"].sum()
+        lines.append(t("report.segment_report.clv_share", lang, share=f"{share:.0%}"))
+    lines.append(t("report.segment_report.why", lang, why=why))
+    return lines
+
+
+def _trait_lines(card: pd.Series, lang: str, currency: str) -> list[str]:
+    """Notebook 02's profile card of the segment, by its headings in ``lang``.
+
+    Columns such as top categories or the typical member exist only when the data has
+    them.
+    """
+    names = labels("segments.column", lang)
+    heads = {names[k]: k for k in CARD_TRAITS}
+    keep = [i for i, head in enumerate(card.index) if head in heads
+            and str(card.iloc[i]) not in ("", "nan")]
+    return [f"{card.index[i]}: " + (format_money(float(card.iloc[i]), currency)
+                                    if heads[card.index[i]] == "avg_order_value"
+                                    else _cell(card.iloc[i])) for i in keep]
+
+
+def _growth_lines(tx: pd.DataFrame, end: pd.Timestamp, months: int, *, lang: str,
+                  currency: str) -> list[str]:
+    """Revenue and buyers of a group: the last ``months`` months against those before."""
+    mid, start = end - pd.DateOffset(months=months), end - pd.DateOffset(months=2 * months)
+    now = tx[(tx["order_date"] >= mid) & (tx["order_date"] < end)]
+    before = tx[(tx["order_date"] >= start) & (tx["order_date"] < mid)]
+    what = labels("report.segment_report.trend", lang)
+    lines = []
+    for key, a, b, money in (("revenue", now["amount"].sum(), before["amount"].sum(), True),
+                             ("buyers", now["customer_id"].nunique(),
+                              before["customer_id"].nunique(), False)):
+        a_text = format_money(float(a), currency) if money else f"{a:,}"
+        b_text = format_money(float(b), currency) if money else f"{b:,}"
+        change = t("report.segment_report.trend_change", lang,
+                   change=f"{a / b - 1:+.0%}") if b else ""
+        lines.append(t("report.segment_report.trend_line", lang, what=what[key],
+                       months=months, now=a_text, before=b_text, change=change))
+    return lines
+
+
+def _need_lines(tx: pd.DataFrame, survey: pd.DataFrame | None, members: set[str],
+                lang: str) -> list[str]:
+    """The segment's top categories and channels by revenue, and its top survey need."""
+    from custlib.report.needs import top_needs
+
+    mix = labels("report.segment_report.mix", lang)
+    lines = []
+    for col in ("category", "channel"):
+        if col in tx and len(tx):
+            top = (tx.groupby(col)["amount"].sum() / tx["amount"].sum()).nlargest(3)
+            lines.append(f"{mix[col]}: " + ", ".join(f"{k} {v:.0%}" for k, v in top.items()))
+    if survey is not None and "top_need" in survey:
+        sv = survey[survey["customer_id"].astype(str).isin(members)]
+        ranked = top_needs(sv) if len(sv) else None
+        if ranked is not None and len(ranked):
+            lines.append(t("report.segment_report.top_need", lang, need=ranked.index[0],
+                           share=f"{ranked['importance'].iloc[0]:.0%}"))
+    return lines
+
+
+def _market_text(rivals: pd.DataFrame, lang: str) -> str:
+    """Our market share and the leader's (Markdown; the leader's name escaped)."""
+    us = rivals[rivals["us"]].iloc[0]
+    leader = rivals["market_share"].idxmax()
+    return t("report.segment_report.market", lang, us=f"{us['market_share']:.0%}",
+             leader=escape_markdown(leader),
+             leader_share=f"{rivals.loc[leader, 'market_share']:.0%}")
+
+
+def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
+                   transactions: pd.DataFrame, *, survey: pd.DataFrame | None = None,
+                   cards_file: str | Path | None = None, rivals: pd.DataFrame | None = None,
+                   lang: str = "en", currency: str = "", title: str = "",
+                   observation_end: str | None = None, months: int = 6) -> Report:
+    """The segment market report: one section per priority segment.
+
+    Each section: size and share (customers, revenue, CLV), traits (notebook 02's profile
+    card when there is one), needs (top categories and channels; the top survey need),
+    growth (the members' revenue and buyers in the last ``months`` months against the
+    ``months`` before ``observation_end``, default the last order), the competitive
+    setting, and the recommended action.
+
+    Parameters
+    ----------
+    recs : pandas.DataFrame
+        :func:`custlib.report.priorities.recommendations`, the segments to describe.
+    table : pandas.DataFrame
+        One row per customer with ``segment_col`` (and ``total_revenue``, ``clv``).
+    segment_col : str
+    transactions : pandas.DataFrame
+    survey : pandas.DataFrame, optional
+    cards_file : str or pathlib.Path, optional
+        Notebook 02's ``profile_cards.csv``.
+    rivals : pandas.DataFrame, optional
+        :func:`custlib.report.competitors.competitor_table`.
+    lang : {'en', 'zh'}
+    currency : str
+    title : str
+        Put before the report's own title.
+    observation_end : str, optional
+    months : int, default 6
+
+    Returns
+    -------
+    Report
+    """
+    check_lang(lang)
+    name = t("report.segment_report.title", lang)
+    rep = Report(f"{title} · {name}" if title else name, lang=lang)
+    cards = read_csv_table(cards_file) if cards_file and Path(cards_file).exists() else None
+    end = (pd.Timestamp(observation_end) + pd.Timedelta(days=1) if observation_end else
+           transactions["order_date"].max() + pd.Timedelta(seconds=1))
+    seg = table[segment_col].astype(str) if segment_col in table else None
+    for prio, r in recs.iterrows():
+        segment = str(r["segment"])
+        rep.section(f"segment-{prio}", f"{prio}. {segment}")
+        members = table.index[seg == segment] if seg is not None else table.index[:0]
+        rep.heading(t("report.segment_report.size", lang)).bullets(
+            _size_lines(table.loc[members], table, r["why"], lang))
+        if cards is not None and segment in cards.index:
+            traits = _trait_lines(cards.loc[segment], lang, currency)
+            if traits:
+                rep.heading(t("report.segment_report.traits", lang)).bullets(traits)
+        tx = transactions[transactions["customer_id"].astype(str).isin(set(members))]
+        rep.heading(t("report.segment_report.growth", lang)).bullets(
+            _growth_lines(tx, end, months, lang=lang, currency=currency))
+        rep.heading(t("report.segment_report.needs", lang)).bullets(
+            _need_lines(tx, survey, set(members), lang) or ["—"])
+        if rivals is not None and rivals["us"].any():
+            rep.heading(t("report.segment_report.competitors", lang)).text(
+                _market_text(rivals, lang))
+        rep.heading(t("report.segment_report.action", lang)).text(
+            escape_markdown(r["action"]) or "—")
+    return rep
