@@ -73,7 +73,7 @@ def test_comma_separated_file_with_quoted_decimal_commas_gives_the_right_revenue
     assert result.settings["parsing"]["columns"]["unit_price"]["decimal"] == ","
     describe = result.log.loc[result.log["rule"] == "parse_types", "describe"].item()
     assert "unit_price: decimal comma, thousands '.' (inferred)" in describe
-    describe_zh = result.log.loc[result.log["rule"] == "parse_types", "describe_zh"].item()
+    describe_zh = result.log_table("zh").iloc[0]["说明"]
     assert "unit_price:小数点为逗号,千位分隔符 '.'(推断)" in describe_zh
 
 
@@ -203,7 +203,7 @@ def test_day_first_dates_are_read_day_first_for_the_whole_column(tmp_path):
         "date_format": "%d/%m/%Y", "dayfirst": True}
     describe = result.log.loc[result.log["rule"] == "parse_types", "describe"].item()
     assert "order_date: day first (%d/%m/%Y, inferred)" in describe
-    describe_zh = result.log.loc[result.log["rule"] == "parse_types", "describe_zh"].item()
+    describe_zh = result.log_table("zh").iloc[0]["说明"]
     assert "order_date:日在前(%d/%m/%Y,推断)" in describe_zh
 
 

@@ -39,7 +39,7 @@ Ids
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,7 @@ from custlib.data.parsing.numbers import parse_numbers
 from custlib.data.parsing.options import DECIMAL_CHOICES, THOUSANDS_CHOICES, ParseInfo, ParseOptions
 from custlib.data.parsing.values import parse_bool, parse_ids, parse_text
 from custlib.errors import ParameterError
+from custlib.i18n import t
 
 __all__ = [
     "DECIMAL_CHOICES",
@@ -57,6 +58,7 @@ __all__ = [
     "ParseInfo",
     "ParseOptions",
     "ParsedTable",
+    "describe_columns",
     "parse_bool",
     "parse_dates",
     "parse_ids",
@@ -89,13 +91,38 @@ class ParsedTable:
     options: ParseOptions
 
     def describe(self, lang: str = "en") -> str:
-        """What was inferred, one clause per column, for a log (empty if nothing)."""
-        parts = [i.describe(lang) for i in self.info.values()]
-        return ("；" if lang == "zh" else "; ").join(p for p in parts if p)
+        """What was inferred, one clause per column, for a log (empty if nothing).
+
+        Parameters
+        ----------
+        lang : {'en', 'zh'}
+
+        Returns
+        -------
+        str
+        """
+        return describe_columns(self.info.values(), lang)
 
     def settings(self) -> dict[str, dict[str, Any]]:
         """The decisions as plain dicts (for JSON), only columns with something to say."""
         return {k: i.as_dict() for k, i in self.info.items() if len(i.as_dict()) > 2}
+
+
+def describe_columns(infos: Iterable[ParseInfo], lang: str = "en") -> str:
+    """What parsers decided, one clause per column that has something to say.
+
+    Parameters
+    ----------
+    infos : iterable of ParseInfo
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+        Empty when nothing is worth saying.
+    """
+    parts = [i.describe(lang) for i in infos]
+    return t("data.parse.columns_separator", lang).join(p for p in parts if p)
 
 
 def parse_table(raw: pd.DataFrame, spec: Any, *, options: ParseOptions | None = None,

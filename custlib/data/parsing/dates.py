@@ -1,5 +1,6 @@
-"""Dates: one day/month order per column, UTC offsets, Excel serials
-(see :mod:`custlib.data.parsing`).
+"""Dates: one day/month order per column, UTC offsets, Excel serials.
+
+See :mod:`custlib.data.parsing` for the conventions.
 """
 
 from __future__ import annotations

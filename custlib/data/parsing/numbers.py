@@ -1,5 +1,6 @@
-"""Money and quantities: one decimal mark and thousands separator per column
-(see :mod:`custlib.data.parsing`).
+"""Money and quantities: one decimal mark and thousands separator per column.
+
+See :mod:`custlib.data.parsing` for the conventions.
 """
 
 from __future__ import annotations
@@ -147,10 +148,10 @@ def parse_numbers(s: pd.Series, column: str, *, options: ParseOptions | None = N
 
 
 def _ungroup(spaced: pd.Series, opts: ParseOptions, core: pd.Series) -> str:
-    """Remove space or apostrophe thousands separators from ``core`` where they group
-    digits by three (``1 234,50``, ``1'234.50``); the others stay and do not parse.
+    """Remove space or apostrophe thousands separators that group digits by three.
 
-    Returns the separator(s) removed (``' '``, ``"'"``, both, or ``''``).
+    Only values of ``core`` like ``1 234,50`` or ``1'234.50`` change; the others stay and
+    do not parse. Returns the separator(s) removed (``' '``, ``"'"``, both, or ``''``).
     """
     text = spaced.str.replace(r"[\u00a0\u202f]", " ", regex=True)
     if opts.thousands in (" ", "'"):

@@ -1,5 +1,7 @@
-"""How values are read (:class:`ParseOptions`), what a parser decided (:class:`ParseInfo`),
-and the pieces every parser shares.
+"""How values are read, what a parser decided, and the pieces every parser shares.
+
+:class:`ParseOptions` holds the conventions given; :class:`ParseInfo` what a parser
+decided for one column, said in the cleaning log by :meth:`ParseInfo.describe`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.errors import ParameterError, format_list
+from custlib.i18n import labels, t
 
 DECIMAL_CHOICES: tuple[str, ...] = ("", ".", ",")
 THOUSANDS_CHOICES: tuple[str, ...] = ("", ",", ".", " ", "'", "none")
@@ -81,8 +84,10 @@ class ParseOptions:
 
     @classmethod
     def build(cls, base: Mapping[str, Any] | None = None, **given: Any) -> ParseOptions:
-        """Options from ``base`` (e.g. a frame's ``attrs['parse_options']``), overridden by
-        the ``given`` values that are set (not None or '').
+        """Options from ``base``, overridden by the ``given`` values that are set.
+
+        ``base`` is e.g. a frame's ``attrs['parse_options']``; a given value of None or
+        '' leaves the base's.
 
         Parameters
         ----------
@@ -170,64 +175,59 @@ class ParseInfo:
         Returns
         -------
         str
+            ``"<column>: <what was decided>"`` in ``lang`` (catalog ``data.parse``).
         """
-        zh = lang == "zh"
-        how = ("推断" if zh else "inferred") if self.inferred else ("指定" if zh else "given")
-        parts: list[str] = []
+        how = t("data.parse.inferred" if self.inferred else "data.parse.given", lang)
         if self.kind == "datetime":
-            if self.date_format and self.date_format not in ("ISO", "%Y%m%d", "Excel serial"):
-                if self.dayfirst is None:
-                    parts.append(f"{'格式' if zh else 'format'} {self.date_format}")
-                elif zh:
-                    parts.append(f"{'日在前' if self.dayfirst else '月在前'}"
-                                 f"({self.date_format},{how})")
-                else:
-                    parts.append(f"{'day' if self.dayfirst else 'month'} first "
-                                 f"({self.date_format}, {how})")
-            if self.timezone:
-                seen = ", ".join(self.offsets)
-                parts.append(f"UTC 偏移({seen})统一换算为 {self.timezone} 当地时间" if zh else
-                             f"UTC offsets ({seen}) converted to {self.timezone} local time")
-                if len(self.offsets) > 1 and self.timezone.startswith("UTC"):
-                    parts.append("偏移不一致(夏令时?),按第一条记录的偏移换算;设置 `timezone`"
-                                 "(如 Europe/London)可得到该时区的当地时间" if zh else
-                                 "the offsets differ (daylight saving?), so the first value's "
-                                 "offset was used; set `timezone` (e.g. Europe/London) for "
-                                 "local time in a named zone")
-            if self.excel_serial:
-                parts.append(f"{self.excel_serial:,} 个 Excel 序列日期(自 1899-12-30 起的天数)"
-                             if zh else f"{self.excel_serial:,} Excel serial dates "
-                             "(days since 1899-12-30)")
+            parts = self._date_parts(lang, how)
         elif self.kind == "number":
-            if self.decimal == "," or self.thousands not in (None, ","):
-                mark = {",": "逗号" if zh else "comma", ".": "点" if zh else "point"}
-                sep = {",": "','", ".": "'.'", " ": "空格" if zh else "space",
-                       "'": "\"'\"", "none": "无" if zh else "none"}
-                dec = mark.get(self.decimal or ".", self.decimal or ".")
-                if zh:
-                    text = f"小数点为{dec}"
-                    if self.thousands:
-                        text += f",千位分隔符 {sep.get(self.thousands, self.thousands)}"
-                    parts.append(f"{text}({how})")
-                else:
-                    text = f"decimal {dec}"
-                    if self.thousands:
-                        text += f", thousands {sep.get(self.thousands, self.thousands)}"
-                    parts.append(f"{text} ({how})")
+            parts = self._number_parts(lang, how)
         elif self.kind == "id":
-            if self.normalised:
-                parts.append(f"{self.normalised:,} 个形如 13085.0 的编号改写为 13085" if zh
-                             else f"{self.normalised:,} ids written like 13085.0 read as "
-                             "13085")
-            if self.placeholders:
-                forms = ", ".join(self.placeholder_values)
-                parts.append(f"{self.placeholders:,} 个占位编号({forms})视为缺失" if zh else
-                             f"{self.placeholders:,} ids written as a placeholder ({forms}) "
-                             "read as missing")
+            parts = self._id_parts(lang)
+        else:
+            parts = []
         if not parts:
             return ""
-        return f"{self.column}:{';'.join(parts)}" if zh else \
-            f"{self.column}: {'; '.join(parts)}"
+        return t("data.parse.column", lang, column=self.column,
+                 parts=t("data.parse.parts_separator", lang).join(parts))
+
+    def _date_parts(self, lang: str, how: str) -> list[str]:
+        parts: list[str] = []
+        if self.date_format and self.date_format not in ("ISO", "%Y%m%d", "Excel serial"):
+            if self.dayfirst is None:
+                parts.append(t("data.parse.format", lang, format=self.date_format))
+            else:
+                key = "data.parse.day_first" if self.dayfirst else "data.parse.month_first"
+                parts.append(t(key, lang, format=self.date_format, how=how))
+        if self.timezone:
+            parts.append(t("data.parse.offsets", lang, offsets=", ".join(self.offsets),
+                           timezone=self.timezone))
+            if len(self.offsets) > 1 and self.timezone.startswith("UTC"):
+                parts.append(t("data.parse.offsets_differ", lang))
+        if self.excel_serial:
+            parts.append(t("data.parse.excel_serial", lang, n=f"{self.excel_serial:,}"))
+        return parts
+
+    def _number_parts(self, lang: str, how: str) -> list[str]:
+        if not (self.decimal == "," or self.thousands not in (None, ",")):
+            return []
+        marks = labels("data.parse.mark", lang)
+        names = {",": marks["comma"], ".": marks["point"]}
+        separators = {",": "','", ".": "'.'", " ": marks["space"], "'": "\"'\"",
+                      "none": marks["none"]}
+        decimal = names.get(self.decimal or ".", self.decimal or ".")
+        thousands = t("data.parse.thousands", lang, separator=separators.get(
+            self.thousands, self.thousands)) if self.thousands else ""
+        return [t("data.parse.number", lang, decimal=decimal, thousands=thousands, how=how)]
+
+    def _id_parts(self, lang: str) -> list[str]:
+        parts: list[str] = []
+        if self.normalised:
+            parts.append(t("data.parse.normalised", lang, n=f"{self.normalised:,}"))
+        if self.placeholders:
+            parts.append(t("data.parse.placeholders", lang, n=f"{self.placeholders:,}",
+                           forms=", ".join(self.placeholder_values)))
+        return parts
 
 
 def _examples(values: pd.Series, mask: pd.Series, row_labels: pd.Series | None,

@@ -1,0 +1,61 @@
+"""Writing a cleaning result to the run folder, every file through :mod:`custlib.run.artefacts`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from custlib.data.cleaning.result import CleaningResult
+
+__all__ = ["save_cleaning"]
+
+#: the notebook recorded as the writer in the run's manifest
+WRITTEN_BY = "01_data_cleaning"
+
+
+def save_cleaning(result: CleaningResult, run: Any, *, customers: pd.DataFrame | None = None,
+                  survey: pd.DataFrame | None = None, lang: str = "en",
+                  currency: str = "") -> list[Path]:
+    """Write a cleaning result (and the prepared optional tables) to the run folder.
+
+    Parameters
+    ----------
+    result : CleaningResult
+    run : custlib.run.config.RunFolder
+    customers, survey : pandas.DataFrame, optional
+        Prepared by :mod:`custlib.data.tables`.
+    lang : {'en', 'zh'}
+        Language of the log written for people.
+    currency : str
+        Recorded in the summary JSON for later notebooks.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written: the clean and anonymous lines, the optional tables, then
+        ``tables/cleaning_log.csv``, ``tables/removed_rows.csv``,
+        ``tables/netting_adjustments.csv`` and the summary JSON.
+    """
+    from custlib.run import artefacts
+
+    by = WRITTEN_BY
+    paths = [
+        artefacts.save_table(result.transactions, run, "transactions_clean", written_by=by),
+        artefacts.save_table(result.anonymous, run, "transactions_anonymous", written_by=by),
+    ]
+    if customers is not None:
+        paths.append(artefacts.save_table(customers, run, "customers", written_by=by))
+    if survey is not None:
+        paths.append(artefacts.save_table(survey, run, "survey", written_by=by))
+    log_path = run.path("tables", "cleaning_log.csv")
+    result.log_table(lang).to_csv(log_path, index=False, encoding="utf-8-sig")
+    removed_path = run.path("tables", "removed_rows.csv")
+    result.removed.to_csv(removed_path, index=False, encoding="utf-8-sig")
+    adj_path = run.path("tables", "netting_adjustments.csv")
+    result.adjustments.to_csv(adj_path, index=False, encoding="utf-8-sig")
+    summary = {**result.reconcile(), "currency": currency, "settings": result.settings}
+    paths += [log_path, removed_path, adj_path,
+              artefacts.save_json(summary, run, "cleaning_summary", written_by=by)]
+    return paths
