@@ -27,6 +27,8 @@ way: An alternative to the Pareto/NBD model. *Marketing Science*, 24(2), 275-284
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -141,6 +143,31 @@ def customer_summary(
     b                  0.0      0.0   7.0             0.0
     """
     f = _freq(freq)
+    dates, end = _checked_inputs(transactions, observation_end, freq_multiplier,
+                                 customer_id_col, datetime_col, monetary_col, order_id_col)
+    check_choice("engine", engine, ("numpy", "duckdb"))
+    end_period = int(period_index(np.array([end.to_datetime64()]), f)[0])
+    if engine == "duckdb":
+        return _summary_duckdb(transactions, end, end_period, f, freq_multiplier,
+                               customer_id_col, datetime_col, monetary_col, order_id_col)
+    log = _sorted_log(transactions, dates, end, end_period, f, customer_id_col, monetary_col)
+    return _frame(pd.Index(log.uniques, name=customer_id_col),
+                  *_rfm_columns(log, transactions, end, order_id_col),
+                  *_btyd_columns(log, end_period, freq_multiplier),
+                  end, end_period, f, freq_multiplier)
+
+
+def _checked_inputs(transactions: pd.DataFrame, observation_end: str | pd.Timestamp | None,
+                    freq_multiplier: float, customer_id_col: str, datetime_col: str,
+                    monetary_col: str | None,
+                    order_id_col: str | None) -> tuple[np.ndarray, pd.Timestamp]:
+    """The transaction dates and the end of observation, after checking the inputs.
+
+    Raises
+    ------
+    ColumnError, ParameterError, EmptyResultError
+        As :func:`customer_summary` says.
+    """
     cols = [customer_id_col, datetime_col] + [c for c in (monetary_col, order_id_col) if c]
     require_columns(transactions, cols, "customer_summary")
     if not pd.api.types.is_datetime64_any_dtype(transactions[datetime_col]):
@@ -153,18 +180,42 @@ def customer_summary(
     if len(dates) == 0:
         raise EmptyResultError("customer_summary: the transactions table is empty")
     if observation_end is None or observation_end == "":
-        end = pd.Timestamp(dates.max())
-    else:
-        try:
-            end = pd.Timestamp(observation_end)
-        except (ValueError, TypeError):
-            raise ParameterError(f"parameter 'observation_end' is {observation_end!r}; "
-                                 "expected a date such as '2011-12-09'") from None
-    check_choice("engine", engine, ("numpy", "duckdb"))
-    end_period = int(period_index(np.array([end.to_datetime64()]), f)[0])
-    if engine == "duckdb":
-        return _summary_duckdb(transactions, end, end_period, f, freq_multiplier,
-                               customer_id_col, datetime_col, monetary_col, order_id_col)
+        return dates, pd.Timestamp(dates.max())
+    try:
+        return dates, pd.Timestamp(observation_end)
+    except (ValueError, TypeError):
+        raise ParameterError(f"parameter 'observation_end' is {observation_end!r}; "
+                             "expected a date such as '2011-12-09'") from None
+
+
+class _SortedLog(NamedTuple):
+    """The lines observed, sorted by (customer, time to the second).
+
+    Periods are monotone in time, so (customer, period) groups and (customer, timestamp)
+    orders are runs of this order.
+    """
+
+    uniques: pd.Index  #: the customers, sorted
+    c: np.ndarray  #: customer code of each line
+    m: np.ndarray  #: amount of each line
+    ts: np.ndarray  #: timestamp, int64 nanoseconds
+    secs: np.ndarray  #: timestamp, whole seconds
+    per: np.ndarray  #: period index
+    keep: np.ndarray  #: which lines of the table were observed (before the sort)
+    order: np.ndarray  #: the sort, on the observed lines
+
+    def starts_of(self, change: np.ndarray) -> np.ndarray:
+        """Positions where a run starts, given ``change`` between neighbouring lines."""
+        flag = np.empty(len(self.c), dtype=bool)
+        flag[0] = True
+        flag[1:] = change
+        return np.flatnonzero(flag)
+
+
+def _sorted_log(transactions: pd.DataFrame, dates: np.ndarray, end: pd.Timestamp,
+                end_period: int, f: str, customer_id_col: str,
+                monetary_col: str | None) -> _SortedLog:
+    """Keep the lines of the observed periods and sort them (see :class:`_SortedLog`)."""
     # the whole period containing observation_end is observed (as in lifetimes)
     keep = dates < _period_start(np.array([end_period + 1]), f)[0]
     if not keep.any():
@@ -182,37 +233,29 @@ def customer_summary(
         uniques = uniques[present]
     if not everything:
         dates = dates[keep]
-    n_cust = len(uniques)
     money = transactions[monetary_col].to_numpy(dtype="float64") if monetary_col \
         else np.zeros(len(keep))
     if not everything:
         money = money[keep]
-
-    # one sort by (customer, time to the second) orders everything: periods are monotone
-    # in time, so (customer, period) groups and (customer, timestamp) orders are runs
     secs = np.floor_divide(dates.astype("int64"), 1_000_000_000)
     s_min = int(secs.min())
     span = int(secs.max()) - s_min + 1
     order = np.argsort(codes * span + (secs - s_min))
-    c = codes[order]
-    m = money[order]
     ts = dates[order].astype("int64")
-    per = period_index(ts.view("datetime64[ns]"), f)  # cheaper than another gather
-    n = len(order)
+    return _SortedLog(uniques=pd.Index(uniques), c=codes[order], m=money[order], ts=ts,
+                      secs=secs[order],
+                      per=period_index(ts.view("datetime64[ns]"), f),  # cheaper than a gather
+                      keep=keep, order=order)
 
-    def starts_of(change: np.ndarray) -> np.ndarray:
-        flag = np.empty(n, dtype=bool)
-        flag[0] = True
-        flag[1:] = change
-        return np.flatnonzero(flag)
 
-    cust_change = c[1:] != c[:-1]
-    p_starts = starts_of(cust_change | (per[1:] != per[:-1]))
-
-    # --- BTYD columns: one entry per (customer, period) -----------------------------------
-    g_cust = c[p_starts]
-    g_period = per[p_starts]
-    g_money = np.add.reduceat(m, p_starts)
+def _btyd_columns(log: _SortedLog, end_period: int,
+                  freq_multiplier: float) -> tuple[np.ndarray, ...]:
+    """``frequency``, ``recency``, ``T`` and ``monetary_value``, one entry per period."""
+    n_cust = len(log.uniques)
+    p_starts = log.starts_of((log.c[1:] != log.c[:-1]) | (log.per[1:] != log.per[:-1]))
+    g_cust = log.c[p_starts]
+    g_period = log.per[p_starts]
+    g_money = np.add.reduceat(log.m, p_starts)
     n_periods = np.bincount(g_cust, minlength=n_cust)
     first_pos = np.searchsorted(g_cust, np.arange(n_cust), side="left")
     last_pos = first_pos + n_periods - 1
@@ -223,36 +266,43 @@ def customer_summary(
     repeat_money = np.bincount(g_cust, weights=g_money, minlength=n_cust) - g_money[first_pos]
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(n_periods > 1, repeat_money / np.maximum(n_periods - 1, 1), 0.0)
+    return frequency, recency, T, monetary
 
-    # --- RFM and descriptive columns, on the exact timestamps ------------------------------
-    # (in weekly or monthly units the last period may run past the end day)
-    day_end = (end.normalize() + pd.Timedelta(days=1)).value
-    exact = ts < day_end
-    c_starts = starts_of(cust_change)
+
+def _rfm_columns(log: _SortedLog, transactions: pd.DataFrame, end: pd.Timestamp,
+                 order_id_col: str | None) -> tuple[np.ndarray, ...]:
+    """First and last purchase, orders, lines, revenue and days since the last purchase.
+
+    On the exact timestamps: in weekly or monthly units the last period may run past the
+    end day.
+    """
+    n_cust = len(log.uniques)
+    c, ts = log.c, log.ts
+    exact = ts < (end.normalize() + pd.Timedelta(days=1)).value
+    cust_change = c[1:] != c[:-1]
+    c_starts = log.starts_of(cust_change)
     never = np.iinfo("int64").min
     first_ts = np.minimum.reduceat(np.where(exact, ts, np.iinfo("int64").max), c_starts)
     last_ts = np.maximum.reduceat(np.where(exact, ts, never), c_starts)
     n_lines = np.bincount(c[exact], minlength=n_cust)
-    revenue = np.bincount(c[exact], weights=m[exact], minlength=n_cust)
+    revenue = np.bincount(c[exact], weights=log.m[exact], minlength=n_cust)
     if order_id_col:
         oid = transactions[order_id_col].to_numpy()
-        oid = (oid if everything else oid[keep])[order][exact]
+        oid = (oid if log.keep.all() else oid[log.keep])[log.order][exact]
         order_codes = pd.factorize(oid)[0].astype("int64")
         pairs = pd.unique(order_codes * n_cust + c[exact])  # distinct (order, customer)
         n_orders = np.bincount(pairs % n_cust, minlength=n_cust)
     else:  # an order is a customer's purchases at one timestamp (to the second)
-        o_starts = starts_of(cust_change | (secs[order][1:] != secs[order][:-1]))
+        o_starts = log.starts_of(cust_change | (log.secs[1:] != log.secs[:-1]))
         n_orders = np.bincount(c[o_starts[exact[o_starts]]], minlength=n_cust)
     seen = n_lines > 0
     first_purchase = np.where(seen, first_ts, never).astype("datetime64[ns]")
     last_purchase = np.where(seen, last_ts, never).astype("datetime64[ns]")
     last_day = last_purchase.astype("datetime64[D]")
-    days_since = (np.datetime64(end.normalize().date(), "D") - last_day).astype("float64")
+    days_since = np.subtract(np.datetime64(end.normalize().date(), "D"),
+                             last_day).astype("float64")
     days_since = np.where(seen, days_since, np.nan)
-
-    return _frame(pd.Index(uniques, name=customer_id_col), first_purchase, last_purchase,
-                  n_orders, n_lines, revenue, days_since, frequency, recency, T, monetary,
-                  end, end_period, f, freq_multiplier)
+    return first_purchase, last_purchase, n_orders, n_lines, revenue, days_since
 
 
 def _frame(index: pd.Index, first_purchase: np.ndarray, last_purchase: np.ndarray,
