@@ -248,8 +248,11 @@ def _sorted_log(transactions: pd.DataFrame, dates: np.ndarray, end: pd.Timestamp
                       keep=keep, order=order)
 
 
-def _btyd_columns(log: _SortedLog, end_period: int,
-                  freq_multiplier: float) -> tuple[np.ndarray, ...]:
+_Arrays4 = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+_Arrays6 = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _btyd_columns(log: _SortedLog, end_period: int, freq_multiplier: float) -> _Arrays4:
     """``frequency``, ``recency``, ``T`` and ``monetary_value``, one entry per period."""
     n_cust = len(log.uniques)
     p_starts = log.starts_of((log.c[1:] != log.c[:-1]) | (log.per[1:] != log.per[:-1]))
@@ -270,7 +273,7 @@ def _btyd_columns(log: _SortedLog, end_period: int,
 
 
 def _rfm_columns(log: _SortedLog, transactions: pd.DataFrame, end: pd.Timestamp,
-                 order_id_col: str | None) -> tuple[np.ndarray, ...]:
+                 order_id_col: str | None) -> _Arrays6:
     """First and last purchase, orders, lines, revenue and days since the last purchase.
 
     On the exact timestamps: in weekly or monthly units the last period may run past the
