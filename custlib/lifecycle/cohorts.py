@@ -186,20 +186,20 @@ def kaplan_meier(durations: Any, events: Any, *, confidence: float = 0.95) -> pd
         Index ``time`` (0 and each event time); ``at_risk``, ``events``, ``censored``,
         ``survival``, ``ci_low``, ``ci_high``.
     """
-    t = np.asarray(durations, dtype=float)
+    dur = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=bool)
-    if t.shape != e.shape or t.ndim != 1:
+    if dur.shape != e.shape or dur.ndim != 1:
         raise ParameterError("kaplan_meier: 'durations' and 'events' must be 1-d and of equal "
                              "length")
-    if len(t) == 0:
+    if len(dur) == 0:
         raise EmptyResultError("kaplan_meier: no durations")
-    if np.isnan(t).any() or (t < 0).any():
-        raise DataError(f"kaplan_meier: {int((np.isnan(t) | (t < 0)).sum())} duration(s) are "
+    if np.isnan(dur).any() or (dur < 0).any():
+        raise DataError(f"kaplan_meier: {int((np.isnan(dur) | (dur < 0)).sum())} duration(s) are "
                         "missing or negative; expected times >= 0")
-    times, inverse = np.unique(t, return_inverse=True)
+    times, inverse = np.unique(dur, return_inverse=True)
     d = np.bincount(inverse, weights=e.astype(float), minlength=len(times))
     c = np.bincount(inverse, weights=(~e).astype(float), minlength=len(times))
-    n = len(t) - np.concatenate([[0.0], np.cumsum(d + c)[:-1]])
+    n = len(dur) - np.concatenate([[0.0], np.cumsum(d + c)[:-1]])
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.cumprod(1 - d / n)
         var = np.cumsum(np.where(n > d, d / (n * (n - d)), 0.0))
@@ -212,7 +212,7 @@ def kaplan_meier(durations: Any, events: Any, *, confidence: float = 0.95) -> pd
     high = np.where((s > 0) & (s < 1), high, s)
     out = pd.DataFrame({"at_risk": n, "events": d, "censored": c, "survival": s,
                         "ci_low": low, "ci_high": high}, index=pd.Index(times, name="time"))
-    start = pd.DataFrame({"at_risk": [float(len(t))], "events": [0.0], "censored": [0.0],
+    start = pd.DataFrame({"at_risk": [float(len(dur))], "events": [0.0], "censored": [0.0],
                           "survival": [1.0], "ci_low": [1.0], "ci_high": [1.0]},
                          index=pd.Index([0.0], name="time"))
     if times[0] > 0:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.errors import ParameterError
-from custlib.i18n import LANGS, check_lang, label, labels, t
+from custlib.i18n import check_lang, label, labels, t
 
 __all__ = ["age_bands", "attribute_breakdown", "attribute_columns", "attribute_name",
            "attributes_note", "charted_attributes", "customer_table", "profile_cards"]
@@ -254,7 +254,7 @@ def attributes_note(table: pd.DataFrame, lang: str = "en",
     """
     check_lang(lang)
     shown = attribute_columns(table)
-    missing = [t for t in traits if t not in shown]
+    missing = [trait for trait in traits if trait not in shown]
     if not missing:
         return ""
     if not shown:
@@ -285,16 +285,6 @@ def charted_attributes(table: pd.DataFrame, traits: tuple[str, ...] = TRAITS) ->
     -------
     list of str
     """
-    present = [t for t in traits if t in table.columns and table[t].notna().any()]
+    present = [trait for trait in traits
+               if trait in table.columns and table[trait].notna().any()]
     return present or attribute_columns(table)
-
-
-def _transitional_labels() -> dict[str, dict[str, str]]:
-    keys = ("avg_order_value", "orders_per_customer", "top_categories", "top_channels",
-            "typical")
-    return {k: {lang: t(f"segments.column.{k}", lang) for lang in LANGS} for k in keys}
-
-
-#: TRANSITIONAL, only for custlib.report.document (segment report): the card headings in the
-#: old ``{key: {lang: text}}`` form. Ask ``i18n.t("segments.column.<key>", lang)`` instead.
-LABELS: dict[str, dict[str, str]] = _transitional_labels()

@@ -166,16 +166,16 @@ def rfm8_segments(summary: pd.DataFrame, *, threshold: str = "mean",
     """
     cols = ["days_since_last_purchase", "n_orders", "total_revenue"]
     require_columns(summary, cols, "rfm8_segments")
-    t = {c: _threshold(summary[c], threshold) for c in cols}
-    recent = summary["days_since_last_purchase"] <= t["days_since_last_purchase"]
-    frequent = summary["n_orders"] >= t["n_orders"]
-    high = summary["total_revenue"] >= t["total_revenue"]
+    cut = {c: _threshold(summary[c], threshold) for c in cols}
+    recent = summary["days_since_last_purchase"] <= cut["days_since_last_purchase"]
+    frequent = summary["n_orders"] >= cut["n_orders"]
+    high = summary["total_revenue"] >= cut["total_revenue"]
     tier = np.where(high, "Important", "General")
     kind = np.select([recent & frequent, recent & ~frequent, ~recent & frequent],
                      ["value", "develop", "retain"], "win-back")
     keys = pd.Series([f"{a} {b}" for a, b in zip(tier, kind)], index=summary.index)
     out = _relabel(keys, "rfm8", lang).rename("segment")
-    out.attrs["thresholds"] = t
+    out.attrs["thresholds"] = cut
     return out
 
 
