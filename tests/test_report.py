@@ -483,3 +483,16 @@ def test_the_page_is_the_template_with_every_value_escaped():
                                     percent=("repeat_rate",))
     assert cells["columns"] == ["复购率", "n"]
     assert cells["rows"][0]["cells"] == [("50%", False), ("1,234.50", False)]
+
+
+def test_a_report_saved_in_a_run_folder_is_in_its_manifest(tmp_path):
+    from custlib.run import artefacts
+    from custlib.run.config import run_folder
+
+    run = run_folder("r", tmp_path)
+    rep = report.Report("R", lang="en").section("s", "S").text("x")
+    written = rep.save(run, "report_segments", pdf=False)
+    assert written == [run.root / "report_segments.html"]
+    assert "<h2>S</h2>" in written[0].read_text(encoding="utf-8")
+    entry = artefacts.read_manifest(run)["report_segments"]
+    assert entry["path"] == "report_segments.html" and entry["written_by"] == "05_report"

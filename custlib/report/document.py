@@ -242,3 +242,36 @@ class Report:
             if made is not None:
                 out.append(made)
         return out
+
+    def save(self, run: Any, name: str = "report", *, pdf: bool = True,
+             written_by: str = "05_report") -> list[Path]:
+        """Write ``<run>/<name>.html`` (and ``.pdf``), listed in the run's manifest.
+
+        Like :meth:`write`, for a run folder: the page is written atomically through
+        :mod:`custlib.run.artefacts`, so a reader never sees half a report.
+
+        Parameters
+        ----------
+        run : custlib.run.config.RunFolder
+        name : str, default 'report'
+            File stem and artefact name (the PDF is ``<name>_pdf``).
+        pdf : bool, default True
+        written_by : str, default '05_report'
+
+        Returns
+        -------
+        list of pathlib.Path
+            The HTML file, and the PDF when one was made.
+        """
+        from custlib.report.pdf import html_to_pdf
+        from custlib.run import artefacts
+
+        page = artefacts.save_text(self.html(), run, f"{name}.html", name=name,
+                                   written_by=written_by)
+        out = [page]
+        if pdf:
+            made = html_to_pdf(page)
+            if made is not None:
+                artefacts.record(run, f"{name}_pdf", made, written_by)
+                out.append(made)
+        return out
