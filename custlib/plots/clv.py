@@ -4,6 +4,7 @@ These replace lifetimes' plotting functions that fail on pandas 3
 (``plot_calibration_purchases_vs_holdout_purchases`` relies on the broken split,
 ``plot_history_alive``, ``plot_expected_repeat_purchases``) and follow the house rule:
 every function takes an optional ``ax`` and returns it, with labelled axes and units.
+Their words are the ``value.plot`` messages of the catalogs.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def plot_calibration_holdout(table: pd.DataFrame, *, model_name: str = "", ax: A
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`custlib.value.btyd.calibration_vs_holdout`.
+        From :func:`custlib.value.choice.calibration_vs_holdout`.
     model_name : str
         Shown in the legend.
     ax : matplotlib.axes.Axes, optional
@@ -63,7 +64,7 @@ def plot_tracking(track: pd.DataFrame, *, cumulative: bool = True, model_name: s
     Parameters
     ----------
     track : pandas.DataFrame
-        From :func:`custlib.value.btyd.tracking`.
+        From :func:`custlib.value.diagnostics.tracking`.
     cumulative : bool, default True
         Cumulative totals, or per period.
     """
@@ -101,7 +102,7 @@ def plot_period_transactions(table: pd.DataFrame, *, ax: Any = None,
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`custlib.value.btyd.period_transactions`.
+        From :func:`custlib.value.diagnostics.period_transactions`.
     """
     check_lang(lang)
     require_columns(table, ["actual", "model"], "plot_period_transactions")
@@ -127,7 +128,7 @@ def plot_matrix(values: pd.DataFrame, *, kind: str = "expected", horizon: float 
     Parameters
     ----------
     values : pandas.DataFrame
-        From :func:`custlib.value.btyd.matrix`: rows frequency, columns recency.
+        From :func:`custlib.value.diagnostics.matrix`: rows frequency, columns recency.
     kind : {'expected', 'p_alive'}
     horizon : float
         Periods ahead of the expected-purchases matrix (for the title).
@@ -160,7 +161,7 @@ def plot_p_alive_history(history: pd.DataFrame, *, customer: Any = "", ax: Any =
     Parameters
     ----------
     history : pandas.DataFrame
-        From :func:`custlib.value.btyd.p_alive_history`.
+        From :func:`custlib.value.diagnostics.p_alive_history`.
     customer : str
         Shown in the title.
     """

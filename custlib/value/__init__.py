@@ -4,6 +4,12 @@ The one-row-per-customer summary, the buy-till-you-die purchase models (BG/NBD,
 Pareto/NBD, MBG/NBD) and Gamma-Gamma spend, their closed-form likelihoods, the choice
 between them on a holdout, and customer lifetime value.
 
-Modules: :mod:`~custlib.value.summary`, :mod:`~custlib.value.btyd`,
-:mod:`~custlib.value.formulas`, :mod:`~custlib.value.clv`.
+Modules, in the order notebook 03 uses them: :mod:`~custlib.value.summary` (one row per
+customer), :mod:`~custlib.value.split` (time units, calibration/holdout),
+:mod:`~custlib.value.purchase` (the purchase models), :mod:`~custlib.value.fitting` (their
+optimiser), :mod:`~custlib.value.formulas` (the formulas), :mod:`~custlib.value.choice`
+(holdout errors, model choice), :mod:`~custlib.value.diagnostics` (tracking, P(alive)
+history, matrices, simulation), :mod:`~custlib.value.spend` (Gamma-Gamma) and
+:mod:`~custlib.value.clv` (lifetime value). :mod:`~custlib.value.btyd` gathers the BTYD
+toolkit in one namespace.
 """

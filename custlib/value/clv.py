@@ -261,6 +261,11 @@ def settings_table(unit: str, horizon_months: int, margin: float,
     margin : float
     annual_discount_rate : float
     lang : {'en', 'zh'}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index the settings, one column of values, named in ``lang``.
     """
     check_choice("time_unit", unit, tuple(TIME_UNITS))
     check_lang(lang)

@@ -1,10 +1,14 @@
-"""Closed-form likelihoods and predictions of the BTYD purchase models, in log space.
+"""Closed-form likelihoods and predictions of the value models, in log space where it matters.
 
 Per-customer log-likelihoods of BG/NBD, MBG/NBD and Pareto/NBD, their factored forms with
 analytic gradients (fitted on distinct (frequency, recency, T) patterns weighted by
-counts), P(alive) and expected purchases, all finite for extreme patterns. Used by
-:class:`custlib.value.btyd.BTYDModel`; tested against high-precision values
-(``tests/test_btyd_numerics.py``).
+counts), P(alive) and expected purchases: the published closed forms, and log-space or
+quadrature forms that stay finite on extreme patterns. Then the Gamma-Gamma spend model:
+its likelihood with gradient and the conditional expected spend. Everything is numpy and
+scipy; lifetimes is only the reference of the tests. Used by
+:class:`custlib.value.purchase.BTYDModel` and :class:`custlib.value.spend.GammaGammaModel`;
+tested against high-precision values (``tests/test_btyd_numerics.py``) and lifetimes
+(``tests/test_btyd.py``).
 
 References
 ----------
@@ -12,6 +16,11 @@ Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your customers" t
 way: An alternative to the Pareto/NBD model. *Marketing Science*, 24(2), 275-284.
 Fader, P. S., & Hardie, B. G. S. (2005). A note on deriving the Pareto/NBD model and
 related expressions. http://brucehardie.com/notes/009/
+Batislam, E. P., Denizel, M., & Filiztekin, A. (2007). Empirical validation and
+comparison of models for customer base analysis. *International Journal of Research in
+Marketing*, 24(3), 201-209.
+Fader, P. S., & Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary value.
+http://brucehardie.com/notes/025/
 """
 
 from __future__ import annotations
