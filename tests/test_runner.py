@@ -260,7 +260,7 @@ def test_swap_failure_without_rollback_says_where_both_runs_are(tiny_kit, tmp_pa
 def test_long_run_names_keep_distinct_siblings(tiny_kit, tmp_path):
     """Run names of up to 100 characters sharing a long prefix never share a .failed or
     .partial folder, and the notebooks can still open the partial folder by name."""
-    from custlib.run.runner import _sibling
+    from custlib.run.folders import sibling as _sibling
 
     rep = tmp_path / "rep"
     a, b = "a" * 80 + "x" * 20, "a" * 80 + "y" * 20

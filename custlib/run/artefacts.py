@@ -153,7 +153,8 @@ def _write_csv(df: pd.DataFrame, path: Path, index: bool | None) -> None:
 
 
 def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str = "",
-               csv: bool = False, kind: str = "data", index: bool | None = None) -> Path:
+               csv: bool = False, kind: str = "data", index: bool | None = None,
+               stem: str | None = None) -> Path:
     """Save a table to the run folder as Parquet (and optionally CSV).
 
     Parameters
@@ -174,6 +175,9 @@ def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str =
     index : bool, optional
         Write the index: default the Parquet default (kept unless a plain range) and,
         for the CSV, only a non-default index.
+    stem : str, optional
+        The file stem, when it differs from the artefact name (a batch group's input
+        ``transactions`` is the artefact ``input_transactions``).
 
     Returns
     -------
@@ -187,11 +191,11 @@ def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str =
     """
     if kind not in TABLE_KINDS:
         raise ParameterError(f"kind is {kind!r}; expected 'data', 'tables' or 'input'")
-    path = run.path(kind, f"{name}.parquet")
+    path = run.path(kind, f"{stem or name}.parquet")
     atomic_write(path, lambda tmp: df.to_parquet(tmp, index=index))
     extra: dict[str, Any] = {}
     if csv:
-        copy = run.path(kind, f"{name}.csv")
+        copy = run.path(kind, f"{stem or name}.csv")
         _write_csv(df, copy, index)
         extra["csv"] = str(copy.relative_to(run.root))
     record(run, name, path, written_by, **_shape(df), **extra)

@@ -11,7 +11,6 @@ links every group's report.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import multiprocessing
 import os
 import re
@@ -26,10 +25,30 @@ import pandas as pd
 
 from custlib.data import loading as io
 from custlib.errors import EmptyResultError, ParameterError, SourceError, format_list
-from custlib.run.config import NOTEBOOKS_DIR, run_folder
-from custlib.run.runner import load_params
+from custlib.i18n import t
+from custlib.run import artefacts, index
+from custlib.run.config import NOTEBOOKS_DIR, RunFolder, run_folder
+from custlib.run.folders import (
+    RunError,
+    keep_unsuccessful,
+    mark_previous,
+    remove,
+    sibling,
+    swap_in,
+)
+from custlib.run.outcome import RunInterrupted
+from custlib.run.params import (
+    discover_notebooks,
+    load_params,
+    notebook_defaults,
+    notebook_parameters,
+    validate,
+)
 
 __all__ = ["BatchResult", "GroupRun", "run_each"]
+
+#: What the manifest of a group says wrote its input files.
+WRITTEN_BY = "custlib run --each"
 
 
 @dataclass
@@ -141,21 +160,37 @@ def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: 
     """
     import sys
 
-    from custlib.run.params import validate
-    from custlib.run.runner import (
-        RUNNER_KEYS,
-        RunError,
-        RunInterrupted,
-        _keep_unsuccessful,
-        _mark_previous,
-        _remove,
-        _sibling,
-        _swap_in,
-        discover_notebooks,
-        notebook_parameters,
-    )
-
     stream = stream or sys.stderr
+    values = _checked(params, notebooks_dir)
+    name = run_name or values.get("run_name") or "demo"
+    final = run_folder(str(name), reports_dir or values.get("reports_dir") or None,
+                       create=False)
+    # the whole batch is built in a fresh folder and swapped in when every group has run
+    # (failed groups included: they are listed); the previous batch stays until then
+    base = run_folder(sibling(final.root, f".partial-{os.getpid()}").name,
+                      final.root.parent, create=False)
+    remove(base.root)
+    base.root.mkdir(parents=True)
+    started = _dt.datetime.now().isoformat(timespec="seconds")
+    try:
+        result = _run_groups(values, column, base.root, final.root, only, workers,
+                             notebooks_dir, html_output, min_rows, stream)
+    except KeyboardInterrupt:
+        kept = keep_unsuccessful(base.root, final.root)
+        mark_previous(final.root, "interrupted", started, kept)
+        raise RunInterrupted(f"stopped during the --each {column} batch; the groups run "
+                             f"so far are kept in {kept}", kept) from None
+    except BaseException:
+        remove(base.root)
+        raise
+    return _put_in_place(result, base.root, final.root)
+
+
+def _checked(params: str | os.PathLike[str] | Mapping[str, Any] | None,
+             notebooks_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The batch's parameters, checked against the notebooks before anything is split."""
+    from custlib.run.runner import RUNNER_KEYS
+
     values = load_params(params)
     source = "" if params is None or isinstance(params, Mapping) else str(params)
     try:
@@ -165,42 +200,26 @@ def run_each(params: str | os.PathLike[str] | Mapping[str, Any] | None, column: 
     if found:  # every parameter checked before anything is split or run
         declared = {nb.name: notebook_parameters(nb) for nb in found}
         values = validate(values, declared, source=source, runner_keys=RUNNER_KEYS)
-    name = run_name or values.get("run_name") or "demo"
-    final = run_folder(str(name), reports_dir or values.get("reports_dir") or None,
-                       create=False)
-    # the whole batch is built in a fresh folder and swapped in when every group has run
-    # (failed groups included: they are listed); the previous batch stays until then
-    base = run_folder(_sibling(final.root, f".partial-{os.getpid()}").name,
-                      final.root.parent, create=False)
-    _remove(base.root)
-    base.root.mkdir(parents=True)
-    started = _dt.datetime.now().isoformat(timespec="seconds")
+    return values
+
+
+def _put_in_place(result: BatchResult, partial: Path, final: Path) -> BatchResult:
+    """Swap the finished batch in place of the previous one; paths follow it."""
     try:
-        result = _run_groups(values, column, base.root, final.root, only, workers,
-                             notebooks_dir, html_output, min_rows, stream)
-    except KeyboardInterrupt:
-        kept = _keep_unsuccessful(base.root, final.root)
-        _mark_previous(final.root, "interrupted", started, kept)
-        raise RunInterrupted(f"stopped during the --each {column} batch; the groups run "
-                             f"so far are kept in {kept}", kept) from None
-    except BaseException:
-        _remove(base.root)
-        raise
-    try:
-        _swap_in(base.root, final.root)
+        swap_in(partial, final)
     except RunError as exc:
-        raise RunError(f"the --each {column} batch ran but could not be moved into place: "
-                       f"{exc}; the new batch is in {base.root}") from exc
+        raise RunError(f"the --each {result.column} batch ran but could not be moved into "
+                       f"place: {exc}; the new batch is in {partial}") from exc
     try:
-        _remove(_sibling(final.root, ".failed"))
+        remove(sibling(final, ".failed"))
     except OSError:  # the new batch is in place; a stale failure is only clutter
         pass
     for g in result.groups:  # paths recorded while building point at the partial folder
-        _relocate_group(final.root / g.slug, str(base.root), str(final.root))
+        _relocate_group(final / g.slug, str(partial), str(final))
         if g.report is not None:
-            g.report = final.root / g.report.relative_to(base.root)
-    result.folder = final.root
-    result.index = final.root / "index.html"
+            g.report = final / g.report.relative_to(partial)
+    result.folder = final
+    result.index = final / "index.html"
     return result
 
 
@@ -211,7 +230,83 @@ def _relocate_group(folder: Path, old: str, new: str) -> None:
         if path.exists():
             text = path.read_text(encoding="utf-8")
             if old in text:
-                path.write_text(text.replace(old, new), encoding="utf-8")
+                artefacts.write_text(path, text.replace(old, new))
+
+
+def _defaults(notebooks_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Every parameter's default, from the notebooks' parameters cells (first one wins)."""
+    try:
+        found = discover_notebooks(notebooks_dir)
+    except SourceError:
+        return {}
+    out: dict[str, Any] = {}
+    for nb in found:
+        for key, value in notebook_defaults(nb).items():
+            out.setdefault(key, value)
+    return out
+
+
+def _load_inputs(values: dict[str, Any], column: str, notebooks_dir: str | os.PathLike[str]
+                 ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """The transactions (checked for ``column``), customers and survey the batch splits.
+
+    A parameter the file does not give takes the notebooks' default (notebook 01: the
+    demo customers and survey); an empty one means the run has none.
+    """
+    given = {**_defaults(notebooks_dir), **values}
+    if not given.get("transactions"):
+        raise ParameterError("--each needs a transaction log: the parameters give no "
+                             "'transactions' and no notebook declares one")
+    tx = io.load_transactions(given["transactions"], given.get("columns") or {})
+    if column not in tx.columns:
+        raise ParameterError(f"--each {column!r}: not a column of the transactions; expected "
+                             f"one of {format_list([c for c in tx.columns if c != 'source_row'])}")
+    customers = io.load_customers(given["customers"]) if given.get("customers") else None
+    survey = io.load_survey(given["survey"]) if given.get("survey") else None
+    return tx, customers, survey
+
+
+def _split(values: dict[str, Any], column: str, base: Path, notebooks_dir: str | os.PathLike[str],
+           min_rows: int) -> tuple[BatchResult, list[dict[str, Any]], pd.Series]:
+    """Write every group's input files; return the groups, their parameters and the counts."""
+    tx, customers, survey = _load_inputs(values, column, notebooks_dir)
+    key = tx[column].astype("string").str.strip()
+    counts = key[key.notna() & (key != "")].value_counts()
+    if counts.empty:
+        raise EmptyResultError(f"--each {column!r}: the column has no values")
+    result = BatchResult(folder=base, column=column)
+    taken: set[str] = set()
+    plans = []
+    for i, (value, n) in enumerate(counts.items()):
+        if n < min_rows:
+            continue
+        slug = _slug(str(value), i, taken)
+        group = RunFolder(base / slug)
+        part = tx[key == value].drop(columns="source_row")
+        ids = set(part["customer_id"].astype(str))
+        group_params = {**values, "transactions": str(_save_input(part, group, "transactions")),
+                        "columns": {}, "report_scope": f"{column}: {value}"}
+        if customers is not None:
+            c = customers.drop(columns="source_row")
+            mine = c[c[column].astype("string").str.strip() == value] if column in c else \
+                c[c["customer_id"].astype(str).isin(ids)]
+            group_params["customers"] = str(_save_input(mine, group, "customers"))
+            ids |= set(mine["customer_id"].astype(str))
+        if survey is not None:
+            s = survey.drop(columns="source_row")
+            group_params["survey"] = str(_save_input(s[s["customer_id"].astype(str).isin(ids)],
+                                                     group, "survey"))
+        group_params.pop("run_name", None)
+        group_params.pop("reports_dir", None)
+        result.groups.append(GroupRun(str(value), slug, int(n), len(ids)))
+        plans.append(group_params)
+    return result, plans, counts
+
+
+def _save_input(table: pd.DataFrame, group: RunFolder, name: str) -> Path:
+    """A group's input table, ``<group>/input/<name>.parquet``, listed in its manifest."""
+    return artefacts.save_table(table, group, f"input_{name}", stem=name, kind="input",
+                                index=False, written_by=WRITTEN_BY)
 
 
 def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
@@ -219,64 +314,21 @@ def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
                 notebooks_dir: str | os.PathLike[str], html_output: bool, min_rows: int,
                 stream: Any) -> BatchResult:
     """Split the log, run every group into ``root`` and write the index there."""
-    base = run_folder(root.name, root.parent, create=False)
-    tx = io.load_transactions(values.get("transactions", "demo"), values.get("columns") or {})
-    if column not in tx.columns:
-        raise ParameterError(f"--each {column!r}: not a column of the transactions; expected "
-                             f"one of {format_list([c for c in tx.columns if c != 'source_row'])}")
-    key = tx[column].astype("string").str.strip()
-    counts = key[key.notna() & (key != "")].value_counts()
-    if counts.empty:
-        raise EmptyResultError(f"--each {column!r}: the column has no values")
-    # notebook 01's defaults: the demo customers and survey unless the file says otherwise
-    customers = io.load_customers(values.get("customers", "demo")) \
-        if values.get("customers", "demo") else None
-    survey = io.load_survey(values.get("survey", "demo")) if values.get("survey", "demo") \
-        else None
-    result = BatchResult(folder=base.root, column=column)
-    taken: set[str] = set()
-    plans = []
-    for i, (value, n) in enumerate(counts.items()):
-        if n < min_rows:
-            continue
-        slug = _slug(str(value), i, taken)
-        part = tx[key == value].drop(columns="source_row")
-        ids = set(part["customer_id"].astype(str))
-        inputs = base.root / slug / "input"
-        inputs.mkdir(parents=True, exist_ok=True)
-        part.to_parquet(inputs / "transactions.parquet", index=False)
-        group_params = {**values, "transactions": str(inputs / "transactions.parquet"),
-                        "columns": {}, "report_scope": f"{column}: {value}"}
-        if customers is not None:
-            c = customers.drop(columns="source_row")
-            mine = c[c[column].astype("string").str.strip() == value] if column in c else \
-                c[c["customer_id"].astype(str).isin(ids)]
-            mine.to_parquet(inputs / "customers.parquet", index=False)
-            group_params["customers"] = str(inputs / "customers.parquet")
-            ids |= set(mine["customer_id"].astype(str))
-        if survey is not None:
-            s = survey.drop(columns="source_row")
-            s[s["customer_id"].astype(str).isin(ids)].to_parquet(inputs / "survey.parquet",
-                                                                  index=False)
-            group_params["survey"] = str(inputs / "survey.parquet")
-        group_params.pop("run_name", None)
-        group_params.pop("reports_dir", None)
-        result.groups.append(GroupRun(str(value), slug, int(n), len(ids)))
-        plans.append(group_params)
-    from custlib.run.runner import RUNNER_KEYS, discover_notebooks, notebook_parameters
+    from custlib.run.runner import RUNNER_KEYS
 
+    result, plans, counts = _split(values, column, root, notebooks_dir, min_rows)
     known = set(RUNNER_KEYS).union(*[set(notebook_parameters(nb))
                                      for nb in discover_notebooks(notebooks_dir)])
     plans = [{k: v for k, v in p.items() if k in known} for p in plans]
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(plans)))
-    print(f"custlib run --each {column}: {len(plans)} group(s) on {n_workers} worker(s)",
+    print(t("run.batch.start", "en", column=column, groups=len(plans), workers=n_workers),
           file=stream)
     by_slug = {g.slug: g for g in result.groups}
     # fresh interpreters, not forks: a fork copies jupyter's background event-loop thread
     # as "running" without the thread itself, and the group's notebooks then wait forever
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=spawn) as pool:
-        futures = [pool.submit(_run_group, p, g.slug, str(base.root),
+        futures = [pool.submit(_run_group, p, g.slug, str(root),
                                list(only) if only else None, str(notebooks_dir), html_output)
                    for p, g in zip(plans, result.groups, strict=True)]
         for fut in as_completed(futures):
@@ -287,42 +339,9 @@ def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
                 g.report = Path(detail)
             else:
                 g.error = detail
-            print(f"  {g.value:<28} {status:<6} {seconds:6.1f} s", file=stream)
-    result.index = _write_batch_index(result, skipped=counts[counts < min_rows],
-                                      name=final.name)
+            print(t("run.batch.group_line", "en", value=f"{g.value:<28}", status=f"{status:<6}",
+                    seconds=f"{seconds:6.1f}"), file=stream)
+    page = index.batch_page(root, column, result.groups, counts[counts < min_rows],
+                            name=final.name)
+    result.index = index.write_page(root / "index.html", page)
     return result
-
-
-def _write_batch_index(result: BatchResult, skipped: pd.Series, name: str = "") -> Path:
-    rows = []
-    for g in sorted(result.groups, key=lambda g: -g.rows):
-        if g.report is not None:
-            rel = os.path.relpath(g.report, result.folder)
-            link = f'<a href="{html.escape(rel)}">{html.escape(Path(rel).name)}</a>'
-            pdf = Path(g.report).with_suffix(".pdf")
-            if pdf.exists():
-                rel_pdf = html.escape(os.path.relpath(pdf, result.folder))
-                link += f' · <a href="{rel_pdf}">PDF</a>'
-        else:
-            link = f'<span class="err">{html.escape(g.error)}</span>'
-        rows.append(f"<tr><td>{html.escape(g.value)}</td><td>{g.rows:,}</td>"
-                    f"<td>{g.customers:,}</td><td>{g.status}</td><td>{g.seconds:.0f} s</td>"
-                    f"<td>{link}</td></tr>")
-    left = "".join(f"<li>{html.escape(str(v))} ({n} lines)</li>" for v, n in skipped.items())
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>custlib batch {html.escape(name or result.folder.name)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem}}
-.err{{color:#c62828}}</style></head><body>
-<h1>Reports by <code>{html.escape(result.column)}</code></h1>
-<p>{len(result.groups)} group(s), {len(result.failed)} failed; written
-{_dt.datetime.now():%Y-%m-%d %H:%M} by custlib.</p>
-<table><tr><th>{html.escape(result.column)}</th><th>lines</th><th>customers</th>
-<th>status</th><th>time</th><th>report</th></tr>{''.join(rows)}</table>
-{f'<h2>Left out (too few lines)</h2><ul>{left}</ul>' if left else ''}
-</body></html>
-"""
-    path = result.folder / "index.html"
-    path.write_text(page, encoding="utf-8")
-    return path

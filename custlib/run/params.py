@@ -50,9 +50,9 @@ from custlib.run.config import NOTEBOOKS_DIR, resolve_path
 from custlib.run.yamlsafe import MAX_YAML_BYTES, NoAliasSafeLoader, safe_yaml_load
 
 __all__ = ["MAX_YAML_BYTES", "SPEC", "Check", "NoAliasSafeLoader", "choice", "codec", "date",
-           "did_you_mean", "discover_notebooks", "find_notebook", "notebook_defaults",
-           "notebook_parameters", "number", "safe_yaml_load", "timezone", "validate",
-           "yaml_form"]
+           "did_you_mean", "discover_notebooks", "find_notebook", "load_params",
+           "notebook_defaults", "notebook_parameters", "number", "safe_yaml_load", "timezone",
+           "validate", "yaml_form"]
 
 _NOTEBOOK = re.compile(r"^(\d{2})_[\w-]+\.ipynb$")
 
@@ -100,6 +100,29 @@ def find_notebook(token: str, notebooks: Sequence[Path]) -> list[Path]:
         token = token.zfill(2)  # --only 3 is notebook 03
     return [p for p in notebooks
             if token in (p.stem, p.name, p.name[:2]) or p.name.startswith(token)]
+
+
+def load_params(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Read a parameter file (YAML mapping) or pass a mapping through.
+
+    Parameters
+    ----------
+    source : path-like, mapping or None
+        A YAML file such as ``params/demo.yaml``; relative paths are read from the
+        project root.
+
+    Returns
+    -------
+    dict
+    """
+    if source is None:
+        return {}
+    if isinstance(source, Mapping):
+        return dict(source)
+    from custlib.data.loading import read_yaml_mapping
+
+    return read_yaml_mapping(source, ParameterError,
+                             "a mapping of parameter names to values")
 
 
 @lru_cache(maxsize=64)

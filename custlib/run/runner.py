@@ -6,6 +6,20 @@ its ``parameters`` cell, executes the notebooks in number order into
 failure it stops, names the notebook and the cell, and keeps the failed notebook for
 inspection.
 
+Every parameter is checked first (:func:`custlib.run.params.validate`): nothing is written
+when one is wrong. The run is then built in a fresh sibling folder
+``<reports>/<name>.partial-<pid>`` (the name the notebooks receive as ``run_name``) and
+renamed to ``<reports>/<name>`` only when every notebook succeeded, replacing the previous
+run. A run that fails or is interrupted is kept as ``<reports>/<name>.failed`` (replacing
+an older one); the previous successful run keeps its results, and its ``run.json`` gets
+``last_attempt: {status, when, folder}`` and its ``index.html`` and ``report.html`` a
+banner saying that the latest run failed and where it is
+(:func:`custlib.run.folders.mark_previous`), until the next success replaces it.
+``run.json`` says at every moment what the folder holds: ``status`` is ``running`` while
+the notebooks run, then ``ok``, ``failed`` or ``interrupted``. A failure of the runner
+itself (rendering, a full disk, the final rename) ends the run the same way as a failing
+notebook; if the final rename fails, the previous run is put back first.
+
 The parts: :mod:`~custlib.run.params` (what the notebooks declare, checked values),
 :mod:`~custlib.run.kernels` (the kernels, stopped on Ctrl-C), :mod:`~custlib.run.folders`
 (built aside, swapped in, kept when unsuccessful), :mod:`~custlib.run.index` (the index
@@ -15,12 +29,10 @@ page). Used by ``custlib run --params params/demo.yaml`` and ``make report``.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +49,20 @@ from custlib.run.folders import (
     sibling,
     swap_in,
 )
-from custlib.run.params import discover_notebooks, find_notebook, notebook_parameters
+from custlib.run.outcome import (
+    NotebookRun,
+    RunInterrupted,
+    RunResult,
+    failure_message,
+    relocate,
+    write_run_json,
+)
+from custlib.run.params import (
+    discover_notebooks,
+    find_notebook,
+    load_params,
+    notebook_parameters,
+)
 
 __all__ = ["RUNNER_KEYS", "NotebookRun", "RunError", "RunInterrupted", "RunResult",
            "discover_notebooks", "load_params", "notebook_parameters", "render_html", "run"]
@@ -46,72 +71,6 @@ __all__ = ["RUNNER_KEYS", "NotebookRun", "RunError", "RunInterrupted", "RunResul
 RUNNER_KEYS = ("run_name", "reports_dir", "notebooks")
 #: What the manifest says wrote the HTML renderings.
 WRITTEN_BY = "custlib run"
-
-# the folder helpers under their former names (tests and older code import them)
-_sibling, _remove, _swap_in = sibling, remove, swap_in
-_keep_unsuccessful, _mark_previous = keep_unsuccessful, mark_previous
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """A run stopped by Ctrl-C (SIGINT); ``folder`` is where the interrupted run is kept."""
-
-    def __init__(self, message: str, folder: Path) -> None:
-        super().__init__(message)
-        self.folder = folder
-
-
-@dataclass
-class NotebookRun:
-    """What happened to one notebook in a run."""
-
-    name: str
-    output: Path
-    seconds: float = 0.0
-    html: Path | None = None
-    status: str = "pending"
-
-
-@dataclass
-class RunResult:
-    """The outcome of :func:`run`.
-
-    Attributes
-    ----------
-    folder : RunFolder
-        The run folder.
-    notebooks : list of NotebookRun
-        One entry per notebook run, in order.
-    report : pathlib.Path
-        The main output: the written report if the report notebook ran, else the run's
-        index page.
-    """
-
-    folder: RunFolder
-    notebooks: list[NotebookRun] = field(default_factory=list)
-    report: Path | None = None
-
-
-def load_params(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> dict[str, Any]:
-    """Read a parameter file (YAML mapping) or pass a mapping through.
-
-    Parameters
-    ----------
-    source : path-like, mapping or None
-        A YAML file such as ``params/demo.yaml``; relative paths are read from the
-        project root.
-
-    Returns
-    -------
-    dict
-    """
-    if source is None:
-        return {}
-    if isinstance(source, Mapping):
-        return dict(source)
-    from custlib.data.loading import read_yaml_mapping
-
-    return read_yaml_mapping(source, ParameterError,
-                             "a mapping of parameter names to values")
 
 
 def _select(notebooks: list[Path], only: Sequence[str] | None) -> list[Path]:
@@ -127,33 +86,6 @@ def _select(notebooks: list[Path], only: Sequence[str] | None) -> list[Path]:
                                  f"{format_list(p.name for p in notebooks)}")
         chosen.extend(h for h in hits if h not in chosen)
     return sorted(chosen)
-
-
-def _failure_message(nb_name: str, output: Path, exc: Exception) -> str:
-    cell = getattr(exc, "cell_index", None)
-    count = getattr(exc, "exec_count", None)
-    ename = getattr(exc, "ename", type(exc).__name__)
-    evalue = getattr(exc, "evalue", str(exc))
-    if count is not None:
-        where = f"cell In [{count}]"
-    elif cell is not None:
-        where = f"cell {cell}"
-    else:
-        where = "a cell"
-    first_line = ""
-    if count is not None and output.exists():
-        import nbformat
-
-        try:
-            cells = nbformat.read(str(output), as_version=4).cells
-            failed = [c for c in cells if c.get("execution_count") == count]
-            first_line = str(failed[0].source).strip().splitlines()[0] if failed else ""
-        except (IndexError, OSError, ValueError):
-            first_line = ""
-    if first_line:
-        where += f", which begins {first_line[:80]!r},"
-    return (f"notebook {nb_name} failed in {where} with {ename}: {evalue}\n"
-            f"the executed notebook is kept for inspection: {output}")
 
 
 def render_html(notebook: Path, target: Path) -> Path:
@@ -191,40 +123,6 @@ def _write_index(result: RunResult, params: Mapping[str, Any], status: str = "ok
     """Write the run's ``index.html`` (:func:`custlib.run.index.run_page`)."""
     page = index.run_page(result.folder, result.notebooks, params, status, name)
     return index.write_page(result.folder.root / "index.html", page)
-
-
-def _write_run_json(result: RunResult, status: str, name: str, started: str,
-                    error: str = "", folder: Path | None = None) -> Path:
-    """Write ``run.json``: the run's status now, and every notebook's.
-
-    The status is 'running', 'ok', 'failed' or 'interrupted'.
-    """
-    rf = result.folder
-    report = rf.root / "report.html"
-    now = _dt.datetime.now().isoformat(timespec="seconds")
-    data = {
-        "run_name": name,
-        "status": status,
-        "folder": str(folder or rf.root),
-        "started": started,
-        "updated": now,
-        "finished": now if status != "running" else None,
-        "pid": os.getpid(),
-        "notebooks": [{"name": r.name, "status": r.status, "seconds": round(r.seconds, 2)}
-                      for r in result.notebooks],
-        "report": ("report.html" if report.exists() else "index.html") if status == "ok"
-        else None,
-        "error": error or None,
-    }
-    path = rf.root / "run.json"
-    artefacts.write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    return path
-
-
-def _relocate(record: NotebookRun, old: Path, new: Path) -> None:
-    record.output = new / record.output.relative_to(old)
-    if record.html is not None:
-        record.html = new / record.html.relative_to(old)
 
 
 class _Run:
@@ -265,7 +163,7 @@ class _Run:
 
     def state(self, status: str, error: str = "", folder: Path | None = None) -> None:
         """Write ``run.json`` with ``status``; ``folder`` is where the run will be."""
-        _write_run_json(self.result, status, self.final.name, self.started, error,
+        write_run_json(self.result, status, self.final.name, self.started, error,
                         folder=folder or (self.final.root if status == "running" or
                                           status == "ok" else None))
 
@@ -287,7 +185,7 @@ class _Run:
             self.note(f"could not move the run to {failed} ({exc})")
             return self.rf.root
         for r in self.result.notebooks:
-            _relocate(r, self.rf.root, kept)
+            relocate(r, self.rf.root, kept)
         self.result.folder = RunFolder(kept)
         for path in mark_previous(self.final.root, status, self.started, kept):
             self.note(f"could not mark {path} as superseded by the {status} run {kept}")
@@ -353,7 +251,7 @@ class _Run:
                 self.render(record, nb)
             except Exception:  # noqa: BLE001 - the failure itself matters more
                 record.html = None
-        message = _failure_message(nb.name, record.output, exc)
+        message = failure_message(nb.name, record.output, exc)
         kept = self.give_up("failed", message.splitlines()[0])
         raise RunError(message.replace(str(self.rf.root), str(kept))) from None
 
@@ -412,7 +310,7 @@ class _Run:
             except OSError:
                 self.leftovers.append(sibling(final.root, ".failed"))
             for r in self.result.notebooks:
-                _relocate(r, self.rf.root, final.root)
+                relocate(r, self.rf.root, final.root)
             self.result.folder = final
             page = final.root / "index.html"
             for path in self.leftovers:
@@ -450,19 +348,8 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
         fresh_folder: bool = True) -> RunResult:
     """Execute the numbered notebooks with Papermill into a run folder.
 
-    Every parameter is checked first (:func:`custlib.run.params.validate`): nothing is
-    written when one is wrong. The run is then built in a fresh sibling folder
-    ``<reports>/<name>.partial-<pid>`` (the name the notebooks receive as ``run_name``)
-    and renamed to ``<reports>/<name>`` only when every notebook succeeded, replacing the
-    previous run. A run that fails or is interrupted is kept as ``<reports>/<name>.failed``
-    (replacing an older one); the previous successful run keeps its results, and its
-    ``run.json`` gets ``last_attempt: {status, when, folder}`` and its ``index.html`` and
-    ``report.html`` a banner saying that the latest run failed and where it is
-    (:func:`custlib.run.folders.mark_previous`), until the next success replaces it.
-    ``run.json`` says at every moment what the folder holds: ``status`` is ``running``
-    while the notebooks run, then ``ok``, ``failed`` or ``interrupted``. A failure of the
-    runner itself (rendering, a full disk, the final rename) ends the run the same way as
-    a failing notebook; if the final rename fails, the previous run is put back first.
+    Parameters are checked before anything is written; the run is built aside and swapped
+    in on success, kept as ``<name>.failed`` otherwise (see the module docstring).
 
     Parameters
     ----------
