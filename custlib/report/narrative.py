@@ -311,7 +311,7 @@ def lifecycle_summary(state: pd.DataFrame, actions: dict[str, pd.DataFrame], *,
     state : pandas.DataFrame
         :meth:`custlib.lifecycle.stages.LifecycleStager.state_at`.
     actions : dict of str to pandas.DataFrame
-        From :func:`custlib.lifecycle.stages.action_lists`.
+        From :func:`custlib.lifecycle.actions.action_lists`.
     lang : {'en', 'zh'}
     currency : str
     """

@@ -214,7 +214,7 @@ def measures(summary: pd.DataFrame, *, state: pd.DataFrame | None = None,
         Notebook 04's stages at the end of observation.
     survey : pandas.DataFrame, optional
     balance : pandas.DataFrame, optional
-        :func:`custlib.lifecycle.stages.new_vs_returning` (English labels), monthly.
+        :func:`custlib.lifecycle.transitions.new_vs_returning` (English labels), monthly.
     cumulative : pandas.DataFrame, optional
         :func:`custlib.lifecycle.cohorts.cohort_cumulative_revenue`, monthly.
     growth : pandas.Series, optional
