@@ -1,41 +1,80 @@
-"""Workflow helpers: notebooks that stand on their own, defaults in step with notebook 01."""
+"""Workflow helpers: notebooks that stand on their own, with the notebooks' own defaults."""
 
 from __future__ import annotations
 
 import ast
+import json
 
 import pandas as pd
 import pytest
 
-from custlib.errors import ParameterError
+from custlib.data.cleaning import DEFAULT_NON_PRODUCT_CODES
+from custlib.errors import CustlibError, ParameterError
+from custlib.run import artefacts
 from custlib.run.config import NOTEBOOKS_DIR, run_folder
-from custlib.run.runner import notebook_parameters
-from custlib.run.workflow import CLEANING_DEFAULTS, clean_tables, run_cleaning
+from custlib.run.params import notebook_defaults, notebook_parameters
+from custlib.run.standalone import provide, step_parameters
+from custlib.run.workflow import (
+    clean_tables,
+    customer_labels,
+    lifecycle_thresholds,
+    report_inputs,
+    run_cleaning,
+)
 
 
-def test_defaults_match_notebook_01():
+def test_notebook_defaults_are_the_parameters_cell_as_values():
     params = notebook_parameters(NOTEBOOKS_DIR / "01_data_cleaning.ipynb")
-    defaults = {k: ast.literal_eval(v["default"]) for k, v in params.items()
-                if k not in ("run_name", "reports_dir")}
-    assert defaults == CLEANING_DEFAULTS
+    defaults = notebook_defaults("01")
+    assert list(defaults) == list(params)
+    assert defaults == {k: ast.literal_eval(v["default"]) for k, v in params.items()}
+    assert defaults["dayfirst"] is False and defaults["extreme_factor"] == 3.0
+    # the cleaning function's own default agrees with the notebook's
+    assert defaults["non_product_codes"] == list(DEFAULT_NON_PRODUCT_CODES)
+    # by number, name or path; a fresh copy every time
+    assert notebook_defaults("2") == notebook_defaults("02_segmentation") == \
+        notebook_defaults(NOTEBOOKS_DIR / "02_segmentation.ipynb")
+    notebook_defaults("01")["columns"]["x"] = "y"
+    assert notebook_defaults("01")["columns"] == {}
+    with pytest.raises(ParameterError, match="'09' names no notebook"):
+        notebook_defaults("09")
 
 
-def test_clean_tables_cleans_a_fresh_run_with_its_params(tmp_path):
+def test_a_default_that_is_not_a_literal_is_named(tmp_path, make_notebook):
+    make_notebook(tmp_path / "01_x.ipynb", 'n: int = 1  # n\nwhen: str = str(3)  # w', "")
+    with pytest.raises(CustlibError, match="01_x.ipynb: the default of parameter 'when' is "
+                                           "'str\\(3\\)'; expected a Python literal"):
+        notebook_defaults("01", tmp_path)
+
+
+def test_clean_tables_cleans_a_fresh_run_with_its_params_and_says_so(tmp_path):
     run = run_folder("fresh", tmp_path)
     (run.root / "params.yaml").write_text("observation_start: '2023-01-01'\nlang: en\n"
                                           "unrelated_param: 3\n")
-    tables = clean_tables(run)
+    with pytest.warns(UserWarning, match="Notebook 01_data_cleaning has not run for run "
+                                         "fresh: the data are cleaned here with its "
+                                         "parameters \\(params.yaml: observation_start, "
+                                         "lang\\) and its defaults for the rest"):
+        tables = clean_tables(run)
     assert tables.transactions["order_date"].min() >= pd.Timestamp("2023-01-01")
     assert tables.customers is not None and tables.survey is not None
     assert tables.currency == "GBP"
     assert (run.data / "transactions_clean.parquet").exists()
-    again = clean_tables(run)  # second call reads the files
+    [note] = artefacts.read_notes(run)
+    assert note["step"] == "cleaning" and note["notebook"] == "01_data_cleaning"
+    assert note["parameters"]["observation_start"] == "2023-01-01"
+    assert note["parameters"]["cancel_prefix"] == "C"  # notebook 01's default
+    assert note["from_params_yaml"] == ["observation_start", "lang"]
+    again = clean_tables(run)  # second call reads the files, silently
     assert len(again.transactions) == len(tables.transactions)
+    assert len(artefacts.read_notes(run)) == 1
 
 
 def test_run_cleaning_rejects_unknown_parameters(tmp_path):
     with pytest.raises(ParameterError, match="'observation_finish'"):
         run_cleaning(run_folder("x", tmp_path), observation_finish="2024-01-01")
+    with pytest.raises(ParameterError, match="'run_name'"):
+        run_cleaning(run_folder("x", tmp_path), run_name="y")
 
 
 def test_cdnow_run_has_no_optional_tables(tmp_path):
@@ -46,3 +85,59 @@ def test_cdnow_run_has_no_optional_tables(tmp_path):
     assert tables.customers is None and tables.survey is None
     assert tables.transactions["customer_id"].nunique() == 2357
     assert tables.observation_end == "1998-06-30"
+    assert artefacts.read_notes(run) == []  # cleaned by run_cleaning: nothing to say
+
+
+@pytest.fixture(scope="module")
+def cdnow_clean(tmp_path_factory):
+    run = run_folder("cd", tmp_path_factory.mktemp("rep"))
+    run_cleaning(run, transactions="cdnow_sample", customers="", survey="", context="",
+                 rules={"duplicates": False, "invalid_prices": False}, non_product_codes=[])
+    return run, clean_tables(run)
+
+
+def test_segments_and_lifecycle_computed_with_the_notebooks_defaults(cdnow_clean, tmp_path):
+    from custlib.lifecycle.stages import LifecycleStager, purchase_days
+    from custlib.segments import rfm
+    from custlib.value import summary
+
+    run, clean = cdnow_clean
+    (run.root / "notes.json").unlink(missing_ok=True)
+    with pytest.warns(UserWarning, match="运行 cd 尚未运行笔记本 02_segmentation"):
+        labels = customer_labels(run, clean, lang="zh")  # said in the notebook's language
+    cust = summary.customer_summary(clean.transactions, observation_end=clean.observation_end)
+    expected = rfm.RFMScorer().fit(cust).transform(cust)
+    pd.testing.assert_series_equal(labels["rfm_code"], expected["rfm_code"])
+    assert labels["rfm_segment"].map(type).eq(str).all()
+    assert {"n_orders", "total_revenue"} <= set(labels.columns)
+    days = purchase_days(clean.transactions)
+    with pytest.warns(UserWarning, match="Notebook 04_lifecycle has not run for run cd: the "
+                                         "lifecycle thresholds are learnt here"):
+        thresholds = lifecycle_thresholds(run, days)  # the run's language: en by default
+    st = LifecycleStager().fit(days)
+    assert thresholds == {"active_days": st.active_days_, "churn_days": st.churn_days_,
+                          "new_days": st.new_days_, "loyal_purchases": st.loyal_purchases_,
+                          "risk_factor": 1.5}
+    with pytest.warns(UserWarning, match="02_segmentation") as caught:
+        inputs = report_inputs(run, clean, lang="en")
+    assert len(caught) == 1  # one step, said once
+    assert inputs.missing() == ["03_clv", "04_lifecycle"]
+    notes = artefacts.read_notes(run)
+    assert [n["step"] for n in notes] == ["segments", "lifecycle", "segments"]
+    assert notes[0]["text"].startswith("运行 cd 尚未运行笔记本 02_segmentation")
+    assert notes[0]["parameters"]["rfm_monetary"] == "total"
+
+
+def test_provide_reads_what_the_run_has_and_names_unknown_steps(tmp_path):
+    run = run_folder("r", tmp_path)
+    artefacts.save_json({"active_days": 1}, run, "lifecycle_thresholds")
+    assert provide(run, "lifecycle", lambda: "read", lambda p: "computed") == "read"
+    assert artefacts.read_notes(run) == []
+    with pytest.raises(ParameterError, match="step 'rfm' is unknown"):
+        provide(run, "rfm", lambda: None, lambda p: None)
+    (run.root / "params.yaml").write_text("lang: zh\nrisk_factor: 2.0\nmodel: bgnbd\n")
+    params, given = step_parameters(run, "04")
+    assert given == ["lang", "risk_factor"] and params["risk_factor"] == 2.0
+    assert params["snapshot_freq"] == "M" and "run_name" not in params
+    assert json.loads((run.data / "lifecycle_thresholds.json").read_text()) == \
+        {"active_days": 1}
