@@ -22,6 +22,7 @@ results.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -316,13 +317,16 @@ def save_figure(fig: Any, run: RunFolder, name: str, *,
     paths = []
     for fmt in formats:
         path = run.path("figures", f"{name}.{fmt}")
-        atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi,
-                                                            bbox_inches="tight"))
+        atomic_write(path, functools.partial(_savefig, fig, fmt=fmt, dpi=dpi))
         paths.append(path)
     if paths:
         record(run, name, paths[0], written_by,
                 files=[str(p.relative_to(run.root)) for p in paths])
     return paths
+
+
+def _savefig(fig: Any, tmp: Path, *, fmt: str, dpi: int) -> None:
+    fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
 
 
 def save_file(run: RunFolder, filename: str, write: Callable[[Path], Any], *,

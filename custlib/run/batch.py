@@ -49,6 +49,8 @@ __all__ = ["BatchResult", "GroupRun", "run_each"]
 
 #: What the manifest of a group says wrote its input files.
 WRITTEN_BY = "custlib run --each"
+#: The progress lines are for the terminal, in English like the command line.
+PROGRESS_LANG = "en"
 
 
 @dataclass
@@ -321,7 +323,7 @@ def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
                                      for nb in discover_notebooks(notebooks_dir)])
     plans = [{k: v for k, v in p.items() if k in known} for p in plans]
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(plans)))
-    print(t("run.batch.start", "en", column=column, groups=len(plans), workers=n_workers),
+    print(t("run.batch.start", PROGRESS_LANG, column=column, groups=len(plans), workers=n_workers),
           file=stream)
     by_slug = {g.slug: g for g in result.groups}
     # fresh interpreters, not forks: a fork copies jupyter's background event-loop thread
@@ -339,8 +341,8 @@ def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
                 g.report = Path(detail)
             else:
                 g.error = detail
-            print(t("run.batch.group_line", "en", value=f"{g.value:<28}", status=f"{status:<6}",
-                    seconds=f"{seconds:6.1f}"), file=stream)
+            print(t("run.batch.group_line", PROGRESS_LANG, value=f"{g.value:<28}",
+                    status=f"{status:<6}", seconds=f"{seconds:6.1f}"), file=stream)
     page = index.batch_page(root, column, result.groups, counts[counts < min_rows],
                             name=final.name)
     result.index = index.write_page(root / "index.html", page)

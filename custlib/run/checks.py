@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from custlib.errors import ParameterError
+from custlib.i18n import LANGS
 
 __all__ = ["SPEC", "Check", "check_of", "choice", "codec", "date", "did_you_mean", "number",
            "parse_date", "rule_names", "timezone", "transaction_fields", "yaml_form"]
@@ -242,7 +243,7 @@ _COUNT1 = number(1, integer=True)
 #: The allowed values of every notebook parameter, by name.
 SPEC: dict[str, Check | _Lazy] = {
     # every notebook
-    "lang": choice("en", "zh"),
+    "lang": choice(*LANGS),
     # 01 data cleaning
     "columns": Check("a mapping {contract name: your column}", _columns_ok),
     "date_format": Check("'' (inferred) or a strftime format containing %", lambda v:
