@@ -102,6 +102,10 @@ class ModelComparison(BaseEstimator):
     table_ : pandas.DataFrame
         One row per model: parameters, log-likelihood, AIC, BIC, holdout errors, chosen.
     selected_ : str
+    ranked_first_ : str
+        The model the rule ranks first (``selected_`` unless ``choice`` overrides it).
+    score_ : float
+        Its score under the rule.
     reason_ : str
         Why it was chosen, in a sentence (in English; :meth:`reason` in other languages).
     failed_ : dict of str to str
