@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from custlib.data.cleaning.result import CleaningResult, LogRow, Note
 from custlib.data.cleaning.rules import CleaningContext, Rule
 from custlib.data.cleaning.settings import DEFAULT_NON_PRODUCT_CODES, CleaningSettings
 from custlib.data.cleaning.typed import type_transactions
+from custlib.data.contract import require_columns
 from custlib.data.parsing import ParseOptions
 from custlib.errors import EmptyResultError
 
@@ -145,49 +147,36 @@ def _check_not_empty(result: CleaningResult) -> None:
 
 
 def clean_transactions(
-    raw: pd.DataFrame,
-    *,
-    rules: Mapping[str, bool] | None = None,
-    observation_start: str | None = None,
-    observation_end: str | None = None,
-    min_date: str = "1990-01-01",
-    max_date: str | None = None,
-    non_product_codes: Sequence[str] = DEFAULT_NON_PRODUCT_CODES,
-    cancel_prefix: str = "C",
-    unmatched_cancellations: str = "drop",
-    extreme_method: str = "iqr",
-    extreme_factor: float = 3.0,
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
-    drop_invalid: bool = False,
-    decimal: str = "",
-    thousands: str = "",
-    timezone: str = "",
+    raw: pd.DataFrame, *, rules: Mapping[str, bool] | None = None,
+    observation_start: str | None = None, observation_end: str | None = None,
+    min_date: str = "1990-01-01", max_date: str | None = None,
+    non_product_codes: Sequence[str] = DEFAULT_NON_PRODUCT_CODES, cancel_prefix: str = "C",
+    unmatched_cancellations: str = "drop", extreme_method: str = "iqr",
+    extreme_factor: float = 3.0, date_format: str | None = None,
+    dayfirst: bool | None = None, drop_invalid: bool = False, decimal: str = "",
+    thousands: str = "", timezone: str = "",
 ) -> CleaningResult:
     """Clean a raw transaction log rule by rule (see :mod:`custlib.data.cleaning`).
 
     Parameters
     ----------
     raw : pandas.DataFrame
-        Contract columns as loaded by :func:`custlib.data.loading.load_transactions` (text or
-        typed values) with ``source_row``. Never modified.
+        Contract columns as loaded (text or typed), with ``source_row``. Never modified.
     rules : mapping of str to bool, optional
         Switch rules off by name, e.g. ``{"duplicates": False}``.
     observation_start, observation_end : str, optional
         The observation window, inclusive; the end date covers its whole day.
-    min_date : str, default '1990-01-01'
-        Earlier dates are impossible.
-    max_date : str, optional
-        Later dates are impossible; default today.
+    min_date, max_date : str, optional
+        Dates before ``min_date`` (1990-01-01) or after ``max_date`` (today) are impossible.
     non_product_codes : sequence of str
-        Product ids that are not products (matched exactly after stripping spaces).
+        Product ids that are not products (matched exactly, spaces stripped).
     cancel_prefix : str, default 'C'
         Order ids starting with it mark cancellations (other negative lines are returns).
     unmatched_cancellations : {'drop', 'keep'}, default 'drop'
         Negative lines (or their remainder) that reverse nothing in the data: remove and
         count them, or keep them as negative lines.
     extreme_method : {'iqr', 'quantile'}, default 'iqr'
-        ``iqr``: flag quantity or amount above Q3 + ``extreme_factor`` x IQR of the
+        ``iqr``: flag quantity or amount above Q3 + ``extreme_factor`` (3.0) x IQR of the
         log10 values; ``quantile``: above the ``extreme_factor`` quantile.
     extreme_factor : float, default 3.0
     date_format, dayfirst, decimal, thousands, timezone : optional
@@ -204,8 +193,7 @@ def clean_transactions(
     Raises
     ------
     DataError
-        Unparsable dates or money (with ``drop_invalid=False``): names the column, the
-        count and example source rows.
+        Unparsable dates or money (without ``drop_invalid``): the column, count, rows.
     ParameterError
         An unknown rule, a bad choice or an unparsable window date.
     EmptyResultError
@@ -218,28 +206,25 @@ def clean_transactions(
     >>> result.reconcile()["raw_rows"]
     6919
     """
-    settings = CleaningSettings.build(
-        rules=rules, observation_start=observation_start, observation_end=observation_end,
-        min_date=min_date, max_date=max_date, non_product_codes=non_product_codes,
-        cancel_prefix=cancel_prefix, unmatched_cancellations=unmatched_cancellations,
-        extreme_method=extreme_method, extreme_factor=extreme_factor)
+    given: dict[str, Any] = dict(
+        observation_start=observation_start, observation_end=observation_end,
+        min_date=min_date, cancel_prefix=cancel_prefix,
+        unmatched_cancellations=unmatched_cancellations, extreme_method=extreme_method,
+        extreme_factor=extreme_factor)
+    settings = CleaningSettings.build(rules=rules, max_date=max_date,
+                                      non_product_codes=non_product_codes, **given)
     if "customer_id" not in raw.columns or "order_date" not in raw.columns:
-        from custlib.data.contract import require_columns
-
         require_columns(raw, ["customer_id", "order_date"], "clean_transactions")
     options = ParseOptions.build(raw.attrs.get("parse_options"), date_format=date_format,
                                  dayfirst=dayfirst, decimal=decimal, thousands=thousands,
                                  timezone=timezone)
     typed, context = type_transactions(raw, options, drop_invalid)
     books = CleaningPipeline(settings.rules(), settings.switched_off()).run(typed, context)
-    assert context.parsed is not None
+    parsing = {"options": options.as_dict(),
+               "columns": context.parsed.settings() if context.parsed else {}}
     result = _result(books, len(typed), float(typed["amount"].fillna(0.0).sum()), {
-        "rules": dict(settings.on), "observation_start": observation_start,
-        "observation_end": observation_end, "min_date": min_date,
-        "cancel_prefix": cancel_prefix, "unmatched_cancellations": unmatched_cancellations,
-        "extreme_method": extreme_method, "extreme_factor": extreme_factor,
-        "non_product_codes": list(non_product_codes),
-        "parsing": {"options": options.as_dict(), "columns": context.parsed.settings()}})
+        "rules": dict(settings.on), **given, "non_product_codes": list(non_product_codes),
+        "parsing": parsing})
     _check_not_empty(result)
     result.reconcile()
     return result

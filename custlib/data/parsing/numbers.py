@@ -77,16 +77,49 @@ def parse_numbers(s: pd.Series, column: str, *, options: ParseOptions | None = N
     if pd.api.types.is_bool_dtype(s):
         raise DataError(f"column {column!r} holds true/false values; expected numbers")
     if pd.api.types.is_numeric_dtype(s):
-        out = s.astype("float64")
-        infinite = out.notna() & ~np.isfinite(out)
-        info.invalid = int(infinite.sum())
-        if infinite.any() and errors == "raise":
-            raise DataError(
-                f"column {column!r}: {info.invalid} of {len(s)} value(s) are not finite "
-                f"numbers ({_examples(s, infinite, row_labels)}); correct these rows, or set "
-                "`drop_invalid: true` to remove and count them")
-        return out.where(~infinite), info
+        return _finite(s, info, column, errors, row_labels)
     text, blank = _text(s)
+    core, grouped_by = _strip(text, opts)
+    out = pd.Series(np.nan, index=s.index, dtype="float64")
+    present = ~blank
+    ints = core.str.fullmatch(_INT.pattern).fillna(False).astype(bool) & present
+    out[ints] = pd.to_numeric(core[ints], errors="coerce")
+    sci = core.str.fullmatch(_SCIENTIFIC.pattern).fillna(False).astype(bool) & present
+    out[sci] = pd.to_numeric(core[sci], errors="coerce")
+    shaped = core.str.fullmatch(_SHAPE.pattern).fillna(False).astype(bool) & present \
+        & ~ints & ~sci
+    if shaped.any():
+        _read_marks(core[shaped], out, opts, info, errors, row_labels, s)
+    if grouped_by:
+        info.thousands = info.thousands or grouped_by
+        info.inferred = info.inferred or not opts.thousands
+    out = out.where(np.isfinite(out))  # 1e400 is not an amount
+    bad = out.isna() & present
+    info.invalid = int(bad.sum())
+    if bad.any() and errors == "raise":
+        _not_numbers(s, text, bad, info, row_labels)
+    return out, info
+
+
+def _finite(s: pd.Series, info: ParseInfo, column: str, errors: str,
+            row_labels: pd.Series | None) -> tuple[pd.Series, ParseInfo]:
+    """A numeric column as float64, infinities invalid."""
+    out = s.astype("float64")
+    infinite = out.notna() & ~np.isfinite(out)
+    info.invalid = int(infinite.sum())
+    if infinite.any() and errors == "raise":
+        raise DataError(
+            f"column {column!r}: {info.invalid} of {len(s)} value(s) are not finite "
+            f"numbers ({_examples(s, infinite, row_labels)}); correct these rows, or set "
+            "`drop_invalid: true` to remove and count them")
+    return out.where(~infinite), info
+
+
+def _strip(text: pd.Series, opts: ParseOptions) -> tuple[pd.Series, str]:
+    """Text without currency signs and codes, and the space-like separator(s) removed.
+
+    A space or ``'`` goes only where it groups digits by three (:func:`_ungroup`).
+    """
     core = text.copy()
     junk = text.str.contains(r"[^0-9.,+\-]", regex=True).fillna(False).astype(bool)
     grouped_by = ""
@@ -97,54 +130,46 @@ def parse_numbers(s: pd.Series, column: str, *, options: ParseOptions | None = N
         spaced = stripped.str.contains(_GROUP_CHARS, regex=True).fillna(False).astype(bool)
         if spaced.any():
             grouped_by = _ungroup(stripped[spaced], opts, core)
-    out = pd.Series(np.nan, index=s.index, dtype="float64")
-    present = ~blank
-    ints = core.str.fullmatch(_INT.pattern).fillna(False).astype(bool) & present
-    out[ints] = pd.to_numeric(core[ints], errors="coerce")
-    sci = core.str.fullmatch(_SCIENTIFIC.pattern).fillna(False).astype(bool) & present
-    out[sci] = pd.to_numeric(core[sci], errors="coerce")
-    shaped = core.str.fullmatch(_SHAPE.pattern).fillna(False).astype(bool) & present \
-        & ~ints & ~sci
-    undecided = pd.Series(False, index=s.index)
-    if shaped.any():
-        c = core[shaped]
-        decimal, thousands, undecided_c = _decide_marks(c, opts, info, column, errors,
-                                                        row_labels, s)
-        undecided[undecided_c[undecided_c].index] = True
-        if decimal is not None:
-            d, t = re.escape(decimal), re.escape(thousands) if thousands != "none" else None
-            group = rf"\d{{1,3}}(?:{t}\d{{3}})+|\d+" if t else r"\d+"
-            pattern = rf"[+-]?(?:(?:{group})(?:{d}\d*)?|{d}\d+)"
-            use = c[~undecided_c]
-            valid = use.str.fullmatch(pattern)
-            plain = use[valid]
-            if t:
-                plain = plain.str.replace(thousands, "", regex=False)
-            plain = plain.str.replace(decimal, ".", regex=False)
-            out[plain.index] = pd.to_numeric(plain, errors="coerce")
-            info.decimal = decimal if use.str.contains(d, regex=True).any() else \
-                (decimal if opts.decimal else None)
-            used_t = bool(t) and bool(use[valid].str.contains(t, regex=True).any())
-            info.thousands = thousands if (used_t or opts.thousands) else None
-    if grouped_by:
-        info.thousands = info.thousands or grouped_by
-        info.inferred = info.inferred or not opts.thousands
-    out = out.where(np.isfinite(out))  # 1e400 is not an amount
-    bad = out.isna() & present
-    info.invalid = int(bad.sum())
-    if bad.any() and errors == "raise":
-        mark = f" with decimal {info.decimal!r}" if info.decimal else ""
-        spaced = bool(text[bad].str.contains(_GROUP_CHARS, regex=True).fillna(False).any())
-        group = (" (a space or an apostrophe may only separate thousands, in groups of "
-                 "three: 1 234,50 or 1'234.50)") if spaced else ""
-        raise DataError(
-            f"column {column!r}: {int(bad.sum())} of {len(s)} value(s) are not numbers"
-            f"{mark} ({_examples(s, bad, row_labels)}). Expected numbers such as 12.5 or "
-            f"1,234.50{group} (a currency sign is accepted); if yours use another decimal "
-            "mark, "
-            f"{_DECIMAL_HINT}; or set `drop_invalid: true` to remove "
-            "and count these rows")
-    return out, info
+    return core, grouped_by
+
+
+def _read_marks(c: pd.Series, out: pd.Series, opts: ParseOptions, info: ParseInfo,
+                errors: str, row_labels: pd.Series | None, raw: pd.Series) -> None:
+    """Parse values with a decimal mark or thousands separator into ``out``."""
+    decimal, thousands, undecided = _decide_marks(c, opts, info, info.column, errors,
+                                                  row_labels, raw)
+    if decimal is None:
+        return
+    d, t = re.escape(decimal), re.escape(thousands) if thousands != "none" else None
+    group = rf"\d{{1,3}}(?:{t}\d{{3}})+|\d+" if t else r"\d+"
+    pattern = rf"[+-]?(?:(?:{group})(?:{d}\d*)?|{d}\d+)"
+    use = c[~undecided]
+    valid = use.str.fullmatch(pattern)
+    plain = use[valid]
+    if t:
+        plain = plain.str.replace(thousands, "", regex=False)
+    plain = plain.str.replace(decimal, ".", regex=False)
+    out[plain.index] = pd.to_numeric(plain, errors="coerce")
+    info.decimal = decimal if use.str.contains(d, regex=True).any() else \
+        (decimal if opts.decimal else None)
+    used_t = bool(t) and bool(use[valid].str.contains(t, regex=True).any())
+    info.thousands = thousands if (used_t or opts.thousands) else None
+
+
+def _not_numbers(s: pd.Series, text: pd.Series, bad: pd.Series, info: ParseInfo,
+                 row_labels: pd.Series | None) -> None:
+    """Raise :class:`DataError` for the values of ``bad``, with examples and hints."""
+    mark = f" with decimal {info.decimal!r}" if info.decimal else ""
+    spaced = bool(text[bad].str.contains(_GROUP_CHARS, regex=True).fillna(False).any())
+    group = (" (a space or an apostrophe may only separate thousands, in groups of "
+             "three: 1 234,50 or 1'234.50)") if spaced else ""
+    raise DataError(
+        f"column {info.column!r}: {int(bad.sum())} of {len(s)} value(s) are not numbers"
+        f"{mark} ({_examples(s, bad, row_labels)}). Expected numbers such as 12.5 or "
+        f"1,234.50{group} (a currency sign is accepted); if yours use another decimal "
+        "mark, "
+        f"{_DECIMAL_HINT}; or set `drop_invalid: true` to remove "
+        "and count these rows")
 
 
 def _ungroup(spaced: pd.Series, opts: ParseOptions, core: pd.Series) -> str:
