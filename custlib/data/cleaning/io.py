@@ -49,13 +49,13 @@ def save_cleaning(result: CleaningResult, run: Any, *, customers: pd.DataFrame |
         paths.append(artefacts.save_table(customers, run, "customers", written_by=by))
     if survey is not None:
         paths.append(artefacts.save_table(survey, run, "survey", written_by=by))
-    log_path = run.path("tables", "cleaning_log.csv")
-    result.log_table(lang).to_csv(log_path, index=False, encoding="utf-8-sig")
-    removed_path = run.path("tables", "removed_rows.csv")
-    result.removed.to_csv(removed_path, index=False, encoding="utf-8-sig")
-    adj_path = run.path("tables", "netting_adjustments.csv")
-    result.adjustments.to_csv(adj_path, index=False, encoding="utf-8-sig")
+    paths += [
+        artefacts.save_csv(result.log_table(lang), run, "cleaning_log", written_by=by,
+                           index=False),
+        artefacts.save_csv(result.removed, run, "removed_rows", written_by=by, index=False),
+        artefacts.save_csv(result.adjustments, run, "netting_adjustments", written_by=by,
+                           index=False),
+    ]
     summary = {**result.reconcile(), "currency": currency, "settings": result.settings}
-    paths += [log_path, removed_path, adj_path,
-              artefacts.save_json(summary, run, "cleaning_summary", written_by=by)]
+    paths.append(artefacts.save_json(summary, run, "cleaning_summary", written_by=by))
     return paths
