@@ -65,7 +65,7 @@ def _run_each(args: argparse.Namespace, only: list[str]) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from custlib.run.runner import discover_notebooks, notebook_parameters
+    from custlib.run.params import discover_notebooks, notebook_parameters
 
     for nb in discover_notebooks():
         if args.notebook and args.notebook not in (nb.name, nb.stem, nb.name[:2]):

@@ -69,7 +69,7 @@ __all__ = ["RUNNER_KEYS", "NotebookRun", "RunError", "RunInterrupted", "RunResul
 
 #: Parameter-file keys that steer the runner and are not passed to notebooks as such.
 RUNNER_KEYS = ("run_name", "reports_dir", "notebooks")
-#: What the manifest says wrote the HTML renderings.
+#: What the manifest says wrote the executed notebooks and their HTML renderings.
 WRITTEN_BY = "custlib run"
 
 
@@ -225,6 +225,7 @@ class _Run:
                 self.notebook_failed(record, nb, exc, html_output)
             record.seconds = time.perf_counter() - self.start
             record.status = "ok"
+            artefacts.record(rf, record.output.name, record.output, WRITTEN_BY)
             if html_output:
                 self.stage = f"rendering {nb.name} to HTML"
                 self.render(record, nb)
