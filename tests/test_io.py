@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from custlib.data.loading import (
     PRESETS,
     load_context,
     load_customers,
+    load_table,
     load_transactions,
     read_table,
 )
@@ -98,6 +100,18 @@ def test_empty_file(tmp_path):
 def test_optional_tables_may_be_absent():
     assert load_customers("") is None
     assert load_context("") == {}
+
+
+def test_one_loader_for_every_table_of_the_contract():
+    assert load_table("survey", None) is None and load_table("customers", "") is None
+    pd.testing.assert_frame_equal(load_table("customers", "demo"), load_customers("demo"))
+    survey = load_table("survey", "demo")
+    assert {"customer_id", "satisfaction", "source_row"} <= set(survey.columns)
+    assert len(load_table("transactions", "cdnow_sample")) == 6919
+    with pytest.raises(ParameterError, match="parameter 'table' is 'orders'"):
+        load_table("orders", "demo")
+    with pytest.raises(SourceError, match="neither a file nor a preset"):
+        load_table("transactions", "")
 
 
 def test_context_rejects_unknown_keys_and_bad_yaml(tmp_path):
