@@ -80,7 +80,7 @@ def test_window_covers_the_whole_end_day_and_says_its_span():
     assert (out.log[0].rows, out.log[0].revenue) == (1, 10.0)
     assert out.log[0].note("en") == ("lines outside the observation window "
                                      "(2022-02-01 to 2022-03-31)")
-    assert out.log[0].note("zh") == "观察期(2022-02-01 to 2022-03-31)之外的行"
+    assert out.log[0].note("zh") == "观察期(2022-02-01 至 2022-03-31)之外的行"
     open_start = Window(None, pd.Timestamp("2022-01-31")).apply(lines, NONE)
     assert open_start.log[0].note("en").endswith("(the first order to 2022-01-31)")
     open_end = Window(pd.Timestamp("2022-03-01"), None).apply(lines, NONE)
@@ -148,7 +148,7 @@ def test_cancellations_net_fully_and_partly_last_purchase_first():
     assert (row.action, row.rows, row.revenue) == ("netted", 2, -15.0 + 15.0)
     assert row.note("en") == ("1 cancellations and 1 returns netted against the lines they "
                               "reverse; 2 lines fully reversed, 1 partly")
-    assert row.note("zh") == "1 笔取消和 1 笔退货已与原订单行冲抵"
+    assert row.note("zh") == "1 笔取消和 1 笔退货已与原订单行冲抵;2 行全部冲销,1 行部分冲销"
     left = UnmatchedCancellations().apply(out.frame, NONE)
     assert left.frame["source_row"].tolist() == [0]
     assert (left.log[0].rows, left.log[0].revenue) == (1, -7.0)
@@ -186,7 +186,7 @@ def test_parse_types_removes_what_did_not_parse_and_says_what_was_decided():
     assert out.log[0].note("en") == ("rows whose order_date could not be parsed "
                                      "(drop_invalid=True); unit_price: decimal comma, "
                                      "thousands '.' (inferred)")
-    assert out.log[0].note("zh") == ("日期或金额无法解析的行(drop_invalid=True);"
+    assert out.log[0].note("zh") == ("order_date 无法解析的行(drop_invalid=True);"
                                      "unit_price:小数点为逗号,千位分隔符 '.'(推断)")
 
 
