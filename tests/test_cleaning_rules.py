@@ -156,7 +156,7 @@ def test_cancellations_net_fully_and_partly_last_purchase_first():
     assert len(kept.frame) == 2 and kept.log[0].action == "kept"
     assert kept.log[0].note("en") == ("1 negative lines that reverse nothing are kept as "
                                       "negative revenue")
-    assert kept.log[0].note("zh") == "无法匹配的取消保留为负收入"
+    assert kept.log[0].note("zh") == "1 行负数行冲销不到任何购买,保留为负收入"
     assert UnmatchedCancellations().switched_off(out.frame, NONE).log == []
 
 
