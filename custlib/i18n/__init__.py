@@ -30,7 +30,7 @@ from typing import Any
 from custlib.errors import CustlibError, ParameterError, format_list
 
 __all__ = ["LANGS", "CATALOG_DIR", "catalog", "check_lang", "has", "label", "labels", "t",
-           "fields_of", "setup_matplotlib", "cjk_font_path"]
+           "fields_of", "needs_cjk", "setup_matplotlib", "cjk_font_path"]
 
 #: where the catalogs live: one folder per language, one YAML file per domain
 CATALOG_DIR: Path = Path(__file__).resolve().parent / "catalogs"
@@ -143,7 +143,7 @@ def t(key: str, lang: str = "en", /, **fields: Any) -> str:
         raise CustlibError(f"message {key!r} ({lang}) needs the field {err}") from None
 
 
-def label(domain: str | Mapping[str, Mapping[str, str]], key: Any, lang: str = "en") -> str:
+def label(domain: str, key: Any, lang: str = "en") -> str:
     """The display name of ``key`` in ``domain``, else in ``common``, else ``key`` itself.
 
     For names that may come from the data (a segment, a channel, a column): a value the
@@ -168,11 +168,6 @@ def label(domain: str | Mapping[str, Mapping[str, str]], key: Any, lang: str = "
     """
     messages = catalog(lang)
     name = str(key)
-    if isinstance(domain, Mapping):  # TRANSITIONAL: old {key: {lang: text}} tables
-        entry = domain.get(name)
-        if entry is not None:
-            return entry.get(lang) or entry.get("en") or name
-        return messages.get(f"common.{name}", name)
     for candidate in (f"{domain}.{name}", f"common.{name}"):
         if candidate in messages:
             return messages[candidate]
@@ -223,6 +218,18 @@ def cjk_font_path() -> str | None:
     return str(res) if res.is_file() else None
 
 
+def needs_cjk(lang: str) -> bool:
+    """Whether the catalogs of ``lang`` are written in CJK characters (so need a CJK font).
+
+    Examples
+    --------
+    >>> needs_cjk("zh"), needs_cjk("en")
+    (True, False)
+    """
+    return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+               for text in catalog(lang).values() for ch in text)
+
+
 def setup_matplotlib(lang: str = "en") -> None:
     """Set matplotlib up for readable figures in ``lang``, with real CJK glyphs for zh.
 
@@ -249,7 +256,7 @@ def setup_matplotlib(lang: str = "en") -> None:
         if CJK_FONT_NAME not in {f.name for f in font_manager.fontManager.ttflist}:
             font_manager.fontManager.addfont(path)
         families.append(CJK_FONT_NAME)
-    elif lang == "zh":
+    elif needs_cjk(lang):
         import warnings
 
         warnings.warn("no CJK font found (install the 'mplfonts' package); Chinese "
