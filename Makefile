@@ -1,18 +1,31 @@
 # custlib: two commands on a fresh machine with Python 3.11+ and make.
 #   make report   set up .venv if needed, run every notebook on the demo data, print the report path
-#   make test     set up .venv if needed, run the whole test suite
+#   make test     set up .venv if needed, run the whole test suite (what CI runs: .ci/run)
+# The suite's parts (markers in pyproject.toml, given in conftest.py):
+#   make unit       the fast tests and doctests (marker unit; under a minute on 2 cores)
+#   make notebooks  the rest: the kit's end-to-end runs (demo, CDNOW, payloads) and slow tests
+#   make nbval      every notebook executed in place by nbval, one after the other
+#   make test-deep  the whole suite with 1,000 random examples a Hypothesis property
 PYTHON ?= python3
 VENV   ?= .venv
 PARAMS ?= params/demo.yaml
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.custlib-installed
 PYTEST_ARGS ?=
+# two workers; each test file is one group (one worker builds its fixtures), each kit run
+# a group of its own, the long ones first (conftest.py)
+XDIST  := -n 2 --dist loadgroup
 
-.PHONY: help install report test lint lab demo-data strip clean params
+.PHONY: help install report test unit notebooks nbval test-deep lint lab demo-data strip \
+        clean params
 
 help:
 	@echo "make report  - run every notebook on the bundled demo data (PARAMS=$(PARAMS))"
-	@echo "make test    - run the test suite (unit tests, notebooks with nbval, runner)"
+	@echo "make test    - run the whole test suite (what CI runs; under 2 minutes on 2 cores)"
+	@echo "make unit    - only the fast tests and doctests (under a minute)"
+	@echo "make notebooks - only the end-to-end runs of the kit and the slow tests"
+	@echo "make nbval   - execute every notebook in place with nbval (the teacher's check)"
+	@echo "make test-deep - the whole suite with 1,000 random examples a Hypothesis property"
 	@echo "make lab     - open the notebooks in JupyterLab"
 	@echo "make params  - list the parameters of every notebook"
 	@echo "make demo-data - regenerate data/raw/demo from the seeded generator"
@@ -34,7 +47,21 @@ report: $(STAMP)
 	$(PY) -m custlib run --params $(PARAMS)
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+unit: $(STAMP)
+	$(PY) -m pytest $(XDIST) -m unit $(PYTEST_ARGS)
+
+notebooks: $(STAMP)
+	$(PY) -m pytest $(XDIST) -m "not unit" $(PYTEST_ARGS)
+
+# nbval runs the notebooks in order in one process (02 reads what 01 wrote), into a
+# throw-away CUSTLIB_REPORTS_DIR (conftest.py); --nbval-lax checks that every cell runs.
+nbval: $(STAMP)
+	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/ $(PYTEST_ARGS)
+
+test-deep: $(STAMP)
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check custlib tests
