@@ -21,7 +21,7 @@ from custlib.data.cleaning import clean_transactions  # noqa: E402
 from custlib.data.loading import load_transactions  # noqa: E402
 from custlib.errors import CustlibError  # noqa: E402
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+SETTINGS = settings(deadline=None,  # examples: the Hypothesis profile (conftest.py)
                     suppress_health_check=[HealthCheck.too_slow])
 
 customer_ids = st.sampled_from(["1001", "1002", "1003", "00017", "C-9", "", " 1001 "])

@@ -27,7 +27,7 @@ from custlib.data.tables import prepare_customers
 from custlib.errors import ColumnError, DataError, ParameterError, SourceError
 
 HEADER = "Invoice,StockCode,Quantity,InvoiceDate,Price,Customer ID"
-FUZZ = settings(max_examples=100, deadline=None, database=None,
+FUZZ = settings(deadline=None,  # examples: the Hypothesis profile (conftest.py)
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

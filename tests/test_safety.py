@@ -123,7 +123,7 @@ def test_escaped_markdown_renders_as_the_text_given(render, payload):
     assert rendered.count("<") == 4  # <p><strong></strong></p>: no other element
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # examples: the Hypothesis profile (conftest.py)
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs",
                                                                          "Zl", "Zp")),
                min_size=1, max_size=40))
