@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "require_fitted",
     "CustlibError",
     "ColumnError",
     "DataError",
@@ -89,3 +90,32 @@ def check_choice(name: str, value: object, choices: Sequence[object]) -> None:
         raise ParameterError(
             f"parameter {name!r} is {value!r}; expected one of {format_list(choices)}"
         )
+
+
+def require_fitted(estimator: object, attribute: str, call: str) -> None:
+    """Raise :class:`ParameterError` unless ``estimator`` has been fitted.
+
+    scikit-learn's ``check_is_fitted`` decides; the kit's error says what to call.
+
+    Parameters
+    ----------
+    estimator : object
+        A fitted-object of the kit (on scikit-learn's ``BaseEstimator``).
+    attribute : str
+        A learned attribute that ``fit`` sets (``"params_"``).
+    call : str
+        How to fit it, for the message (``"fit(summary)"``).
+
+    Raises
+    ------
+    ParameterError
+        ``"<Class> is not fitted yet: call <call> first"``.
+    """
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator, attribute)
+    except NotFittedError:
+        raise ParameterError(f"{type(estimator).__name__} is not fitted yet: call "
+                             f"{call} first") from None

@@ -40,11 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from custlib.data.contract import require_columns
-from custlib.errors import EmptyResultError, ParameterError, check_choice
+from custlib.errors import EmptyResultError, ParameterError, check_choice, require_fitted
 from custlib.i18n import check_lang, label, t
 
 __all__ = ["STAGES", "LifecycleStager", "as_day", "purchase_days", "stage_guide", "stage_name",
@@ -228,11 +226,7 @@ class LifecycleStager(BaseEstimator):
         return self
 
     def _fitted(self) -> None:
-        try:
-            check_is_fitted(self, "active_days_")
-        except NotFittedError:
-            raise ParameterError("LifecycleStager is not fitted yet: call fit(days) first") \
-                from None
+        require_fitted(self, "active_days_", "fit(days)")
 
     def thresholds_table(self, lang: str = "en") -> pd.DataFrame:
         """The thresholds in use and how each was chosen.

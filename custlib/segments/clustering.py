@@ -18,11 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from custlib.data.contract import require_columns
-from custlib.errors import EmptyResultError, ParameterError
+from custlib.errors import EmptyResultError, ParameterError, require_fitted
 from custlib.i18n import check_lang, t
 
 __all__ = ["RFM_FEATURES", "RFMClusterer", "signed_log1p"]
@@ -193,10 +191,7 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "pipeline_")
-        except NotFittedError:
-            raise ParameterError("RFMClusterer is not fitted yet: call fit(X) first") from None
+        require_fitted(self, "pipeline_", "fit(X)")
 
     def predict(self, X: pd.DataFrame) -> pd.Series:
         """Cluster numbers (1 = most valuable) for new customers."""

@@ -23,11 +23,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from custlib.data.contract import require_columns
-from custlib.errors import EmptyResultError, ParameterError
+from custlib.errors import EmptyResultError, ParameterError, require_fitted
 
 __all__ = ["RFMScorer", "rfm_scores"]
 
@@ -72,10 +70,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         return {"R": MEASURES["R"], "F": MEASURES["F"], "M": m}
 
     def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "edges_")
-        except NotFittedError:
-            raise ParameterError("RFMScorer is not fitted yet: call fit(summary) first") from None
+        require_fitted(self, "edges_", "fit(summary)")
 
     def fit(self, summary: pd.DataFrame, y: object = None) -> RFMScorer:
         """Learn the edges from ``summary`` (see :func:`custlib.value.summary.customer_summary`).

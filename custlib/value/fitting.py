@@ -17,10 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.optimize import OptimizeResult, minimize
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
-from custlib.errors import ParameterError
+from custlib import errors
 from custlib.value.formulas import _OBJECTIVES, _OWN_LL, _Patterns
 
 __all__ = ["FitWarning", "require_fitted"]
@@ -47,11 +45,7 @@ def require_fitted(estimator: Any, attribute: str = "params_") -> None:
     ParameterError
         ``"<Class> is not fitted yet: call fit(summary) first"``.
     """
-    try:
-        check_is_fitted(estimator, attribute)
-    except NotFittedError:
-        raise ParameterError(f"{type(estimator).__name__} is not fitted yet: call "
-                             "fit(summary) first") from None
+    errors.require_fitted(estimator, attribute, "fit(summary)")
 
 
 class _OutOfTime(Exception):
