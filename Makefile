@@ -3,7 +3,8 @@
 #   make test     set up .venv if needed, run the whole test suite (what CI runs: .ci/run)
 # The suite's parts (markers in pyproject.toml, given in conftest.py):
 #   make unit       the fast tests and doctests (marker unit; under a minute on 2 cores)
-#   make notebooks  the rest: the kit's end-to-end runs (demo, CDNOW, payloads) and slow tests
+#   make notebooks  the rest (marker notebooks): every test that executes notebooks, the kit's
+#                   end-to-end runs (demo, CDNOW, payloads) and the runner's small notebooks
 #   make nbval      every notebook executed in place by nbval, one after the other
 #   make test-deep  the whole suite with 1,000 random examples a Hypothesis property
 PYTHON ?= python3
@@ -12,9 +13,9 @@ PARAMS ?= params/demo.yaml
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.custlib-installed
 PYTEST_ARGS ?=
-# two workers; each test file is one group (one worker builds its fixtures), each kit run
-# a group of its own, the long ones first (conftest.py)
-XDIST  := -n 2 --dist loadgroup
+# two workers; the groups and their order (the kit runs first) are conftest.py's, so xdist
+# keeps the order instead of putting the groups with most tests first
+XDIST  := -n 2 --dist loadgroup --no-loadscope-reorder
 
 .PHONY: help install report test unit notebooks nbval test-deep lint lab demo-data strip \
         clean params
@@ -23,7 +24,7 @@ help:
 	@echo "make report  - run every notebook on the bundled demo data (PARAMS=$(PARAMS))"
 	@echo "make test    - run the whole test suite (what CI runs; under 2 minutes on 2 cores)"
 	@echo "make unit    - only the fast tests and doctests (under a minute)"
-	@echo "make notebooks - only the end-to-end runs of the kit and the slow tests"
+	@echo "make notebooks - only the tests that execute notebooks (the kit end to end, the runner)"
 	@echo "make nbval   - execute every notebook in place with nbval (the teacher's check)"
 	@echo "make test-deep - the whole suite with 1,000 random examples a Hypothesis property"
 	@echo "make lab     - open the notebooks in JupyterLab"

@@ -15,15 +15,18 @@ What it does, in the order a test session meets it:
   so every run tries the same examples and a failure reproduces; ``deep``: 1,000 random
   examples a property, for ``make test-deep`` (``HYPOTHESIS_PROFILE=deep`` or
   ``--hypothesis-profile=deep``).
-- **Markers.** ``notebooks`` for the tests that run the kit's notebooks end to end (given
-  here to every test using one of :data:`KIT_RUN_FIXTURES` and to nbval's notebook cells,
-  or written on the test),
-  ``slow`` for other tests of several seconds (written on the test), and ``unit`` for
-  every other test and doctest: ``make unit`` runs ``-m unit``, ``make notebooks`` the rest.
-- **Scheduling.** ``make test`` distributes with ``--dist loadgroup``: each test file is
-  one group (as ``loadfile`` would do, so a module's fixtures are built once), except that
-  each kit run is a group of its own; the groups with a kit run come first, so the two
-  workers start on the long runs and share the short tests at the end.
+- **Markers.** ``notebooks`` for every test that executes notebooks: the kit end to end
+  (the tests using one of :data:`KIT_RUN_FIXTURES`, and the CDNOW run, marked on the
+  test), the small notebooks that the runner's tests write (:data:`NOTEBOOK_FIXTURES`)
+  and nbval's cells; ``unit`` for every other test and doctest. ``make unit`` runs
+  ``-m unit`` (under a minute), ``make notebooks`` the rest.
+- **Scheduling.** ``make test`` distributes with ``--dist loadgroup``, and
+  ``--no-loadscope-reorder`` so that xdist keeps the order set here instead of putting the
+  groups with most tests first. The users of a kit run are one group; the tests of a file
+  that share a module-scoped fixture are one group, so one worker builds it; any other
+  test goes to whichever worker is free. The kit runs go first, then the other notebook
+  tests, then the groups, then the rest: the two workers start on the long runs and share
+  the short tests at the end.
 """
 
 from __future__ import annotations
@@ -47,8 +50,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 #: Fixtures that run the kit's notebooks end to end (a module-scoped run each): a test
 #: using one is marked ``notebooks`` and scheduled with the other users of that run.
 KIT_RUN_FIXTURES = ("demo_run", "payload_run")
-#: Markers that take a test out of ``make unit``.
-NOT_UNIT = ("notebooks", "slow")
+#: Fixtures that write small notebooks for the runner to execute (tests/conftest.py,
+#: tests/test_runner.py): a test using one is marked ``notebooks``.
+NOTEBOOK_FIXTURES = ("make_notebook", "tiny_kit")
 
 _SESSION_REPORTS: list[str] = []
 
@@ -70,30 +74,54 @@ def _kit_run(item: pytest.Item) -> str | None:
     return next((name for name in KIT_RUN_FIXTURES if name in used), None)
 
 
+def _runs_notebooks(item: pytest.Item) -> bool:
+    """Whether the item executes notebooks (a kit run, small notebooks, an nbval cell)."""
+    used = getattr(item, "fixturenames", ())
+    return any(name in used for name in KIT_RUN_FIXTURES + NOTEBOOK_FIXTURES) or \
+        item.nodeid.split("::")[0].endswith(".ipynb")
+
+
+def _shares_a_fixture(item: pytest.Item) -> bool:
+    """Whether the item uses a fixture built once for several tests of its file."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = getattr(info, "name2fixturedefs", {}) if info is not None else {}
+    return any(d.scope in ("module", "class", "package") for ds in defs.values() for d in ds)
+
+
+def _group(item: pytest.Item) -> tuple[str | None, int]:
+    """The xdist group of an item (None: scheduled alone) and how early it goes (0 first).
+
+    0: a kit run (the users of a kit-run fixture are one group); 1: a test that executes
+    small notebooks; 2: the tests of a file that share a module fixture (one group); 3: any
+    other test.
+    """
+    file = item.nodeid.split("::")[0]
+    mark = item.get_closest_marker("xdist_group")
+    if mark is not None:
+        return (mark.args[0] if mark.args else mark.kwargs.get("name", "default")), 2
+    run = _kit_run(item)
+    if run is not None:
+        return f"{file}::{run}", 0
+    if item.get_closest_marker("notebooks"):  # small notebooks, or a kit run marked by hand
+        small = any(name in getattr(item, "fixturenames", ()) for name in NOTEBOOK_FIXTURES)
+        return None, 1 if small else 0
+    if _shares_a_fixture(item):
+        return file, 2
+    return None, 3
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects and before xdist names the groups
 def pytest_collection_modifyitems(config, items):
-    """Mark every item ``unit``, ``notebooks`` or ``slow``; group and order them for xdist."""
+    """Mark every item ``unit`` or ``notebooks``; group and order them for xdist."""
     grouping = getattr(config.option, "loadgroup", False) or \
         getattr(config.option, "dist", "no") == "loadgroup"  # an xdist worker; or -n 0
-    groups: dict[str, str] = {}  # nodeid -> group
-    rank: dict[str, int] = {}  # group -> 0 with a kit run, 1 with a slow test, 2 else
+    rank: dict[str, int] = {}  # nodeid -> when it goes
     for item in items:
-        run = _kit_run(item)
-        if run or item.nodeid.split("::")[0].endswith(".ipynb"):  # or a cell under nbval
+        if _runs_notebooks(item):
             item.add_marker(pytest.mark.notebooks)
-        if not any(item.get_closest_marker(name) for name in NOT_UNIT):
+        if not item.get_closest_marker("notebooks"):
             item.add_marker(pytest.mark.unit)
-        heavy = item.get_closest_marker("notebooks") is not None
-        mark = item.get_closest_marker("xdist_group")
-        if mark is not None:
-            group = mark.args[0] if mark.args else mark.kwargs.get("name", "default")
-        else:
-            group = item.nodeid.split("::")[0]
-            if heavy:  # each kit run on its own, next to its file's other tests
-                group = f"{group}::{run or item.name}"
-            if grouping:
-                item.add_marker(pytest.mark.xdist_group(group))
-        groups[item.nodeid] = group
-        cost = 0 if heavy else 1 if item.get_closest_marker("slow") else 2
-        rank[group] = min(rank.get(group, cost), cost)
-    items.sort(key=lambda item: rank[groups[item.nodeid]])  # stable: file order kept
+        group, rank[item.nodeid] = _group(item)
+        if grouping and group is not None and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: rank[item.nodeid])  # stable: the order within a rank is kept
