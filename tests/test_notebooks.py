@@ -1,4 +1,9 @@
-"""House rules of the notebooks (nbval runs them; these tests check how they are written)."""
+"""House rules of the notebooks: how they are written.
+
+The notebooks are executed once per suite, by the demo run in tests/test_runner.py
+(``custlib run``, its tables compared with tests/golden); ``make nbval`` executes them in
+place with nbval.
+"""
 
 from __future__ import annotations
 
