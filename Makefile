@@ -22,10 +22,10 @@ XDIST  := -n 2 --dist loadgroup --no-loadscope-reorder
 
 help:
 	@echo "make report  - run every notebook on the bundled demo data (PARAMS=$(PARAMS))"
-	@echo "make test    - run the whole test suite (what CI runs; under 2 minutes on 2 cores)"
+	@echo "make test    - run the whole test suite (what CI runs; about 3 minutes on 2 cores)"
 	@echo "make unit    - only the fast tests and doctests (under a minute)"
 	@echo "make notebooks - only the tests that execute notebooks (the kit end to end, the runner)"
-	@echo "make nbval   - execute every notebook in place with nbval (the teacher's check)"
+	@echo "make nbval   - execute every notebook in place with nbval (each runs as committed)"
 	@echo "make test-deep - the whole suite with 1,000 random examples a Hypothesis property"
 	@echo "make lab     - open the notebooks in JupyterLab"
 	@echo "make params  - list the parameters of every notebook"
