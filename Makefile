@@ -1,10 +1,13 @@
 # custlib: two commands on a fresh machine with Python 3.11+ and make.
 #   make report   set up .venv if needed, run every notebook on the demo data, print the report path
-#   make test     set up .venv if needed, run the whole test suite (what CI runs: .ci/run)
+#   make test     set up .venv if needed, run the test suite: unit tests, the runner, one run of
+#                 every notebook (the demo run, compared with tests/golden)
 # The suite's parts (markers in pyproject.toml, given in conftest.py):
 #   make unit       the fast tests and doctests (marker unit; under a minute on 2 cores)
-#   make notebooks  the rest (marker notebooks): every test that executes notebooks, the kit's
-#                   end-to-end runs (demo, CDNOW, payloads) and the runner's small notebooks
+#   make notebooks  the tests that execute notebooks (marker notebooks): the demo run and the
+#                   runner's small notebooks
+#   make test-full  the other end-to-end runs (marker fullrun): the kit on CDNOW, the kit on
+#                   hostile text, batch runs; CI (.ci/run) runs it after make test
 #   make nbval      every notebook executed in place by nbval, one after the other
 #   make test-deep  the whole suite with 1,000 random examples a Hypothesis property
 PYTHON ?= python3
@@ -13,18 +16,19 @@ PARAMS ?= params/demo.yaml
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.custlib-installed
 PYTEST_ARGS ?=
-# two workers; the groups and their order (the kit runs first) are conftest.py's, so xdist
-# keeps the order instead of putting the groups with most tests first
-XDIST  := -n 2 --dist loadgroup --no-loadscope-reorder
+# two workers, whole files each; the order of the files (the kit runs first) is
+# conftest.py's, so xdist keeps it instead of putting the files with most tests first
+XDIST  := -n 2 --dist loadfile --no-loadscope-reorder
 
-.PHONY: help install report test unit notebooks nbval test-deep lint lab demo-data strip \
+.PHONY: help install report test unit notebooks test-full nbval test-deep lint lab demo-data strip \
         clean params
 
 help:
 	@echo "make report  - run every notebook on the bundled demo data (PARAMS=$(PARAMS))"
-	@echo "make test    - run the whole test suite (what CI runs; about 3 minutes on 2 cores)"
+	@echo "make test    - run the test suite: unit tests, the runner, one run of every notebook"
 	@echo "make unit    - only the fast tests and doctests (under a minute)"
-	@echo "make notebooks - only the tests that execute notebooks (the kit end to end, the runner)"
+	@echo "make notebooks - only the tests that execute notebooks (the demo run, the runner)"
+	@echo "make test-full - the other end-to-end runs: CDNOW, hostile text, batches (CI runs it too)"
 	@echo "make nbval   - execute every notebook in place with nbval (each runs as committed)"
 	@echo "make test-deep - the whole suite with 1,000 random examples a Hypothesis property"
 	@echo "make lab     - open the notebooks in JupyterLab"
@@ -48,13 +52,16 @@ report: $(STAMP)
 	$(PY) -m custlib run --params $(PARAMS)
 
 test: $(STAMP)
-	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "not fullrun" $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(PY) -m pytest $(XDIST) -m unit $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
-	$(PY) -m pytest $(XDIST) -m "not unit" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "notebooks and not fullrun" $(PYTEST_ARGS)
+
+test-full: $(STAMP)
+	$(PY) -m pytest $(XDIST) -m fullrun $(PYTEST_ARGS)
 
 # nbval runs the notebooks in order in one process (02 reads what 01 wrote), into a
 # throw-away CUSTLIB_REPORTS_DIR (conftest.py); --nbval-lax checks that every cell runs.
@@ -62,7 +69,7 @@ nbval: $(STAMP)
 	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/ $(PYTEST_ARGS)
 
 test-deep: $(STAMP)
-	HYPOTHESIS_PROFILE=deep $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)  # every marker
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check custlib tests

@@ -20,13 +20,13 @@ What it does, in the order a test session meets it:
   test), the small notebooks that the runner's tests write (:data:`NOTEBOOK_FIXTURES`)
   and nbval's cells; ``unit`` for every other test and doctest. ``make unit`` runs
   ``-m unit`` (under a minute), ``make notebooks`` the rest.
-- **Scheduling.** ``make test`` distributes with ``--dist loadgroup``, and
-  ``--no-loadscope-reorder`` so that xdist keeps the order set here instead of putting the
-  groups with most tests first. The users of a kit run are one group; the tests of a file
-  that share a module-scoped fixture are one group, so one worker builds it; any other
-  test goes to whichever worker is free. The kit runs go first, then the other notebook
-  tests, then the groups, then the rest: the two workers start on the long runs and share
-  the short tests at the end.
+- **Scheduling.** ``make test`` distributes whole files (``--dist loadfile``: a file's
+  module-scoped fixtures are built once, by one worker) with ``--no-loadscope-reorder``,
+  so xdist keeps the order set here instead of putting the files with most tests first:
+  the file of the demo run (``tests/test_kit_runs.py``) goes first, then the files of the
+  other notebook tests, then the rest, so one worker starts on the long run while the other
+  works through the short tests. (``--dist loadgroup`` with ``xdist_group`` marks would be
+  finer, but xdist 3.8 on pytest 9 does not keep a group on one worker: the demo ran twice.)
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ settings.register_profile("deep", max_examples=1000, deadline=None, print_blob=T
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 #: Fixtures that run the kit's notebooks end to end (a module-scoped run each): a test
-#: using one is marked ``notebooks`` and scheduled with the other users of that run.
+#: using one is marked ``notebooks`` and its file goes first.
 KIT_RUN_FIXTURES = ("demo_run", "payload_run")
 #: Fixtures that write small notebooks for the runner to execute (tests/conftest.py,
 #: tests/test_runner.py): a test using one is marked ``notebooks``.
@@ -81,47 +81,24 @@ def _runs_notebooks(item: pytest.Item) -> bool:
         item.nodeid.split("::")[0].endswith(".ipynb")
 
 
-def _shares_a_fixture(item: pytest.Item) -> bool:
-    """Whether the item uses a fixture built once for several tests of its file."""
-    info = getattr(item, "_fixtureinfo", None)
-    defs = getattr(info, "name2fixturedefs", {}) if info is not None else {}
-    return any(d.scope in ("module", "class", "package") for ds in defs.values() for d in ds)
+def _rank(item: pytest.Item) -> int:
+    """How early an item's file goes: 0 a kit run, 1 small notebooks, 2 anything else."""
+    if _kit_run(item) is not None or item.get_closest_marker("fullrun"):
+        return 0
+    return 1 if item.get_closest_marker("notebooks") else 2
 
 
-def _group(item: pytest.Item) -> tuple[str | None, int]:
-    """The xdist group of an item (None: scheduled alone) and how early it goes (0 first).
-
-    0: a kit run (the users of a kit-run fixture are one group); 1: a test that executes
-    small notebooks; 2: the tests of a file that share a module fixture (one group); 3: any
-    other test.
-    """
-    file = item.nodeid.split("::")[0]
-    mark = item.get_closest_marker("xdist_group")
-    if mark is not None:
-        return (mark.args[0] if mark.args else mark.kwargs.get("name", "default")), 2
-    run = _kit_run(item)
-    if run is not None:
-        return f"{file}::{run}", 0
-    if item.get_closest_marker("notebooks"):  # small notebooks, or a kit run marked by hand
-        small = any(name in getattr(item, "fixturenames", ()) for name in NOTEBOOK_FIXTURES)
-        return None, 1 if small else 0
-    if _shares_a_fixture(item):
-        return file, 2
-    return None, 3
-
-
-@pytest.hookimpl(tryfirst=True)  # before -m deselects and before xdist names the groups
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(config, items):
-    """Mark every item ``unit`` or ``notebooks``; group and order them for xdist."""
-    grouping = getattr(config.option, "loadgroup", False) or \
-        getattr(config.option, "dist", "no") == "loadgroup"  # an xdist worker; or -n 0
-    rank: dict[str, int] = {}  # nodeid -> when it goes
+    """Mark every item ``unit`` or ``notebooks``; put the files with kit runs first."""
     for item in items:
         if _runs_notebooks(item):
             item.add_marker(pytest.mark.notebooks)
         if not item.get_closest_marker("notebooks"):
             item.add_marker(pytest.mark.unit)
-        group, rank[item.nodeid] = _group(item)
-        if grouping and group is not None and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: rank[item.nodeid])  # stable: the order within a rank is kept
+    first: dict[str, int] = {}  # file -> the earliest rank of its items
+    for item in items:
+        file = item.nodeid.split("::")[0]
+        first[file] = min(first.get(file, 3), _rank(item))
+    # stable: files keep their order within a rank, and a file's tests stay together
+    items.sort(key=lambda item: first[item.nodeid.split("::")[0]])

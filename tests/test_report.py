@@ -358,6 +358,7 @@ def test_report_structure_and_kpi_cards(tmp_path):
 
 # --- batch runs -------------------------------------------------------------------------------
 
+@pytest.mark.fullrun
 def test_batch_run_one_report_per_group_and_an_index(tmp_path, make_notebook):
     from custlib.run.batch import run_each
 
@@ -400,6 +401,7 @@ def test_batch_run_one_report_per_group_and_an_index(tmp_path, make_notebook):
                  notebooks_dir=nbs)
 
 
+@pytest.mark.fullrun
 def test_batch_after_a_run_in_the_same_process_does_not_hang(tmp_path, make_notebook):
     """A notebook run leaves jupyter's event-loop thread behind; group processes forked
     from it would wait for that thread forever. They are spawned, so the batch ends."""

@@ -388,6 +388,7 @@ def payload_run(tmp_path_factory):
     return run(params, reports_dir=folder / "reports", progress=False)
 
 
+@pytest.mark.fullrun
 def test_payload_run_shows_every_payload_as_text(payload_run):
     assert [nb.status for nb in payload_run.notebooks] == ["ok"] * 5
     root = payload_run.folder.root
