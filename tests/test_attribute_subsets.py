@@ -147,7 +147,7 @@ def test_signup_dates_only_when_the_column_exists():
 
 
 def test_segment_report_traits_from_cards_without_attributes(tmp_path):
-    from custlib.report import document as report
+    from custlib.report import segment_report as report
     from custlib.segments.profiles import profile_cards
     from custlib.segments.schemes import segment_guide
 

@@ -101,7 +101,8 @@ def test_stager_clones_and_round_trips_its_parameters(hand):
 
 
 def test_moved_names_stay_importable_from_stages():
-    from custlib.lifecycle.stages import action_lists, new_vs_returning, pseudonymise
+    from custlib.lifecycle.actions import action_lists, pseudonymise
+    from custlib.lifecycle.transitions import new_vs_returning
 
     assert pseudonymise is actions.pseudonymise and action_lists is actions.action_lists
     assert new_vs_returning is transitions.new_vs_returning

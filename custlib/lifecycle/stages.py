@@ -34,7 +34,6 @@ chapters on the customer lifecycle and churn management.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 import numpy as np
@@ -437,16 +436,3 @@ def stage_table(now: pd.DataFrame, previous: pd.DataFrame | None = None, *,
     out.index = pd.Index([stage_name(s, lang) for s in out.index],
                          name=_heading("stage", lang))
     return out
-
-
-#: names that moved to the modules of the lifecycle over time and of the action lists, still
-#: importable from here for custlib.run.workflow and notebook 05 (TRANSITIONAL)
-_MOVED = {"stage_counts": "transitions", "transition_matrix": "transitions",
-          "new_vs_returning": "transitions", "action_lists": "actions",
-          "pseudonymise": "actions"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        return getattr(import_module(f"custlib.lifecycle.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,24 +34,6 @@ __all__ = ["SECTIONS", "Report", "readable", "section_title", "share_columns"]
 SECTIONS: tuple[str, ...] = ("introduction", "basics", "segmentation", "needs", "loyalty",
                              "competitors", "swot", "summary")
 
-# names that moved to the modules of the report's parts, importable from here as before
-_MOVED = {"kpis": "kpis", "format_kpis": "kpis",
-          "ATTRACTIVENESS_WEIGHTS": "priorities", "segment_growth": "priorities",
-          "segment_attractiveness": "priorities", "recommendations": "priorities",
-          "measures": "strategy", "canvas_analysis": "strategy",
-          "add_introduction": "sections", "segment_overview": "sections",
-          "summary_points": "sections", "read_csv_table": "sections",
-          "save_tables": "sections", "pdf_note": "sections",
-          "segment_report": "segment_report", "html_to_pdf": "pdf"}
-
-
-def __getattr__(name: str) -> Any:
-    """The names that moved to the report's part modules (see :data:`_MOVED`)."""
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"custlib.report.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def section_title(key: str, lang: str = "en") -> str:

@@ -133,10 +133,10 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
     stages : pandas.DataFrame
         The stage-by-stage table for people.
     actions : dict of str to pandas.DataFrame
-        From :func:`custlib.lifecycle.stages.action_lists`.
+        From :func:`custlib.lifecycle.actions.action_lists`.
     pseudonymise : bool, default False
         Replace customer ids in the action lists by pseudonyms
-        (:func:`custlib.lifecycle.stages.pseudonymise` with ``salt``).
+        (:func:`custlib.lifecycle.actions.pseudonymise` with ``salt``).
     salt : str
     stager : custlib.lifecycle.stages.LifecycleStager, optional
         Fitted; its thresholds are written to ``lifecycle_thresholds.json``.
@@ -148,7 +148,7 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
         ``tables/``: ``lifecycle_transitions.csv``, ``lifecycle_stages.csv`` and one
         ``actions_<list>.csv`` per action list.
     """
-    from custlib.lifecycle.stages import pseudonymise as pseudonyms
+    from custlib.lifecycle.actions import pseudonymise as pseudonyms
 
     if pseudonymise:
         pseudonyms(pd.Index([]), salt)  # an empty salt fails here, before anything is written
