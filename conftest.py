@@ -24,8 +24,9 @@ What it does, in the order a test session meets it:
   module-scoped fixtures are built once, by one worker) with ``--no-loadscope-reorder``,
   so xdist keeps the order set here instead of putting the files with most tests first:
   the file of the demo run (``tests/test_kit_runs.py``) goes first, then the files of the
-  other notebook tests, then the rest, so one worker starts on the long run while the other
-  works through the short tests. (``--dist loadgroup`` with ``xdist_group`` marks would be
+  other notebook tests, then the rest, the files with most tests first, so one worker
+  starts on the long run while the other works through the rest, and both end on short
+  files. (``--dist loadgroup`` with ``xdist_group`` marks would be
   finer, but xdist 3.8 on pytest 9 does not keep a group on one worker: the demo ran twice.)
 """
 
@@ -82,8 +83,14 @@ def _runs_notebooks(item: pytest.Item) -> bool:
 
 
 def _rank(item: pytest.Item) -> int:
-    """How early an item's file goes: 0 a kit run, 1 small notebooks, 2 anything else."""
-    if _kit_run(item) is not None or item.get_closest_marker("fullrun"):
+    """How early an item's file goes: 0 a kit run, 1 small notebooks, 2 anything else.
+
+    A ``fullrun`` test does not pull its file forward: ``make test`` deselects it, and
+    ``make test-full`` runs nothing else.
+    """
+    if item.get_closest_marker("fullrun"):
+        return 3
+    if _kit_run(item) is not None:
         return 0
     return 1 if item.get_closest_marker("notebooks") else 2
 
@@ -97,8 +104,12 @@ def pytest_collection_modifyitems(config, items):
         if not item.get_closest_marker("notebooks"):
             item.add_marker(pytest.mark.unit)
     first: dict[str, int] = {}  # file -> the earliest rank of its items
+    size: dict[str, int] = {}  # file -> how many items
     for item in items:
         file = item.nodeid.split("::")[0]
         first[file] = min(first.get(file, 3), _rank(item))
-    # stable: files keep their order within a rank, and a file's tests stay together
-    items.sort(key=lambda item: first[item.nodeid.split("::")[0]])
+        size[file] = size.get(file, 0) + 1
+    # a file's tests stay together; within a rank the bigger files go first, so the last
+    # files a worker takes are short and both workers finish at about the same time
+    items.sort(key=lambda item: (first[f := item.nodeid.split("::")[0]],
+                                 -size[f] if first[f] else 0, f))
