@@ -59,3 +59,57 @@ def _write_notebook(path: Path, params: str, body: str) -> None:
 def make_notebook():
     """Write small notebooks for runner tests: ``make_notebook(path, params, body)``."""
     return _write_notebook
+
+
+@pytest.fixture
+def fake_kernel(monkeypatch):
+    """Run notebooks in this process instead of in a Jupyter kernel.
+
+    ``papermill.execute_notebook`` is replaced by a function that injects the parameters
+    the way papermill does (:func:`papermill.parameterize.parameterize_notebook`), runs the
+    code cells with ``exec`` in one namespace, numbers them like a kernel, writes the
+    executed notebook and raises papermill's ``PapermillExecutionError`` (cell, count,
+    error) when a cell raises. For the runner's tests of folders, files and states, which
+    need a notebook to succeed or fail, not a kernel: each saves a second or more of kernel
+    start. The tests of kernels themselves (Ctrl-C, the failing cell named, parameters
+    reaching a real kernel) keep the real one.
+    """
+    import contextlib
+    import io
+
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    def execute_notebook(input_path, output_path, parameters=None, cwd=None, **_):
+        nb = parameterize_notebook(load_notebook_node(str(input_path)), parameters or {},
+                                   kernel_name="python3", language="python")
+        namespace: dict = {"__name__": "__main__"}
+        previous = os.getcwd()
+        count = 0
+        try:
+            if cwd:
+                os.chdir(cwd)
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                count += 1
+                cell.execution_count = count
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        exec(compile(cell.source, f"<cell {index}>", "exec"), namespace)
+                except Exception as exc:  # noqa: BLE001 - reported as papermill does
+                    cell.outputs = [nbformat.v4.new_output(
+                        "error", ename=type(exc).__name__, evalue=str(exc), traceback=[])]
+                    nbformat.write(nb, str(output_path))
+                    raise PapermillExecutionError(index, count, cell.source,
+                                                  type(exc).__name__, str(exc), []) from None
+        finally:
+            os.chdir(previous)
+        nbformat.write(nb, str(output_path))
+        return nb
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+    return execute_notebook

@@ -71,7 +71,7 @@ def test_failure_names_notebook_and_cell_and_keeps_it(tiny_kit, tmp_path):
     assert "<title>custlib run r2 FAILED</title>" in index and "FAILED: a notebook" in index
 
 
-def test_failed_rerun_leaves_the_previous_run_untouched(tiny_kit, tmp_path):
+def test_failed_rerun_leaves_the_previous_run_untouched(tiny_kit, tmp_path, fake_kernel):
     rep = tmp_path / "rep"
     first = run({"n": 5}, only=["01"], run_name="r", reports_dir=rep, notebooks_dir=tiny_kit,
                 progress=False)
@@ -118,7 +118,7 @@ def test_failed_rerun_leaves_the_previous_run_untouched(tiny_kit, tmp_path):
     assert yaml.safe_load((rep / "r" / "params.yaml").read_text())["run_name"] == "r"
 
 
-def test_failed_rerun_marks_the_previous_report(tmp_path, make_notebook):
+def test_failed_rerun_marks_the_previous_report(tmp_path, make_notebook, fake_kernel):
     """The previous run's report.html says that a newer run failed, and where it is."""
     nbs = tmp_path / "nbs"
     nbs.mkdir()
@@ -144,7 +144,7 @@ def test_failed_rerun_marks_the_previous_report(tmp_path, make_notebook):
 
 
 def test_unexpected_error_after_a_notebook_marks_the_run_failed(tiny_kit, tmp_path,
-                                                               monkeypatch, capsys):
+                                                               monkeypatch, capsys, fake_kernel):
     """Not only notebook errors: a failure of the runner itself (rendering, disk full)
     ends the run failed, kept as <name>.failed, with a RunError and exit code 1."""
     import custlib.run.runner as runner
@@ -178,7 +178,7 @@ def test_unexpected_error_after_a_notebook_marks_the_run_failed(tiny_kit, tmp_pa
 
 
 def test_failing_to_write_the_final_index_marks_the_run_failed(tiny_kit, tmp_path,
-                                                               monkeypatch):
+                                                               monkeypatch, fake_kernel):
     import custlib.run.runner as runner
 
     real = runner._write_index
@@ -211,7 +211,7 @@ def _failing_rename(monkeypatch, fail):
     monkeypatch.setattr(Path, "rename", rename)
 
 
-def test_swap_failure_puts_the_previous_run_back(tiny_kit, tmp_path, monkeypatch):
+def test_swap_failure_puts_the_previous_run_back(tiny_kit, tmp_path, monkeypatch, fake_kernel):
     rep = tmp_path / "rep"
     run({"n": 5}, only=["01"], run_name="s", reports_dir=rep, notebooks_dir=tiny_kit,
         progress=False)
@@ -234,7 +234,7 @@ def test_swap_failure_puts_the_previous_run_back(tiny_kit, tmp_path, monkeypatch
 
 
 def test_swap_failure_without_rollback_says_where_both_runs_are(tiny_kit, tmp_path,
-                                                               monkeypatch):
+                                                               monkeypatch, fake_kernel):
     import os
 
     rep = tmp_path / "rep"
@@ -255,7 +255,7 @@ def test_swap_failure_without_rollback_says_where_both_runs_are(tiny_kit, tmp_pa
     assert state["status"] == "failed" and state["folder"] == str(new)
 
 
-def test_long_run_names_keep_distinct_siblings(tiny_kit, tmp_path):
+def test_long_run_names_keep_distinct_siblings(tiny_kit, tmp_path, fake_kernel):
     """Run names of up to 100 characters sharing a long prefix never share a .failed or
     .partial folder, and the notebooks can still open the partial folder by name."""
     from custlib.run.folders import sibling as _sibling
@@ -316,7 +316,7 @@ def test_wrong_parameter_type(tiny_kit, tmp_path):
             notebooks_dir=tiny_kit, progress=False)
 
 
-def test_only_takes_single_digits(tiny_kit, tmp_path, capsys):
+def test_only_takes_single_digits(tiny_kit, tmp_path, capsys, fake_kernel):
     result = run({}, only=["1"], run_name="o", reports_dir=tmp_path / "rep",
                  notebooks_dir=tiny_kit, progress=False)
     assert [nb.name for nb in result.notebooks] == ["01_first.ipynb"]
