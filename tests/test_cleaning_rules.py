@@ -4,6 +4,7 @@ row it writes in both languages; and the pipeline that runs them."""
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -51,14 +52,34 @@ LINES = [
 
 
 def test_duplicates_removes_the_repeat_and_keeps_the_first():
-    out = Duplicates().apply(typed(LINES + [LINES[0]]).assign(source_row=[0, 1, 2, 3]), NONE)
-    assert out.frame["source_row"].tolist() == [0, 1, 2]
-    assert out.removed[0]["source_row"].tolist() == [3]
+    lines = [(str(k), str(100 + k), "2022-01-05", 1, 2.0, "A") for k in range(60)]
+    frame = typed(lines + [lines[0]])  # 1 duplicate in 61 lines: 1.6 %, an export glitch
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning below MANY_DUPLICATES
+        out = Duplicates().apply(frame, NONE)
+    assert out.frame["source_row"].tolist() == list(range(60))
+    assert out.removed[0]["source_row"].tolist() == [60]
     assert out.removed[0]["reason"].tolist() == ["exact duplicate of an earlier line"]
     row = out.log[0]
-    assert (row.rule, row.action, row.rows, row.revenue) == ("duplicates", "removed", 1, 10.0)
+    assert (row.rule, row.action, row.rows, row.revenue) == ("duplicates", "removed", 1, 2.0)
     assert row.note("en") == "lines identical to an earlier line in every column (export glitches)"
     assert row.note("zh") == "与之前某行完全相同的行(导出错误)"
+
+
+def test_many_duplicates_say_a_log_may_repeat_a_line_per_unit():
+    """Above 2 % of the lines (a line per unit bought), the log and a warning say so and
+    name the parameter that keeps them; the lines are still removed, as the rule says."""
+    frame = typed(LINES + [LINES[0]]).assign(source_row=[0, 1, 2, 3])  # 1 in 4: 25 %
+    with pytest.warns(UserWarning, match=r"1 lines \(25\.0%\) are exact duplicates.*"
+                                         r"rules=\{'duplicates': False\}"):
+        out = Duplicates().apply(frame, NONE)
+    assert out.removed[0]["source_row"].tolist() == [3]
+    row = out.log[0]
+    assert row.note("en") == (
+        "lines identical to an earlier line in every column: 25.0% of the lines, more than "
+        "export glitches usually make. A log that repeats a line once per unit bought looks "
+        "like this; if yours does, keep them with rules: {duplicates: false}")
+    assert "25.0%" in row.note("zh") and "rules: {duplicates: false}" in row.note("zh")
 
 
 def test_impossible_dates_before_the_minimum_or_from_the_maximum():

@@ -17,6 +17,7 @@ Each rule can be tried alone::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -229,7 +230,11 @@ class ParseTypes(Rule):
 
 @dataclass(frozen=True)
 class Duplicates(Rule):
-    """Lines equal to an earlier line in every column (the first is kept)."""
+    """Lines equal to an earlier line in every column (the first is kept).
+
+    Above :data:`MANY_DUPLICATES` of the lines, the log and a warning say that the export
+    may repeat a line once per unit bought, and name the parameter that keeps them.
+    """
 
     name: ClassVar[str] = "duplicates"
 
@@ -237,8 +242,20 @@ class Duplicates(Rule):
         """Remove exact repeats of an earlier line (``source_row`` aside)."""
         cols = [c for c in frame.columns if c != "source_row"]
         dup = frame.duplicated(subset=cols, keep="first")
-        return self.remove(frame, dup, "exact duplicate of an earlier line",
-                           Note("data.cleaning.note.duplicates"))
+        share = float(dup.mean()) if len(frame) else 0.0
+        note = Note("data.cleaning.note.duplicates")
+        if share > MANY_DUPLICATES:
+            note = Note("data.cleaning.note.duplicates_many", {"share": f"{share:.1%}"})
+            warnings.warn(f"{int(dup.sum()):,} lines ({share:.1%}) are exact duplicates of an "
+                          "earlier line and are removed. A log that repeats a line once per "
+                          "unit bought looks like this; if yours does, keep them with "
+                          "rules={'duplicates': False} (params: rules: {duplicates: false})",
+                          UserWarning, stacklevel=4)  # the caller of clean_transactions
+        return self.remove(frame, dup, "exact duplicate of an earlier line", note)
+
+
+#: above this share of lines, exact duplicates are more likely a line per unit than glitches
+MANY_DUPLICATES: float = 0.02
 
 
 @dataclass(frozen=True)
