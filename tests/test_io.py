@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from custlib.data.loading import (
     PRESETS,
     load_context,
-    load_customers,
     load_table,
     load_transactions,
     read_table,
@@ -98,13 +96,12 @@ def test_empty_file(tmp_path):
 
 
 def test_optional_tables_may_be_absent():
-    assert load_customers("") is None
+    assert load_table("customers", "") is None
     assert load_context("") == {}
 
 
 def test_one_loader_for_every_table_of_the_contract():
     assert load_table("survey", None) is None and load_table("customers", "") is None
-    pd.testing.assert_frame_equal(load_table("customers", "demo"), load_customers("demo"))
     survey = load_table("survey", "demo")
     assert {"customer_id", "satisfaction", "source_row"} <= set(survey.columns)
     assert len(load_table("transactions", "cdnow_sample")) == 6919
@@ -159,7 +156,7 @@ def test_demo_preset_loads_all_tables():
     tx = load_transactions("demo")
     assert {"customer_id", "order_id", "order_date", "quantity", "unit_price",
             "product_id", "category", "channel", "country"} <= set(tx.columns)
-    cust = load_customers("demo")
+    cust = load_table("customers", "demo")
     assert cust["customer_id"].is_unique
     assert load_context("demo")["company"]["name"]
 

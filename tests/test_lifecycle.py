@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from custlib.data.cleaning import clean_transactions
-from custlib.data.loading import load_customers, load_transactions
+from custlib.data.loading import load_table, load_transactions
 from custlib.data.tables import prepare_customers
 from custlib.errors import DataError, EmptyResultError, ParameterError
 from custlib.lifecycle import actions, cohorts, transitions
@@ -132,7 +132,7 @@ def test_stager_errors(hand):
 def demo():
     tx = clean_transactions(load_transactions("demo"), observation_start="2022-01-01",
                             observation_end="2024-12-31").transactions
-    customers, _ = prepare_customers(load_customers("demo"), "en")
+    customers, _ = prepare_customers(load_table("customers", "demo"), "en")
     days = lifecycle.purchase_days(tx)
     stager = lifecycle.LifecycleStager().fit(days)
     registered = customers.set_index("customer_id")["signup_date"]

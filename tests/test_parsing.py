@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from custlib.data.cleaning import clean_transactions
 from custlib.data.contract import coerce_transactions, map_columns
-from custlib.data.loading import load_customers, load_transactions, read_table, sniff_separator
+from custlib.data.loading import load_table, load_transactions, read_table, sniff_separator
 from custlib.data.parsing import (
     ParseOptions,
     parse_dates,
@@ -316,7 +316,7 @@ def test_customers_table_uses_the_same_parsers(tmp_path):
     path = tmp_path / "customers.csv"
     path.write_text("customer_id;age;signup_date\n10013.0;41,5;13/01/2022\n"
                     "10014;30;02/03/2022\n00123;;\n", encoding="utf-8")
-    out, log = prepare_customers(load_customers(path))
+    out, log = prepare_customers(load_table("customers", path))
     assert out["customer_id"].tolist() == ["10013", "10014", "00123"]
     assert out["age"].tolist()[:2] == [41.5, 30.0]
     assert out["signup_date"].tolist()[:2] == [pd.Timestamp("2022-01-13"),

@@ -34,8 +34,6 @@ __all__ = [
     "TABLES",
     "Preset",
     "load_context",
-    "load_customers",
-    "load_survey",
     "load_table",
     "load_transactions",
     "localise_context",
@@ -215,37 +213,3 @@ def load_table(table: str, source: PathLike | None = "demo",
                                           "encoding": encoding},
                  {"decimal": decimal, "thousands": thousands, "dayfirst": dayfirst,
                   "timezone": timezone})
-
-
-def load_customers(source: PathLike | None = "demo",
-                   columns: Mapping[str, str | None] | None = None,
-                   **options: Any) -> pd.DataFrame | None:
-    """``load_table("customers", ...)``: the optional customers table, or None.
-
-    Parameters
-    ----------
-    source, columns, **options
-        As for :func:`load_table`.
-
-    Returns
-    -------
-    pandas.DataFrame or None
-    """
-    return load_table("customers", source, columns, **options)
-
-
-def load_survey(source: PathLike | None = "demo",
-                columns: Mapping[str, str | None] | None = None,
-                **options: Any) -> pd.DataFrame | None:
-    """``load_table("survey", ...)``: the optional survey table, or None.
-
-    Parameters
-    ----------
-    source, columns, **options
-        As for :func:`load_table`.
-
-    Returns
-    -------
-    pandas.DataFrame or None
-    """
-    return load_table("survey", source, columns, **options)

@@ -62,7 +62,7 @@ def prepare_customers(raw: pd.DataFrame | None, lang: str = "en", *,
     Parameters
     ----------
     raw : pandas.DataFrame or None
-        As loaded by :func:`custlib.data.loading.load_customers`; None passes through.
+        As loaded by :func:`custlib.data.loading.load_table` (``"customers"``); None passes through.
     lang : {'en', 'zh'}
         Reserved for the log's language (issues are logged in English).
     options : custlib.data.parsing.ParseOptions, optional
@@ -107,7 +107,7 @@ def prepare_survey(raw: pd.DataFrame | None, lang: str = "en", *,
     Parameters
     ----------
     raw : pandas.DataFrame or None
-        As loaded by :func:`custlib.data.loading.load_survey`; None passes through.
+        As loaded by :func:`custlib.data.loading.load_table` (``"survey"``); None passes through.
     lang : {'en', 'zh'}
     options : custlib.data.parsing.ParseOptions, optional
         As for :func:`prepare_customers`.

@@ -23,7 +23,7 @@ from custlib.data.profiling import (
     typed,
 )
 from custlib.i18n import check_lang, t
-from custlib.plots.theme import new_ax, thousands
+from custlib.plots.theme import new_ax, thousands, with_unit
 
 __all__ = [
     "plot_cleaning_waterfall",
@@ -34,9 +34,6 @@ __all__ = [
     "waterfall_steps",
 ]
 
-
-def _money(currency: str) -> str:
-    return f" ({currency})" if currency else ""
 
 
 def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = None, *,
@@ -82,7 +79,7 @@ def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = Non
                 fontsize=8, color="0.4")
     ax.set_title(t("data.profile.revenue_by_month", lang), loc="left")
     ax.set_xlabel(t("common.month", lang))
-    ax.set_ylabel(t("common.revenue", lang) + _money(currency))
+    ax.set_ylabel(with_unit(t("common.revenue", lang), currency))
     ax.yaxis.set_major_formatter(thousands())
     if after is not None:
         ax.legend()
@@ -133,7 +130,7 @@ def plot_revenue_by_country(tx: pd.DataFrame, *, top: int = 10, lang: str = "en"
     s = revenue_by_country(tx, top=top).iloc[::-1]
     ax.barh([str(i) for i in s.index], s.values, color="#55A868")
     ax.set_title(t("data.profile.revenue_by_country", lang, n=str(top)))
-    ax.set_xlabel(t("common.revenue", lang) + _money(currency))
+    ax.set_xlabel(with_unit(t("common.revenue", lang), currency))
     ax.xaxis.set_major_formatter(thousands())
     return ax
 

@@ -15,7 +15,7 @@ import pandas as pd
 from custlib.errors import check_choice
 from custlib.i18n import check_lang, t
 from custlib.lifecycle.stages import STAGES, stage_name
-from custlib.plots.theme import new_ax, thousands
+from custlib.plots.theme import new_ax, thousands, with_unit
 
 __all__ = ["plot_cohort_clv", "plot_cohort_revenue", "plot_cumulative_revenue", "plot_flow",
            "plot_gaps",
@@ -34,9 +34,6 @@ def _bar_width(index: pd.Index) -> float:
         return 20.0
     return 0.8 * float(pd.Series(index).diff().dt.days.median())
 
-
-def _money(text: str, currency: str) -> str:
-    return f"{text} ({currency})" if currency else text
 
 
 def plot_stage_counts(counts: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
@@ -169,7 +166,7 @@ def plot_new_vs_returning(table: pd.DataFrame, *, measure: str = "revenue", ax: 
     for col, color in zip(data.columns, ["#9ecae1", "#08519c", "#74c476"], strict=False):
         ax.bar(data.index, data[col], bottom=bottom, width=width, color=color, label=col)
         bottom += data[col].to_numpy()
-    ylab = _money(key, currency) if measure == "revenue" else key
+    ylab = with_unit(key, currency) if measure == "revenue" else key
     ax.set(title=t("lifecycle.figure.nvr_title", lang, m=key),
            xlabel=t("lifecycle.figure.period", lang), ylabel=ylab)
     ax.yaxis.set_major_formatter(thousands())
@@ -225,7 +222,7 @@ def plot_cohort_revenue(revenue: pd.DataFrame, *, ax: Any = None, lang: str = "e
     cbar.set_ticks(ticks + 0.5, labels=[revenue.columns[i].strftime("%Y-%m") for i in ticks])
     cbar.set_label(t("lifecycle.figure.cohort", lang))
     ax.set(title=t("lifecycle.figure.rev_title", lang), xlabel=t("lifecycle.figure.period", lang),
-           ylabel=_money(t("lifecycle.figure.revenue", lang), currency))
+           ylabel=with_unit(t("lifecycle.figure.revenue", lang), currency))
     ax.yaxis.set_major_formatter(thousands())
     return ax
 
@@ -251,7 +248,7 @@ def plot_cumulative_revenue(cumulative: pd.DataFrame, *, ax: Any = None, lang: s
     ax.plot(cumulative.columns, cumulative.mean().to_numpy(), color="black", lw=2.5,
             label=t("lifecycle.figure.mean_of_cohorts", lang))
     ax.set(title=t("lifecycle.figure.cum_title", lang), xlabel=t("lifecycle.figure.age", lang),
-           ylabel=_money(t("lifecycle.figure.per_customer", lang), currency))
+           ylabel=with_unit(t("lifecycle.figure.per_customer", lang), currency))
     ax.yaxis.set_major_formatter(thousands())
     ax.legend(fontsize=8)
     return ax
@@ -300,7 +297,7 @@ def plot_cohort_clv(table: pd.DataFrame, *, ax: Any = None, lang: str = "en",
     ax = new_ax(ax, figsize=(9, 4))
     ax.bar(table.index, table["mean_clv"], width=_bar_width(table.index), color="tab:blue")
     ax.set(title=t("lifecycle.figure.clv_title", lang), xlabel=t("lifecycle.figure.cohort", lang),
-           ylabel=_money(t("lifecycle.figure.mean_clv", lang), currency))
+           ylabel=with_unit(t("lifecycle.figure.mean_clv", lang), currency))
     return ax
 
 

@@ -17,7 +17,7 @@ from custlib.data.contract import require_columns
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label, t
 from custlib.i18n import labels as messages
-from custlib.plots.theme import new_ax
+from custlib.plots.theme import new_ax, with_unit
 from custlib.segments.clustering import RFM_FEATURES, signed_log1p
 from custlib.segments.profiles import attribute_name, breakdown, charted_attributes
 
@@ -27,9 +27,6 @@ __all__ = ["plot_breakdown", "plot_k_selection", "plot_pareto", "plot_rfm_heatma
 #: the colours of paired measures (customers; revenue or silhouette)
 BLUE, RED, ORANGE = "#4C72B0", "#C44E52", "#DD8452"
 
-
-def _money(text: str, currency: str) -> str:
-    return f"{text} ({currency})" if currency else text
 
 
 def plot_rfm_heatmap(scores: pd.DataFrame, summary: pd.DataFrame, *, lang: str = "en",
@@ -63,7 +60,7 @@ def plot_rfm_heatmap(scores: pd.DataFrame, summary: pd.DataFrame, *, lang: str =
     ax = new_ax(ax, (6.5, 4.5))
     annot = count.map(lambda v: "" if pd.isna(v) else f"{int(v)}")
     sns.heatmap(mean, annot=annot, fmt="", cmap="YlGnBu", ax=ax,
-                cbar_kws={"label": _money(t("segments.rfm_map.colorbar", lang), currency)})
+                cbar_kws={"label": with_unit(t("segments.rfm_map.colorbar", lang), currency)})
     ax.set_ylabel(t("segments.rfm_map.r_axis", lang))
     ax.set_xlabel(t("segments.rfm_map.f_axis", lang))
     ax.set_title(t("segments.rfm_map.title", lang))
@@ -242,7 +239,7 @@ def plot_breakdown(table: pd.DataFrame, by: str, *, lang: str = "en", currency: 
     ax.tick_params(axis="x", rotation=30)
     right = ax.twinx()
     right.plot(names, data["avg_value"], "o", color=RED)
-    right.set_ylabel(_money(t("segments.column.avg_value", lang), currency), color=RED)
+    right.set_ylabel(with_unit(t("segments.column.avg_value", lang), currency), color=RED)
     right.set_ylim(bottom=0)
     right.spines["right"].set_visible(True)
     col = messages("segments.column", lang).get(by, by)

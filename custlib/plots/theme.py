@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["new_ax", "thousands"]
+__all__ = ["new_ax", "thousands", "with_unit"]
 
 
 def new_ax(ax: Any = None, figsize: tuple[float, float] = (8, 4)) -> Any:
@@ -28,3 +28,14 @@ def thousands() -> Any:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+def with_unit(text: str, currency: str) -> str:
+    """An axis label with its currency: ``"revenue (GBP)"``, or ``text`` when none is given.
+
+    Examples
+    --------
+    >>> with_unit("revenue", "GBP"), with_unit("revenue", "")
+    ('revenue (GBP)', 'revenue')
+    """
+    return f"{text} ({currency})" if currency else text

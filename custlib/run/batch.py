@@ -263,8 +263,9 @@ def _load_inputs(values: dict[str, Any], column: str, notebooks_dir: str | os.Pa
     if column not in tx.columns:
         raise ParameterError(f"--each {column!r}: not a column of the transactions; expected "
                              f"one of {format_list([c for c in tx.columns if c != 'source_row'])}")
-    customers = io.load_customers(given["customers"]) if given.get("customers") else None
-    survey = io.load_survey(given["survey"]) if given.get("survey") else None
+    customers = io.load_table("customers", given["customers"]) if given.get("customers") \
+        else None
+    survey = io.load_table("survey", given["survey"]) if given.get("survey") else None
     return tx, customers, survey
 
 

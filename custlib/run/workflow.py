@@ -105,8 +105,9 @@ def run_cleaning(run: RunFolder, **params: Any) -> list[Any]:
         extreme_factor=p["extreme_factor"], date_format=p["date_format"] or None,
         dayfirst=p["dayfirst"] or None, decimal=p["decimal"], thousands=p["thousands"],
         timezone=p["timezone"], drop_invalid=p["drop_invalid"])
-    customers, _ = tables.prepare_customers(io.load_customers(p["customers"], **read), p["lang"])
-    survey, _ = tables.prepare_survey(io.load_survey(p["survey"], **read), p["lang"])
+    customers, _ = tables.prepare_customers(io.load_table("customers", p["customers"], **read),
+                                            p["lang"])
+    survey, _ = tables.prepare_survey(io.load_table("survey", p["survey"], **read), p["lang"])
     return cleaning.save_cleaning(result, run, customers=customers, survey=survey,
                                   lang=p["lang"], currency=currency)
 
