@@ -20,7 +20,7 @@ from custlib.errors import (
     EmptyResultError,
     ParameterError,
 )
-from custlib.value import btyd, fitting, formulas, purchase
+from custlib.value import btyd, choice, fitting, formulas, purchase
 from custlib.value.summary import customer_summary
 
 CAL_END, OBS_END = "1997-09-30", "1998-06-30"
@@ -278,14 +278,42 @@ def comparison(ch):
     return btyd.ModelComparison().fit(ch)
 
 
-def test_comparison_table_and_rule(comparison, fitted):
+def test_comparison_table_and_rule(comparison, fitted, ch):
     t = comparison.table_
     assert list(t.index) == ["bgnbd", "pareto", "mbgnbd"]
     assert t.loc["bgnbd", "log_likelihood"] == pytest.approx(fitted["bgnbd"].log_likelihood_)
     assert t["chosen"].sum() == 1
-    assert comparison.selected_ == t["holdout_mae"].idxmin()
-    assert "mean absolute error" in comparison.reason_
+    # the default rule: the closest total among the models within 5 % of the best MAE
+    close = t[t["holdout_mae"] <= 1.05 * t["holdout_mae"].min()]
+    assert comparison.rule == "holdout_balanced"
+    assert comparison.selected_ == close["holdout_error_pct"].abs().idxmin()
+    err = t.loc[comparison.selected_, "holdout_error_pct"]
+    assert f"closest on total holdout purchases (error {err:+.1f}%)" in comparison.reason_
+    assert "within 5% of the best" in comparison.reason_
     assert comparison.best_ is comparison.models_[comparison.selected_]
+    mae = btyd.ModelComparison(rule="holdout_mae").fit(ch)
+    assert mae.selected_ == t["holdout_mae"].idxmin()
+    assert "mean absolute error" in mae.reason_
+
+
+def test_balanced_rule_prefers_the_close_total_when_mae_is_nearly_tied():
+    # issue 14: on a marketplace log MAE picked the model 42 % under the holdout total while
+    # another, 2.7 % worse per customer, was 24 % under
+    table = pd.DataFrame({"holdout_mae": [0.1090, 0.1119, 0.1300],
+                          "holdout_error_pct": [-42.0, -24.0, -3.0],
+                          "aic": [10.0, 11.0, 12.0], "bic": [10.0, 11.0, 12.0]},
+                         index=["pareto", "bgnbd", "mbgnbd"])
+    scores = choice.rule_scores(table)
+    assert scores.idxmin() == "bgnbd"
+    assert scores["mbgnbd"] == np.inf  # 19 % worse per customer: not a candidate
+    assert choice.rule_scores(table, "holdout_mae").idxmin() == "pareto"
+    assert choice.rule_scores(table, "holdout_error").idxmin() == "mbgnbd"
+    assert choice.rule_scores(table, tolerance=0.25).idxmin() == "mbgnbd"
+    # no purchase in the holdout: every total error is undefined and the MAE decides
+    empty = table.assign(holdout_error_pct=np.nan)
+    assert choice.rule_scores(empty).idxmin() == "pareto"
+    with pytest.raises(ParameterError, match="'rule' is 'best'"):
+        choice.rule_scores(table, "best")
 
 
 def test_comparison_by_bic_and_override(ch):

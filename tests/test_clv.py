@@ -192,6 +192,36 @@ def test_default_calibration_end_halves_the_period(cdnow):
         workflow.default_calibration_end(cdnow, "1998-06-30", holdout_share=1.5)
 
 
+def test_automatic_split_holds_out_a_year_or_a_third(cdnow):
+    # CDNOW's 545 days: the last third (182 days) is held out
+    assert workflow.default_calibration_end(cdnow, "1998-06-30") == "1997-12-30"
+    auto = btyd.default_calibration_end
+    # 30 months (913 days) or more: the last 12 months, whatever the length
+    assert auto("2022-01-01", "2024-12-31") == "2023-12-31"
+    assert auto("2019-03-15", "2024-12-31") == "2023-12-31"
+    assert auto("2022-07-02", "2024-12-31") == "2023-12-31"      # 913 days
+    assert auto("2022-07-03", "2024-12-31") == "2024-03-02"      # 912 days: a third (304)
+    assert auto("2024-01-01", "2024-12-31", holdout_share=0.25) == "2024-10-01"
+    for bad in (1, -0.5, 1.5, True, "0.5"):
+        with pytest.raises(ParameterError, match="'holdout_share' is .*expected 0 \\(automatic"):
+            auto("2024-01-01", "2024-12-31", holdout_share=bad)
+    with pytest.raises(ParameterError, match="too short to hold out"):
+        auto("2024-01-01", "2024-01-02")
+
+
+def test_the_split_is_described_with_its_reason(cdnow):
+    ch = btyd.calibration_holdout(cdnow, "1997-12-30", "1998-06-30", unit="weeks")
+    text = btyd.describe_split(ch, "1997-01-01", 0.0, "en")
+    assert text.startswith("The models learn from **1997-01-01 to 1997-12-30** (11.9 months, "
+                           f"{len(ch):,} customers who had bought by then)")
+    assert "tested on **1997-12-30 to 1998-06-30** (6.0 months)" in text
+    assert "less than 30 months, so its last third is held out" in text
+    assert "last 25% of the observed days" in btyd.describe_split(ch, "1997-01-01", 0.25)
+    assert "the `calibration_end` parameter" in btyd.describe_split(ch, "1997-01-01", None)
+    zh = btyd.describe_split(ch, "1997-01-01", 0.0, "zh")
+    assert "1997-01-01 至 1997-12-30" in zh and "最后三分之一" in zh
+
+
 def test_save_clv_writes_tables_and_parameters(cdnow, tmp_path):
     run = config.run_folder("t", tmp_path)
     ch = btyd.calibration_holdout(cdnow, "1997-09-30", "1998-06-30")
@@ -231,8 +261,36 @@ def test_narratives_state_the_numbers(cdnow, values):
     assert f"**{len(values):,}** customers" in text
     assert f"**{clv.top_decile_share(values):.0%}**" in text and "**top**" in text
     comp.table_.loc["bgnbd", "holdout_error_pct"] = -40.0
-    assert "under-predicts" in narrative.model_choice_summary(comp, "en")
+    under = narrative.model_choice_summary(comp, "en")
+    assert "under-predicts, so the expected purchases and\nthe CLV figures" not in under
+    assert "the model under-predicts, so the expected purchases and the CLV figures built on " \
+        "them are likely too low" in " ".join(under.split())
+    assert "What to try: a `calibration_end` that leaves a whole year" in " ".join(under.split())
     assert "误差超过 20%" in narrative.model_choice_summary(comp, "zh")
+    assert "可以尝试" in narrative.model_choice_summary(comp, "zh")
+    comp.table_.loc["bgnbd", "holdout_error_pct"] = 35.0
+    assert "likely too high" in " ".join(narrative.model_choice_summary(comp, "en").split())
+
+
+def test_the_report_states_the_holdout_error_of_the_chosen_model():
+    from custlib.report import narrative
+
+    params = {"holdout": {"model": "MBG/NBD", "calibration_end": "2023-12-31",
+                          "observation_end": "2024-12-31", "actual": 2000.0,
+                          "predicted": 1060.0, "error_pct": -47.0, "mae": 0.86}}
+    text = " ".join(narrative.forecast_accuracy(params, "en").split())
+    assert text.startswith("The value figures rest on **MBG/NBD**. Fitted on the purchases up "
+                           "to 2023-12-31, it predicted **1,060** repeat purchases from "
+                           "2023-12-31 to 2024-12-31 against **2,000** actual: a total error "
+                           "of **-47.0%**.")
+    assert "likely too low" in text and "What to try" in text
+    zh = narrative.forecast_accuracy(params, "zh")
+    assert "总量误差 **-47.0%**" in zh and "偏低" in zh
+    params["holdout"]["error_pct"] = 8.0
+    assert "above 20%" not in narrative.forecast_accuracy(params, "en")
+    params["holdout"]["error_pct"] = None  # no repeat purchase in the holdout
+    assert "a total error of **–**" in " ".join(narrative.forecast_accuracy(params).split())
+    assert narrative.forecast_accuracy(None) == narrative.forecast_accuracy({}) == ""
 
 
 def test_narratives_say_when_a_fit_stopped_early_or_needed_a_penalty(cdnow):

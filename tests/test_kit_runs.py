@@ -77,6 +77,17 @@ def test_demo_run_end_to_end(demo_run):
     assert "1. Champions" in segments_text and "Traits" in segments_text
     assert "Recommended action" in segments_text
     assert (run_dir / "tables" / "swot.csv").exists()
+    # issue 14: the default split (last 12 months of the 3-year log) and rule keep the chosen
+    # model within 20 % of the holdout total, and the report says how far off it was
+    fitted = json.loads((run_dir / "data" / "btyd_params.json").read_text())
+    assert fitted["settings"]["calibration_end"] == "2023-12-31"
+    assert fitted["selection_rule"] == "holdout_balanced"
+    hold = fitted["holdout"]
+    assert abs(hold["error_pct"]) < 20, hold
+    chosen = fitted["calibration_models"][fitted["selected_model"]]
+    assert chosen["holdout_error_pct"] == hold["error_pct"]
+    assert f"a total error of <strong>{hold['error_pct']:+.1f}%</strong>" in text
+    assert "An error above 20% is large" not in text
 
 
 @pytest.mark.notebooks

@@ -28,11 +28,11 @@ BAD = [  # (values, exact fragment of the message)
     ({"model": "foo"}, "parameter 'model' is 'foo'; expected 'auto', 'bgnbd', 'pareto' or "
                        "'mbgnbd'"),
     ({"model": "paretto"}, "(did you mean 'pareto'?)"),
-    ({"selection_rule": "x"}, "parameter 'selection_rule' is 'x'; expected 'holdout_mae', "
-                              "'bic', 'aic' or 'holdout_error'"),
-    ({"holdout_share": 2}, "parameter 'holdout_share' is 2; expected a number between 0 and "
-                           "1, exclusive"),
-    ({"holdout_share": 0}, "parameter 'holdout_share' is 0; expected a number between 0"),
+    ({"selection_rule": "x"}, "parameter 'selection_rule' is 'x'; expected 'holdout_balanced', "
+                              "'holdout_mae', 'bic', 'aic' or 'holdout_error'"),
+    ({"holdout_share": 1}, "parameter 'holdout_share' is 1; expected 0 (automatic) or a share "
+                           "strictly between 0 and 1"),
+    ({"holdout_share": -0.5}, "parameter 'holdout_share' is -0.5; expected 0 (automatic)"),
     ({"margin": -1}, "parameter 'margin' is -1; expected 0 < margin <= 1"),
     ({"margin": 0}, "parameter 'margin' is 0; expected 0 < margin <= 1"),
     ({"horizon_months": 0}, "parameter 'horizon_months' is 0; expected a whole number "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from custlib.data.contract import TRANSACTIONS
@@ -19,7 +20,7 @@ from custlib.i18n import LANGS, check_lang, labels, t
 from custlib.safety import code_span, escape_markdown
 
 __all__ = ["cleaning_summary", "clv_summary", "customer_basics", "customer_coverage",
-           "format_money",
+           "forecast_accuracy", "format_money", "large_error_warning",
            "lifecycle_summary", "mapping_table", "model_choice_summary", "not_run",
            "segmentation_summary", "skipped", "spend_check"]
 
@@ -234,9 +235,7 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
     text = t("report.narrative.model.main", lang, model=model, reason=reason,
              predicted=_n(row["holdout_predicted"]), actual=_n(row["holdout_actual"]),
              error=f"{err:+.1f}%", mae=f"{row['holdout_mae']:.2f}")
-    if abs(err) > 20:
-        text += (t("report.narrative.model.large_error_under", lang) if err < 0 else
-                 t("report.narrative.model.large_error_over", lang))
+    text += large_error_warning(err, lang)
     sep = t("report.narrative.list_separator", lang)
     if retried:
         text += t("report.narrative.model.retried", lang, models=sep.join(retried))
@@ -245,6 +244,54 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
     if stopped:
         text += t("report.narrative.model.stopped", lang, models=sep.join(stopped))
     return text
+
+
+def large_error_warning(error_pct: float, lang: str = "en") -> str:
+    """The warning a holdout error beyond 20 % calls for: what it means for CLV, what to try.
+
+    Parameters
+    ----------
+    error_pct : float
+        The chosen model's total holdout error, in % of the actual purchases.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+        Markdown starting with a space, or ``""`` within 20 % (or no holdout purchase).
+    """
+    if not np.isfinite(error_pct) or abs(error_pct) <= 20:
+        return ""
+    try_ = t("report.narrative.model.try", lang)
+    key = "large_error_under" if error_pct < 0 else "large_error_over"
+    return t(f"report.narrative.model.{key}", lang, try_=try_)
+
+
+def forecast_accuracy(btyd_params: dict[str, Any] | None, lang: str = "en") -> str:
+    """How far the chosen purchase model was off on its holdout period, for the report.
+
+    Parameters
+    ----------
+    btyd_params : dict or None
+        Notebook 03's ``btyd_params.json`` (None when notebook 03 has not run).
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+        Markdown: the model, the holdout dates, predicted against actual repeat purchases,
+        the error, and the warning of :func:`large_error_warning`; ``""`` without a holdout.
+    """
+    check_lang(lang)
+    hold = (btyd_params or {}).get("holdout")
+    if not hold:
+        return ""
+    err = float(hold["error_pct"]) if hold.get("error_pct") is not None else float("nan")
+    text = t("report.narrative.model.accuracy", lang, model=escape_markdown(hold["model"]),
+             cal_end=hold["calibration_end"], obs_end=hold["observation_end"],
+             predicted=_n(hold["predicted"]), actual=_n(hold["actual"]),
+             error=f"{err:+.1f}%" if np.isfinite(err) else "–")
+    return text + large_error_warning(err, lang)
 
 
 def spend_check(spend: Any, lang: str = "en", currency: str = "") -> str:

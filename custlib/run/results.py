@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from custlib.run import artefacts
@@ -94,8 +95,14 @@ def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
             key: {"model": m.name, "params": m.params_.to_dict(),
                   "log_likelihood": m.log_likelihood_, "aic": m.aic_, "bic": m.bic_,
                   "customers": m.n_customers_, "attempts": len(m.attempts_),
-                  "converged": bool(m.converged_)}
+                  "converged": bool(m.converged_),
+                  **_holdout(comparison.table_.loc[key])}
             for key, m in comparison.models_.items()},
+        "holdout": {"model": comparison.table_.loc[comparison.selected_, "model"],
+                    "calibration_end": settings.get("calibration_end"),
+                    "observation_end": settings.get("observation_end"),
+                    **{k.removeprefix("holdout_"): v for k, v in
+                       _holdout(comparison.table_.loc[comparison.selected_]).items()}},
         "failed_models": comparison.failed_,
         "stopped_early": getattr(comparison, "stopped_", {}),
         "final_model": {"model": model.name, "params": model.params_.to_dict(),
@@ -113,6 +120,15 @@ def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
                                  csv=True, kind="tables"),
             artefacts.save_json(params, run, "btyd_params", written_by=by)]
 
+
+
+def _holdout(row: pd.Series) -> dict[str, float | None]:
+    """A model's holdout figures from a row of ``ModelComparison.table_``, JSON-safe."""
+    out: dict[str, float | None] = {}
+    for key in ("holdout_actual", "holdout_predicted", "holdout_error_pct", "holdout_mae"):
+        value = float(row[key])
+        out[key] = value if np.isfinite(value) else None
+    return out
 
 
 def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,

@@ -26,6 +26,7 @@ from custlib.run.config import RunFolder
 from custlib.run.customers import customer_column, signup_dates, signup_note
 from custlib.run.results import save_clv, save_lifecycle, save_segmentation
 from custlib.run.standalone import PLACE, provide
+from custlib.value import split
 
 __all__ = ["CleanTables", "ReportInputs", "clean_tables", "customer_clv", "customer_column",
            "customer_labels", "default_calibration_end", "lifecycle_thresholds",
@@ -142,36 +143,32 @@ def clean_tables(run: RunFolder) -> CleanTables:
 
 
 def default_calibration_end(transactions: pd.DataFrame, observation_end: str, *,
-                            holdout_share: float = 0.5,
+                            holdout_share: float = 0.0,
                             datetime_col: str = "order_date") -> str:
-    """The calibration end that holds out the last ``holdout_share`` of the observed days.
+    """The calibration end the kit uses when none is given, from a transaction log.
 
-    Fader, Hardie & Lee (2005) hold out half of CDNOW's 78 weeks. The period starts at
-    the first purchase and ends at ``observation_end``.
+    :func:`custlib.value.split.default_calibration_end` from the log's first purchase:
+    with ``holdout_share`` 0, the last 12 months of a log of 30 months or more, else the
+    last third; a share strictly between 0 and 1 holds out that share of the days.
 
     Parameters
     ----------
     transactions : pandas.DataFrame
     observation_end : str
         Last day observed.
-    holdout_share : float, default 0.5
-        Strictly between 0 and 1.
+    holdout_share : float, default 0.0
+        0 (automatic) or strictly between 0 and 1.
+    datetime_col : str, default 'order_date'
 
     Returns
     -------
     str
         ISO date.
     """
-    if isinstance(holdout_share, bool) or not (isinstance(holdout_share, (int, float))
-                                               and 0 < holdout_share < 1):
-        raise ParameterError(f"parameter 'holdout_share' is {holdout_share!r}; expected a share "
-                             "strictly between 0 and 1, such as 0.5 for half of the period")
     if transactions.empty:
         raise ParameterError("default_calibration_end: there are no transactions")
-    start = pd.Timestamp(transactions[datetime_col].min()).normalize()
-    end = pd.Timestamp(observation_end).normalize()
-    days = (end - start).days
-    return str((start + pd.Timedelta(days=int(round(days * (1 - holdout_share))))).date())
+    return split.default_calibration_end(transactions[datetime_col].min(), observation_end,
+                                         holdout_share=holdout_share)
 
 
 
@@ -250,10 +247,14 @@ class ReportInputs:
         Notebook 03's CLV table.
     state, snapshots : pandas.DataFrame or None
         Notebook 04's stages now and at every snapshot.
+    btyd : dict or None
+        Notebook 03's ``btyd_params.json``: the models, the chosen one and its holdout error.
     """
 
     def __init__(self, summary: pd.DataFrame, labels: pd.DataFrame, clv: pd.DataFrame | None,
-                 state: pd.DataFrame | None, snapshots: pd.DataFrame | None) -> None:
+                 state: pd.DataFrame | None, snapshots: pd.DataFrame | None,
+                 btyd: dict[str, Any] | None = None) -> None:
+        self.btyd = btyd
         self.summary = summary
         self.labels = labels
         self.clv = clv
@@ -298,7 +299,10 @@ def report_inputs(run: RunFolder, clean: CleanTables, *, lang: str = "en") -> Re
         state = artefacts.load_table(run, "customer_lifecycle")
         state.index = state.index.astype(str)
         snaps = artefacts.load_table(run, "lifecycle_snapshots")
-    return ReportInputs(summ, labels, customer_clv(run), state, snaps)
+    btyd = None
+    if "btyd_params" in artefacts.read_manifest(run):
+        btyd = json.loads(run.path("data", "btyd_params.json").read_text(encoding="utf-8"))
+    return ReportInputs(summ, labels, customer_clv(run), state, snaps, btyd)
 
 
 def lifecycle_thresholds(run: RunFolder, days: pd.DataFrame) -> dict[str, float]:

@@ -36,11 +36,19 @@ from custlib.value.diagnostics import (  # noqa: F401 (benchmarks/bench_fit.py d
 from custlib.value.fitting import FitWarning
 from custlib.value.purchase import MODELS, BTYDModel
 from custlib.value.spend import GammaGammaModel
-from custlib.value.split import TIME_UNITS, calibration_holdout, model_summary, time_unit
+from custlib.value.split import (
+    TIME_UNITS,
+    calibration_holdout,
+    default_calibration_end,
+    describe_split,
+    model_summary,
+    time_unit,
+)
 
 __all__ = [
     "MODELS", "TIME_UNITS", "BTYDModel", "FitWarning", "GammaGammaModel", "ModelComparison",
-    "calibration_holdout", "calibration_vs_holdout", "compare_models", "holdout_errors",
+    "calibration_holdout", "calibration_vs_holdout", "compare_models", "default_calibration_end",
+    "describe_split", "holdout_errors",
     "matrix", "model_summary", "p_alive_history",
     "period_transactions", "simulate", "time_unit", "tracking",
 ]
