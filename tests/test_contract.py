@@ -138,3 +138,31 @@ def test_coerce_reads_the_loaders_options_and_never_raises_on_ambiguity():
     out = coerce_transactions(raw)
     assert out["unit_price"].tolist() == [1.234, 2.5]
     assert out["order_date"].tolist() == [pd.Timestamp("2021-01-08"), pd.Timestamp("2021-01-07")]
+
+
+def test_a_log_in_two_currencies_stops_with_the_counts(tmp_path):
+    from custlib.data import loading
+    from custlib.data.cleaning import clean_transactions
+    from custlib.errors import DataError
+
+    path = tmp_path / "two.csv"
+    pd.DataFrame({"InvoiceNo": ["1", "2", "3"], "CustomerID": ["a", "b", "c"],
+                  "InvoiceDate": ["2024-01-01", "2024-01-02", "2024-01-03"],
+                  "Quantity": [1, 1, 1], "UnitPrice": [1.0, 2.0, 3.0],
+                  "Currency": ["GBP", "eur", "GBP"]}).to_csv(path, index=False)
+    raw = loading.load_transactions(str(path))
+    assert "currency" in raw.columns  # found by its name, no mapping needed
+    message = ("transactions: column 'currency' holds 2 currencies (GBP: 2 lines, EUR: 1 line); "
+               "the kit adds revenue up, which is only right in one currency")
+    with pytest.raises(DataError) as err:
+        loading.single_currency(raw, "GBP")
+    assert str(err.value).startswith(message)
+    with pytest.raises(DataError, match="Convert the amounts to one currency"):
+        clean_transactions(raw)  # the API refuses too, not only the notebook
+    one = raw.assign(currency=["eur", "EUR ", None])
+    assert loading.single_currency(one) == "EUR"
+    assert loading.single_currency(one, "eur") == "EUR"
+    with pytest.raises(ParameterError, match="parameter 'currency' is 'USD' but the log's column "
+                                             "'currency' says EUR; set currency: EUR"):
+        loading.single_currency(one, "USD")
+    assert loading.single_currency(raw.drop(columns="currency"), "GBP") == "GBP"

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from custlib.data.context import CONTEXT_KEYS, load_context, localise_context, read_yaml_mapping
-from custlib.data.contract import map_columns
+from custlib.data.contract import map_columns, single_currency
 from custlib.data.files import SEPARATORS, read_table, sniff_separator
 from custlib.data.parsing import ParseOptions, with_options
 from custlib.data.presets import PRESETS, Preset
@@ -40,6 +40,7 @@ __all__ = [
     "read_options",
     "read_table",
     "read_yaml_mapping",
+    "single_currency",
     "sniff_separator",
 ]
 

@@ -18,7 +18,7 @@ from custlib.data.cleaning.result import CleaningResult, LogRow, Note
 from custlib.data.cleaning.rules import CleaningContext, Rule
 from custlib.data.cleaning.settings import DEFAULT_NON_PRODUCT_CODES, CleaningSettings
 from custlib.data.cleaning.typed import type_transactions
-from custlib.data.contract import require_columns
+from custlib.data.contract import require_columns, single_currency
 from custlib.data.parsing import ParseOptions
 from custlib.errors import EmptyResultError
 
@@ -215,6 +215,7 @@ def clean_transactions(
                                       non_product_codes=non_product_codes, **given)
     if "customer_id" not in raw.columns or "order_date" not in raw.columns:
         require_columns(raw, ["customer_id", "order_date"], "clean_transactions")
+    single_currency(raw)
     options = ParseOptions.build(raw.attrs.get("parse_options"), date_format=date_format,
                                  dayfirst=dayfirst, decimal=decimal, thousands=thousands,
                                  timezone=timezone)
