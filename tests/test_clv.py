@@ -214,7 +214,7 @@ def test_the_split_is_described_with_its_reason(cdnow):
     text = btyd.describe_split(ch, "1997-01-01", 0.0, "en")
     assert text.startswith("The models learn from **1997-01-01 to 1997-12-30** (11.9 months, "
                            f"{len(ch):,} customers who had bought by then)")
-    assert "tested on **1997-12-30 to 1998-06-30** (6.0 months)" in text
+    assert "tested on **1997-12-31 to 1998-06-30** (6.0 months)" in text
     assert "less than 30 months, so its last third is held out" in text
     assert "last 25% of the observed days" in btyd.describe_split(ch, "1997-01-01", 0.25)
     assert "the `calibration_end` parameter" in btyd.describe_split(ch, "1997-01-01", None)
@@ -281,7 +281,7 @@ def test_the_report_states_the_holdout_error_of_the_chosen_model():
     text = " ".join(narrative.forecast_accuracy(params, "en").split())
     assert text.startswith("The value figures rest on **MBG/NBD**. Fitted on the purchases up "
                            "to 2023-12-31, it predicted **1,060** repeat purchases from "
-                           "2023-12-31 to 2024-12-31 against **2,000** actual: a total error "
+                           "2024-01-01 to 2024-12-31 against **2,000** actual: a total error "
                            "of **-47.0%**.")
     assert "likely too low" in text and "What to try" in text
     zh = narrative.forecast_accuracy(params, "zh")

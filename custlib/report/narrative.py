@@ -289,6 +289,7 @@ def forecast_accuracy(btyd_params: dict[str, Any] | None, lang: str = "en") -> s
     err = float(hold["error_pct"]) if hold.get("error_pct") is not None else float("nan")
     text = t("report.narrative.model.accuracy", lang, model=escape_markdown(hold["model"]),
              cal_end=hold["calibration_end"], obs_end=hold["observation_end"],
+             hold_start=f"{pd.Timestamp(hold['calibration_end']) + pd.Timedelta(days=1):%Y-%m-%d}",
              predicted=_n(hold["predicted"]), actual=_n(hold["actual"]),
              error=f"{err:+.1f}%" if np.isfinite(err) else "–")
     return text + large_error_warning(err, lang)

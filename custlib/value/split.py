@@ -317,6 +317,8 @@ def describe_split(cal_holdout: pd.DataFrame, first_day: str | pd.Timestamp,
         why = t("value.split.why.year", lang)
     else:
         why = t("value.split.why.third", lang)
+    hold_start = cal_end + pd.Timedelta(days=1)
     return t("value.split.main", lang, start=f"{start:%Y-%m-%d}", cal_end=f"{cal_end:%Y-%m-%d}",
+             hold_start=f"{hold_start:%Y-%m-%d}",
              obs_end=f"{obs_end:%Y-%m-%d}", cal_months=f"{cal_months:.1f}",
              hold_months=f"{hold_months:.1f}", customers=f"{len(cal_holdout):,}", why=why)
