@@ -17,10 +17,9 @@ from custlib.i18n import check_lang, t
 from custlib.lifecycle.stages import STAGES, stage_name
 from custlib.plots.theme import new_ax, thousands, with_unit
 
-__all__ = ["retention_limits", "plot_cohort_clv", "plot_cohort_revenue", "plot_cumulative_revenue", "plot_flow",
-           "plot_gaps",
-           "plot_new_vs_returning", "plot_retention", "plot_stage_counts", "plot_survival",
-           "plot_transitions"]
+__all__ = ["plot_cohort_clv", "plot_cohort_revenue", "plot_cumulative_revenue", "plot_flow",
+           "plot_gaps", "plot_new_vs_returning", "plot_retention", "plot_stage_counts",
+           "plot_survival", "plot_transitions", "retention_limits"]
 
 #: one colour per stage, from good (greens, blues) to lost (greys, reds)
 STAGE_COLORS: dict[str, str] = {
