@@ -179,3 +179,14 @@ def test_traits_pool_beyond_n_with_the_count_in_the_label():
     assert [t.get_text() for t in axes[0].get_xticklabels()] == ["York", "Bath", "其他(2 项)"]
     assert [p.get_height() for p in axes[0].patches] == [3, 2, 2]
     plt.close("all")
+
+
+def test_segment_overview_of_a_many_valued_column_keeps_the_largest_and_other():
+    from custlib.report.sections import segment_overview
+
+    table = pd.DataFrame({"city": ["York"] * 3 + ["Bath"] * 2 + ["Ely", "Wye", "Rye"],
+                          "total_revenue": [10.0] * 8, "clv": [1.0, 1, 1, 2, 2, 3, 3, 6]})
+    out = segment_overview(table, "city", max_categories=3)
+    assert list(out.index) == ["York", "Bath", "other (3)"]
+    assert out.loc["other (3)"].tolist() == pytest.approx([3, 0.375, 0.375, 12 / 19, 4.0])
+    assert list(segment_overview(table, "city").index)[:2] == ["York", "Bath"]
