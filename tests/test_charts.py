@@ -190,3 +190,17 @@ def test_segment_overview_of_a_many_valued_column_keeps_the_largest_and_other():
     assert list(out.index) == ["York", "Bath", "other (3)"]
     assert out.loc["other (3)"].tolist() == pytest.approx([3, 0.375, 0.375, 12 / 19, 4.0])
     assert list(segment_overview(table, "city").index)[:2] == ["York", "Bath"]
+
+
+def test_tables_by_a_pooled_segment_put_other_after_the_segments():
+    from custlib.report.needs import loyalty_by_segment
+
+    ids = [f"c{i}" for i in range(8)]
+    seg = lump(pd.Series(["York"] * 3 + ["Bath", "Ely", "Wye", "Rye", "Hay"], index=ids), 2)
+    assert seg.attrs == {"pooled": 5, "other": "other (5)"}
+    summary = pd.DataFrame({"n_orders": [1, 2, 3, 1, 1, 2, 1, 1],
+                            "first_purchase": pd.Timestamp("2024-01-01"),
+                            "last_purchase": pd.Timestamp("2024-03-01")}, index=ids)
+    out = loyalty_by_segment(summary, seg)
+    assert list(out.index) == ["York", "other (5)"]         # other is larger, but last
+    assert out["customers"].tolist() == [3, 5]

@@ -166,7 +166,8 @@ def lump(labels: pd.Series, n: int, *, weights: pd.Series | None = None,
     Returns
     -------
     pandas.Series
-        Same index, object labels; ``attrs["pooled"]`` the number of labels pooled.
+        Same index, object labels; ``attrs["pooled"]`` the number of labels pooled and
+        ``attrs["other"]`` the label that replaced them ('' when none was).
 
     Examples
     --------
@@ -182,5 +183,6 @@ def lump(labels: pd.Series, n: int, *, weights: pd.Series | None = None,
         order = ranked(size)
         rest = order[n - 1:]
         out[labels.isin(rest)] = other_label(len(rest), lang)
-    out.attrs = {"pooled": max(0, len(size) - (n - 1)) if len(size) > n else 0}
+    pooled = len(size) - (n - 1) if len(size) > n else 0
+    out.attrs = {"pooled": pooled, "other": other_label(pooled, lang) if pooled else ""}
     return out
