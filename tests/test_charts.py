@@ -84,13 +84,17 @@ def test_category_heat_map_has_at_most_n_columns_other_last(seventy):
     seg = seventy.set_index("customer_id")["segment"]
     prefs = preferences(seventy, seg)
     assert prefs.shape[1] == 70
-    ax = report_plots.plot_preferences(prefs, max_categories=12, lang="en")
+    ax = report_plots.plot_preferences(prefs, max_categories=12, lang="zh")
+    assert ax.get_title() == "各细分群体收入的品类构成(%)"
     ticks = [t.get_text() for t in ax.get_xticklabels()]
-    assert len(ticks) == 12 and ticks[-1] == "other (59)"
+    assert len(ticks) == 12 and ticks[-1] == "其他(59 项)"
     assert ticks[:11] == [str(c) for c in keep_top(prefs, 12, axis=1).columns[:11]]
-    values = ax.images[0].get_array()
-    assert values.shape == (2, 12)
-    assert np.asarray(values).sum(axis=1) == pytest.approx([100.0, 100.0])
+    values = np.ma.filled(ax.images[0].get_array(), np.nan)
+    assert values.shape == (2, 12) and np.isnan(values[:, -1]).all()   # other: grey
+    shown = keep_top(prefs, 12, axis=1).to_numpy() * 100
+    assert ax.images[0].get_clim() == (0.0, pytest.approx(shown[:, :-1].max()))
+    assert [float(t.get_text()) for t in ax.texts[11::12]] == pytest.approx(
+        shown[:, -1].round(0))
     plt.close("all")
 
 

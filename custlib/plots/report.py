@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.errors import DataError
-from custlib.i18n import check_lang, labels, t
+from custlib.i18n import check_lang, label, labels, t
 from custlib.plots.categories import check_max_categories, keep_top, ranked
 from custlib.plots.theme import new_ax
 
@@ -42,7 +42,8 @@ def plot_preferences(table: pd.DataFrame, *, max_categories: int = 12, ax: Any =
     max_categories : int, default 12
         Most columns: the categories with the largest mean share across segments and one
         'other' column with the rest of each segment's share
-        (:func:`custlib.plots.categories.keep_top`).
+        (:func:`custlib.plots.categories.keep_top`), written in grey outside the colour
+        scale.
     ax : matplotlib.axes.Axes, optional
     lang : {'en', 'zh'}
     title : str
@@ -57,15 +58,21 @@ def plot_preferences(table: pd.DataFrame, *, max_categories: int = 12, ax: Any =
     table = keep_top(table, max_categories, axis=1, lang=lang)
     ax = new_ax(ax, figsize=(max(6.0, 0.6 * table.shape[1] + 3), 0.4 * len(table) + 2))
     values = table.to_numpy(dtype=float) * 100
-    img = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0)
+    coloured = values.copy()
+    if table.attrs["pooled"]:  # 'other' is written, grey: it would wash out the named ones
+        coloured[:, -1] = np.nan
+        ax.axvspan(table.shape[1] - 1.5, table.shape[1] - 0.5, color="0.88", zorder=0)
+    top = float(np.nanmax(coloured, initial=0.0)) or 1.0
+    img = ax.imshow(coloured, cmap="Blues", aspect="auto", vmin=0, vmax=top, zorder=1)
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
-                color="white" if v > np.nanmax(values) * 0.6 else "black")
+                color="white" if coloured[i, j] > top * 0.6 else "black")
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=30,
                   ha="right")
     ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index])
     ax.figure.colorbar(img, ax=ax, label="%")
-    ax.set(title=title or t("report.needs_plot.preferences", lang, column=column))
+    ax.set(title=title or t("report.needs_plot.preferences", lang,
+                            column=label("report.column", column, lang)))
     return ax
 
 
