@@ -63,11 +63,12 @@ def test_plot_traits_charts_geography_when_no_traits(region_city):
 
 
 def test_plot_traits_keeps_top_values_and_other(region_city):
-    axes = plot_traits(region_city, ["city"], top=1)
-    assert [t.get_text() for t in axes[0].get_xticklabels()] == ["York", "other"]
+    axes = plot_traits(region_city, ["city"], max_categories=2)  # two cities: none pooled
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == ["York", "Bath"]
     assert [p.get_height() for p in axes[0].patches] == [2, 1]
-    with pytest.raises(ParameterError, match="top must be 1 or more, got 0"):
-        plot_traits(region_city, top=0)
+    with pytest.raises(ParameterError, match="max_categories must be a whole number of 2 or "
+                                             "more .*got 1"):
+        plot_traits(region_city, max_categories=1)
     plt.close("all")
 
 

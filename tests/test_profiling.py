@@ -92,8 +92,9 @@ def test_figures_say_what_they_show(raw):
     ax = figures.plot_revenue_by_month(raw, clean.transactions, lang="zh", currency="GBP")
     assert ax.get_title(loc="left") == "月度收入" and ax.get_ylabel() == "收入 (GBP)"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["清洗前", "清洗后"]
-    ax = figures.plot_revenue_by_country(raw, top=2, lang="en")
-    assert ax.get_title() == "Revenue by country (top 2)"
+    ax = figures.plot_revenue_by_country(raw, max_categories=2, lang="en")
+    assert ax.get_title() == "Revenue by country (top 1)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["other (3)", "United Kingdom"]
     ax = figures.plot_missing_values(raw, clean.transactions, lang="en")
     assert ax.get_title() == "Missing values per column"
     ax = figures.plot_orders_per_customer(clean.transactions, lang="zh")

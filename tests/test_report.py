@@ -150,7 +150,7 @@ def test_swot_rules_fire_on_hand_made_measurements():
     items = " | ".join(facts["item"])
     assert "45% of customers buy again" in items and "Net Promoter Score of -12" in items
     assert "62% of revenue" in items and "20% less" in items
-    assert "the Champions segment grew by 30%" in items
+    assert "the Champions segment's customers spent 30% more in the last 6 months" in items
     assert (facts["source"] == "analysis").all()
 
 
@@ -218,25 +218,69 @@ def test_kpis_against_the_previous_period():
     assert shown.loc["repeat-purchase rate", "change"] == "-16.7 pt"
 
 
-def test_segment_attractiveness_ranks_by_the_documented_score():
-    table = pd.DataFrame({
-        "seg": ["big"] * 6 + ["rich"] * 2 + ["risky"] * 2,
-        "clv": [1.0] * 6 + [50.0] * 2 + [5.0] * 2,
-        "p_alive": [0.8] * 6 + [0.9] * 2 + [0.1] * 2})
-    growth = pd.Series({"big": 0.0, "rich": 0.1, "risky": 0.5})
-    out = priorities.segment_attractiveness(table, "seg", growth=growth)
-    w = priorities.ATTRACTIVENESS_WEIGHTS
-    # big: size 1, value 0, growth 0, risk (0.2 - 0.1)/(0.9 - 0.1) = 0.125
-    assert out.loc["big", "score"] == pytest.approx(w["size"] + w["risk"] * 0.125)
-    assert out.loc["rich", "score"] == pytest.approx(w["value"] + w["growth"] * 0.2)
-    assert list(out.index) == ["rich", "big", "risky"] and list(out["priority"]) == [1, 2, 3]
-    guide = pd.DataFrame({"segment": ["rich", "big", "risky"], "action": ["keep", "grow", "save"]})
+def _rfm_like() -> pd.DataFrame:
+    """Five RFM-like segments: Lost is the largest, but worth little now."""
+    segs = {"Champions": (10, 40.0, 0.95), "Loyal": (20, 15.0, 0.9), "New": (30, 8.0, 0.7),
+            "At risk": (15, 6.0, 0.3), "Lost": (125, 0.5, 0.05)}
+    rows = [(name, clv, p) for name, (n, clv, p) in segs.items() for _ in range(n)]
+    table = pd.DataFrame(rows, columns=["rfm_segment", "clv", "p_alive"])
+    table.index = [f"c{i}" for i in range(len(table))]
+    return table
+
+
+def test_segments_rank_by_the_value_at_stake_lost_last():
+    table = _rfm_like()
+    growth = pd.Series({"New": 40.23, "Lost": -1.0, "Champions": 0.1})
+    out = priorities.segment_priorities(table, "rfm_segment", growth=growth)
+    # value at stake = sum of CLV: Champions 400, Loyal 300, New 240, At risk 90, Lost 62.5
+    assert list(out.index) == ["Champions", "Loyal", "New", "At risk", "Lost"]
+    assert out["value_at_stake"].tolist() == [400.0, 300.0, 240.0, 90.0, 62.5]
+    assert out.loc["Lost", "size"] == 0.625 and out.loc["Lost", "priority"] == 5
+    assert out["stake_share"].sum() == pytest.approx(1.0)
+    assert out["growth"].isna().all()          # RFM segments: growth is the definition
+    assert out.attrs["value_measure"] == "clv"
+    rule = priorities.priority_rule(out)
+    assert rule.startswith("Segments are ranked by the value at stake: the margin their "
+                           "customers are predicted to bring over the CLV horizon")
+    assert rule.endswith("(New always grows, Lost always shrinks).")
+    guide = pd.DataFrame({"segment": list(out.index), "action": list("abcde")})
     recs = priorities.recommendations(out, guide, currency="GBP")
-    assert recs.loc[1, "why"] == ("20% of customers; mean CLV 50 GBP; revenue +10% in 6 months; "
-                                  "10% likely inactive (1 - P(alive))")
-    assert list(recs["action"]) == ["keep", "grow", "save"]
-    with pytest.raises(ParameterError, match="unknown weight"):
-        priorities.segment_attractiveness(table, "seg", weights={"luck": 1.0})
+    assert recs.loc[1, "why"] == ("5% of customers; 37% of the predicted margin: "
+                                  "£400, £40 per customer; P(alive) 95% on average")
+    assert "+4023%" not in " ".join(recs["why"]) and list(recs["action"]) == list("abcde")
+    zh = priorities.recommendations(out, guide, lang="zh", currency="GBP")
+    assert zh.loc[5, "why"] == "客户占比 62%; 占预测毛利的 6%:£62,人均 £0; 平均 P(alive) 5%"
+
+
+def test_growth_is_shown_for_attribute_segments_and_ties_go_by_name():
+    table = pd.DataFrame({"region": ["N", "N", "S", "S", "W"],
+                          "clv": [5.0, 5.0, 4.0, 6.0, 10.0]}, index=list("abcde"))
+    growth = pd.Series({"N": 0.25, "S": -0.1, "W": np.nan})
+    out = priorities.segment_priorities(table, "region", growth=growth)
+    assert list(out.index) == ["N", "S", "W"]              # 10 each: by name
+    assert out["growth"].tolist()[:2] == [0.25, -0.1]
+    assert "no_growth" not in priorities.priority_rule(out)
+    assert priorities.priority_rule(out).endswith("always ranks higher.")
+    guide = pd.DataFrame({"segment": ["N"], "action": ["go"]})
+    recs = priorities.recommendations(out, guide)
+    assert recs.loc[1, "why"].endswith("its customers' revenue +25% in the last 6 months "
+                                       "against the 6 before")
+
+
+def test_without_clv_the_last_12_months_revenue_ranks():
+    table = pd.DataFrame({"seg": ["old", "old", "now"], "total_revenue": [900.0, 900.0, 50.0]},
+                         index=["a", "b", "c"])
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c", "c"],
+                       "order_date": pd.to_datetime(["2020-01-01", "2020-02-01",
+                                                     "2024-03-01", "2024-05-01"]),
+                       "amount": [900.0, 900.0, 20.0, 30.0]})
+    out = priorities.segment_priorities(table, "seg", transactions=tx,
+                                        observation_end="2024-06-30")
+    assert list(out.index) == ["now", "old"] and out["value_at_stake"].tolist() == [50.0, 0.0]
+    assert out.attrs["value_measure"] == "recent_revenue"
+    assert "last 12 months" in priorities.priority_rule(out, lang="en")
+    by_total = priorities.segment_priorities(table, "seg")
+    assert list(by_total.index) == ["old", "now"]
 
 
 # --- the HTML report --------------------------------------------------------------------------
@@ -452,10 +496,10 @@ def test_report_section_keys_match_the_method():
 
 def test_each_report_part_is_imported_from_its_own_module():
     """One way to reach a name: the document module no longer forwards its parts' names."""
-    for name in ("segment_report", "kpis", "ATTRACTIVENESS_WEIGHTS", "measures", "pdf_note"):
+    for name in ("segment_report", "kpis", "segment_priorities", "measures", "pdf_note"):
         assert not hasattr(report, name), name
     assert callable(segment_report) and callable(kpis.kpis) and callable(strategy.measures)
-    assert priorities.ATTRACTIVENESS_WEIGHTS and callable(sections.pdf_note)
+    assert callable(priorities.segment_priorities) and callable(sections.pdf_note)
 
 
 def test_a_rule_of_ones_own_brings_its_own_sentence():

@@ -23,6 +23,7 @@ from custlib.data.profiling import (
     typed,
 )
 from custlib.i18n import check_lang, t
+from custlib.plots.categories import check_max_categories, keep_top
 from custlib.plots.theme import new_ax, thousands, with_unit
 
 __all__ = [
@@ -110,14 +111,16 @@ def plot_orders_per_customer(tx: pd.DataFrame, *, cap: int = 10, lang: str = "en
     return ax
 
 
-def plot_revenue_by_country(tx: pd.DataFrame, *, top: int = 10, lang: str = "en",
+def plot_revenue_by_country(tx: pd.DataFrame, *, max_categories: int = 12, lang: str = "en",
                             currency: str = "", ax: Any = None) -> Any:
     """Horizontal bars of revenue by country, largest on top.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-    top : int, default 10
+    max_categories : int, default 12
+        Most bars: the countries with most revenue and one 'other' pooling the rest
+        (:func:`custlib.plots.categories.keep_top`), drawn last.
     lang : {'en', 'zh'}
     currency : str
     ax : matplotlib.axes.Axes, optional
@@ -126,10 +129,13 @@ def plot_revenue_by_country(tx: pd.DataFrame, *, top: int = 10, lang: str = "en"
     -------
     matplotlib.axes.Axes
     """
+    check_max_categories(max_categories, "plot_revenue_by_country")
     ax = new_ax(ax, (7, 4))
-    s = revenue_by_country(tx, top=top).iloc[::-1]
+    every = revenue_by_country(tx, top=tx["country"].nunique() + 1)
+    s = keep_top(every, max_categories, lang=lang).iloc[::-1]
     ax.barh([str(i) for i in s.index], s.values, color="#55A868")
-    ax.set_title(t("data.profile.revenue_by_country", lang, n=str(top)))
+    shown = len(s) - (1 if s.attrs["pooled"] else 0)
+    ax.set_title(t("data.profile.revenue_by_country", lang, n=str(shown)))
     ax.set_xlabel(with_unit(t("common.revenue", lang), currency))
     ax.xaxis.set_major_formatter(thousands())
     return ax

@@ -18,9 +18,8 @@ from custlib.lifecycle.stages import STAGES, stage_name
 from custlib.plots.theme import new_ax, thousands, with_unit
 
 __all__ = ["plot_cohort_clv", "plot_cohort_revenue", "plot_cumulative_revenue", "plot_flow",
-           "plot_gaps",
-           "plot_new_vs_returning", "plot_retention", "plot_stage_counts", "plot_survival",
-           "plot_transitions"]
+           "plot_gaps", "plot_new_vs_returning", "plot_retention", "plot_stage_counts",
+           "plot_survival", "plot_transitions", "retention_limits"]
 
 #: one colour per stage, from good (greens, blues) to lost (greys, reds)
 STAGE_COLORS: dict[str, str] = {
@@ -174,9 +173,35 @@ def plot_new_vs_returning(table: pd.DataFrame, *, measure: str = "revenue", ax: 
     return ax
 
 
+def retention_limits(retention: pd.DataFrame, *, max_age: int = 24,
+                     quantile: float = 0.95) -> tuple[float, float]:
+    """The colour limits of :func:`plot_retention`, in %: 0 and the top of months 1 on.
+
+    Month 0 is 100% by definition and does not set the scale; nor does the odd tiny
+    cohort where one customer in three came back: the top is the ``quantile`` of the cells
+    from month 1 to ``max_age`` (cells above it take the top colour), at least 0.1 point.
+    On a log where 1-3% of customers buy again the scale runs to about 3%, not 100%.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({0: [1.0, 1.0], 1: [0.02, 0.03], 2: [0.01, np.nan]})
+    >>> retention_limits(table, quantile=1.0)
+    (0.0, 3.0)
+    """
+    later = retention.loc[:, [c for c in retention.columns if 1 <= c <= max_age]]
+    cells = later.to_numpy(dtype=float).ravel() * 100
+    cells = cells[np.isfinite(cells)]
+    top = float(np.quantile(cells, quantile)) if len(cells) else 0.0
+    return 0.0, round(max(top, 0.1), 6)
+
+
 def plot_retention(retention: pd.DataFrame, *, max_age: int = 24, ax: Any = None,
                    lang: str = "en") -> Any:
     """Heat map of cohort retention (share of each cohort buying, by age).
+
+    The colours are scaled on months 1 on (:func:`retention_limits`): month 0, 100% by
+    definition, is drawn grey and labelled, so a log with few repeat buyers still shows
+    which cohorts come back more.
 
     Parameters
     ----------
@@ -184,17 +209,28 @@ def plot_retention(retention: pd.DataFrame, *, max_age: int = 24, ax: Any = None
         From :func:`custlib.lifecycle.cohorts.cohort_retention`.
     max_age : int, default 24
         Ages shown.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The image is ``ax.images[0]``; its limits are :func:`retention_limits`.
     """
     check_lang(lang)
     data = retention.loc[:, [c for c in retention.columns if c <= max_age]] * 100
     ax = new_ax(ax, figsize=(10, 0.18 * len(data) + 2))
     show = data.copy()
-    show[0] = np.nan  # 100% by definition; keep the colour scale for later periods
-    img = ax.imshow(show.to_numpy(dtype=float), cmap="YlGnBu", aspect="auto", vmin=0)
-    ax.set_xticks(range(len(data.columns)), data.columns)
+    if 0 in show.columns:
+        show[0] = np.nan  # 100% by definition: grey, outside the colour scale
+        ax.axvspan(-0.5, 0.5, color="0.88", zorder=0)
+    low, high = retention_limits(retention, max_age=max_age)
+    img = ax.imshow(show.to_numpy(dtype=float), cmap="YlGnBu", aspect="auto", vmin=low,
+                    vmax=high, zorder=1)
+    ticks = [f"{c}\n(100%)" if c == 0 else str(c) for c in data.columns]
+    ax.set_xticks(range(len(data.columns)), ticks)
     step = max(1, len(data) // 12)
     ax.set_yticks(range(0, len(data), step), [d.strftime("%Y-%m") for d in data.index[::step]])
-    ax.figure.colorbar(img, ax=ax, label="%")
+    over = bool(np.nanmax(show.to_numpy(dtype=float), initial=0.0) > high)
+    ax.figure.colorbar(img, ax=ax, label="%", extend="max" if over else "neither")
     ax.set(title=t("lifecycle.figure.ret_title", lang), xlabel=t("lifecycle.figure.age", lang),
            ylabel=t("lifecycle.figure.cohort", lang))
     return ax

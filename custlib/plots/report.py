@@ -17,11 +17,13 @@ import numpy as np
 import pandas as pd
 
 from custlib.errors import DataError
-from custlib.i18n import check_lang, labels, t
+from custlib.i18n import check_lang, label, labels, t
+from custlib.plots.categories import check_max_categories, keep_top, ranked
 from custlib.plots.theme import new_ax
 
 __all__ = ["OTHER_COLOR", "US_COLOR", "plot_canvas", "plot_features", "plot_market_share",
-           "plot_needs", "plot_positioning", "plot_preferences", "plot_prices", "plot_swot"]
+           "plot_needs", "plot_positioning", "plot_preferences", "plot_prices", "plot_swot",
+           "pool_needs"]
 
 #: Our company in every competitor figure, and the others.
 US_COLOR, OTHER_COLOR = "#d62728", "#7f7f7f"
@@ -29,26 +31,71 @@ US_COLOR, OTHER_COLOR = "#d62728", "#7f7f7f"
 
 # --- needs ---------------------------------------------------------------------------------
 
-def plot_preferences(table: pd.DataFrame, *, ax: Any = None, lang: str = "en",
-                     title: str = "") -> Any:
-    """Heat map of :func:`custlib.report.needs.preferences` (share of each segment's revenue, %)."""
+def plot_preferences(table: pd.DataFrame, *, max_categories: int = 12, ax: Any = None,
+                     lang: str = "en", title: str = "") -> Any:
+    """Heat map of :func:`custlib.report.needs.preferences` (share of each segment's revenue, %).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows segments, columns categories (or channels), each row summing to 1.
+    max_categories : int, default 12
+        Most columns: the categories with the largest mean share across segments and one
+        'other' column with the rest of each segment's share
+        (:func:`custlib.plots.categories.keep_top`), written in grey outside the colour
+        scale.
+    ax : matplotlib.axes.Axes, optional
+    lang : {'en', 'zh'}
+    title : str
+        Default: "Share of each segment's revenue by <column>".
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     check_lang(lang)
-    ax = new_ax(ax, figsize=(9, 0.4 * len(table) + 2))
+    column = table.columns.name
+    table = keep_top(table, max_categories, axis=1, lang=lang)
+    ax = new_ax(ax, figsize=(max(6.0, 0.6 * table.shape[1] + 3), 0.4 * len(table) + 2))
     values = table.to_numpy(dtype=float) * 100
-    img = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0)
+    coloured = values.copy()
+    if table.attrs["pooled"]:  # 'other' is written, grey: it would wash out the named ones
+        coloured[:, -1] = np.nan
+        ax.axvspan(table.shape[1] - 1.5, table.shape[1] - 0.5, color="0.88", zorder=0)
+    top = float(np.nanmax(coloured, initial=0.0)) or 1.0
+    img = ax.imshow(coloured, cmap="Blues", aspect="auto", vmin=0, vmax=top, zorder=1)
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
-                color="white" if v > values.max() * 0.6 else "black")
-    ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right")
-    ax.set_yticks(range(table.shape[0]), table.index)
+                color="white" if coloured[i, j] > top * 0.6 else "black")
+    ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=30,
+                  ha="right")
+    ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index])
     ax.figure.colorbar(img, ax=ax, label="%")
-    ax.set(title=title or t("report.needs_plot.preferences", lang, column=table.columns.name))
+    ax.set(title=title or t("report.needs_plot.preferences", lang,
+                            column=label("report.column", column, lang)))
     return ax
 
 
-def plot_needs(needs: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
-    """Needs on importance (share naming it) against urgency (share of them unhappy)."""
+def plot_needs(needs: pd.DataFrame, *, max_categories: int = 12, ax: Any = None,
+               lang: str = "en") -> Any:
+    """Needs on importance (share naming it) against urgency (share of them unhappy).
+
+    Parameters
+    ----------
+    needs : pandas.DataFrame
+        :func:`custlib.report.needs.top_needs`.
+    max_categories : int, default 12
+        Most points: the needs of highest priority and one 'other' for the rest (its
+        importance their sum, its urgency their respondents' mean).
+    ax : matplotlib.axes.Axes, optional
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     check_lang(lang)
+    needs = keep_top(needs, max_categories, by="priority", combine=pool_needs, lang=lang)
     ax = new_ax(ax, figsize=(7, 5))
     ax.scatter(needs["importance"] * 100, needs["urgency"] * 100,
                s=60 + 2000 * needs["priority"], color="tab:orange", alpha=0.7,
@@ -64,24 +111,55 @@ def plot_needs(needs: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
     return ax
 
 
+def pool_needs(rest: pd.DataFrame) -> pd.Series:
+    """The 'other' row of :func:`custlib.report.needs.top_needs`: needs pooled as one.
+
+    Respondents and importance add up; urgency and mean satisfaction are their
+    respondents' means; priority is importance x urgency, as for any need.
+
+    Examples
+    --------
+    >>> rest = pd.DataFrame({"respondents": [1, 3], "importance": [0.1, 0.3],
+    ...                      "urgency": [1.0, 0.0], "priority": [0.1, 0.0]})
+    >>> pool_needs(rest).to_dict()
+    {'respondents': 4.0, 'importance': 0.4, 'urgency': 0.25, 'priority': 0.1}
+    """
+    n = rest["respondents"].astype(float)
+    out = {"respondents": float(n.sum()), "importance": float(rest["importance"].sum()),
+           "urgency": float((rest["urgency"] * n).sum() / n.sum()) if n.sum() else np.nan}
+    out["priority"] = out["importance"] * out["urgency"]
+    if "mean_satisfaction" in rest:
+        out["mean_satisfaction"] = float((rest["mean_satisfaction"] * n).sum() / n.sum()) \
+            if n.sum() else np.nan
+    return pd.Series(out)
+
+
 # --- competitors ---------------------------------------------------------------------------
 
 def _colors(index: pd.Index, table: pd.DataFrame) -> list[str]:
     return [US_COLOR if table.loc[i, "us"] else OTHER_COLOR for i in index]
 
 
-def plot_market_share(table: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
+def plot_market_share(table: pd.DataFrame, *, max_categories: int = 12, ax: Any = None,
+                      lang: str = "en") -> Any:
     """Horizontal bars of market share, our company in red, the rest of the market noted.
 
     Parameters
     ----------
     table : pandas.DataFrame
         :func:`custlib.report.competitors.competitor_table`.
+    max_categories : int, default 12
+        Most bars: our company and the largest competitors; the smaller ones join the
+        rest of the market noted in the title.
     ax : matplotlib.axes.Axes, optional
     lang : {'en', 'zh'}
     """
+    check_max_categories(max_categories, "plot_market_share")
     check_lang(lang)
-    data = table["market_share"].dropna().sort_values()
+    shares = table["market_share"].dropna()
+    us = [i for i in shares.index if bool(table.loc[i, "us"])]
+    keep = us + [i for i in ranked(shares) if i not in us][:max(0, max_categories - len(us))]
+    data = shares.loc[keep].sort_values(kind="stable")
     ax = new_ax(ax, figsize=(7, 0.45 * len(data) + 1.5))
     bars = ax.barh(data.index, data * 100, color=_colors(data.index, table))
     ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=2)

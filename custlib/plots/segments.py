@@ -17,6 +17,7 @@ from custlib.data.contract import require_columns
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label, t
 from custlib.i18n import labels as messages
+from custlib.plots.categories import check_max_categories, keep_top
 from custlib.plots.theme import new_ax, with_unit
 from custlib.segments.clustering import RFM_FEATURES, signed_log1p
 from custlib.segments.profiles import attribute_name, breakdown, charted_attributes
@@ -212,7 +213,7 @@ def plot_pareto(revenue: pd.Series, *, mark: float = 0.2, lang: str = "en",
 
 
 def plot_breakdown(table: pd.DataFrame, by: str, *, lang: str = "en", currency: str = "",
-                   top: int = 12, ax: Any = None) -> Any:
+                   max_categories: int = 12, ax: Any = None) -> Any:
     """Bars of customers by an attribute, with revenue per customer as dots.
 
     Parameters
@@ -222,8 +223,10 @@ def plot_breakdown(table: pd.DataFrame, by: str, *, lang: str = "en", currency: 
     by : str
     lang : {'en', 'zh'}
     currency : str
-    top : int, default 12
-        Largest groups shown.
+    max_categories : int, default 12
+        Most bars: the largest groups by customers and one 'other' pooling the rest
+        (:func:`custlib.plots.categories.keep_top`), its revenue per customer over all
+        of them.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -231,7 +234,7 @@ def plot_breakdown(table: pd.DataFrame, by: str, *, lang: str = "en", currency: 
     matplotlib.axes.Axes
     """
     check_lang(lang)
-    data = breakdown(table, by).head(top)
+    data = breakdown(table, by, max_categories=max_categories, lang=lang)
     ax = new_ax(ax, (8, 3.8))
     names = [str(i) for i in data.index]
     ax.bar(names, data["customers"], color=BLUE)
@@ -249,7 +252,7 @@ def plot_breakdown(table: pd.DataFrame, by: str, *, lang: str = "en", currency: 
 
 
 def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] | list[str] | None = None, *,
-                lang: str = "en", top: int = 12, axes: Any = None) -> Any:
+                lang: str = "en", max_categories: int = 12, axes: Any = None) -> Any:
     """Customer attributes (charts the customer analysis report asks for): a bar chart each.
 
     Parameters
@@ -263,8 +266,9 @@ def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] | list[str] | None 
         band) that the table has; when it has none of them, every attribute it has
         (:func:`custlib.segments.profiles.attribute_columns`: region, city, ...).
     lang : {'en', 'zh'}
-    top : int, default 12
-        Largest values shown per attribute; the rest are summed as 'other'.
+    max_categories : int, default 12
+        Most bars per attribute: the values with most customers and one 'other' pooling
+        the rest (:func:`custlib.plots.categories.keep_top`; ordered bands keep their order).
     axes : array of matplotlib.axes.Axes, optional
         At least as many axes as traits present.
 
@@ -277,8 +281,7 @@ def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] | list[str] | None 
     import matplotlib.pyplot as plt
 
     check_lang(lang)
-    if top < 1:
-        raise ParameterError(f"plot_traits: top must be 1 or more, got {top}")
+    check_max_categories(max_categories, "plot_traits")
     wanted = charted_attributes(table) if traits is None else list(traits)
     present = [c for c in wanted if c in table.columns and table[c].notna().any()]
     if not present:
@@ -289,14 +292,11 @@ def plot_traits(table: pd.DataFrame, traits: tuple[str, ...] | list[str] | None 
         _, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows),
                                layout="constrained", squeeze=False)
     flat = np.asarray(axes).ravel()
-    other = t("segments.figure.other", lang)
     for ax, trait in zip(flat, present):
         values = table[trait]
         ordered = isinstance(values.dtype, pd.CategoricalDtype)  # age bands keep their order
-        counts = values.value_counts(sort=not ordered)
-        if len(counts) > top:
-            counts = values.value_counts()
-            counts = pd.concat([counts.head(top), pd.Series({other: counts.iloc[top:].sum()})])
+        counts = keep_top(values.value_counts(sort=False), max_categories, keep_order=ordered,
+                          lang=lang)
         ax.bar([str(i) for i in counts.index], counts.to_numpy(), color=BLUE)
         ax.set_title(attribute_name(trait, lang))
         ax.set_ylabel(t("segments.column.customers", lang))

@@ -10,8 +10,8 @@ embedded when the text has Chinese, printable, readable offline) and its PDF
 business-context YAML stays text.
 
 The parts of the report live beside this module: :mod:`~custlib.report.kpis` (the KPIs
-that open it), :mod:`~custlib.report.priorities` (segment attractiveness and the
-recommendations), :mod:`~custlib.report.sections` (section text for notebook 05) and
+that open it), :mod:`~custlib.report.priorities` (segments ranked by the value at stake,
+and the recommendations), :mod:`~custlib.report.sections` (section text for notebook 05) and
 :mod:`~custlib.report.segment_report` (the segment market report).
 """
 

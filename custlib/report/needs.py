@@ -43,14 +43,16 @@ def _segment_of(frame: pd.DataFrame, segment: pd.Series | None,
 def _in_segment_order(table: pd.DataFrame, segment: pd.Series | None) -> pd.DataFrame:
     """Rows in one order for every table.
 
-    ``all`` first, then segments largest first (ties by name), :data:`UNMATCHED` last.
+    ``all`` first, then segments largest first (ties by name), the 'other' of segments
+    pooled by :func:`custlib.plots.categories.lump` after them, :data:`UNMATCHED` last.
     """
     if segment is None:
         return table
     sizes = segment.astype(str).value_counts()
     names = [str(i) for i in table.index]
     size = {n: sizes.get(n, 0) for n in names}
-    order = sorted(names, key=lambda n: (n != "all", n == UNMATCHED, -size[n], n))
+    other = segment.attrs.get("other") or None
+    order = sorted(names, key=lambda n: (n != "all", n == UNMATCHED, n == other, -size[n], n))
     out = table.copy()
     out.index = names
     out = out.loc[order]

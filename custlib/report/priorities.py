@@ -1,9 +1,21 @@
-"""Which segments to target first: growth, a documented attractiveness score, and why.
+"""Which segments to target first: the value at stake in each, growth where it means something.
 
-Section 8 of the report ranks the segments by :func:`segment_attractiveness` (size,
-value, growth and risk, each scaled across segments, weighted by
-:data:`ATTRACTIVENESS_WEIGHTS`) and :func:`recommendations` gives each its reasons in
-words and its action from the segment guide.
+Section 8 of the report ranks the segments by :func:`segment_priorities`: the value its
+customers are predicted to bring (the sum of their CLV from notebook 03; without it, their
+revenue of the last 12 months), largest first, and prints that rule in one sentence
+(:func:`priority_rule`). :func:`recommendations` gives each segment its reasons in words and
+its action from the segment guide.
+
+Why not a weighted score of size, value, growth and risk? Because on real logs it said
+things that are not true. Growth of a segment defined by its members' purchases (every
+scheme of notebook 02: RFM segments, the 8 types, value tiers, clusters) is set by the
+definition: the New segment holds those who just made their first purchase, so its
+members' revenue "grew" by thousands of percent; the Lost segment holds those who stopped,
+so it "shrank" by 100%. And a min-max scaled mix let a large segment of Lost customers rank
+third. The value at stake is one number in money, comparable across segments, that already
+counts the risk: notebook 03's CLV is each customer's expected purchases, weighted by the
+chance that the customer is still active (P(alive)), times the expected spend and margin,
+discounted; multiplying by P(alive) again would count the risk twice.
 """
 
 from __future__ import annotations
@@ -12,15 +24,35 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
-from custlib.errors import ParameterError
 from custlib.i18n import check_lang, has, t
+from custlib.report.narrative import format_money
 
-__all__ = ["ATTRACTIVENESS_WEIGHTS", "recommendations", "segment_attractiveness",
-           "segment_growth"]
+__all__ = ["BEHAVIOURAL_SEGMENTS", "growth_applies", "priority_rule", "recommendations",
+           "segment_growth", "segment_priorities"]
 
-#: Weights of the segment attractiveness score (risk counts against).
-ATTRACTIVENESS_WEIGHTS: dict[str, float] = {"size": 0.25, "value": 0.35, "growth": 0.2,
-                                            "risk": -0.2}
+#: Segment columns defined by the customers' own purchases (notebooks 02 and 04): the
+#: change in their members' revenue is set by the definition, so it is not a growth.
+BEHAVIOURAL_SEGMENTS: frozenset[str] = frozenset({
+    "rfm_segment", "rfm8_segment", "value_tier", "importance", "relationship", "cluster",
+    "stage", "state"})
+
+
+def growth_applies(segment_col: str) -> bool:
+    """Whether the growth of a segment's revenue means something for ``segment_col``.
+
+    It does for segments the customers belong to whatever they buy (region, customer
+    type, acquisition channel: columns of the customers table), where more revenue from
+    today's members than six months earlier is the segment growing. It does not for
+    segments defined by the purchases themselves (:data:`BEHAVIOURAL_SEGMENTS`): members
+    are chosen by when and how much they bought, so their revenue before and after is
+    the definition seen again (New always "grows", Lost always "shrinks").
+
+    Examples
+    --------
+    >>> growth_applies("region"), growth_applies("rfm_segment")
+    (True, False)
+    """
+    return segment_col not in BEHAVIOURAL_SEGMENTS
 
 
 def segment_growth(transactions: pd.DataFrame, segment: pd.Series, observation_end: str, *,
@@ -28,7 +60,8 @@ def segment_growth(transactions: pd.DataFrame, segment: pd.Series, observation_e
     """Change of each segment's revenue: last ``months`` months against the ``months`` before.
 
     Members are today's; the measure says whether the customers now in a segment are
-    buying more or less than half a year earlier.
+    buying more or less than half a year earlier. Use it only where
+    :func:`growth_applies` (segments of attributes, not of purchases).
     """
     end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1)
     mid, start = end - pd.DateOffset(months=months), end - pd.DateOffset(months=2 * months)
@@ -43,98 +76,136 @@ def segment_growth(transactions: pd.DataFrame, segment: pd.Series, observation_e
             earlier.replace(0, np.nan) - 1).rename("growth")
 
 
-def segment_attractiveness(table: pd.DataFrame, segment_col: str, *,
-                           growth: pd.Series | None = None,
-                           weights: dict[str, float] | None = None) -> pd.DataFrame:
-    """Rank segments by a documented attractiveness score.
+def recent_revenue(transactions: pd.DataFrame, observation_end: str, *,
+                   months: int = 12) -> pd.Series:
+    """Revenue of each customer in the last ``months`` months up to ``observation_end``."""
+    end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1)
+    start = end - pd.DateOffset(months=months)
+    inside = (transactions["order_date"] >= start) & (transactions["order_date"] < end)
+    return transactions.loc[inside, "amount"].groupby(
+        transactions.loc[inside, "customer_id"].astype(str)).sum()
 
-    Components, each min-max scaled to 0-1 across segments: **size** (share of
-    customers), **value** (mean predicted CLV, else mean past revenue), **growth**
-    (:func:`segment_growth`), **risk** (mean 1 - P(alive), else share of customers at
-    risk, dormant or churned). Score = sum of weight x component with
-    :data:`ATTRACTIVENESS_WEIGHTS` (risk negative): from -0.2 (smallest, least valuable,
-    shrinking, riskiest) to 0.8 (largest, most valuable, fastest growing, safest). A
-    component no segment has (no CLV, no growth) counts 0.5 for all.
+
+def segment_priorities(table: pd.DataFrame, segment_col: str, *,
+                       growth: pd.Series | None = None,
+                       transactions: pd.DataFrame | None = None,
+                       observation_end: str | None = None) -> pd.DataFrame:
+    """Rank segments by the value at stake in them, largest first.
+
+    The value at stake of a segment is what its customers are predicted to bring: the
+    sum of their ``clv`` (notebook 03: expected margin over the CLV horizon, each
+    customer already weighted by P(alive)). Without CLV, the revenue they brought in the
+    last 12 months (``transactions`` and ``observation_end``), else their total past
+    revenue. Ties are broken by name. Size, mean value, mean P(alive) and growth are
+    shown beside it as reasons, not mixed into the rank: a segment worth more always
+    ranks higher, so a large segment of lost customers cannot pass a smaller one that
+    will bring more.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        One row per customer: ``segment_col`` and any of ``clv``, ``total_revenue``,
-        ``p_alive``, ``stage``.
+        One row per customer (index the customer id): ``segment_col`` and any of
+        ``clv``, ``total_revenue``, ``p_alive``.
     segment_col : str
     growth : pandas.Series, optional
-        By segment.
-    weights : dict, optional
+        :func:`segment_growth` by segment; shown only where :func:`growth_applies`.
+    transactions : pandas.DataFrame, optional
+        Clean transactions, for the last 12 months' revenue when there is no CLV.
+    observation_end : str, optional
+        End of observation (default the last order).
 
     Returns
     -------
     pandas.DataFrame
-        Per segment, best first: customers, size, value, growth, risk, the scaled
-        components and ``score``, ``priority``.
+        Per segment, priority order: ``customers``, ``size`` (share of customers),
+        ``value`` (mean per customer), ``value_at_stake`` (sum), ``stake_share`` (share of
+        the total), ``p_alive`` (mean, when known), ``growth`` and ``priority`` (1, 2,
+        ...). ``attrs["value_measure"]`` is ``clv``, ``recent_revenue`` or
+        ``total_revenue``; ``attrs["segment_col"]`` the column.
     """
-    require_columns(table, [segment_col], "segment_attractiveness")
-    w = {**ATTRACTIVENESS_WEIGHTS, **(weights or {})}
-    unknown = set(w) - set(ATTRACTIVENESS_WEIGHTS)
-    if unknown:
-        raise ParameterError(f"segment_attractiveness: unknown weight(s) {sorted(unknown)}; "
-                             f"expected {sorted(ATTRACTIVENESS_WEIGHTS)}")
-    g = table.groupby(segment_col, observed=True)
-    out = pd.DataFrame({"customers": g.size()})
-    out["size"] = out["customers"] / len(table)
-    value_col = "clv" if "clv" in table else "total_revenue" if "total_revenue" in table else None
-    out["value"] = g[value_col].mean() if value_col else np.nan
-    out["growth"] = growth.reindex(out.index) if growth is not None else np.nan
-    if "p_alive" in table:
-        out["risk"] = 1 - g["p_alive"].mean()
-    elif "stage" in table:
-        out["risk"] = g["stage"].agg(lambda s: s.astype(str).isin(
-            ["at_risk", "dormant", "churned"]).mean())
+    require_columns(table, [segment_col], "segment_priorities")
+    data = table.copy()
+    if "clv" in data and data["clv"].notna().any():
+        measure = "clv"
+        worth = data["clv"].astype(float)
+    elif transactions is not None and len(transactions):
+        measure = "recent_revenue"
+        end = observation_end or str(transactions["order_date"].max().date())
+        recent = recent_revenue(transactions, end)
+        worth = pd.Series(data.index.astype(str), index=data.index).map(recent).fillna(0.0)
+    elif "total_revenue" in data:
+        measure = "total_revenue"
+        worth = data["total_revenue"].astype(float)
     else:
-        out["risk"] = np.nan
-    score = pd.Series(0.0, index=out.index)
-    for k, weight in w.items():
-        col = out[k].astype(float)
-        span = col.max() - col.min()
-        scaled = (col - col.min()) / span if span > 0 else col * 0 + 0.5
-        out[f"{k}_scaled"] = scaled.fillna(0.5)
-        score += weight * out[f"{k}_scaled"]
-    out["score"] = score
-    out = out.sort_values("score", ascending=False)
+        measure = ""
+        worth = pd.Series(np.nan, index=data.index)
+    data["_worth"] = worth.to_numpy(dtype=float)
+    g = data.groupby(segment_col, observed=True)
+    out = pd.DataFrame({"customers": g.size()})
+    out.index = pd.Index([str(i) for i in out.index], name=segment_col)
+    out["size"] = out["customers"] / len(data)
+    stake = g["_worth"].sum(min_count=1).to_numpy(dtype=float)
+    out["value"] = stake / out["customers"].to_numpy()
+    out["value_at_stake"] = stake
+    total = float(np.nansum(stake))
+    out["stake_share"] = stake / total if total > 0 else np.nan
+    out["p_alive"] = g["p_alive"].mean().to_numpy() if "p_alive" in data else np.nan
+    out["growth"] = (growth.rename(index=str).reindex(out.index)
+                     if growth is not None and growth_applies(segment_col) else np.nan)
+    order = sorted(out.index, key=lambda k: (-np.nan_to_num(out.loc[k, "value_at_stake"],
+                                                            nan=-np.inf), k))
+    out = out.loc[order]
     out["priority"] = np.arange(1, len(out) + 1)
-    out.attrs["weights"] = w
-    out.attrs["value_measure"] = value_col or ""
-    out.attrs["risk_measure"] = "p_alive" if "p_alive" in table else \
-        "stage" if "stage" in table else ""
+    out.attrs["value_measure"] = measure
+    out.attrs["segment_col"] = segment_col
     return out
 
 
-def _why(r: pd.Series, value_measure: str, risk_measure: str, *, lang: str,
-         currency: str) -> str:
-    """The reasons of one segment's rank, in words: size, value, growth, risk."""
+def priority_rule(priorities: pd.DataFrame, *, lang: str = "en") -> str:
+    """The sentence the report prints to say how the segments were ranked.
+
+    Plus, for a segment scheme built from purchases, why growth is not used.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame(index=["a"]); p.attrs.update(value_measure="clv",
+    ...                                               segment_col="rfm_segment")
+    >>> print(priority_rule(p))  # doctest: +ELLIPSIS
+    Segments are ranked by the value at stake: ... (New always grows, Lost always shrinks).
+    """
+    check_lang(lang)
+    measure = priorities.attrs.get("value_measure") or "none"
+    text = t(f"report.priority_rule.{measure}", lang)
+    col = priorities.attrs.get("segment_col", "")
+    if col and not growth_applies(col):
+        text += " " + t("report.priority_rule.no_growth", lang)
+    return text
+
+
+def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str) -> str:
+    """The reasons of one segment's rank, in words: size, value at stake, P(alive), growth."""
     parts = [t("report.why.size", lang, share=f"{r['size']:.0%}")]
-    if r["value"] == r["value"]:
-        key = value_measure if value_measure in ("clv", "total_revenue") else "value"
-        amount = f"{r['value']:,.0f} {currency}".strip()
-        parts.append(t(f"report.why.{key}", lang, amount=amount))
+    if r["value_at_stake"] == r["value_at_stake"] and has(f"report.why.{value_measure}", lang):
+        share = r["stake_share"]
+        parts.append(t(f"report.why.{value_measure}", lang,
+                       amount=format_money(float(r["value_at_stake"]), currency),
+                       share=f"{share:.0%}" if share == share else "—",
+                       mean=format_money(float(r["value"]), currency)))
+    if r["p_alive"] == r["p_alive"]:
+        parts.append(t("report.why.p_alive", lang, p=f"{r['p_alive']:.0%}"))
     if r["growth"] == r["growth"]:
         parts.append(t("report.why.growth", lang, growth=f"{r['growth']:+.0%}"))
-    if r["risk"] == r["risk"]:
-        key = f"report.why.risk_{risk_measure}"
-        if has(key, lang):
-            parts.append(t(key, lang, risk=f"{r['risk']:.0%}"))
-        else:
-            parts.append(t("report.why.risk", lang, risk=f"{r['risk']:.2f}"))
     return "; ".join(parts)
 
 
-def recommendations(attractiveness: pd.DataFrame, guide: pd.DataFrame, *, lang: str = "en",
+def recommendations(priorities: pd.DataFrame, guide: pd.DataFrame, *, lang: str = "en",
                     currency: str = "") -> pd.DataFrame:
     """Target segments in priority order, each with why and what to do.
 
     Parameters
     ----------
-    attractiveness : pandas.DataFrame
-        From :func:`segment_attractiveness`.
+    priorities : pandas.DataFrame
+        From :func:`segment_priorities`.
     guide : pandas.DataFrame
         :func:`custlib.segments.schemes.segment_guide` of the same scheme and ``lang`` (first
         column the segment, last the action).
@@ -144,14 +215,14 @@ def recommendations(attractiveness: pd.DataFrame, guide: pd.DataFrame, *, lang: 
     Returns
     -------
     pandas.DataFrame
-        Index priority; ``segment``, ``score``, ``why``, ``action``.
+        Index priority; ``segment``, ``value_at_stake``, ``why``, ``action``.
     """
     check_lang(lang)
     actions = dict(zip(guide.iloc[:, 0].astype(str), guide.iloc[:, -1], strict=True))
-    measure = attractiveness.attrs.get("value_measure", "")
-    risk = attractiveness.attrs.get("risk_measure", "")
-    rows = [{"priority": int(r["priority"]), "segment": str(seg), "score": float(r["score"]),
-             "why": _why(r, measure, risk, lang=lang, currency=currency),
+    measure = priorities.attrs.get("value_measure", "")
+    rows = [{"priority": int(r["priority"]), "segment": str(seg),
+             "value_at_stake": float(r["value_at_stake"]),
+             "why": _why(r, measure, lang=lang, currency=currency),
              "action": actions.get(str(seg), "")}
-            for seg, r in attractiveness.iterrows()]
+            for seg, r in priorities.iterrows()]
     return pd.DataFrame(rows).set_index("priority")

@@ -40,19 +40,36 @@ def add_introduction(rep: Report, business: dict[str, Any]) -> Report:
     return rep
 
 
-def segment_overview(table: pd.DataFrame, segment_col: str, *, lang: str = "en"
-                     ) -> pd.DataFrame:
+def segment_overview(table: pd.DataFrame, segment_col: str, *, max_categories: int = 0,
+                     lang: str = "en") -> pd.DataFrame:
     """Per segment: customers, share of customers, of past revenue and of predicted value.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per customer with ``segment_col`` (and ``total_revenue``, ``clv``).
+    segment_col : str
+    max_categories : int, default 0
+        Most rows: the largest segments and one 'other' row pooling the rest (a segment
+        column with hundreds of values, such as a city); 0 keeps every segment.
+    lang : {'en', 'zh'}
 
     Returns
     -------
     pandas.DataFrame
         Columns named in ``lang`` (``report.overview`` in the catalogs), largest
-        segment first.
+        segment first, 'other' last.
     """
+    from custlib.plots.categories import lump, other_label
+
     check_lang(lang)
     require_columns(table, [segment_col], "segment_overview")
-    g = table.groupby(segment_col, observed=True)
+    key = table[segment_col].astype(object)
+    pooled = ""
+    if max_categories:
+        key = lump(key, max_categories, lang=lang)
+        pooled = other_label(key.attrs["pooled"], lang) if key.attrs["pooled"] else ""
+    g = table.groupby(key, observed=True)
     heads = labels("report.overview", lang)
     out = pd.DataFrame({heads["customers"]: g.size(),
                         heads["customer_share"]: g.size() / len(table)})
@@ -62,7 +79,10 @@ def segment_overview(table: pd.DataFrame, segment_col: str, *, lang: str = "en"
         out[heads["clv_share"]] = g["clv"].sum() / table["clv"].sum()
         out[heads["mean_clv"]] = g["clv"].mean()
     out.index.name = heads["segment"]
-    return out.sort_values(heads["customers"], ascending=False)
+    out = out.sort_values(heads["customers"], ascending=False, kind="stable")
+    if pooled:
+        out = pd.concat([out.drop(index=pooled), out.loc[[pooled]]])
+    return out
 
 
 def summary_points(kpi_table: pd.DataFrame, facts: pd.DataFrame, recs: pd.DataFrame, *,

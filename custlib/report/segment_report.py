@@ -16,6 +16,7 @@ import pandas as pd
 from custlib.i18n import check_lang, labels, t
 from custlib.report.document import Report
 from custlib.report.narrative import format_money
+from custlib.report.priorities import growth_applies
 from custlib.report.sections import read_csv_table
 from custlib.safety import escape_markdown
 
@@ -121,8 +122,10 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
     Each section: size and share (customers, revenue, CLV), traits (notebook 02's profile
     card when there is one), needs (top categories and channels; the top survey need),
     growth (the members' revenue and buyers in the last ``months`` months against the
-    ``months`` before ``observation_end``, default the last order), the competitive
-    setting, and the recommended action.
+    ``months`` before ``observation_end``, default the last order; for a scheme built from
+    purchases, such as the RFM segments, why it is not shown:
+    :func:`custlib.report.priorities.growth_applies`), the competitive setting, and the
+    recommended action.
 
     Parameters
     ----------
@@ -167,7 +170,8 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
                 rep.heading(t("report.segment_report.traits", lang)).bullets(traits)
         tx = transactions[transactions["customer_id"].astype(str).isin(set(members))]
         rep.heading(t("report.segment_report.growth", lang)).bullets(
-            _growth_lines(tx, end, months, lang=lang, currency=currency))
+            _growth_lines(tx, end, months, lang=lang, currency=currency)
+            if growth_applies(segment_col) else [t("report.priority_rule.no_growth", lang)])
         rep.heading(t("report.segment_report.needs", lang)).bullets(
             _need_lines(tx, survey, set(members), lang) or ["—"])
         if rivals is not None and rivals["us"].any():

@@ -273,6 +273,8 @@ SPEC: dict[str, Check | _Lazy] = {
                          expected="a whole number from 2 to 50, or 0 (chosen by silhouette)"),
     "k_max": number(2, 50, integer=True),
     "random_state": number(0, 2**32 - 1, integer=True),
+    # 02, 04 and 05: the largest categories and one 'other' per chart
+    "max_categories": number(2, 200, integer=True),
     # 03 CLV
     "model": _Lazy(_models),
     "selection_rule": _Lazy(_selection_rules),

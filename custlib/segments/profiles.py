@@ -59,7 +59,7 @@ def customer_table(summary: pd.DataFrame, customers: pd.DataFrame | None = None,
 
 
 def attribute_breakdown(table: pd.DataFrame, by: str, *, segment: str | None = None,
-                        lang: str = "en") -> pd.DataFrame:
+                        max_categories: int = 0, lang: str = "en") -> pd.DataFrame:
     """Customers, revenue and average value by an attribute, with the segment mix.
 
     Parameters
@@ -70,34 +70,48 @@ def attribute_breakdown(table: pd.DataFrame, by: str, *, segment: str | None = N
         The attribute (region, age_band, gender, customer_type, industry, ...).
     segment : str, optional
         A segment column whose mix (share of each segment) is added per row.
+    max_categories : int, default 0
+        Most rows: the groups with most customers and one 'other' row pooling the rest
+        (:func:`custlib.plots.categories.lump`); 0 keeps every group.
     lang : {'en', 'zh'}
 
     Returns
     -------
     pandas.DataFrame
-        Largest groups first; missing values grouped as '(unknown)'.
+        Largest groups first ('other' last); missing values grouped as '(unknown)'.
     """
     check_lang(lang)
-    out = breakdown(table, by, segment=segment)
+    out = breakdown(table, by, segment=segment, max_categories=max_categories, lang=lang)
     out.columns = [label("segments.column", c, lang) for c in out.columns]
     return out
 
 
-def breakdown(table: pd.DataFrame, by: str, *, segment: str | None = None) -> pd.DataFrame:
+def breakdown(table: pd.DataFrame, by: str, *, segment: str | None = None,
+              max_categories: int = 0, lang: str = "en") -> pd.DataFrame:
     """Customers, revenue and average value by an attribute, under the columns' keys.
 
     :func:`attribute_breakdown` without the headings for people: ``customers``,
     ``revenue``, ``customer_share``, ``revenue_share``, ``avg_value``, then one column per
-    segment when ``segment`` is given.
+    segment when ``segment`` is given. With ``max_categories`` the smaller groups are
+    pooled into one 'other' row before anything is computed, so its average value and
+    segment mix are those of its customers.
     """
+    from custlib.plots.categories import lump, other_label
+
     require_columns(table, [by, "total_revenue"], "attribute_breakdown")
     key = table[by].astype(object).where(table[by].notna(), "(unknown)")
+    pooled = ""
+    if max_categories:
+        key = lump(key, max_categories, lang=lang)
+        pooled = other_label(key.attrs["pooled"], lang) if key.attrs["pooled"] else ""
     g = table.groupby(key, observed=True)
     out = pd.DataFrame({"customers": g.size(), "revenue": g["total_revenue"].sum()})
     out["customer_share"] = out["customers"] / out["customers"].sum()
     out["revenue_share"] = out["revenue"] / out["revenue"].sum()
     out["avg_value"] = out["revenue"] / out["customers"]
-    out = out.sort_values("customers", ascending=False)
+    out = out.sort_values("customers", ascending=False, kind="stable")
+    if pooled:
+        out = pd.concat([out.drop(index=pooled), out.loc[[pooled]]])
     if segment is not None:
         require_columns(table, [segment], "attribute_breakdown")
         mix = pd.crosstab(key, table[segment], normalize="index")
