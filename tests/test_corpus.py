@@ -27,6 +27,21 @@ from custlib.run.invariants import check_run
 RUNS = [(name, "en") for name in SHAPES] + [("marketplace", "zh"), ("left_censored", "zh")]
 
 
+def _extreme_line(shape) -> tuple[str, ...]:
+    """The order of the line priced at 10^12, which the report names beside the figures it
+    dominates (its customer's id alone is not enough: a top-customer table shows it)."""
+    tx = shape.transactions
+    return (str(tx.loc[tx["unit_price"] >= 1e12, "order_id"].iloc[0]),)
+
+
+#: What a shape's run must say besides the invariants: {file of the run folder: a function
+#: of the shape giving the texts, one of which the file must hold}.
+SAYS = {
+    "marketplace": {"tables/cleaning_log.csv": lambda shape: ("rules: {duplicates: false}",)},
+    "extreme_price": {"report.html": _extreme_line},
+}
+
+
 # --- the generator ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", list(SHAPES))
@@ -191,12 +206,16 @@ def test_kit_runs_on_shape(name, lang, tmp_path):
         [sys.executable, "-m", "custlib", "run", "--params", str(params),
          "--reports-dir", str(reports), "--no-html", "--quiet"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1800)
-    expected = make_shape(name).expect_error
-    if expected:  # 1: a notebook stopped on the data; 2: the runner refused before
+    shape = make_shape(name)
+    if shape.expect_error:  # 1: a notebook stopped on the data; 2: the runner refused before
         assert proc.returncode in (1, 2), (proc.returncode, proc.stderr[-3000:])
-        assert expected in proc.stderr.lower(), proc.stderr[-3000:]
+        assert shape.expect_error in proc.stderr.lower(), proc.stderr[-3000:]
         return
     assert proc.returncode == 0, proc.stderr[-3000:]
     run_name = yaml.safe_load(params.read_text(encoding="utf-8"))["run_name"]
     problems = check_run(reports / run_name)
+    for file, texts in SAYS.get(name, {}).items():
+        said = (reports / run_name / file).read_text(encoding="utf-8-sig")
+        if not any(text in said for text in texts(shape)):
+            problems.append(f"{file} says none of {texts(shape)}")
     assert not problems, "\n".join(problems)
