@@ -146,6 +146,16 @@ def test_empty_blank_and_tiny_figures(run_dir):
         "figures/tiny.png: 6 bytes; not a drawn figure"]
 
 
+def test_an_axis_with_too_many_labels(run_dir):
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.bar([f"category {i}" for i in range(40)], np.arange(40) + 1)
+    fig.savefig(run_dir / "figures" / "report_preferences.png", dpi=60)
+    fig.savefig(run_dir / "figures" / "report_preferences.svg")
+    plt.close(fig)
+    assert check_run(run_dir) == ["figures/report_preferences.png: 40 labels on one axis, more "
+                                  "than 30 can be read (keep the top ones and an 'other')"]
+
+
 @pytest.mark.parametrize("shown", ["<td>nan</td>", "<p>Mean gap: NaT days</p>",
                                    "<p>CLV None</p>", "<p>平均nan元</p>"])
 def test_missing_values_in_visible_text(run_dir, shown):

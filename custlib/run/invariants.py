@@ -11,8 +11,9 @@ is sound):
   customer-level tables of notebooks 02 and 03 (summary, segments, CLV, value); in
   notebook 04's lifecycle table no infinity, and NaN only where it is defined to be
   (no purchase, or a gap of a customer with one purchase day);
-* **figures are drawn**: every PNG is an image of some size and not one flat colour, and
-  the axes of its SVG twin hold something besides the axes themselves;
+* **figures are drawn and readable**: every PNG is an image of some size and not one
+  flat colour, the axes of its SVG twin hold something besides the axes themselves, and
+  no axis has more than :data:`MAX_AXIS_LABELS` labels;
 * **the report reads clean**: the visible text of ``report.html`` (and
   ``report_segments.html``) has no ``nan``, ``None``, ``NaT`` or ``inf``, no raw column
   key of the run's tables (``rfm_segment``, ``p_alive``, ``customer_id``, ...), no table
@@ -48,6 +49,8 @@ _MISSING = re.compile(r"(?<![A-Za-z])(nan|NaN|NaT|-?inf|None(?! of))(?![A-Za-z])
 _DATA_ARTIST = re.compile(r"^(line2d|PathCollection|QuadMesh|image|\w*PolyCollection"
                           r"|LineCollection)")
 MIN_PNG_BYTES = 2000
+#: More labels than this on one axis cannot be read (a category per tick, 70 categories).
+MAX_AXIS_LABELS = 30
 
 
 def check_run(folder: str | Path) -> list[str]:
@@ -235,6 +238,22 @@ def _svg_draws_data(path: Path) -> bool:
     return axes == 0 or drawn > 0 or patches > 1 + axes
 
 
+def _most_axis_labels(path: Path) -> int:
+    """The most labelled ticks on one axis of an SVG made by matplotlib."""
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        return 0
+    counts = [0]
+    for axis in root.iter():
+        if not (axis.get("id") or "").startswith("matplotlib.axis"):
+            continue
+        counts.append(sum(1 for tick in axis
+                          if re.match(r"[xy]tick_\d+$", tick.get("id") or "")
+                          and any((e.get("id") or "").startswith("text_") for e in tick.iter())))
+    return max(counts)
+
+
 def _filled(group: ET.Element) -> bool:
     """Whether a patch's group draws a filled shape (spines are strokes with no fill)."""
     return any("fill: none" not in (el.get("style") or "fill: none") for el in group.iter()
@@ -242,7 +261,7 @@ def _filled(group: ET.Element) -> bool:
 
 
 def check_figures(root: Path) -> list[str]:
-    """Every figure is an image with something drawn in it.
+    """Every figure is an image with something drawn in it, and its axes can be read.
 
     Parameters
     ----------
@@ -274,6 +293,10 @@ def check_figures(root: Path) -> list[str]:
         if svg.is_file() and not _svg_draws_data(svg):
             problems.append(f"figures/{path.name}: its axes are empty (no line, bar, point "
                             "or image in the SVG)")
+        labels = _most_axis_labels(svg) if svg.is_file() else 0
+        if labels > MAX_AXIS_LABELS:
+            problems.append(f"figures/{path.name}: {labels} labels on one axis, more than "
+                            f"{MAX_AXIS_LABELS} can be read (keep the top ones and an 'other')")
     return problems
 
 
