@@ -8,6 +8,9 @@
 #                   runner's small notebooks
 #   make test-full  the other end-to-end runs (marker fullrun): the kit on CDNOW, the kit on
 #                   hostile text, batch runs; CI (.ci/run) runs it after make test
+#   make corpus     the kit on every shape of the variety corpus (marker corpus, docs/corpus.md):
+#                   odd real-world logs, each run checked against the run invariants; CI runs
+#                   it after make test-full
 #   make nbval      every notebook executed in place by nbval, one after the other
 #   make test-deep  the whole suite with 1,000 random examples a Hypothesis property
 PYTHON ?= python3
@@ -20,7 +23,7 @@ PYTEST_ARGS ?=
 # conftest.py's, so xdist keeps it instead of putting the files with most tests first
 XDIST  := -n 2 --dist loadfile --no-loadscope-reorder
 
-.PHONY: help install report test unit notebooks test-full nbval test-deep lint lab demo-data strip \
+.PHONY: help install report test unit notebooks test-full corpus nbval test-deep lint lab demo-data strip \
         clean params
 
 help:
@@ -29,6 +32,7 @@ help:
 	@echo "make unit    - only the fast tests and doctests (under a minute)"
 	@echo "make notebooks - only the tests that execute notebooks (the demo run, the runner)"
 	@echo "make test-full - the other end-to-end runs: CDNOW, hostile text, batches (CI runs it too)"
+	@echo "make corpus  - the kit on every shape of the variety corpus, invariants checked (CI too)"
 	@echo "make nbval   - execute every notebook in place with nbval (each runs as committed)"
 	@echo "make test-deep - the whole suite with 1,000 random examples a Hypothesis property"
 	@echo "make lab     - open the notebooks in JupyterLab"
@@ -52,16 +56,20 @@ report: $(STAMP)
 	$(PY) -m custlib run --params $(PARAMS)
 
 test: $(STAMP)
-	$(PY) -m pytest $(XDIST) -m "not fullrun" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "not fullrun and not corpus" $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(PY) -m pytest $(XDIST) -m unit $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
-	$(PY) -m pytest $(XDIST) -m "notebooks and not fullrun" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "notebooks and not fullrun and not corpus" $(PYTEST_ARGS)
 
 test-full: $(STAMP)
 	$(PY) -m pytest $(XDIST) -m fullrun $(PYTEST_ARGS)
+
+# the shapes are the tests of one file: --dist load spreads them over both workers
+corpus: $(STAMP)
+	$(PY) -m pytest -n 2 --dist load -m corpus $(PYTEST_ARGS)
 
 # nbval runs the notebooks in order in one process (02 reads what 01 wrote), into a
 # throw-away CUSTLIB_REPORTS_DIR (conftest.py); --nbval-lax checks that every cell runs.

@@ -19,7 +19,10 @@ What it does, in the order a test session meets it:
   (the tests using one of :data:`KIT_RUN_FIXTURES`, and the CDNOW run, marked on the
   test), the small notebooks that the runner's tests write (:data:`NOTEBOOK_FIXTURES`)
   and nbval's cells; ``unit`` for every other test and doctest. ``make unit`` runs
-  ``-m unit`` (under a minute), ``make notebooks`` the rest.
+  ``-m unit`` (under a minute), ``make notebooks`` the rest. ``fullrun`` (``make
+  test-full``) and ``corpus`` (``make corpus``: the kit on every shape of the variety
+  corpus, tests/test_corpus.py) mark the long runs ``make test`` leaves out; such a test
+  is marked ``notebooks`` too, on the test.
 - **Scheduling.** ``make test`` distributes whole files (``--dist loadfile``: a file's
   module-scoped fixtures are built once, by one worker) with ``--no-loadscope-reorder``,
   so xdist keeps the order set here instead of putting the files with most tests first:
@@ -85,10 +88,10 @@ def _runs_notebooks(item: pytest.Item) -> bool:
 def _rank(item: pytest.Item) -> int:
     """How early an item's file goes: 0 a kit run, 1 small notebooks, 2 anything else.
 
-    A ``fullrun`` test does not pull its file forward: ``make test`` deselects it, and
-    ``make test-full`` runs nothing else.
+    A ``fullrun`` or ``corpus`` test does not pull its file forward: ``make test``
+    deselects it, and ``make test-full`` and ``make corpus`` run nothing else.
     """
-    if item.get_closest_marker("fullrun"):
+    if item.get_closest_marker("fullrun") or item.get_closest_marker("corpus"):
         return 3
     if _kit_run(item) is not None:
         return 0

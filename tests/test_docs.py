@@ -73,7 +73,7 @@ def test_ci_runs_the_readme_test_command():
 # --- docs/ -----------------------------------------------------------------------------
 
 def test_every_page_exists_and_is_linked():
-    expected = {"index.md", "architecture.md", *STAGE_PAGES}
+    expected = {"index.md", "architecture.md", "corpus.md", *STAGE_PAGES}
     assert expected <= {p.name for p in DOCS.glob("*.md")}
     index = _text(DOCS / "index.md")
     for name in sorted(expected - {"index.md"}):
