@@ -314,4 +314,5 @@ def two_currencies(rng: np.random.Generator) -> Shape:
     euro = pick(rng, [False, True], [0.65, 0.35], n)[np.searchsorted(ids, log["customer_id"])]
     log["unit_price"] = np.where(euro, np.round(log["unit_price"] * 1.16, 2), log["unit_price"])
     log["currency"] = np.where(euro, "EUR", "GBP")
-    return Shape("two_currencies", log, params={"currency": "GBP"}, expect_error="column 'currency' holds 2 currencies")
+    return Shape("two_currencies", log, params={"currency": "GBP"},
+                 expect_error="column 'currency' holds 2 currencies")
