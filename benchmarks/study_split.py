@@ -43,11 +43,8 @@ def logs(names: list[str]):
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             if name in ("demo", "cdnow"):
-                params = yaml.safe_load(open(f"params/{name}.yaml", encoding="utf-8"))
-                params.setdefault("transactions", name)
-                if name == "demo":
-                    params["transactions"] = "demo"
-                yield name, _clean(params)
+                with open(f"params/{name}.yaml", encoding="utf-8") as f:
+                    yield name, _clean(yaml.safe_load(f))
             else:
                 path = write_shape(name, f"{tmp}/{name}")
                 yield name, _clean(yaml.safe_load(path.read_text(encoding="utf-8")))
