@@ -225,6 +225,11 @@ def clean_transactions(
     options = ParseOptions.build(raw.attrs.get("parse_options"), date_format=date_format,
                                  dayfirst=dayfirst, decimal=decimal, thousands=thousands,
                                  timezone=timezone)
+    if "source_row" in raw.columns and not raw["source_row"].is_monotonic_increasing:
+        # the lines in file order, whatever the frame's order: which of two equal lines is
+        # "the earlier" (duplicates), which of two lines at the same time a cancellation
+        # reverses first (netting) and "the first date's offset" never depend on a sort
+        raw = raw.sort_values("source_row", kind="stable")
     typed, context = type_transactions(raw, options, drop_invalid)
     books = CleaningPipeline(settings.rules(), settings.switched_off()).run(typed, context)
     parsing = {"options": options.as_dict(),
