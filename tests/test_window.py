@@ -181,8 +181,8 @@ def test_observation_end_accepts_auto_and_says_so_when_wrong():
 
 def test_partial_months_count_the_missing_days():
     first, last = partial_months("2023-03-18", "2024-06-27")
-    assert (f"{first.month:%Y-%m}", first.missing, first.days) == ("2023-03", 17, 31)
-    assert (f"{last.month:%Y-%m}", f"{last.last:%Y-%m-%d}", last.missing) == \
+    assert (f"{first.start:%Y-%m}", first.missing, first.days) == ("2023-03", 17, 31)
+    assert (f"{last.start:%Y-%m}", f"{last.last:%Y-%m-%d}", last.missing) == \
         ("2024-06", "2024-06-27", 3)
     assert partial_months("2023-03-03", "2024-06-28") == (None, None)  # 2 days: whole enough
     one, same = partial_months("2024-02-10", "2024-02-20")  # one month, cut at both ends
@@ -193,3 +193,83 @@ def test_partial_months_count_the_missing_days():
         "该月的同期群和月度数字小于完整月份。",
         "* 末月 2024-06 只观察到 2024-06-27 为止(30 天中缺 3 天):"
         "该月的月度数字不能与完整月份相比。"]
+
+
+# --- cohorts and KPIs on partial periods ---------------------------------------------------
+
+def _days(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": [r[0] for r in rows],
+                         "day": pd.to_datetime([r[1] for r in rows]),
+                         "revenue": [r[2] for r in rows]})
+
+
+#: a log from 20 January to 12 March: January and March observed in part
+MIDMONTH = _days([("a", "2024-01-20", 10.0), ("a", "2024-02-10", 20.0), ("a", "2024-03-12", 30.0),
+                  ("b", "2024-02-05", 5.0), ("b", "2024-03-01", 5.0), ("c", "2024-03-02", 7.0),
+                  ("d", "2024-01-25", 1.0)])
+
+
+def test_cohort_tables_mark_partial_months_and_blank_the_partial_last_month():
+    from custlib.lifecycle import cohorts
+
+    retention = cohorts.cohort_retention(MIDMONTH)
+    # a: Jan cohort, back in Feb and Mar; d: Jan only; b: Feb cohort, back in Mar
+    assert retention.loc["2024-01-01"].tolist()[:2] == [1.0, 0.5]
+    assert np.isnan(retention.loc["2024-01-01", 2])  # March: 12 of 31 days observed
+    assert np.isnan(retention.loc["2024-02-01", 1])
+    assert retention.loc["2024-03-01", 0] == 1.0  # its own month stays
+    first, last = retention.attrs["partial_first"], retention.attrs["partial_last"]
+    assert (first.label, first.missing, last.label, last.missing) == ("2024-01", 19, "2024-03", 19)
+    assert cohorts.partial_note(retention, "en") == (
+        "*The first cohort, 2024-01, is observed from 2024-01-20 only (19 of its 31 days "
+        "missing): it is smaller than a whole period's, and holds customers who had bought "
+        "before the log starts.* *The last period, 2024-03, is observed to 2024-03-12 only (19 "
+        "of its 31 days missing): retention and cumulative revenue measured in it are left out "
+        "(blank), its revenue covers only the days observed.*")
+    assert "末期" not in cohorts.partial_note(retention, "zh")
+    assert cohorts.partial_note(retention, "zh").startswith("*首个同期群 2024-01 只观察到")
+    # observed to the end of March: March is whole, its cells come back
+    whole = cohorts.cohort_retention(MIDMONTH, observation_end="2024-03-31")
+    assert whole.loc["2024-01-01"].tolist() == [1.0, 0.5, 0.5]
+    assert whole.loc["2024-02-01", 1] == 1.0 and whole.attrs["partial_last"] is None
+    cumulative = cohorts.cohort_cumulative_revenue(MIDMONTH)
+    assert cumulative.loc["2024-01-01", 1] == pytest.approx(15.5)  # (10 + 1 + 20) / 2
+    assert np.isnan(cumulative.loc["2024-01-01", 2])
+    revenue = cohorts.cohort_revenue(MIDMONTH)
+    assert revenue.loc["2024-03-01"].sum() == pytest.approx(42.0)  # real, marked partial
+    assert revenue.attrs["partial_last"].last == pd.Timestamp("2024-03-12")
+
+
+def test_demo_cohorts_have_no_partial_month():
+    from custlib.lifecycle import cohorts, stages
+
+    tx = clean_transactions(load_transactions("demo"), observation_start="2022-01-01",
+                            observation_end="2024-12-31").transactions
+    retention = cohorts.cohort_retention(stages.purchase_days(tx), observation_end="2024-12-31")
+    assert retention.attrs["partial_first"] is None and retention.attrs["partial_last"] is None
+    assert cohorts.partial_note(retention, "en") == ""
+
+
+def test_kpis_compare_equal_lengths_when_the_log_starts_days_into_the_previous_period():
+    from custlib.report.html import kpi_cards
+    from custlib.report.kpis import kpis
+
+    days = pd.date_range("2023-01-20", "2024-12-31")  # one order a day, 1.0 each
+    tx = pd.DataFrame({"customer_id": "a", "order_date": days, "amount": 1.0})
+    table = kpis(tx, "2024-12-31")
+    revenue = table.loc["revenue"]
+    assert (revenue["value"], revenue["previous"], revenue["change"]) == (346.0, 346.0, 0.0)
+    assert table.attrs["period"] == "2024-01-21 .. 2024-12-31" and table.attrs["days"] == 346
+    assert table.attrs["note"] == ("the log starts on 2023-01-20, 19 days into the previous "
+                                   "period: both periods are shortened to 346 days, to compare "
+                                   "equal lengths")
+    cards = kpi_cards(table, "GBP", "en")
+    assert (cards["period_label"], cards["note"]) == ("Last 346 days", table.attrs["note"])
+    zh = kpis(tx, "2024-12-31", lang="zh").attrs["note"]
+    assert zh == ("数据从 2023-01-20 开始,上一期的前 19 天没有数据:两期都缩短为 346 天,"
+                  "以便按相同长度比较")
+    # two days short: whole enough, the periods stay 12 months and the note is empty
+    near = kpis(tx.assign(order_date=pd.date_range("2023-01-03", periods=len(tx)))
+                .query("order_date <= '2024-12-31'"), "2024-12-31")
+    assert near.attrs["note"] == "" and near.attrs["period"] == "2024-01-01 .. 2024-12-31"
+    assert kpi_cards(near, "GBP", "en")["period_label"] == "Last 12 months"

@@ -41,8 +41,9 @@ from custlib.i18n import t
 if TYPE_CHECKING:
     from custlib.data.cleaning.result import CleaningResult
 
-__all__ = ["PARTIAL_MONTH_DAYS", "Edges", "PartialMonth", "SparseTail", "cleaning_edges",
-           "detect_edges", "edges_text", "partial_months", "sparse_tail"]
+__all__ = ["PARTIAL_DAYS", "PARTIAL_MONTH_DAYS", "Edges", "PartialPeriod", "SparseTail",
+           "cleaning_edges", "detect_edges", "edges_text", "partial_months", "partial_periods",
+           "sparse_tail"]
 
 #: A month missing at least this many days of observation is partial.
 PARTIAL_MONTH_DAYS: int = 3
@@ -93,30 +94,38 @@ class SparseTail:
 
 
 @dataclass(frozen=True)
-class PartialMonth:
-    """A calendar month observed only in part.
+class PartialPeriod:
+    """A calendar period (month, quarter, week) observed only in part.
 
     Attributes
     ----------
-    month : pandas.Timestamp
-        The month's first day.
+    start : pandas.Timestamp
+        The period's first day.
     first, last : pandas.Timestamp
-        The first and last observed day in the month.
+        The first and last observed day in the period.
     missing : int
-        Days of the month outside the observation.
+        Days of the period outside the observation.
     days : int
-        Days in the month.
+        Days in the period.
+    freq : str
+        ``M``, ``Q`` or ``W``.
     """
 
-    month: pd.Timestamp
+    start: pd.Timestamp
     first: pd.Timestamp
     last: pd.Timestamp
     missing: int
     days: int
+    freq: str = "M"
+
+    @property
+    def label(self) -> str:
+        """The period as people write it: ``2024-03``, ``2024Q1``, ``2024-03-11/2024-03-17``."""
+        return str(self.start.to_period(self.freq))
 
     def fields(self) -> dict[str, str]:
-        """The month as formatted message fields (``month``, ``first``, ``last``, ...)."""
-        return {"month": f"{self.month:%Y-%m}", "first": f"{self.first:%Y-%m-%d}",
+        """The period as formatted message fields (``month``, ``first``, ``last``, ...)."""
+        return {"month": self.label, "first": f"{self.first:%Y-%m-%d}",
                 "last": f"{self.last:%Y-%m-%d}", "missing": str(self.missing),
                 "days": str(self.days)}
 
@@ -130,7 +139,7 @@ class Edges:
     first_date, last_date : pandas.Timestamp
         The observed span (the tail included).
     tail : SparseTail or None
-    first_month, last_month : PartialMonth or None
+    first_month, last_month : PartialPeriod or None
         Partial months of the span that would be analysed (up to the tail's ``end`` when
         there is a tail).
     """
@@ -138,8 +147,8 @@ class Edges:
     first_date: pd.Timestamp
     last_date: pd.Timestamp
     tail: SparseTail | None
-    first_month: PartialMonth | None
-    last_month: PartialMonth | None
+    first_month: PartialPeriod | None
+    last_month: PartialPeriod | None
 
     @property
     def suggested_end(self) -> pd.Timestamp | None:
@@ -245,45 +254,73 @@ def sparse_tail(tx: pd.DataFrame, *, max_share: float = 0.01, min_days: int = 14
                       days=int((last - end).days), rate=rate, usual_rate=usual)
 
 
-def _month(first: pd.Timestamp, last: pd.Timestamp, which: str,
-           min_missing: int) -> PartialMonth | None:
-    day = first if which == "first" else last
-    start = day.to_period("M").start_time.normalize()
-    days = int(day.days_in_month)
-    lo = max(first, start)
-    hi = min(last, start + pd.Timedelta(days=days - 1))
+#: Per period length (pandas frequency), the days missing that make a period partial.
+PARTIAL_DAYS: dict[str, int] = {"M": PARTIAL_MONTH_DAYS, "Q": 9, "W": 1}
+
+
+def _period(first: pd.Timestamp, last: pd.Timestamp, which: str, freq: str,
+            min_missing: int) -> PartialPeriod | None:
+    period = (first if which == "first" else last).to_period(freq)
+    start = period.start_time.normalize()
+    stop = period.end_time.normalize()
+    days = int((stop - start).days) + 1
+    lo, hi = max(first, start), min(last, stop)
     missing = days - int((hi - lo).days) - 1
     if missing < min_missing:
         return None
-    return PartialMonth(month=start, first=lo, last=hi, missing=missing, days=days)
+    return PartialPeriod(start=start, first=lo, last=hi, missing=missing, days=days,
+                         freq=freq)
 
 
-def partial_months(start: str | pd.Timestamp, end: str | pd.Timestamp, *,
-                   min_missing: int = PARTIAL_MONTH_DAYS
-                   ) -> tuple[PartialMonth | None, PartialMonth | None]:
-    """The first and last calendar months of ``[start, end]`` that are observed in part.
+def partial_periods(start: str | pd.Timestamp, end: str | pd.Timestamp, freq: str = "M", *,
+                    min_missing: int | None = None
+                    ) -> tuple[PartialPeriod | None, PartialPeriod | None]:
+    """The first and last calendar periods of ``[start, end]`` that are observed in part.
 
     Parameters
     ----------
     start, end : str or pandas.Timestamp
         The first and last observed days (times are dropped).
-    min_missing : int, default :data:`PARTIAL_MONTH_DAYS`
-        A month missing fewer days is whole enough.
+    freq : {'M', 'Q', 'W'}, default 'M'
+        Months, quarters or weeks.
+    min_missing : int, optional
+        A period missing fewer days is whole enough; default :data:`PARTIAL_DAYS`
+        (3 days of a month, 9 of a quarter, 1 of a week).
 
     Returns
     -------
-    first, last : PartialMonth or None
-        None for a month observed (nearly) whole.
+    first, last : PartialPeriod or None
+        None for a period observed (nearly) whole.
 
     Examples
     --------
-    >>> first, last = partial_months("2023-03-18", "2024-06-30")
+    >>> first, last = partial_periods("2023-03-18", "2024-06-30")
     >>> first.missing, last is None
     (17, True)
+    >>> partial_periods("2023-01-01", "2024-06-30", "Q")
+    (None, None)
     """
     first, last = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    return (_month(first, last, "first", min_missing),
-            _month(first, last, "last", min_missing))
+    need = PARTIAL_DAYS.get(freq, PARTIAL_MONTH_DAYS) if min_missing is None else min_missing
+    return (_period(first, last, "first", freq, need),
+            _period(first, last, "last", freq, need))
+
+
+def partial_months(start: str | pd.Timestamp, end: str | pd.Timestamp, *,
+                   min_missing: int = PARTIAL_MONTH_DAYS
+                   ) -> tuple[PartialPeriod | None, PartialPeriod | None]:
+    """The first and last calendar months observed in part (:func:`partial_periods`).
+
+    Parameters
+    ----------
+    start, end : str or pandas.Timestamp
+    min_missing : int, default :data:`PARTIAL_MONTH_DAYS`
+
+    Returns
+    -------
+    first, last : PartialPeriod or None
+    """
+    return partial_periods(start, end, "M", min_missing=min_missing)
 
 
 def detect_edges(tx: pd.DataFrame, *, observation_start: str | pd.Timestamp | None = None,
