@@ -273,3 +273,22 @@ def test_kpis_compare_equal_lengths_when_the_log_starts_days_into_the_previous_p
                 .query("order_date <= '2024-12-31'"), "2024-12-31")
     assert near.attrs["note"] == "" and near.attrs["period"] == "2024-01-01 .. 2024-12-31"
     assert kpi_cards(near, "GBP", "en")["period_label"] == "Last 12 months"
+
+
+def test_the_end_auto_chose_reaches_the_later_notebooks(tmp_path, tailed):
+    """run_cleaning as notebook 01 with observation_end: auto; notebooks 02-05 read the
+    run's clean tables and measure from the end it chose, not from the last straggler."""
+    from custlib.run.config import run_folder
+    from custlib.run.workflow import clean_tables, default_calibration_end, run_cleaning
+
+    path = tmp_path / "tail.csv"
+    tailed.drop(columns="source_row").to_csv(path, index=False)
+    run = run_folder("tail", tmp_path)
+    run_cleaning(run, transactions=str(path), customers="", survey="", context="",
+                 observation_end="auto")
+    tables = clean_tables(run)
+    assert tables.observation_end == "2023-09-30"
+    assert f"{tables.transactions['order_date'].max():%Y-%m-%d}" == "2023-09-30"
+    assert default_calibration_end(tables.transactions, tables.observation_end) < "2023-09-30"
+    log = (run.root / "tables" / "cleaning_log.csv").read_text(encoding="utf-8")
+    assert "observation_end: auto ended it where the log's usual volume ends" in log
