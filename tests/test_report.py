@@ -213,8 +213,8 @@ def test_kpis_against_the_previous_period():
                                                        lang="zh"), "GBP")
     text = rep.section("s", "S").html()
     # the log starts 14 days into the previous period: both compared over 351 days
-    assert "最近 351 天: 2024-01-16 .. 2024-12-31 (数据从 2023-01-15 开始,上一期的前 14 天没有数据" \
-        in text and "£50" in text and "+25%" in text
+    shown_period = "最近 351 天: 2024-01-16 .. 2024-12-31 (数据从 2023-01-15 开始,上一期的前 14 天"
+    assert shown_period in text and "£50" in text and "+25%" in text
     shown = kpis.format_kpis(k, "GBP")
     assert shown.loc["revenue"].tolist() == ["£50", "£40", "+25%"]
     assert shown.loc["repeat-purchase rate", "change"] == "-16.7 pt"
