@@ -186,10 +186,11 @@ def _purchases_per_day(tx: pd.DataFrame) -> pd.Series:
     if key is None:
         counts = day.value_counts()
     else:
-        ident = key.astype("string").fillna("").to_numpy().astype(object)
-        blank = ident == ""
-        ident[blank] = [f"\x00{i}" for i in np.flatnonzero(blank)]  # one purchase each
-        counts = pd.DataFrame({"day": day, "key": ident}).drop_duplicates()["day"].value_counts()
+        codes, _ = pd.factorize(key)
+        blank = codes < 0  # a line without an id: a purchase of its own
+        codes = np.where(blank, -1 - np.arange(len(codes)), codes)
+        pairs = pd.DataFrame({"day": day.to_numpy(), "key": codes}).drop_duplicates()
+        counts = pairs["day"].value_counts()
     full = pd.date_range(counts.index.min(), counts.index.max(), freq="D")
     return counts.reindex(full, fill_value=0).astype(float)
 

@@ -329,7 +329,10 @@ class Window(Rule):
                 reason = reason.where(~late, f"sparse tail after {end:%Y-%m-%d} "
                                              "(observation_end: auto)")
         kept = frame[~outside]
-        left = sparse_tail(kept) if len(kept) else None
+        if end is None:  # the end is not cut: what was found is what is left
+            left = found
+        else:
+            left = sparse_tail(kept) if len(kept) else None
         tail: Note | str = Note("data.cleaning.note.tail", left.fields()) if left else ""
         if left is not None:
             warnings.warn(f"the log's usual volume ends on {left.end:%Y-%m-%d}: only "
