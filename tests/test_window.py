@@ -96,6 +96,16 @@ def test_a_quiet_last_month_is_not_a_tail():
     assert sparse_tail(both.assign(order_date=pd.to_datetime(both["order_date"]))) is None
 
 
+def test_a_log_ending_after_the_christmas_peak_is_not_a_tail():
+    """Three times the usual volume in December, half of it in January: seasons, not a tail."""
+    rng = np.random.default_rng(7)
+    days = pd.date_range("2023-02-01", "2025-01-31")
+    level = np.where(days.month == 12, 60.0, np.where(days.month == 1, 10.0, 20.0))
+    dates = days.repeat(rng.poisson(level))
+    tx = pd.DataFrame({"order_date": dates, "order_id": np.arange(len(dates)).astype(str)})
+    assert sparse_tail(tx) is None
+
+
 def test_stragglers_after_the_real_end_are_a_tail(tailed):
     tail = sparse_tail(tailed.assign(order_date=pd.to_datetime(tailed["order_date"])))
     assert tail is not None
@@ -292,3 +302,12 @@ def test_the_end_auto_chose_reaches_the_later_notebooks(tmp_path, tailed):
     assert default_calibration_end(tables.transactions, tables.observation_end) < "2023-09-30"
     log = (run.root / "tables" / "cleaning_log.csv").read_text(encoding="utf-8")
     assert "observation_end: auto ended it where the log's usual volume ends" in log
+
+
+def test_a_small_log_with_stragglers_has_a_tail():
+    """Four orders a day (a few hundred customers), then the same 20 stragglers: 1.7 % of
+    the lines, a tenth of the usual rate, still a tail."""
+    raw = with_stragglers(steady_log(per_day=4.0, seed=3), "2023-09-30", OFFSETS)
+    tail = sparse_tail(raw.assign(order_date=pd.to_datetime(raw["order_date"])))
+    assert tail is not None and f"{tail.end:%Y-%m-%d}" == "2023-09-30"
+    assert (tail.lines, tail.days) == (20, 49)

@@ -9,11 +9,11 @@ partly observed, so that cohort tables and month-on-month figures do not compare
 days with a whole month. :func:`detect_edges` does both.
 
 The tail rule, on purchases per day (distinct orders, else customer-days): among the
-days ``D`` after which at most ``max_share`` (1 %) of the lines remain, spread over at
+days ``D`` after which at most ``max_share`` (5 %) of the lines remain, spread over at
 least ``min_days`` (14) days, take the day that best splits the recent volume from the
 tail (the two-rate Poisson change point, with the ``window_days`` (91) days up to ``D``
 as the usual level); it is a sparse tail when the tail's rate is at most
-``max_rate_ratio`` (10 %) of the usual rate and so few purchases in so many days would
+``max_rate_ratio`` (20 %) of the usual rate and so few purchases in so many days would
 happen by chance with probability below ``1e-6`` at the usual rate.
 
 Examples
@@ -195,8 +195,8 @@ def _purchases_per_day(tx: pd.DataFrame) -> pd.Series:
     return counts.reindex(full, fill_value=0).astype(float)
 
 
-def sparse_tail(tx: pd.DataFrame, *, max_share: float = 0.01, min_days: int = 14,
-                max_rate_ratio: float = 0.1, window_days: int = 91,
+def sparse_tail(tx: pd.DataFrame, *, max_share: float = 0.05, min_days: int = 14,
+                max_rate_ratio: float = 0.2, window_days: int = 91,
                 alpha: float = 1e-6) -> SparseTail | None:
     """The sparse tail of a log, if it has one (see the module's rule).
 
@@ -204,11 +204,11 @@ def sparse_tail(tx: pd.DataFrame, *, max_share: float = 0.01, min_days: int = 14
     ----------
     tx : pandas.DataFrame
         Lines with ``order_date`` (``order_id`` or ``customer_id`` to count purchases).
-    max_share : float, default 0.01
+    max_share : float, default 0.05
         At most this share of the lines in the tail.
     min_days : int, default 14
         The tail spans at least this many days.
-    max_rate_ratio : float, default 0.1
+    max_rate_ratio : float, default 0.2
         The tail's purchases per day, at most this share of the usual rate.
     window_days : int, default 91
         Days up to the candidate end whose volume is the usual rate.
@@ -231,13 +231,14 @@ def sparse_tail(tx: pd.DataFrame, *, max_share: float = 0.01, min_days: int = 14
                        & ((last - after.index).days >= min_days)]
     if candidates.empty:
         return None
-    cum = per_day.cumsum()
+    cum = np.concatenate([[0.0], per_day.cumsum().to_numpy()])  # cum[i]: days before i
     pos = per_day.index.get_indexer(candidates.index)
-    k1 = cum.to_numpy()[pos] - np.where(pos - window_days >= 0,
-                                        cum.to_numpy()[np.maximum(pos - window_days, 0)], 0.0)
-    n1 = np.minimum(pos + 1, window_days).astype(float)
-    k2 = cum.iloc[-1] - cum.to_numpy()[pos]
-    n2 = (len(per_day) - 1 - pos).astype(float)
+    total = cum[-1]
+    # the change point over one stretch of data: from window_days before the first
+    # candidate to the last day, split after each candidate
+    lo = max(int(pos.min()) - window_days + 1, 0)
+    k1, n1 = cum[pos + 1] - cum[lo], (pos + 1 - lo).astype(float)
+    k2, n2 = total - cum[pos + 1], (len(per_day) - 1 - pos).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ll = (np.where(k1 > 0, k1 * np.log(k1 / n1), 0.0)
               + np.where(k2 > 0, k2 * np.log(k2 / n2), 0.0))
@@ -245,7 +246,10 @@ def sparse_tail(tx: pd.DataFrame, *, max_share: float = 0.01, min_days: int = 14
     if not drop.any():
         return None
     best = int(np.argmax(np.where(drop, ll, -np.inf)))
-    rate, usual = float(k2[best] / n2[best]), float(k1[best] / n1[best])
+    at = int(pos[best])
+    recent = max(at - window_days + 1, 0)
+    usual = float((cum[at + 1] - cum[recent]) / (at + 1 - recent))  # the days up to the end
+    rate = float(k2[best] / n2[best])
     chance = float(stats.poisson.cdf(k2[best], usual * n2[best]))
     if rate > max_rate_ratio * usual or chance >= alpha:
         return None
