@@ -99,3 +99,78 @@ def test_any_csv_loads_or_says_why(tmp_path_factory, table, sep):
         clean_transactions(raw, max_date="2100-01-01")
     except CustlibError as exc:
         assert str(exc)  # a message for people
+
+
+def _positive_money(raw: pd.DataFrame) -> pd.Series:
+    """Each raw line's revenue when it is a purchase (quantity and price above zero), else 0."""
+    money = raw["quantity"].astype(float) * raw["unit_price"].astype(float)
+    return money.where((raw["quantity"].astype(float) > 0)
+                       & (raw["unit_price"].astype(float) > 0), 0.0)
+
+
+def _by_customer(result) -> pd.Series:
+    return result.transactions.groupby("customer_id")["amount"].sum()
+
+
+@SETTINGS
+@given(raw=raw_logs(), keep=st.booleans())
+def test_netting_never_creates_revenue(raw, keep):
+    """Kept revenue is at most the raw purchases' revenue, and a cancellation or return
+    never raises a customer's revenue: each customer's kept revenue with the log's
+    negative lines is at most what it is without them."""
+    unmatched = "keep" if keep else "drop"
+    try:
+        result = clean_transactions(raw, min_date="2018-01-01", max_date="2030-01-01",
+                                    unmatched_cancellations=unmatched)
+    except CustlibError:
+        return
+    kept = result.transactions
+    assert kept["amount"].sum() <= _positive_money(raw).sum() + 1e-9
+    assert (kept.loc[kept["quantity"] > 0, "amount"] > 0).all()
+    raw_by_row = _positive_money(raw).set_axis(raw["source_row"])
+    positive = kept[kept["quantity"] > 0]
+    # netting only shrinks a purchase: no kept line is worth more than it was
+    assert (positive["amount"].to_numpy()
+            <= raw_by_row.loc[positive["source_row"]].to_numpy() + 1e-9).all()
+    purchases = raw[raw["quantity"].astype(float) >= 0].copy()
+    if len(purchases) == len(raw):
+        return
+    try:
+        without = clean_transactions(purchases, min_date="2018-01-01", max_date="2030-01-01",
+                                     unmatched_cancellations=unmatched)
+    except CustlibError:
+        without = None
+    with_neg = _by_customer(result)
+    base = _by_customer(without) if without is not None else pd.Series(dtype=float)
+    base = base.reindex(with_neg.index, fill_value=0.0)
+    assert (with_neg <= base + 1e-9).all(), pd.DataFrame({"with": with_neg, "without": base})
+
+
+@SETTINGS
+@given(raw=raw_logs(), seed=st.integers(0, 2**32 - 1), drop=st.booleans())
+def test_cleaning_does_not_depend_on_row_order(raw, seed, drop):
+    """The same lines in another order (each keeping its source_row) clean to the same
+    table, the same set-aside and removed lines and the same log."""
+    shuffled = raw.iloc[np.random.default_rng(seed).permutation(len(raw))].reset_index(drop=True)
+    options = dict(drop_invalid=drop, min_date="2018-01-01", max_date="2030-01-01",
+                   unmatched_cancellations="drop" if drop else "keep")
+    outcomes = []
+    for log in (raw, shuffled):
+        try:
+            outcomes.append(clean_transactions(log, **options))
+        except CustlibError as exc:
+            outcomes.append(str(exc))
+    a, b = outcomes
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b
+        return
+
+    def table(df: pd.DataFrame) -> pd.DataFrame:
+        return df.sort_values("source_row").reset_index(drop=True)
+
+    for part in ("transactions", "anonymous", "removed", "adjustments"):
+        pd.testing.assert_frame_equal(table(getattr(a, part)), table(getattr(b, part)),
+                                      check_exact=False, rtol=1e-12, obj=part)
+    cols = ["rule", "action", "rows", "describe"]
+    pd.testing.assert_frame_equal(a.log[cols], b.log[cols])
+    np.testing.assert_allclose(a.log["revenue"], b.log["revenue"], rtol=1e-12, atol=1e-9)

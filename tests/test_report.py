@@ -212,7 +212,9 @@ def test_kpis_against_the_previous_period():
     rep = report.Report("R", lang="zh").kpis(kpis.kpis(tx, "2024-12-31", months=12,
                                                        lang="zh"), "GBP")
     text = rep.section("s", "S").html()
-    assert "最近 12 个月" in text and "£50" in text and "+25%" in text
+    # the log starts 14 days into the previous period: both compared over 351 days
+    shown_period = "最近 351 天: 2024-01-16 .. 2024-12-31 (数据从 2023-01-15 开始,上一期的前 14 天"
+    assert shown_period in text and "£50" in text and "+25%" in text
     shown = kpis.format_kpis(k, "GBP")
     assert shown.loc["revenue"].tolist() == ["£50", "£40", "+25%"]
     assert shown.loc["repeat-purchase rate", "change"] == "-16.7 pt"

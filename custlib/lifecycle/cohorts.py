@@ -23,11 +23,13 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.window import PartialPeriod, partial_periods
 from custlib.errors import DataError, EmptyResultError, ParameterError, check_choice
 from custlib.i18n import check_lang, t
 
 __all__ = ["churn_durations", "cohort_clv", "cohort_cumulative_revenue", "cohort_retention",
-           "cohort_revenue", "kaplan_meier", "median_survival", "survival_by", "survival_curves"]
+           "cohort_revenue", "kaplan_meier", "median_survival", "partial_note", "survival_by",
+           "survival_curves"]
 
 
 def _periods(days: pd.DataFrame, freq: str) -> pd.DataFrame:
@@ -42,7 +44,27 @@ def _periods(days: pd.DataFrame, freq: str) -> pd.DataFrame:
     return d
 
 
-def cohort_retention(days: pd.DataFrame, *, freq: str = "M", counts: bool = False) -> pd.DataFrame:
+def _edges(d: pd.DataFrame, freq: str, observation_end: str | pd.Timestamp | None
+           ) -> tuple[PartialPeriod | None, PartialPeriod | None]:
+    """The first and last periods observed in part (end: ``observation_end``, else the last day)."""
+    end = observation_end if observation_end not in (None, "") else d["day"].max()
+    return partial_periods(d["day"].min(), end, freq)
+
+
+def _reached(index: pd.PeriodIndex, ages: pd.Index, last: pd.Period,
+             partial_last: bool) -> pd.DataFrame:
+    """Cells a cohort has reached (with ``partial_last``, not those of the last period)."""
+    top = [(last - c).n - (1 if partial_last else 0) for c in index]
+    return pd.DataFrame({a: [t >= a for t in top] for a in ages}, index=index)
+
+
+def _mark(out: pd.DataFrame, first: PartialPeriod | None, last: PartialPeriod | None) -> None:
+    out.attrs["partial_first"] = first
+    out.attrs["partial_last"] = last
+
+
+def cohort_retention(days: pd.DataFrame, *, freq: str = "M", counts: bool = False,
+                     observation_end: str | pd.Timestamp | None = None) -> pd.DataFrame:
     """Share of each acquisition cohort buying in each period after acquisition.
 
     Parameters
@@ -52,58 +74,105 @@ def cohort_retention(days: pd.DataFrame, *, freq: str = "M", counts: bool = Fals
     freq : {'M', 'Q', 'W'}, default 'M'
     counts : bool, default False
         Customers instead of shares.
+    observation_end : str or pandas.Timestamp, optional
+        The last day observed; default the last purchase.
 
     Returns
     -------
     pandas.DataFrame
         Rows: cohort (first period); columns: periods since acquisition (0, 1, ...);
         column 0 is 1.0 (everyone bought in their acquisition period). Cells a cohort has
-        not reached yet are missing. ``attrs['size']`` holds the cohort sizes.
+        not reached yet are missing, and so are the cells measured in a last period that
+        is observed only in part (a few days of a month would read as a fall in
+        retention). ``attrs['size']`` holds the cohort sizes; ``attrs['partial_first']``
+        and ``attrs['partial_last']`` the first and last periods observed in part
+        (:class:`custlib.data.window.PartialPeriod`, or None): the first cohort of a log
+        that starts mid-month is smaller than a whole month's.
     """
     d = _periods(days, freq)
+    first, partial = _edges(d, freq, observation_end)
     active = d.drop_duplicates(["customer_id", "period"])
     table = active.groupby(["cohort", "age"]).size().unstack(fill_value=0)
     size = table[0]
     last = d["period"].max()
-    reached = pd.DataFrame({a: [(last - c).n >= a for c in table.index] for a in table.columns},
-                           index=table.index)
+    reached = _reached(table.index, table.columns, last, partial is not None)
+    reached[0] = True  # a cohort's own period is whole for it: everyone in it bought
     table = table.where(reached)
     out = table if counts else table.div(size, axis=0)
     out.index = out.index.to_timestamp()
     out.index.name, out.columns.name = "cohort", "periods since acquisition"
     out.attrs["size"] = pd.Series(size.to_numpy(), index=out.index)
+    _mark(out, first, partial)
     return out
 
 
-def cohort_revenue(days: pd.DataFrame, *, freq: str = "M") -> pd.DataFrame:
-    """Revenue of each calendar period split by acquisition cohort (rows periods)."""
+def cohort_revenue(days: pd.DataFrame, *, freq: str = "M",
+                   observation_end: str | pd.Timestamp | None = None) -> pd.DataFrame:
+    """Revenue of each calendar period split by acquisition cohort (rows periods).
+
+    ``attrs['partial_first']`` and ``attrs['partial_last']`` mark the first and last
+    periods observed in part (their revenue is only that of the days observed); the end
+    is ``observation_end``, default the last purchase.
+    """
     d = _periods(days, freq)
     out = d.groupby(["period", "cohort"])["revenue"].sum().unstack(fill_value=0.0)
     out.index = out.index.to_timestamp()
     out.columns = out.columns.to_timestamp()
     out.index.name, out.columns.name = "period", "cohort"
+    _mark(out, *_edges(d, freq, observation_end))
     return out
 
 
-def cohort_cumulative_revenue(days: pd.DataFrame, *, freq: str = "M") -> pd.DataFrame:
+def cohort_cumulative_revenue(days: pd.DataFrame, *, freq: str = "M",
+                              observation_end: str | pd.Timestamp | None = None
+                              ) -> pd.DataFrame:
     """Cumulative revenue per acquired customer by periods since acquisition.
 
     Returns
     -------
     pandas.DataFrame
         Rows: cohort; columns: age 0, 1, ...; value: revenue to date / cohort size.
-        Ages a cohort has not reached are missing.
+        Ages a cohort has not reached are missing, and so are those measured in a last
+        period observed only in part (``observation_end``, default the last purchase);
+        ``attrs['partial_first']`` and ``attrs['partial_last']`` as in
+        :func:`cohort_retention`.
     """
     d = _periods(days, freq)
+    first, partial = _edges(d, freq, observation_end)
     size = d.groupby("cohort")["customer_id"].nunique()
     rev = d.groupby(["cohort", "age"])["revenue"].sum().unstack(fill_value=0.0)
     last = d["period"].max()
-    reached = pd.DataFrame({a: [(last - c).n >= a for c in rev.index] for a in rev.columns},
-                           index=rev.index)
+    reached = _reached(rev.index, rev.columns, last, partial is not None)
+    if not reached.to_numpy().any():  # the log is one partial period: show it, marked
+        reached = _reached(rev.index, rev.columns, last, False)
     out = rev.cumsum(axis=1).div(size, axis=0).where(reached)
     out.index = out.index.to_timestamp()
     out.index.name, out.columns.name = "cohort", "periods since acquisition"
+    _mark(out, first, partial)
     return out
+
+
+def partial_note(table: pd.DataFrame, lang: str = "en") -> str:
+    """What a cohort table's partial first and last periods mean, in words ('' if none).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`cohort_retention`, :func:`cohort_revenue` or
+        :func:`cohort_cumulative_revenue`.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+    """
+    check_lang(lang)
+    said = []
+    for which in ("first", "last"):
+        period = table.attrs.get(f"partial_{which}")
+        if period is not None:
+            said.append(t(f"lifecycle.cohorts.partial_{which}", lang, **period.fields()))
+    return " ".join(said)
 
 
 def cohort_clv(days: pd.DataFrame, clv: pd.Series, *, freq: str = "M") -> pd.DataFrame:

@@ -97,7 +97,8 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``period_label``, ``period``, ``vs`` and ``cards``: each a ``name``, ``current``
+        ``period_label``, ``period``, ``note`` (periods shortened to equal lengths, or
+        ''), ``vs`` and ``cards``: each a ``name``, ``current``
         value, ``change`` and its ``direction`` ('up', 'down' or '' when there is none).
     """
     from custlib.report.kpis import format_kpis
@@ -108,9 +109,10 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
         direction = "" if ch != ch else "up" if ch > 0 else "down"
         cards.append({"name": str(name), "current": row["current"], "change": row["change"],
                       "direction": direction})
-    months = table.attrs.get("months", 12)
-    return {"period_label": t("report.document.last_months", lang, months=months),
-            "period": table.attrs.get("period", ""),
+    months, note = table.attrs.get("months", 12), table.attrs.get("note", "")
+    label = (t("report.document.last_days", lang, days=f"{table.attrs['days']:,}") if note
+             else t("report.document.last_months", lang, months=months))
+    return {"period_label": label, "period": table.attrs.get("period", ""), "note": note,
             "vs": t("report.document.vs_previous", lang), "cards": cards}
 
 

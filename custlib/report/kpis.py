@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
-from custlib.i18n import check_lang, labels
+from custlib.data.window import PARTIAL_MONTH_DAYS
+from custlib.i18n import check_lang, labels, t
 
 __all__ = ["format_kpis", "kpis"]
 
@@ -44,21 +45,37 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     before; the share of buying customers at risk or dormant at the end of each (from
     notebook 04's snapshots); the predicted value of today's customers over the next 12
     months (notebook 03's CLV: margin, discounted; no previous value). When the log starts
-    more than a month after the previous period does, that period is not compared.
+    more than a month after the previous period does, that period is not compared; when it
+    starts :data:`~custlib.data.window.PARTIAL_MONTH_DAYS` days or more (up to a month)
+    after, both periods are shortened to the days the log covers, so that they are
+    compared on equal lengths (``attrs['note']`` says so).
 
     Returns
     -------
     pandas.DataFrame
         Index KPI (named in ``lang``: ``report.kpi`` in the catalogs); ``value``,
-        ``previous``, ``change`` (relative, or points for shares).
+        ``previous``, ``change`` (relative, or points for shares). ``attrs``: ``period``
+        (the current period's dates), ``days`` (its length), ``note`` (why the periods
+        are shorter, or '').
     """
     check_lang(lang)
     require_columns(transactions, ["customer_id", "order_date", "amount"], "kpis")
     end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1) - pd.Timedelta(1)
     mid = end - pd.DateOffset(months=months)
     start = mid - pd.DateOffset(months=months)
-    now, before = _period_kpis(transactions, mid, end), _period_kpis(transactions, start, mid)
-    covered = transactions["order_date"].min() <= start + pd.Timedelta(days=31)
+    first = transactions["order_date"].min().normalize()
+    short = int((first - (start + pd.Timedelta(1)).normalize()).days)  # previous days missed
+    covered = short <= 31
+    note = ""
+    if PARTIAL_MONTH_DAYS <= short <= 31:  # equal lengths: both periods from the log's start
+        length = mid - (first - pd.Timedelta(1))
+        mid_cut, start = end - length, first - pd.Timedelta(1)
+        note = t("report.document.kpi_equal_lengths", lang, days=f"{length.days:,}",
+                 first=f"{first:%Y-%m-%d}", missing=f"{short:,}")
+    else:
+        mid_cut = mid
+    now = _period_kpis(transactions, mid_cut, end)
+    before = _period_kpis(transactions, start, mid)
     if not covered:
         before = {k: float("nan") for k in before}  # the previous period is not covered
     names = labels("report.kpi", lang)
@@ -72,7 +89,9 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     out["change"] = np.where(shares, out["value"] - out["previous"],
                              out["value"] / out["previous"].replace(0, np.nan) - 1)
     out.index = [names[k] for k in out.index]
-    out.attrs["period"] = (f"{mid + pd.Timedelta(1):%Y-%m-%d} .. {end:%Y-%m-%d}")
+    out.attrs["period"] = (f"{mid_cut + pd.Timedelta(1):%Y-%m-%d} .. {end:%Y-%m-%d}")
+    out.attrs["days"] = int((end - mid_cut).round("D").days)
+    out.attrs["note"] = note
     out.attrs["shares"] = [names[k] for k in ("repeat_rate", "at_risk")]
     out.attrs["money"] = [names[k] for k in ("revenue", "clv")]
     out.attrs["months"] = months

@@ -137,11 +137,12 @@ def parse_date(v: Any) -> Any:
     return None if pd.isna(out) else out
 
 
-def date(*, empty: bool = True) -> Check:
-    """A date such as ``2024-12-31`` (or empty, meaning "from the data")."""
-    return Check("a date such as '2024-12-31'" + (" or '' (from the data)" if empty else ""),
-                 lambda v: (empty and v == "") or parse_date(v) is not None,
-                 "write dates as YYYY-MM-DD")
+def date(*, empty: bool = True, auto: bool = False) -> Check:
+    """A date such as ``2024-12-31`` (or empty, meaning "from the data"; or ``auto``)."""
+    return Check("a date such as '2024-12-31'" + (" or '' (from the data)" if empty else "")
+                 + (" or 'auto' (where the log's usual volume ends)" if auto else ""),
+                 lambda v: (empty and v == "") or (auto and v == "auto")
+                 or parse_date(v) is not None, "write dates as YYYY-MM-DD")
 
 
 def _empty_or_accepted_by(load: Callable[[str], Any],
@@ -250,7 +251,7 @@ SPEC: dict[str, Check | _Lazy] = {
                          isinstance(v, str) and (v == "" or "%" in v),
                          "for example '%d/%m/%Y %H:%M'"),
     "observation_start": date(),
-    "observation_end": date(),
+    "observation_end": date(auto=True),
     "unmatched_cancellations": choice("drop", "keep"),
     "extreme_factor": number(0, low_open=True),
     "rules": Check("a mapping {rule: true/false}", lambda v: isinstance(v, dict)

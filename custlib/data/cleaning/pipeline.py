@@ -54,6 +54,8 @@ class PipelineRun:
     adjustments : pandas.DataFrame
         Lines reduced by netting.
     log : list of LogRow
+    decided : dict
+        Settings the rules resolved from the data.
     """
 
     kept: pd.DataFrame
@@ -61,6 +63,7 @@ class PipelineRun:
     removed: list[pd.DataFrame] = field(default_factory=list)
     adjustments: pd.DataFrame = field(default_factory=_no_adjustments)
     log: list[LogRow] = field(default_factory=list)
+    decided: dict[str, Any] = field(default_factory=dict)
 
 
 class CleaningPipeline:
@@ -99,6 +102,7 @@ class CleaningPipeline:
             books.kept = outcome.frame
             books.removed.extend(outcome.removed)
             books.log.extend(outcome.log)
+            books.decided.update(outcome.decided)
             if outcome.set_aside is not None:
                 books.anonymous = outcome.set_aside
             if outcome.adjustments is not None:
@@ -131,7 +135,7 @@ def _result(books: PipelineRun, raw_rows: int, raw_revenue: float,
     return CleaningResult(
         transactions=df, anonymous=anonymous.reset_index(drop=True), removed=removed,
         adjustments=adjustments.reset_index(drop=True), log=log, raw_rows=raw_rows,
-        raw_revenue=raw_revenue, settings=settings)
+        raw_revenue=raw_revenue, settings={**settings, **books.decided})
 
 
 def _check_not_empty(result: CleaningResult) -> None:
@@ -166,6 +170,9 @@ def clean_transactions(
         Switch rules off by name, e.g. ``{"duplicates": False}``.
     observation_start, observation_end : str, optional
         The observation window, inclusive; the end date covers its whole day.
+        ``observation_end='auto'``: where the log's usual volume ends when a sparse tail
+        follows it (:mod:`custlib.data.window`), else the last order; the date used is in
+        ``settings['observation_end']``.
     min_date, max_date : str, optional
         Dates before ``min_date`` (1990-01-01) or after ``max_date`` (today) are impossible.
     non_product_codes : sequence of str
@@ -219,6 +226,11 @@ def clean_transactions(
     options = ParseOptions.build(raw.attrs.get("parse_options"), date_format=date_format,
                                  dayfirst=dayfirst, decimal=decimal, thousands=thousands,
                                  timezone=timezone)
+    if "source_row" in raw.columns and not raw["source_row"].is_monotonic_increasing:
+        # the lines in file order, whatever the frame's order: which of two equal lines is
+        # "the earlier" (duplicates), which of two lines at the same time a cancellation
+        # reverses first (netting) and "the first date's offset" never depend on a sort
+        raw = raw.sort_values("source_row", kind="stable")
     typed, context = type_transactions(raw, options, drop_invalid)
     books = CleaningPipeline(settings.rules(), settings.switched_off()).run(typed, context)
     parsing = {"options": options.as_dict(),

@@ -20,13 +20,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from custlib.data.cleaning.result import LogRow, Note, OrElse
 from custlib.data.parsing import ParsedTable, ParseInfo, describe_columns
+from custlib.data.window import SparseTail, sparse_tail
 from custlib.i18n import t
 
 __all__ = [
@@ -88,6 +89,9 @@ class RuleOutcome:
     adjustments : pandas.DataFrame, optional
         Lines whose quantity and revenue were reduced: ``source_row``, ``rule``,
         ``quantity_removed``, ``revenue``.
+    decided : dict
+        Settings the rule resolved from the data (``observation_end: auto`` becomes a
+        date), recorded in :attr:`CleaningResult.settings` for later notebooks.
     """
 
     frame: pd.DataFrame
@@ -95,6 +99,7 @@ class RuleOutcome:
     removed: list[pd.DataFrame] = field(default_factory=list)
     set_aside: pd.DataFrame | None = None
     adjustments: pd.DataFrame | None = None
+    decided: dict[str, Any] = field(default_factory=dict)
 
 
 class Rule:
@@ -284,37 +289,90 @@ class ImpossibleDates(Rule):
 class Window(Rule):
     """Lines outside the observation window; an end date covers its whole day.
 
+    With ``auto``, the end is where the log's usual volume ends when a sparse tail follows
+    (:func:`custlib.data.window.sparse_tail`), else the last order; the tail's lines are
+    removed here. A sparse tail left inside the window is named in the log, with the end
+    to use, and warned about.
+
     Parameters
     ----------
     start, end : pandas.Timestamp or None
-        None: open on that side; both None: nothing to do.
+        None: open on that side; both None (and no ``auto``): nothing to do.
+    auto : bool, default False
+        ``observation_end: auto``: find the end from the data (``end`` is then ignored).
     """
 
     name: ClassVar[str] = "window"
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
+    auto: bool = False
 
     def apply(self, frame: pd.DataFrame, context: CleaningContext) -> RuleOutcome:
-        """Remove lines dated before ``start`` or after the day ``end``."""
+        """Remove lines dated before ``start`` or after the day ``end`` (or the tail)."""
         start, end = self.start, self.end
-        if start is None and end is None:
-            return RuleOutcome(frame, [self.row(0, 0.0, Note("data.cleaning.note.window_unset"))])
+        inside = frame if start is None else frame[frame["order_date"] >= start]
+        found = sparse_tail(inside) if len(inside) else None
+        decided: dict[str, Any] = {"sparse_tail": _tail_dict(found)}
+        if self.auto:
+            end = found.end if found is not None else None
+            decided |= {"observation_end": f"{end:%Y-%m-%d}" if end is not None else "",
+                        "observation_end_auto": True}
         outside = pd.Series(False, index=frame.index)
+        reason = pd.Series("outside the observation window", index=frame.index, dtype="str")
         if start is not None:
             outside |= frame["order_date"] < start
         if end is not None:
             stop = end + pd.Timedelta(days=1) if end == end.normalize() else end
-            outside |= frame["order_date"] >= stop
-        return self.remove(frame, outside, "outside the observation window",
-                           Note("data.cleaning.note.window", {"span": self._span}))
+            late = frame["order_date"] >= stop
+            outside |= late
+            if self.auto:
+                reason = reason.where(~late, f"sparse tail after {end:%Y-%m-%d} "
+                                             "(observation_end: auto)")
+        kept = frame[~outside]
+        if end is None:  # the end is not cut: what was found is what is left
+            left = found
+        else:
+            left = sparse_tail(kept) if len(kept) else None
+        tail: Note | str = Note("data.cleaning.note.tail", left.fields()) if left else ""
+        if left is not None:
+            warnings.warn(f"the log's usual volume ends on {left.end:%Y-%m-%d}: only "
+                          f"{left.lines:,} lines trickle over the {left.days} days after it, to "
+                          f"{left.last_date:%Y-%m-%d}; taking that as the end of observation "
+                          f"makes every customer look {left.days} days older. Set "
+                          f"observation_end: auto (or {left.end:%Y-%m-%d}) to end there",
+                          UserWarning, stacklevel=4)  # the caller of clean_transactions
+        if self.auto and found is None:
+            tail = Note("data.cleaning.note.auto_none")
+        if start is None and end is None:
+            outcome = RuleOutcome(frame, [self.row(0, 0.0, Note(
+                "data.cleaning.note.window_unset", {"tail": tail}))])
+        elif self.auto and found is not None:
+            outcome = self.remove(frame, outside, reason[outside], Note(
+                "data.cleaning.note.window_auto",
+                {"span": lambda lang: self._span(lang, end), **found.fields()}))
+        else:
+            outcome = self.remove(frame, outside, reason[outside], Note(
+                "data.cleaning.note.window",
+                {"span": lambda lang: self._span(lang, end), "tail": tail}))
+        outcome.decided = decided
+        return outcome
 
-    def _span(self, lang: str) -> str:
+    def _span(self, lang: str, end: pd.Timestamp | None) -> str:
         """``2022-01-01 to 2024-12-31``, ``the first order to ...``, ``... onwards``."""
         text = (f"{self.start:%Y-%m-%d}" if self.start is not None else
                 t("data.cleaning.span.first_order", lang))
-        if self.end is not None:
-            return text + t("data.cleaning.span.to", lang, end=f"{self.end:%Y-%m-%d}")
+        if end is not None:
+            return text + t("data.cleaning.span.to", lang, end=f"{end:%Y-%m-%d}")
         return text + t("data.cleaning.span.onwards", lang)
+
+
+def _tail_dict(tail: SparseTail | None) -> dict[str, Any] | None:
+    """A sparse tail as plain values for the settings (JSON), None when there is none."""
+    if tail is None:
+        return None
+    return {"end": f"{tail.end:%Y-%m-%d}", "last_date": f"{tail.last_date:%Y-%m-%d}",
+            "lines": tail.lines, "share": tail.share, "days": tail.days, "rate": tail.rate,
+            "usual_rate": tail.usual_rate}
 
 
 @dataclass(frozen=True)

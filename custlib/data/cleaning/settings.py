@@ -66,8 +66,9 @@ def _date(name: str, value: str | None) -> pd.Timestamp | None:
     try:
         return pd.Timestamp(value)
     except (ValueError, TypeError):
+        also = " or 'auto' (where the log's usual volume ends)" * (name == "observation_end")
         raise ParameterError(f"parameter {name!r} is {value!r}; expected a date such as "
-                             "'2011-12-09'") from None
+                             f"'2011-12-09'{also}") from None
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class CleaningSettings:
     on: Mapping[str, bool]
     start: pd.Timestamp | None
     end: pd.Timestamp | None
+    auto_end: bool
     min_date: pd.Timestamp
     max_date: pd.Timestamp
     non_product_codes: Sequence[str]
@@ -121,7 +123,8 @@ class CleaningSettings:
             raise ParameterError(f"parameter 'cancel_prefix' is {cancel_prefix!r}; expected "
                                  "text")
         start = _date("observation_start", observation_start)
-        end = _date("observation_end", observation_end)
+        auto_end = isinstance(observation_end, str) and observation_end.strip() == "auto"
+        end = None if auto_end else _date("observation_end", observation_end)
         low = _date("min_date", min_date)
         if start is not None and end is not None and end < start:
             raise ParameterError(f"parameter 'observation_end' ({observation_end}) is before "
@@ -129,7 +132,7 @@ class CleaningSettings:
         assert low is not None
         high = pd.Timestamp(max_date) if max_date else \
             pd.Timestamp(_dt.date.today()) + pd.Timedelta(days=1)
-        return cls(on=on, start=start, end=end, min_date=low, max_date=high,
+        return cls(on=on, start=start, end=end, auto_end=auto_end, min_date=low, max_date=high,
                    non_product_codes=non_product_codes, cancel_prefix=cancel_prefix,
                    unmatched_cancellations=unmatched_cancellations,
                    extreme_method=extreme_method, extreme_factor=factor)
@@ -145,7 +148,7 @@ class CleaningSettings:
             ParseTypes(),
             Duplicates(),
             ImpossibleDates(self.min_date, self.max_date),
-            Window(self.start, self.end),
+            Window(self.start, self.end, self.auto_end),
             NonProduct(tuple(self.non_product_codes)),
             InvalidPrices(),
             MissingCustomer(),
