@@ -15,7 +15,7 @@ import pandas as pd
 from custlib.run import artefacts
 from custlib.run.config import RunFolder
 
-__all__ = ["save_clv", "save_lifecycle", "save_segmentation"]
+__all__ = ["save_clv", "save_clv_not_estimated", "save_lifecycle", "save_segmentation"]
 
 
 def save_segmentation(run: RunFolder, summary: pd.DataFrame, table: pd.DataFrame,
@@ -113,6 +113,35 @@ def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
                                  csv=True, kind="tables"),
             artefacts.save_json(params, run, "btyd_params", written_by=by)]
 
+
+
+def save_clv_not_estimated(run: RunFolder, estimability: Any, labels: pd.DataFrame, *,
+                           settings: dict[str, Any]) -> list[Any]:
+    """Write notebook 03's results when its models could not be estimated.
+
+    No ``customer_clv`` table is written (no made-up P(alive) or CLV); ``customer_value`` is
+    notebook 02's customer table as it is, and ``btyd_params.json`` records why under
+    ``not_estimated``, which notebooks 04 and 05 read (:func:`custlib.run.workflow.clv_not_estimated`).
+
+    Parameters
+    ----------
+    run : RunFolder
+    estimability : custlib.value.feasibility.Estimability
+        The failed check.
+    labels : pandas.DataFrame
+        From :func:`custlib.run.workflow.customer_labels`.
+    settings : dict
+        The notebook's parameters worth recording.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``customer_value`` (also CSV) and ``btyd_params.json``.
+    """
+    by = "03_clv"
+    return [artefacts.save_table(labels, run, "customer_value", written_by=by, csv=True),
+            artefacts.save_json({"settings": settings, "not_estimated": estimability.to_dict()},
+                                run, "btyd_params", written_by=by)]
 
 
 def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
