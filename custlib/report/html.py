@@ -97,9 +97,13 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``period_label``, ``period``, ``vs`` and ``cards``: each a ``name``, ``current``
-        value, ``change`` and its ``direction`` ('up', 'down' or '' when there is none).
+        ``period_label``, ``period``, ``vs``, ``cards``: each a ``name``, ``current``
+        value, ``change`` and its ``direction`` ('up', 'down' or '' when there is none), and
+        ``caveats``: the sentences in ``table.attrs['caveats']`` (escaped Markdown), printed
+        under the cards (:func:`custlib.report.extremes.extreme_caveats`).
     """
+    from markupsafe import Markup
+
     from custlib.report.kpis import format_kpis
 
     shown = format_kpis(table, currency)
@@ -109,9 +113,10 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
         cards.append({"name": str(name), "current": row["current"], "change": row["change"],
                       "direction": direction})
     months = table.attrs.get("months", 12)
+    caveats = [Markup(inline_markdown(c)) for c in table.attrs.get("caveats", [])]  # noqa: S704
     return {"period_label": t("report.document.last_months", lang, months=months),
             "period": table.attrs.get("period", ""),
-            "vs": t("report.document.vs_previous", lang), "cards": cards}
+            "vs": t("report.document.vs_previous", lang), "cards": cards, "caveats": caveats}
 
 
 def _block(kind: str, content: Any, caption: str, lang: str) -> dict[str, Any]:

@@ -146,22 +146,24 @@ def _count(summary: pd.DataFrame, name: str) -> tuple[int, int]:
     return int(len(summary)), int((summary["frequency"] > 0).sum())
 
 
-def purchase_models(calibration: pd.DataFrame, full: pd.DataFrame, *,
+def purchase_models(full: pd.DataFrame, calibration: pd.DataFrame | None = None, *,
                     calibration_end: str = "",
                     min_repeat_buyers: int = MIN_REPEAT_BUYERS) -> Estimability:
     """Check, before fitting, that both periods have enough repeat buyers.
 
     The models are compared on the calibration period and refitted on the whole log; the
     Gamma-Gamma model is fitted on the whole log's repeat buyers. Each needs at least
-    ``min_repeat_buyers`` of them.
+    ``min_repeat_buyers`` of them. Notebook 03 checks the whole log first (before it
+    splits it: a log of one day cannot be split), then the calibration period.
 
     Parameters
     ----------
-    calibration : pandas.DataFrame
-        The calibration summary (``frequency`` per customer), from
-        :func:`custlib.value.split.calibration_holdout`.
     full : pandas.DataFrame
-        The whole log's summary, from :func:`custlib.value.split.model_summary`.
+        The whole log's summary (``frequency`` per customer), from
+        :func:`custlib.value.split.model_summary`.
+    calibration : pandas.DataFrame, optional
+        The calibration summary, from :func:`custlib.value.split.calibration_holdout`;
+        None checks the whole log only.
     calibration_end : str, default ''
         Named in the reason when the calibration period decides.
     min_repeat_buyers : int, default MIN_REPEAT_BUYERS
@@ -175,16 +177,16 @@ def purchase_models(calibration: pd.DataFrame, full: pd.DataFrame, *,
     Examples
     --------
     >>> once = pd.DataFrame({"frequency": [0.0] * 5 + [2.0]})
-    >>> purchase_models(once, once).repeat_buyers
+    >>> purchase_models(once).repeat_buyers
     1
     """
     if isinstance(min_repeat_buyers, bool) or not (isinstance(min_repeat_buyers, int)
                                                    and min_repeat_buyers >= 1):
         raise ParameterError(f"min_repeat_buyers is {min_repeat_buyers!r}; expected a whole "
                              "number of customers, 1 or more")
-    n_cal, rep_cal = _count(calibration, "calibration")
     n_full, rep_full = _count(full, "whole log")
-    if rep_full >= min_repeat_buyers and rep_cal < min_repeat_buyers:
+    n_cal, rep_cal = _count(calibration, "calibration") if calibration is not None else (0, 0)
+    if calibration is not None and rep_full >= min_repeat_buyers and rep_cal < min_repeat_buyers:
         return Estimability(False, n_cal, rep_cal, min_repeat_buyers, "calibration",
                             str(calibration_end))
     return Estimability(rep_full >= min_repeat_buyers, n_full, rep_full, min_repeat_buyers,

@@ -81,8 +81,9 @@ class GammaGammaModel(BaseEstimator):
         EmptyResultError
             No repeat buyer.
         DataError
-            A repeat buyer with zero or negative average spend, or no penalty lets the fit
-            converge.
+            A repeat buyer with zero or negative average spend, no penalty lets the fit
+            converge, or the fit has q <= 1 (spends so heavy-tailed that the mean spend is
+            infinite and expected spends would be infinite or negative).
         """
         require_columns(summary, ["frequency", "monetary_value"], "GammaGammaModel.fit")
         rep = summary[summary["frequency"] > 0]
@@ -118,11 +119,23 @@ class GammaGammaModel(BaseEstimator):
                 "alike to fit (e.g. one price for everybody); pass a larger penalty, "
                 "GammaGammaModel(penalizer=1.0), or value customers by revenue without a "
                 "spend model")
+        if params[1] <= 1:
+            # q <= 1: the fitted spends have no finite mean; the expected spend of a customer
+            # p (v + x m) / (p x + q - 1) is then infinite or negative for one-time buyers
+            top = rep["monetary_value"].sort_values(ascending=False)
+            raise DataError(
+                f"GammaGammaModel: the average spends of the {len(rep):,} repeat buyers have so "
+                f"heavy a tail that the fitted mean spend is infinite (q = {params[1]:.3f}, "
+                "needs q > 1), so no customer's spend can be forecast. The largest are "
+                f"{', '.join(f'{c}: {m:,.0f}' for c, m in top.head(3).items())} "
+                f"against a median of {float(rep['monetary_value'].median()):,.2f}. Check the "
+                "lines flagged as extreme in notebook 01 (is_extreme; parameter "
+                "extreme_factor) and correct or remove the errors in the source file")
         self.params_ = pd.Series(params, index=["p", "q", "v"], name="Gamma-Gamma")
         self.n_customers_ = int(len(rep))
         self.correlation_ = float(rep["frequency"].corr(rep["monetary_value"]))
         p, q, v = self.params_[["p", "q", "v"]]
-        self.population_mean_ = float(p * v / (q - 1)) if q > 1 else float("nan")
+        self.population_mean_ = float(p * v / (q - 1))
         return self
 
     def expected_spend(self, summary: pd.DataFrame) -> pd.Series:
