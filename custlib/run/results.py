@@ -121,7 +121,8 @@ def save_clv_not_estimated(run: RunFolder, estimability: Any, labels: pd.DataFra
 
     No ``customer_clv`` table is written (no made-up P(alive) or CLV); ``customer_value`` is
     notebook 02's customer table as it is, and ``btyd_params.json`` records why under
-    ``not_estimated``, which notebooks 04 and 05 read (:func:`custlib.run.workflow.clv_not_estimated`).
+    ``not_estimated``, which notebooks 04 and 05 read
+    (:func:`custlib.run.workflow.clv_not_estimated`).
 
     Parameters
     ----------
@@ -145,7 +146,7 @@ def save_clv_not_estimated(run: RunFolder, estimability: Any, labels: pd.DataFra
 
 
 def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
-                   transitions: pd.DataFrame, stages: pd.DataFrame,
+                   transitions: pd.DataFrame | None, stages: pd.DataFrame,
                    actions: dict[str, pd.DataFrame], *, pseudonymise: bool = False,
                    salt: str = "", stager: Any = None) -> list[Any]:
     """Write notebook 04's results to the run folder.
@@ -157,7 +158,8 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
         Every customer's state and stage at the end of observation.
     snapshots : pandas.DataFrame
         Stages at every snapshot (long).
-    transitions : pandas.DataFrame
+    transitions : pandas.DataFrame or None
+        (None: a log of one snapshot has no moves; nothing is written)
         Transition counts.
     stages : pandas.DataFrame
         The stage-by-stage table for people.
@@ -194,6 +196,8 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
                                                    "loyal_purchases")}
             | {"risk_factor": stager.risk_factor}, run, "lifecycle_thresholds", written_by=by))
     for name, table in (("lifecycle_transitions", transitions), ("lifecycle_stages", stages)):
+        if table is None:  # no transitions: a log of one snapshot
+            continue
         paths.append(artefacts.save_csv(table, run, name, written_by=by, index=True))
     for name, table in actions.items():
         out = table.copy()
