@@ -75,8 +75,7 @@ def test_lifecycle_stager_without_repeat_purchases_uses_the_stated_convention():
     assert (stager.active_days_, stager.churn_days_, stager.new_days_) == (90.0, 365.0, 90.0)
     assert stager.fallback_ and stager.loyal_purchases_ == 3
     how = stager.thresholds_table().iloc[:2, -1].tolist()
-    assert how[0] == ("no customer bought on two days, nothing to learn from: the retail "
-                      "convention (90 days active, a year to churn); set it for your business")
+    assert how[0] == "convention, 90/365 days: no customer bought twice"
     assert how[1].startswith(how[0])
     given = LifecycleStager(active_days=200).fit(days)
     assert (given.active_days_, given.churn_days_) == (200.0, 400.0)
@@ -240,7 +239,7 @@ def test_every_customer_buying_once_runs_without_clv(tmp_path):
     assert "customer_clv" not in manifest and manifest["customer_value"]["rows"] == 60
     executed = (root / "notebooks" / "04_lifecycle.ipynb").read_text(encoding="utf-8")
     assert "Notebook 03 could not estimate P(alive) or CLV (0 of 60 customers" in executed
-    assert "the retail convention (90 days active, a year to churn)" in executed
+    assert "convention, 90/365 days: no customer bought twice" in executed
     text = _report_text(root)
     assert "The purchase models and CLV are not estimated. Only 0 of 60 customers (0.0%)" in text
     assert "Not run yet" not in text and "is missing)" not in text

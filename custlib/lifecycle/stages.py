@@ -52,7 +52,8 @@ STAGES: tuple[str, ...] = ("potential", "new", "active", "loyal", "at_risk", "re
 
 #: Thresholds used when no customer bought on two days (nothing to learn a rhythm from): a
 #: customer silent for three months is no longer active, for a year churned, the common
-#: retail convention (said in the thresholds table; the parameters override it).
+#: retail convention (said in the thresholds table and, when notebook 03 could not estimate
+#: its models, in notebook 04's note; the parameters override it).
 FALLBACK_ACTIVE_DAYS = 90.0
 FALLBACK_CHURN_DAYS = 365.0
 
