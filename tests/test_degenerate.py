@@ -16,7 +16,7 @@ from custlib.lifecycle.stages import LifecycleStager, purchase_days
 from custlib.report.extremes import extreme_caveats
 from custlib.segments.clustering import RFMClusterer, skip_reason
 from custlib.segments.profiles import customer_table
-from custlib.value.feasibility import Estimability, purchase_models
+from custlib.value.feasibility import Estimability, purchase_models, spend_model
 from custlib.value.spend import GammaGammaModel
 
 
@@ -131,6 +131,29 @@ def test_spend_model_refuses_a_fit_without_a_finite_mean_spend():
     assert fitted.params_["q"] > 1 and np.isfinite(fitted.population_mean_)
 
 
+def test_spend_model_without_a_finite_mean_leaves_clv_unestimated():
+    full = pd.DataFrame({"frequency": [2.0] * 12 + [0.0] * 5,
+                         "monetary_value": [20.0] * 10 + [1e12] * 2 + [0.0] * 5},
+                        index=[f"C{i}" for i in range(17)])
+    checked = purchase_models(full)
+    assert checked.ok
+    model, check = spend_model(full, checked)
+    assert model is None and (check.ok, check.cause, round(check.q, 3)) == \
+        (False, "spend_tail", 0.185)
+    assert check.reason() == (
+        "**CLV is not estimated.** The spend model finds the average spends of the 12 repeat "
+        "buyers so heavy-tailed that a customer's expected spend is infinite (q = 0.185; it "
+        "needs q > 1). The largest are C11 (1,000,000,000,000), C10 (1,000,000,000,000), C0 "
+        "(20), against a median of 20.00: usually a mistyped price or quantity. Check the lines "
+        "flagged as extreme in notebook 01 (`is_extreme`) and correct or remove the errors in "
+        "the source; then P(alive), spend per purchase and CLV can be estimated.")
+    assert check.lifecycle_note().startswith("*Notebook 03 could not estimate CLV (the spends")
+    assert Estimability.from_dict(json.loads(json.dumps(check.to_dict()))) == check
+    full.loc[["C10", "C11"], "monetary_value"] = 25.0
+    fitted, same = spend_model(full, checked)
+    assert same is checked and fitted is not None and fitted.params_["q"] > 1
+
+
 def _lines() -> pd.DataFrame:
     return pd.DataFrame({
         "order_id": ["O1", "O2", "O3", "O4", "O5"],
@@ -234,7 +257,9 @@ def test_every_customer_buying_once_runs_without_clv(tmp_path):
     root = _run(tmp_path, "once", _log(60, once=True)).root
     params = json.loads((root / "data" / "btyd_params.json").read_text())
     assert params["not_estimated"] == {"ok": False, "customers": 60, "repeat_buyers": 0,
-                                       "minimum": 10, "period": "whole", "calibration_end": ""}
+                                       "minimum": 10, "period": "whole", "calibration_end": "",
+                                       "cause": "repeat_buyers", "q": 0.0, "largest": [],
+                                       "median": 0.0}
     manifest = json.loads((root / "manifest.json").read_text())
     assert "customer_clv" not in manifest and manifest["customer_value"]["rows"] == 60
     executed = (root / "notebooks" / "04_lifecycle.ipynb").read_text(encoding="utf-8")
@@ -271,3 +296,25 @@ def test_a_price_of_1e12_is_named_beside_the_kpis(tmp_path):
                      rf"flagged as extreme in cleaning: order O\d+ of customer {who} on ", text)
     assert f"customers with lines flagged as extreme in cleaning ({who}) hold 100% of the " \
         "total predicted CLV" in text
+
+
+@pytest.mark.notebooks
+@pytest.mark.fullrun
+def test_mistyped_prices_on_repeat_purchases_leave_clv_unestimated(tmp_path):
+    """Three repeat purchases at 1e12: the spend model's q falls below 1 (before, expected
+    spends were negative or infinite); CLV is not estimated and the reason names them."""
+    log = _log(60)
+    days = log.groupby("customer_id")["order_date"].nunique()
+    repeat = days[days > 1].index[:3]
+    rows = log[log["customer_id"].isin(repeat)].drop_duplicates("customer_id", keep="last").index
+    log.loc[rows, "price"] = 1e12
+    root = _run(tmp_path, "tail", log).root
+    params = json.loads((root / "data" / "btyd_params.json").read_text())
+    assert params["not_estimated"]["cause"] == "spend_tail"
+    assert params["not_estimated"]["q"] < 1
+    assert {c for c, _ in params["not_estimated"]["largest"]} == set(repeat)
+    assert "customer_clv" not in json.loads((root / "manifest.json").read_text())
+    text = _report_text(root)
+    assert "CLV is not estimated. The spend model finds the average spends of the" in text
+    assert "Caution:" in text and "line(s) flagged as extreme in cleaning" in text
+    _no_nonfinite(root, ["customer_summary", "customer_value"])

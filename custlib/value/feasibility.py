@@ -18,8 +18,8 @@ how far to trust a fit that passes the floor.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -27,7 +27,10 @@ from custlib.data.contract import require_columns
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, t
 
-__all__ = ["MIN_REPEAT_BUYERS", "Estimability", "purchase_models"]
+if TYPE_CHECKING:
+    from custlib.value.spend import GammaGammaModel
+
+__all__ = ["MIN_REPEAT_BUYERS", "Estimability", "purchase_models", "spend_model"]
 
 #: Fewest repeat buyers (customers with a purchase on a second day) the models are fitted on.
 MIN_REPEAT_BUYERS = 10
@@ -51,6 +54,12 @@ class Estimability:
         Which period decided: the calibration period or the whole log.
     calibration_end : str
         Last day of the calibration period ('' when not known).
+    cause : {'repeat_buyers', 'spend_tail'}
+        What failed: too few repeat buyers, or a spend model whose mean spend is infinite
+        (:class:`custlib.value.spend.SpendTailError`).
+    q, largest, median
+        With ``spend_tail``: the fitted q, the three largest average spends (customer id,
+        amount) and the median one.
     """
 
     ok: bool
@@ -59,6 +68,10 @@ class Estimability:
     minimum: int
     period: str
     calibration_end: str = ""
+    cause: str = "repeat_buyers"
+    q: float = 0.0
+    largest: tuple[tuple[str, float], ...] = ()
+    median: float = 0.0
 
     def reason(self, lang: str = "en") -> str:
         """Why the models are not estimated and what data would allow them ('' when ok).
@@ -75,6 +88,11 @@ class Estimability:
         check_lang(lang)
         if self.ok:
             return ""
+        if self.cause == "spend_tail":
+            return t("value.feasibility.spend_tail", lang, q=f"{self.q:.3f}",
+                     repeat=f"{self.repeat_buyers:,}", median=f"{self.median:,.2f}",
+                     largest=t("value.feasibility.separator", lang).join(
+                         f"{c} ({m:,.0f})" for c, m in self.largest))
         share = self.repeat_buyers / self.customers if self.customers else 0.0
         return t("value.feasibility.not_estimated", lang, repeat=f"{self.repeat_buyers:,}",
                  customers=f"{self.customers:,}", share=f"{share:.1%}", period=self._period(lang),
@@ -118,6 +136,8 @@ class Estimability:
         check_lang(lang)
         if self.ok:
             return ""
+        if self.cause == "spend_tail":
+            return t("value.feasibility.lifecycle_spend", lang)
         return t("value.feasibility.lifecycle", lang, repeat=f"{self.repeat_buyers:,}",
                  customers=f"{self.customers:,}", minimum=self.minimum)
 
@@ -137,8 +157,11 @@ class Estimability:
         -------
         Estimability
         """
-        return cls(**{k: record[k] for k in ("ok", "customers", "repeat_buyers", "minimum",
-                                             "period", "calibration_end") if k in record})
+        fields = {k: record[k] for k in ("ok", "customers", "repeat_buyers", "minimum", "period",
+                                         "calibration_end", "cause", "q", "median")
+                  if k in record}
+        largest = tuple((str(c), float(m)) for c, m in record.get("largest", ()))
+        return cls(**fields, largest=largest)
 
 
 def _count(summary: pd.DataFrame, name: str) -> tuple[int, int]:
@@ -191,3 +214,31 @@ def purchase_models(full: pd.DataFrame, calibration: pd.DataFrame | None = None,
                             str(calibration_end))
     return Estimability(rep_full >= min_repeat_buyers, n_full, rep_full, min_repeat_buyers,
                         "whole", str(calibration_end))
+
+
+def spend_model(full: pd.DataFrame, checked: Estimability) -> tuple[GammaGammaModel | None,
+                                                                   Estimability]:
+    """Fit the Gamma-Gamma spend model, or say why its fit cannot value customers.
+
+    Parameters
+    ----------
+    full : pandas.DataFrame
+        The whole log's summary (``frequency``, ``monetary_value``).
+    checked : Estimability
+        :func:`purchase_models`'s result (passed on when the fit is usable).
+
+    Returns
+    -------
+    (GammaGammaModel or None, Estimability)
+        The fitted model and ``checked``; or None and a failed check with cause
+        ``spend_tail`` when the spends have no finite mean (q <= 1), usually a mistyped
+        price: then CLV is not estimated and the reason names the largest spenders.
+    """
+    from custlib.value.spend import GammaGammaModel, SpendTailError
+
+    try:
+        return GammaGammaModel().fit(full), checked
+    except SpendTailError as exc:
+        return None, replace(checked, ok=False, cause="spend_tail", q=exc.q,
+                             repeat_buyers=exc.repeat_buyers, largest=tuple(exc.largest),
+                             median=exc.median)
