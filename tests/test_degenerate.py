@@ -108,6 +108,23 @@ def test_kmeans_is_skipped_below_two_customers_per_cluster():
     assert RFMClusterer(random_state=0).fit(four).n_clusters_ == 2
 
 
+def test_rfm_scores_on_a_tiny_base_say_what_they_are():
+    from custlib.segments.rfm import RFMScorer
+
+    one = _customers(1).assign(avg_order_value=30.0)
+    scorer = RFMScorer().fit(one)
+    assert scorer.transform(one)[["R", "F", "M"]].iloc[0].tolist() == [1, 1, 1]
+    assert scorer.tiny_base_note() == (
+        "*R, F and M are scores of 5 steps that rank customers against each other; with 1 "
+        "customer(s) a score compares each with at most 0 other(s), so the segments below rank "
+        "these few rather than judge each one (a single customer scores 1 on every measure). A "
+        "larger customer base (a longer log, or more shops or channels in one run) makes them "
+        "meaningful.*")
+    assert RFMScorer().fit(_customers(9).assign(avg_order_value=1.0)).tiny_base_note("zh") \
+        .startswith("*R、F、M 是把客户相互比较的 5 级分数;只有 9 位客户时")
+    assert RFMScorer().fit(_customers(10).assign(avg_order_value=1.0)).tiny_base_note() == ""
+
+
 def test_customer_table_leaves_out_a_scheme_not_computed():
     cust = _customers(2)
     table = customer_table(cust, rfm_segment=pd.Series({"c0": "Lost", "c1": "Champions"}),
@@ -277,6 +294,7 @@ def test_two_customers_run_without_clusters(tmp_path):
     root = _run(tmp_path, "two", _log(2, seed=5)).root
     executed = (root / "notebooks" / "02_segmentation.ipynb").read_text(encoding="utf-8")
     assert "k-means is skipped: 2 customer(s), and 2 clusters need at least 4" in executed
+    assert "with 2 customer(s) a score compares each with at most 1 other(s)" in executed
     segments = pd.read_parquet(root / "data" / "customer_segments.parquet")
     assert len(segments) == 2 and "cluster" not in segments and segments["R"].notna().all()
     assert not (root / "figures" / "segments_k.png").exists()
