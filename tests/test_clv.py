@@ -293,6 +293,33 @@ def test_the_report_states_the_holdout_error_of_the_chosen_model():
     assert narrative.forecast_accuracy(None) == narrative.forecast_accuracy({}) == ""
 
 
+def test_the_report_section_shows_the_value_figure_with_its_error_or_why_not(tmp_path):
+    from types import SimpleNamespace
+
+    from custlib.report import document, sections
+    from custlib.value import feasibility
+
+    fig, ax = plt.subplots()
+    ax.bar([0, 1], [1, 2])
+    fig.savefig(tmp_path / "clv_segments.png")
+    plt.close(fig)
+    params = {"holdout": {"model": "BG/NBD", "calibration_end": "2023-12-31",
+                          "observation_end": "2024-12-31", "actual": 100.0,
+                          "predicted": 91.0, "error_pct": -9.0, "mae": 0.5}}
+    rep = document.Report("t").standard_section("segmentation")
+    sections.add_value_figures(rep, tmp_path, SimpleNamespace(not_estimated=None, btyd=params))
+    html = rep.html()
+    assert "data:image/png;base64," in html and "a total error of <strong>-9.0%</strong>" in html
+    once = feasibility.purchase_models(pd.DataFrame({"frequency": [0.0] * 5,
+                                                     "recency": [0.0] * 5, "T": [10.0] * 5}))
+    assert not once.ok
+    rep = document.Report("t").standard_section("segmentation")
+    sections.add_value_figures(rep, tmp_path, SimpleNamespace(not_estimated=once, btyd=None))
+    html = rep.html()
+    assert "data:image/png;base64," not in html and "total error" not in html
+    assert once.reason("en").split("**")[0].strip()[:40] in html
+
+
 def test_narratives_say_when_a_fit_stopped_early_or_needed_a_penalty(cdnow):
     from custlib.report import narrative
 

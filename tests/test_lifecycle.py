@@ -10,7 +10,7 @@ import pytest
 from custlib.data.cleaning import clean_transactions
 from custlib.data.loading import load_table, load_transactions
 from custlib.data.tables import prepare_customers
-from custlib.errors import DataError, EmptyResultError, ParameterError
+from custlib.errors import DataError, ParameterError
 from custlib.lifecycle import actions, cohorts, transitions
 from custlib.lifecycle import stages as lifecycle
 from custlib.plots import lifecycle as lifecycleplots
@@ -118,8 +118,8 @@ def test_stager_errors(hand):
     with pytest.raises(ParameterError, match="must be longer"):
         lifecycle.LifecycleStager(active_days=60, churn_days=30).fit(hand)
     once = _days([("a", "2024-01-01", 1.0), ("b", "2024-02-01", 2.0)])
-    with pytest.raises(EmptyResultError, match="set 'active_days' and 'churn_days'"):
-        lifecycle.LifecycleStager().fit(once)
+    # no repeat purchase: the stated convention, not an error (tests/test_degenerate.py)
+    assert lifecycle.LifecycleStager().fit(once).churn_days_ == 365.0
     with pytest.raises(ParameterError, match="not fitted"):
         lifecycle.LifecycleStager().state_at(hand, "2024-06-30")
     with pytest.raises(ParameterError, match="'date' is 'someday'"):

@@ -44,11 +44,18 @@ from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError, ParameterError, check_choice, require_fitted
 from custlib.i18n import check_lang, label, t
 
-__all__ = ["STAGES", "LifecycleStager", "as_day", "purchase_days", "stage_guide", "stage_name",
-           "stage_table"]
+__all__ = ["FALLBACK_ACTIVE_DAYS", "FALLBACK_CHURN_DAYS", "STAGES", "LifecycleStager", "as_day",
+           "purchase_days", "stage_guide", "stage_name", "stage_table"]
 
 STAGES: tuple[str, ...] = ("potential", "new", "active", "loyal", "at_risk", "reactivated",
                            "dormant", "churned")
+
+#: Thresholds used when no customer bought on two days (nothing to learn a rhythm from): a
+#: customer silent for three months is no longer active, for a year churned, the common
+#: retail convention (said in the thresholds table and, when notebook 03 could not estimate
+#: its models, in notebook 04's note; the parameters override it).
+FALLBACK_ACTIVE_DAYS = 90.0
+FALLBACK_CHURN_DAYS = 365.0
 
 #: stage -> (en name, zh name, en meaning, zh meaning, en action, zh action)
 
@@ -161,6 +168,10 @@ class LifecycleStager(BaseEstimator):
     loyal_purchases_ : int
     gaps_ : pandas.Series
         The pooled times between repeat purchases (days) the thresholds came from.
+    fallback_ : bool
+        No customer bought on two days: thresholds not given are the retail convention
+        :data:`FALLBACK_ACTIVE_DAYS` and :data:`FALLBACK_CHURN_DAYS`, said so in
+        :meth:`thresholds_table`.
     """
 
     def __init__(self, active_days: float | None = None, churn_days: float | None = None,
@@ -201,14 +212,13 @@ class LifecycleStager(BaseEstimator):
                                  f"0 < active < churn < 1; got {self.active_quantile!r} and "
                                  f"{self.churn_quantile!r}")
         self.gaps_ = _gaps(days)
-        if self.gaps_.empty and (self.active_days is None or self.churn_days is None):
-            raise EmptyResultError("LifecycleStager: no customer bought on two different days, "
-                                   "so the usual rhythm cannot be learnt; set 'active_days' "
-                                   "and 'churn_days' by hand")
+        # no customer bought on two days: no rhythm to learn; a stated convention instead
+        self.fallback_ = bool(self.gaps_.empty)
         q = self.gaps_.quantile
-        self.active_days_ = float(self.active_days or np.ceil(q(self.active_quantile)))
-        self.churn_days_ = float(self.churn_days or max(np.ceil(q(self.churn_quantile)),
-                                                        2 * self.active_days_))
+        learnt_active = FALLBACK_ACTIVE_DAYS if self.fallback_ else np.ceil(q(self.active_quantile))
+        learnt_churn = FALLBACK_CHURN_DAYS if self.fallback_ else np.ceil(q(self.churn_quantile))
+        self.active_days_ = float(self.active_days or learnt_active)
+        self.churn_days_ = float(self.churn_days or max(learnt_churn, 2 * self.active_days_))
         if self.churn_days_ <= self.active_days_:
             raise ParameterError(f"'churn_days' ({self.churn_days_:g}) must be longer than "
                                  f"'active_days' ({self.active_days_:g})")
@@ -244,6 +254,8 @@ class LifecycleStager(BaseEstimator):
         n = f"{len(self.gaps_):,}"
 
         def derived(q: float) -> str:
+            if self.fallback_:
+                return t("lifecycle.threshold.fallback", lang)
             return t("lifecycle.threshold.derived", lang, q=f"{q:.0%}", n=n)
 
         given = t("lifecycle.threshold.given", lang)

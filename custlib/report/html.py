@@ -98,9 +98,13 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
     -------
     dict
         ``period_label``, ``period``, ``note`` (periods shortened to equal lengths, or
-        ''), ``vs`` and ``cards``: each a ``name``, ``current``
-        value, ``change`` and its ``direction`` ('up', 'down' or '' when there is none).
+        ''), ``vs``, ``cards``: each a ``name``, ``current`` value, ``change`` and its
+        ``direction`` ('up', 'down' or '' when there is none), and ``caveats``: the
+        sentences in ``table.attrs['caveats']`` (escaped Markdown), printed under the cards
+        (:func:`custlib.report.extremes.extreme_caveats`).
     """
+    from markupsafe import Markup
+
     from custlib.report.kpis import format_kpis
 
     shown = format_kpis(table, currency)
@@ -112,8 +116,9 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
     months, note = table.attrs.get("months", 12), table.attrs.get("note", "")
     label = (t("report.document.last_days", lang, days=f"{table.attrs['days']:,}") if note
              else t("report.document.last_months", lang, months=months))
+    caveats = [Markup(inline_markdown(c)) for c in table.attrs.get("caveats", [])]  # noqa: S704
     return {"period_label": label, "period": table.attrs.get("period", ""), "note": note,
-            "vs": t("report.document.vs_previous", lang), "cards": cards}
+            "vs": t("report.document.vs_previous", lang), "cards": cards, "caveats": caveats}
 
 
 def _block(kind: str, content: Any, caption: str, lang: str) -> dict[str, Any]:

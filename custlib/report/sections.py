@@ -15,9 +15,10 @@ import pandas as pd
 from custlib.data.contract import require_columns
 from custlib.i18n import check_lang, labels, t
 from custlib.report.document import Report
+from custlib.report.narrative import forecast_accuracy
 from custlib.safety import code_span, escape_markdown
 
-__all__ = ["add_introduction", "pdf_note", "read_csv_table", "save_tables",
+__all__ = ["add_introduction", "add_value_figures", "pdf_note", "read_csv_table", "save_tables",
            "segment_overview", "summary_points"]
 
 
@@ -38,6 +39,34 @@ def add_introduction(rep: Report, business: dict[str, Any]) -> Report:
     if not analysis and not company:
         rep.note(t("report.intro.no_context", lang))
     return rep
+
+
+def add_value_figures(rep: Report, figures: Path, inputs: Any, lang: str = "en") -> Report:
+    """Section 3's value part: CLV by segment and how far its model was off, or why not.
+
+    Parameters
+    ----------
+    rep : Report
+    figures : pathlib.Path
+        The run's figures folder (notebook 03 drew ``clv_segments.png`` there).
+    inputs : custlib.run.workflow.ReportInputs
+        ``not_estimated`` (notebook 03 could not fit its models) and ``btyd`` (its
+        ``btyd_params.json``).
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    Report
+        ``rep``, with the figure and the sentence on the chosen model's holdout error
+        (:func:`custlib.report.narrative.forecast_accuracy`), or with the reason CLV was not
+        estimated where the figure would be.
+    """
+    if inputs.not_estimated is not None:
+        return rep.text(inputs.not_estimated.reason(lang))
+    if (figures / "clv_segments.png").exists():
+        rep.image(figures / "clv_segments.png")
+    accuracy = forecast_accuracy(inputs.btyd, lang)
+    return rep.text(accuracy) if accuracy else rep
 
 
 def segment_overview(table: pd.DataFrame, segment_col: str, *, max_categories: int = 0,

@@ -16,7 +16,7 @@ import pandas as pd
 from custlib.run import artefacts
 from custlib.run.config import RunFolder
 
-__all__ = ["save_clv", "save_lifecycle", "save_segmentation"]
+__all__ = ["save_clv", "save_clv_not_estimated", "save_lifecycle", "save_segmentation"]
 
 
 def save_segmentation(run: RunFolder, summary: pd.DataFrame, table: pd.DataFrame,
@@ -131,8 +131,38 @@ def _holdout(row: pd.Series) -> dict[str, float | None]:
     return out
 
 
+def save_clv_not_estimated(run: RunFolder, estimability: Any, labels: pd.DataFrame, *,
+                           settings: dict[str, Any]) -> list[Any]:
+    """Write notebook 03's results when its models could not be estimated.
+
+    No ``customer_clv`` table is written (no made-up P(alive) or CLV); ``customer_value`` is
+    notebook 02's customer table as it is, and ``btyd_params.json`` records why under
+    ``not_estimated``, which notebooks 04 and 05 read
+    (:func:`custlib.run.workflow.clv_not_estimated`).
+
+    Parameters
+    ----------
+    run : RunFolder
+    estimability : custlib.value.feasibility.Estimability
+        The failed check.
+    labels : pandas.DataFrame
+        From :func:`custlib.run.workflow.customer_labels`.
+    settings : dict
+        The notebook's parameters worth recording.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``customer_value`` (also CSV) and ``btyd_params.json``.
+    """
+    by = "03_clv"
+    return [artefacts.save_table(labels, run, "customer_value", written_by=by, csv=True),
+            artefacts.save_json({"settings": settings, "not_estimated": estimability.to_dict()},
+                                run, "btyd_params", written_by=by)]
+
+
 def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
-                   transitions: pd.DataFrame, stages: pd.DataFrame,
+                   transitions: pd.DataFrame | None, stages: pd.DataFrame,
                    actions: dict[str, pd.DataFrame], *, pseudonymise: bool = False,
                    salt: str = "", stager: Any = None) -> list[Any]:
     """Write notebook 04's results to the run folder.
@@ -144,7 +174,8 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
         Every customer's state and stage at the end of observation.
     snapshots : pandas.DataFrame
         Stages at every snapshot (long).
-    transitions : pandas.DataFrame
+    transitions : pandas.DataFrame or None
+        (None: a log of one snapshot has no moves; nothing is written)
         Transition counts.
     stages : pandas.DataFrame
         The stage-by-stage table for people.
@@ -181,6 +212,8 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
                                                    "loyal_purchases")}
             | {"risk_factor": stager.risk_factor}, run, "lifecycle_thresholds", written_by=by))
     for name, table in (("lifecycle_transitions", transitions), ("lifecycle_stages", stages)):
+        if table is None:  # no transitions: a log of one snapshot
+            continue
         paths.append(artefacts.save_csv(table, run, name, written_by=by, index=True))
     for name, table in actions.items():
         out = table.copy()

@@ -24,14 +24,16 @@ from custlib.errors import ParameterError, format_list
 from custlib.run import artefacts
 from custlib.run.config import RunFolder
 from custlib.run.customers import customer_column, signup_dates, signup_note
-from custlib.run.results import save_clv, save_lifecycle, save_segmentation
+from custlib.run.results import save_clv, save_clv_not_estimated, save_lifecycle, save_segmentation
 from custlib.run.standalone import PLACE, provide
 from custlib.value import split
+from custlib.value.feasibility import Estimability
 
-__all__ = ["CleanTables", "ReportInputs", "clean_tables", "customer_clv", "customer_column",
-           "customer_labels", "default_calibration_end", "lifecycle_thresholds",
-           "report_inputs", "run_cleaning", "save_clv", "save_lifecycle", "save_segmentation",
-           "signup_dates", "signup_note"]
+__all__ = ["CleanTables", "ReportInputs", "clean_tables", "clv_not_estimated", "customer_clv",
+           "customer_column", "customer_labels", "default_calibration_end",
+           "lifecycle_thresholds", "report_inputs", "run_cleaning", "save_clv",
+           "save_clv_not_estimated", "save_lifecycle", "save_segmentation", "signup_dates",
+           "signup_note"]
 
 
 class CleanTables:
@@ -218,7 +220,7 @@ def customer_labels(run: RunFolder, clean: CleanTables, *, lang: str = "en") -> 
 
 
 def customer_clv(run: RunFolder) -> pd.DataFrame | None:
-    """Notebook 03's customer CLV table of the run, or None when 03 has not run.
+    """Notebook 03's customer CLV table of the run, or None when 03 has not run or not estimated.
 
     Returns
     -------
@@ -226,12 +228,29 @@ def customer_clv(run: RunFolder) -> pd.DataFrame | None:
         Index ``customer_id`` (text); ``p_alive``, ``expected_purchases``,
         ``expected_spend``, ``clv``, ``clv_decile``.
     """
-    if "customer_clv" not in artefacts.read_manifest(run):
-        return None
+    if "customer_clv" not in artefacts.read_manifest(run) or clv_not_estimated(run) is not None:
+        return None  # not run, or run without estimating (a table left by an earlier run is stale)
     table = artefacts.load_table(run, "customer_clv")
     table.index = table.index.astype(str)
     return table
 
+
+
+def clv_not_estimated(run: RunFolder) -> Estimability | None:
+    """Why notebook 03 did not estimate its models, or None (estimated, or 03 not run).
+
+    Returns
+    -------
+    custlib.value.feasibility.Estimability or None
+        Read from ``btyd_params.json`` (``not_estimated``); its ``reason`` and
+        ``lifecycle_note`` say it in words.
+    """
+    entry = artefacts.read_manifest(run).get("btyd_params")
+    path = run.path("data", "btyd_params.json")
+    if entry is None or not path.exists():
+        return None
+    record = json.loads(path.read_text(encoding="utf-8")).get("not_estimated")
+    return Estimability.from_dict(record) if record else None
 
 
 class ReportInputs:
@@ -249,17 +268,21 @@ class ReportInputs:
         Notebook 04's stages now and at every snapshot.
     btyd : dict or None
         Notebook 03's ``btyd_params.json``: the models, the chosen one and its holdout error.
+    not_estimated : custlib.value.feasibility.Estimability or None
+        Why notebook 03 ran but did not estimate CLV (``clv`` is then None).
     """
 
     def __init__(self, summary: pd.DataFrame, labels: pd.DataFrame, clv: pd.DataFrame | None,
                  state: pd.DataFrame | None, snapshots: pd.DataFrame | None,
-                 btyd: dict[str, Any] | None = None) -> None:
+                 btyd: dict[str, Any] | None = None,
+                 not_estimated: Estimability | None = None) -> None:
         self.btyd = btyd
         self.summary = summary
         self.labels = labels
         self.clv = clv
         self.state = state
         self.snapshots = snapshots
+        self.not_estimated = not_estimated
 
     def customer_table(self) -> pd.DataFrame:
         """One row per customer: labels, CLV columns and lifecycle stage where known."""
@@ -273,8 +296,8 @@ class ReportInputs:
 
     def missing(self) -> list[str]:
         """The notebooks whose results are missing (their report parts are skipped)."""
-        return [nb for nb, v in (("03_clv", self.clv), ("04_lifecycle", self.state))
-                if v is None]
+        return [nb for nb, v in (("03_clv", self.clv if self.not_estimated is None else True),
+                                 ("04_lifecycle", self.state)) if v is None]
 
 
 
@@ -302,7 +325,8 @@ def report_inputs(run: RunFolder, clean: CleanTables, *, lang: str = "en") -> Re
     btyd = None
     if "btyd_params" in artefacts.read_manifest(run):
         btyd = json.loads(run.path("data", "btyd_params.json").read_text(encoding="utf-8"))
-    return ReportInputs(summ, labels, customer_clv(run), state, snaps, btyd)
+    return ReportInputs(summ, labels, customer_clv(run), state, snaps, btyd,
+                        clv_not_estimated(run))
 
 
 def lifecycle_thresholds(run: RunFolder, days: pd.DataFrame) -> dict[str, float]:

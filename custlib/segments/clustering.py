@@ -23,9 +23,14 @@ from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError, ParameterError, require_fitted
 from custlib.i18n import check_lang, t
 
-__all__ = ["RFM_FEATURES", "RFMClusterer", "signed_log1p"]
+__all__ = ["MIN_CUSTOMERS_PER_CLUSTER", "RFM_FEATURES", "RFMClusterer", "signed_log1p",
+           "skip_reason"]
 
 RFM_FEATURES: tuple[str, ...] = ("days_since_last_purchase", "n_orders", "total_revenue")
+
+#: Customers per cluster below which k-means is not run (:func:`skip_reason`): a cluster of
+#: one customer is that customer, not a segment.
+MIN_CUSTOMERS_PER_CLUSTER = 2
 
 #: feature -> catalog words (``segments.cluster.word.*``) for a centre better / worse than
 #: the overall median
@@ -248,6 +253,48 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
             table[f] = g[f].median()
         table.index.name = "cluster"
         return table
+
+
+def skip_reason(X: pd.DataFrame, *, n_clusters: int | None = None,
+                k_range: tuple[int, int] = (2, 8), features: Sequence[str] = RFM_FEATURES,
+                lang: str = "en") -> str:
+    """Why k-means should not run on these customers, in words; '' when it can.
+
+    k-means is skipped when there are fewer than :data:`MIN_CUSTOMERS_PER_CLUSTER` customers
+    per cluster for the smallest k asked (``n_clusters``, else the low end of ``k_range``),
+    or when every customer has the same features.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        One row per customer with the ``features`` columns.
+    n_clusters : int, optional
+    k_range : tuple of int, default (2, 8)
+    features : sequence of str, default RFM_FEATURES
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+        Markdown (in italics) for the notebook, or ''.
+
+    Examples
+    --------
+    >>> two = pd.DataFrame({"days_since_last_purchase": [1, 9], "n_orders": [1, 3],
+    ...                     "total_revenue": [5.0, 80.0]})
+    >>> skip_reason(two)[:40]
+    '*k-means is skipped: 2 customer(s), and '
+    """
+    check_lang(lang)
+    require_columns(X, list(features), "skip_reason")
+    k = int(n_clusters or k_range[0])
+    need = MIN_CUSTOMERS_PER_CLUSTER * k
+    n = len(X)
+    if n < need:
+        return t("segments.cluster.skip.few", lang, n=f"{n:,}", k=k, need=need)
+    if len(X[list(features)].drop_duplicates()) < 2:
+        return t("segments.cluster.skip.identical", lang, n=f"{n:,}")
+    return ""
 
 
 def signed_log1p(x: Any) -> Any:

@@ -28,7 +28,7 @@ def age_bands(age: pd.Series) -> pd.Series:
 
 
 def customer_table(summary: pd.DataFrame, customers: pd.DataFrame | None = None,
-                   **segments: pd.Series) -> pd.DataFrame:
+                   **segments: pd.Series | None) -> pd.DataFrame:
     """Join the customer summary, attributes and segment labels into one table.
 
     Parameters
@@ -37,8 +37,8 @@ def customer_table(summary: pd.DataFrame, customers: pd.DataFrame | None = None,
         From :func:`custlib.value.summary.customer_summary` (index customer_id).
     customers : pandas.DataFrame, optional
         Prepared customers table; adds its attributes and an ``age_band`` column.
-    **segments : pandas.Series
-        Labels to add, e.g. ``rfm_segment=...``.
+    **segments : pandas.Series or None
+        Labels to add, e.g. ``rfm_segment=...``; None leaves the column out.
 
     Returns
     -------
@@ -54,7 +54,8 @@ def customer_table(summary: pd.DataFrame, customers: pd.DataFrame | None = None,
         if "age" in table.columns:
             table["age_band"] = age_bands(table["age"])
     for name, series in segments.items():
-        table[name] = series.reindex(table.index)
+        if series is not None:  # a scheme not computed (e.g. no clusters on a tiny base)
+            table[name] = series.reindex(table.index)
     return table
 
 

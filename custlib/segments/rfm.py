@@ -26,8 +26,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError, ParameterError, require_fitted
+from custlib.i18n import check_lang, t
 
-__all__ = ["RFMScorer", "rfm_scores"]
+__all__ = ["MIN_CUSTOMERS_PER_STEP", "RFMScorer", "rfm_scores"]
+
+#: Customers per score step below which the scores get a note (:meth:`RFMScorer.tiny_base_note`).
+MIN_CUSTOMERS_PER_STEP = 2
 
 MEASURES = {"R": "days_since_last_purchase", "F": "n_orders", "M": "total_revenue"}
 
@@ -124,6 +128,25 @@ class RFMScorer(TransformerMixin, BaseEstimator):
                            + out["M"].astype(str)).astype("str")
         out["rfm_score"] = out["R"] + out["F"] + out["M"]
         return out
+
+    def tiny_base_note(self, lang: str = "en") -> str:
+        """Words for scores learnt on fewer than two customers per step; '' otherwise.
+
+        Parameters
+        ----------
+        lang : {'en', 'zh'}
+
+        Returns
+        -------
+        str
+            Markdown (in italics).
+        """
+        self._check_fitted()
+        check_lang(lang)
+        n = self.n_customers_
+        if n >= MIN_CUSTOMERS_PER_STEP * self.bins:
+            return ""
+        return t("segments.rfm_tiny", lang, bins=self.bins, n=f"{n:,}", others=f"{n - 1:,}")
 
     def edges_table(self) -> pd.DataFrame:
         """The learned edges as a table: one row per measure, one column per edge."""

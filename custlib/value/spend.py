@@ -28,8 +28,36 @@ from custlib.errors import DataError, EmptyResultError, format_list
 from custlib.value.fitting import require_fitted
 from custlib.value.formulas import _gg_expected_spend, _gg_objective
 
-__all__ = ["GammaGammaModel"]
+__all__ = ["GammaGammaModel", "SpendTailError"]
 
+
+class SpendTailError(DataError):
+    """The spend model's fit has ``q`` <= 1: average spends with no finite mean.
+
+    Usually a mistyped price or quantity. Notebook 03 catches it
+    (:func:`custlib.value.feasibility.spend_model`) and leaves CLV unestimated, with the reason.
+
+    Attributes
+    ----------
+    q : float
+        The fitted ``q``.
+    repeat_buyers : int
+    largest : list of (str, float)
+        The three largest average spends, by customer id.
+    median : float
+        The median average spend of the repeat buyers.
+    """
+
+    def __init__(self, q: float, repeat_buyers: int, largest: list[tuple[str, float]],
+                 median: float) -> None:
+        self.q, self.repeat_buyers, self.largest, self.median = q, repeat_buyers, largest, median
+        super().__init__(
+            f"GammaGammaModel: the average spends of the {repeat_buyers:,} repeat buyers have so "
+            f"heavy a tail that the fitted mean spend is infinite (q = {q:.3f}, needs q > 1), "
+            "so no customer's spend can be forecast. The largest are "
+            f"{', '.join(f'{c}: {m:,.0f}' for c, m in largest)} against a median of "
+            f"{median:,.2f}. Check the lines flagged as extreme in notebook 01 (is_extreme; "
+            "parameter extreme_factor) and correct or remove the errors in the source file")
 
 class GammaGammaModel(BaseEstimator):
     """The Gamma-Gamma model of average spend per purchase, for repeat buyers.
@@ -83,6 +111,9 @@ class GammaGammaModel(BaseEstimator):
         DataError
             A repeat buyer with zero or negative average spend, or no penalty lets the fit
             converge.
+        SpendTailError
+            The fit has q <= 1: spends so heavy-tailed that the mean spend is infinite and
+            expected spends would be infinite or negative.
         """
         require_columns(summary, ["frequency", "monetary_value"], "GammaGammaModel.fit")
         rep = summary[summary["frequency"] > 0]
@@ -118,11 +149,18 @@ class GammaGammaModel(BaseEstimator):
                 "alike to fit (e.g. one price for everybody); pass a larger penalty, "
                 "GammaGammaModel(penalizer=1.0), or value customers by revenue without a "
                 "spend model")
+        if params[1] <= 1:
+            # q <= 1: the fitted spends have no finite mean; the expected spend of a customer
+            # p (v + x m) / (p x + q - 1) is then infinite or negative for one-time buyers
+            top = rep["monetary_value"].sort_values(ascending=False).head(3)
+            raise SpendTailError(float(params[1]), len(rep),
+                                 [(str(c), float(m)) for c, m in top.items()],
+                                 float(rep["monetary_value"].median()))
         self.params_ = pd.Series(params, index=["p", "q", "v"], name="Gamma-Gamma")
         self.n_customers_ = int(len(rep))
         self.correlation_ = float(rep["frequency"].corr(rep["monetary_value"]))
         p, q, v = self.params_[["p", "q", "v"]]
-        self.population_mean_ = float(p * v / (q - 1)) if q > 1 else float("nan")
+        self.population_mean_ = float(p * v / (q - 1))
         return self
 
     def expected_spend(self, summary: pd.DataFrame) -> pd.Series:
