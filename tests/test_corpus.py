@@ -11,6 +11,7 @@ Chinese too.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -21,6 +22,7 @@ import yaml
 
 from custlib.data.demo.corpus import SHAPES, make_shape, write_shape
 from custlib.errors import ParameterError
+from custlib.i18n import t
 from custlib.run.invariants import check_run
 
 #: Every shape in English, and two in Chinese.
@@ -38,6 +40,8 @@ def _extreme_line(shape) -> tuple[str, ...]:
 #: of the shape giving the texts, one of which the file must hold}.
 SAYS = {
     "marketplace": {"tables/cleaning_log.csv": lambda shape: ("rules: {duplicates: false}",)},
+    # point 3: the stragglers after the usual volume ends are named, with the end to use
+    "sparse_tail": {"tables/cleaning_log.csv": lambda shape: ("Sparse tail: only",)},
     "extreme_price": {"report.html": _extreme_line},
 }
 
@@ -218,4 +222,17 @@ def test_kit_runs_on_shape(name, lang, tmp_path):
         said = (reports / run_name / file).read_text(encoding="utf-8-sig")
         if not any(text in said for text in texts(shape)):
             problems.append(f"{file} says none of {texts(shape)}")
+    problems += _holdout_error_said(reports / run_name, lang)
     assert not problems, "\n".join(problems)
+
+
+def _holdout_error_said(folder, lang: str) -> list[str]:
+    """Point 2: the chosen model is within 20 % of the holdout total, or the report warns."""
+    fitted = json.loads((folder / "data" / "btyd_params.json").read_text(encoding="utf-8"))
+    error = (fitted.get("holdout") or {}).get("error_pct")
+    if error is None or abs(error) <= 20:
+        return []
+    key = "large_error_under" if error < 0 else "large_error_over"
+    warning = t(f"report.narrative.model.{key}", lang, try_="").strip(" *")[:12]
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    return [] if warning in report else [f"holdout error {error:+.0f}% without the warning"]

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.parsing import ParseOptions, parse_dates, parse_ids, parse_numbers, parse_table
-from custlib.errors import ColumnError, DataError, ParameterError, format_list
+from custlib.errors import ColumnError, ParameterError, format_list
 
 __all__ = [
     "Field",
@@ -38,7 +38,6 @@ __all__ = [
     "parse_number",
     "parse_id",
     "require_columns",
-    "single_currency",
 ]
 
 KINDS = ("id", "datetime", "number", "category", "text", "bool")
@@ -460,56 +459,3 @@ def derive_money(df: pd.DataFrame) -> pd.DataFrame:
         df["unit_price"] = df["amount"] / df["quantity"].where(df["quantity"] != 0)
     return df
 
-
-def single_currency(transactions: pd.DataFrame, currency: str = "") -> str:
-    """The one currency of a log's money, checked against the ``currency`` parameter.
-
-    Revenue, CLV and KPIs add amounts up, which is only right in one currency. A log with a
-    ``currency`` column must hold one value (blank cells aside).
-
-    Parameters
-    ----------
-    transactions : pandas.DataFrame
-        Raw or clean transactions.
-    currency : str, default ''
-        The ``currency`` parameter (or the context's currency); empty: the column's.
-
-    Returns
-    -------
-    str
-        The column's currency when the log has one, else ``currency``.
-
-    Raises
-    ------
-    DataError
-        The column holds several currencies.
-    ParameterError
-        ``currency`` names another currency than the column.
-
-    Examples
-    --------
-    >>> single_currency(pd.DataFrame({"currency": ["eur", "EUR ", None]}))
-    'EUR'
-    >>> single_currency(pd.DataFrame({"amount": [1.0]}), "GBP")
-    'GBP'
-    """
-    if "currency" not in transactions.columns:
-        return currency
-    codes = transactions["currency"].dropna().astype(str).str.strip().str.upper()
-    counts = codes[codes != ""].value_counts()
-    if len(counts) > 1:
-        found = ", ".join(f"{code}: {n:,} line{'s' if n != 1 else ''}"
-                          for code, n in counts.head(5).items())
-        raise DataError(
-            f"transactions: column 'currency' holds {len(counts)} currencies ({found}); the kit "
-            "adds revenue up, which is only right in one currency. Convert the amounts to one "
-            "currency before the run, or give each currency its own run (filter the log on "
-            "its currency column)")
-    if len(counts) == 0:
-        return currency
-    code = str(counts.index[0])
-    if currency and currency.strip().upper() != code:
-        raise ParameterError(
-            f"parameter 'currency' is {currency!r} but the log's column 'currency' says {code}; "
-            f"set currency: {code}, or leave it empty to take the log's")
-    return code

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from custlib.data.context import CONTEXT_KEYS, load_context, localise_context, read_yaml_mapping
-from custlib.data.contract import map_columns, single_currency
+from custlib.data.contract import map_columns
+from custlib.data.currency import single_currency
 from custlib.data.files import SEPARATORS, read_table, sniff_separator
 from custlib.data.parsing import ParseOptions, with_options
 from custlib.data.presets import PRESETS, Preset

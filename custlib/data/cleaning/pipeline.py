@@ -18,7 +18,8 @@ from custlib.data.cleaning.result import CleaningResult, LogRow, Note
 from custlib.data.cleaning.rules import CleaningContext, Rule
 from custlib.data.cleaning.settings import DEFAULT_NON_PRODUCT_CODES, CleaningSettings
 from custlib.data.cleaning.typed import type_transactions
-from custlib.data.contract import require_columns, single_currency
+from custlib.data.contract import require_columns
+from custlib.data.currency import single_currency
 from custlib.data.parsing import ParseOptions
 from custlib.errors import EmptyResultError
 
