@@ -21,6 +21,9 @@ from custlib.data.cleaning import clean_transactions  # noqa: E402
 from custlib.data.loading import load_transactions  # noqa: E402
 from custlib.errors import CustlibError  # noqa: E402
 
+#: random logs are full of repeated lines: the duplicates warning is expected, not news
+pytestmark = pytest.mark.filterwarnings("ignore:.*exact duplicates of an earlier line")
+
 SETTINGS = settings(deadline=None,  # examples: the Hypothesis profile (conftest.py)
                     suppress_health_check=[HealthCheck.too_slow])
 
