@@ -13,7 +13,7 @@ import pytest
 
 from custlib.errors import DataError, ParameterError
 from custlib.lifecycle.stages import LifecycleStager, purchase_days
-from custlib.report.extremes import extreme_caveats
+from custlib.report.extremes import extreme_caveats, log_caveats
 from custlib.segments.clustering import RFMClusterer, skip_reason
 from custlib.segments.profiles import customer_table
 from custlib.value.feasibility import Estimability, purchase_models, spend_model
@@ -204,6 +204,19 @@ def test_extreme_lines_below_half_a_figure_or_unflagged_say_nothing():
     small = _lines().assign(amount=[40.0, 30.0, 20.0, 60.0, 50.0])
     assert extreme_caveats(small, "2024-12-31", clv=pd.Series({"a": 5.0, "c": 4.0})) == []
     assert extreme_caveats(_lines().drop(columns="is_extreme"), "2024-12-31") == []
+    assert log_caveats(small) == [] and log_caveats(_lines().drop(columns="is_extreme")) == []
+
+
+def test_extreme_lines_dominating_the_whole_log_are_named_in_section_2():
+    # section 2 (revenue in total and per order, the concentration curve) adds the whole log
+    assert log_caveats(_lines(), currency="GBP") == [
+        "**Caution:** 100% of all the revenue in the log comes from 1 line(s) flagged as extreme "
+        "in cleaning: order O4 of customer c on 2024-06-01 (£1,000,000,000,000). Revenue in "
+        "total and per order, the concentration curve and the segments' shares of revenue "
+        "describe those lines more than the business; check them in the source and correct or "
+        "remove them if they are errors."]
+    zh = log_caveats(_lines(), lang="zh")
+    assert zh[0].startswith("**注意:** 日志全部收入的 100% 来自清洗时标记为极端值的 1 行")
 
 
 def test_caveats_are_printed_under_the_kpi_cards():
@@ -314,6 +327,8 @@ def test_a_price_of_1e12_is_named_beside_the_kpis(tmp_path):
                      rf"flagged as extreme in cleaning: order O\d+ of customer {who} on ", text)
     assert f"customers with lines flagged as extreme in cleaning ({who}) hold 100% of the " \
         "total predicted CLV" in text
+    assert re.search(r"Caution: 100% of all the revenue in the log comes from 1 line\(s\) "
+                     rf"flagged as extreme in cleaning: order O\d+ of customer {who} on ", text)
 
 
 @pytest.mark.notebooks

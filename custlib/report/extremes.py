@@ -14,7 +14,7 @@ import pandas as pd
 from custlib.data.contract import require_columns
 from custlib.i18n import check_lang, t
 
-__all__ = ["DOMINANT_SHARE", "extreme_caveats"]
+__all__ = ["DOMINANT_SHARE", "extreme_caveats", "log_caveats"]
 
 #: Share of a figure above which the extreme lines behind it are named beside it.
 DOMINANT_SHARE = 0.5
@@ -29,6 +29,42 @@ def _line(row: pd.Series, lang: str, currency: str) -> str:
     order = f" {row['order_id']}" if "order_id" in row.index and pd.notna(row["order_id"]) else ""
     return t("report.extremes.line", lang, order=order, customer=str(row["customer_id"]),
              date=f"{row['order_date']:%Y-%m-%d}", amount=format_money(row["amount"], currency))
+
+
+def log_caveats(transactions: pd.DataFrame, *, lang: str = "en",
+                currency: str = "") -> list[str]:
+    """A sentence naming the extreme lines that make most of the whole log's revenue.
+
+    Section 2 of the report (revenue in total and per order, the Pareto curve) and the
+    segments' shares of revenue add up the whole log: when lines flagged as extreme make
+    more than :data:`DOMINANT_SHARE` of it, those figures describe the lines.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Clean lines with ``customer_id``, ``order_date``, ``amount`` and ``is_extreme``.
+    lang : {'en', 'zh'}
+    currency : str
+
+    Returns
+    -------
+    list of str
+        One Markdown sentence, or none.
+    """
+    check_lang(lang)
+    require_columns(transactions, ["customer_id", "order_date", "amount"], "log_caveats")
+    if "is_extreme" not in transactions or not transactions["is_extreme"].any():
+        return []
+    flagged = transactions["is_extreme"].astype(bool)
+    total = float(transactions["amount"].sum())
+    lines = transactions[flagged].sort_values("amount", ascending=False)
+    extreme = float(lines["amount"].sum())
+    if total <= 0 or extreme / total <= DOMINANT_SHARE:
+        return []
+    named = t("report.narrative.list_separator", lang).join(
+        _line(r, lang, currency) for _, r in lines.head(NAMED).iterrows())
+    return [t("report.extremes.revenue_log", lang, share=f"{extreme / total:.0%}",
+              n=f"{len(lines):,}", lines=named)]
 
 
 def extreme_caveats(transactions: pd.DataFrame, observation_end: str, *, months: int = 12,

@@ -18,8 +18,8 @@ from custlib.report.document import Report
 from custlib.report.narrative import forecast_accuracy
 from custlib.safety import code_span, escape_markdown
 
-__all__ = ["add_introduction", "add_value_figures", "pdf_note", "read_csv_table", "save_tables",
-           "segment_overview", "summary_points"]
+__all__ = ["add_caveats", "add_introduction", "add_value_figures", "pdf_note", "read_csv_table",
+           "save_tables", "segment_overview", "summary_points"]
 
 
 def add_introduction(rep: Report, business: dict[str, Any]) -> Report:
@@ -38,6 +38,25 @@ def add_introduction(rep: Report, business: dict[str, Any]) -> Report:
             rep.text(f"**{head}**: {escape_markdown(analysis[key])}")
     if not analysis and not company:
         rep.note(t("report.intro.no_context", lang))
+    return rep
+
+
+def add_caveats(rep: Report, caveats: list[str]) -> Report:
+    """Each caveat sentence as a paragraph of the current section (none: nothing added).
+
+    Parameters
+    ----------
+    rep : Report
+    caveats : list of str
+        Markdown sentences, e.g. from :func:`custlib.report.extremes.log_caveats`.
+
+    Returns
+    -------
+    Report
+        ``rep``.
+    """
+    for caveat in caveats:
+        rep.text(caveat)
     return rep
 
 
