@@ -288,6 +288,14 @@ def test_the_report_states_the_holdout_error_of_the_chosen_model():
     assert "总量误差 **-47.0%**" in zh and "偏低" in zh
     params["holdout"]["error_pct"] = 8.0
     assert "above 20%" not in narrative.forecast_accuracy(params, "en")
+    assert "says little" not in narrative.forecast_accuracy(params, "en")
+    params["holdout"].update(actual=9.0, predicted=9.54, error_pct=6.0)  # a marketplace log
+    few = " ".join(narrative.forecast_accuracy(params, "en").split())
+    assert few.endswith("a total error of **+6.0%**. Only 9 repeat purchases fell in the holdout "
+                        "period: an error on so few says little either way, so read the forecasts "
+                        "with care; the calibration-vs-holdout and tracking plots of notebook 03 "
+                        "show more.")
+    assert "仅有 9 次重复购买" in narrative.forecast_accuracy(params, "zh")
     params["holdout"]["error_pct"] = None  # no repeat purchase in the holdout
     assert "a total error of **–**" in " ".join(narrative.forecast_accuracy(params).split())
     assert narrative.forecast_accuracy(None) == narrative.forecast_accuracy({}) == ""

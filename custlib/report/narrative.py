@@ -20,7 +20,7 @@ from custlib.i18n import LANGS, check_lang, labels, t
 from custlib.safety import code_span, escape_markdown
 
 __all__ = ["cleaning_summary", "clv_summary", "customer_basics", "customer_coverage",
-           "forecast_accuracy", "format_money", "large_error_warning",
+           "few_holdout_note", "forecast_accuracy", "format_money", "large_error_warning",
            "lifecycle_summary", "mapping_table", "model_choice_summary", "not_run",
            "segmentation_summary", "skipped", "spend_check"]
 
@@ -235,7 +235,7 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
     text = t("report.narrative.model.main", lang, model=model, reason=reason,
              predicted=_n(row["holdout_predicted"]), actual=_n(row["holdout_actual"]),
              error=f"{err:+.1f}%", mae=f"{row['holdout_mae']:.2f}")
-    text += large_error_warning(err, lang)
+    text += large_error_warning(err, lang) + few_holdout_note(row["holdout_actual"], lang)
     sep = t("report.narrative.list_separator", lang)
     if retried:
         text += t("report.narrative.model.retried", lang, models=sep.join(retried))
@@ -244,6 +244,29 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
     if stopped:
         text += t("report.narrative.model.stopped", lang, models=sep.join(stopped))
     return text
+
+
+#: fewer repeat purchases than this in the holdout make its error a weak test
+FEW_HOLDOUT_PURCHASES = 30
+
+
+def few_holdout_note(actual: float | None, lang: str = "en") -> str:
+    """A note when the holdout holds too few repeat purchases for its error to mean much.
+
+    Parameters
+    ----------
+    actual : float or None
+        Repeat purchases observed in the holdout period.
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+        Markdown starting with a space, or ``""`` from :data:`FEW_HOLDOUT_PURCHASES` on.
+    """
+    if actual is None or not np.isfinite(actual) or actual >= FEW_HOLDOUT_PURCHASES:
+        return ""
+    return t("report.narrative.model.few_holdout", lang, actual=_n(actual))
 
 
 def large_error_warning(error_pct: float, lang: str = "en") -> str:
@@ -292,7 +315,7 @@ def forecast_accuracy(btyd_params: dict[str, Any] | None, lang: str = "en") -> s
              hold_start=f"{pd.Timestamp(hold['calibration_end']) + pd.Timedelta(days=1):%Y-%m-%d}",
              predicted=_n(hold["predicted"]), actual=_n(hold["actual"]),
              error=f"{err:+.1f}%" if np.isfinite(err) else "–")
-    return text + large_error_warning(err, lang)
+    return text + large_error_warning(err, lang) + few_holdout_note(hold["actual"], lang)
 
 
 def spend_check(spend: Any, lang: str = "en", currency: str = "") -> str:
