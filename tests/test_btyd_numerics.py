@@ -315,6 +315,7 @@ def _degenerate(seed: int = 11, n: int = 800) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["frequency", "recency", "T"])
 
 
+@pytest.mark.fullrun  # 6 s of fitting: in make test-full, to keep make test under two minutes
 def test_degenerate_log_converges_within_its_budget():
     data = _degenerate()
     with warnings.catch_warnings():

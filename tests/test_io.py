@@ -161,6 +161,7 @@ def test_demo_preset_loads_all_tables():
     assert load_context("demo")["company"]["name"]
 
 
+@pytest.mark.fullrun  # a fresh interpreter importing lifetimes (4 s): in make test-full
 def test_loading_cdnow_leaves_warning_filters_alone():
     # in a fresh interpreter, where lifetimes has not been imported yet
     import subprocess
