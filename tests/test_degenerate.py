@@ -283,39 +283,6 @@ def _no_nonfinite(root, names) -> None:
 
 @pytest.mark.notebooks
 @pytest.mark.fullrun
-def test_every_customer_buying_once_runs_without_clv(tmp_path):
-    root = _run(tmp_path, "once", _log(60, once=True)).root
-    params = json.loads((root / "data" / "btyd_params.json").read_text())
-    assert params["not_estimated"] == {"ok": False, "customers": 60, "repeat_buyers": 0,
-                                       "minimum": 10, "period": "whole", "calibration_end": "",
-                                       "cause": "repeat_buyers", "q": 0.0, "largest": [],
-                                       "median": 0.0}
-    manifest = json.loads((root / "manifest.json").read_text())
-    assert "customer_clv" not in manifest and manifest["customer_value"]["rows"] == 60
-    executed = (root / "notebooks" / "04_lifecycle.ipynb").read_text(encoding="utf-8")
-    assert "Notebook 03 could not estimate P(alive) or CLV (0 of 60 customers" in executed
-    assert "convention, 90/365 days: no customer bought twice" in executed
-    text = _report_text(root)
-    assert "The purchase models and CLV are not estimated. Only 0 of 60 customers (0.0%)" in text
-    assert "Not run yet" not in text and "is missing)" not in text
-    _no_nonfinite(root, ["customer_summary", "customer_value"])
-
-
-@pytest.mark.notebooks
-@pytest.mark.fullrun
-def test_two_customers_run_without_clusters(tmp_path):
-    root = _run(tmp_path, "two", _log(2, seed=5)).root
-    executed = (root / "notebooks" / "02_segmentation.ipynb").read_text(encoding="utf-8")
-    assert "k-means is skipped: 2 customer(s), and 2 clusters need at least 4" in executed
-    assert "with 2 customer(s) a score compares each with at most 1 other(s)" in executed
-    segments = pd.read_parquet(root / "data" / "customer_segments.parquet")
-    assert len(segments) == 2 and "cluster" not in segments and segments["R"].notna().all()
-    assert not (root / "figures" / "segments_k.png").exists()
-    assert "The purchase models and CLV are not estimated." in _report_text(root)
-
-
-@pytest.mark.notebooks
-@pytest.mark.fullrun
 def test_a_price_of_1e12_is_named_beside_the_kpis(tmp_path):
     log = _log(120)
     log.loc[5, "price"] = 1e12
