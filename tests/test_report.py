@@ -220,6 +220,31 @@ def test_kpis_against_the_previous_period():
     assert shown.loc["repeat-purchase rate", "change"] == "-16.7 pt"
 
 
+def test_kpi_cards_are_coloured_by_what_the_change_means_for_the_business():
+    from custlib.report.html import kpi_cards
+
+    tx = pd.DataFrame({
+        "customer_id": ["a", "b", "a", "c"],
+        "order_date": pd.to_datetime(["2022-12-15", "2023-03-01", "2024-02-01", "2024-03-01"]),
+        "amount": [10.0, 20.0, 40.0, 5.0]})
+    snapshots = pd.DataFrame({
+        "snapshot": pd.to_datetime(["2023-12-31"] * 4 + ["2024-12-31"] * 4),
+        "stage": ["active", "active", "active", "dormant", "active", "dormant", "dormant",
+                  "dormant"]})
+    table = kpis.kpis(tx, "2024-12-31", snapshots=snapshots)
+    tones = {c["name"]: (c["direction"], c["tone"])
+             for c in kpi_cards(table, "GBP", "en")["cards"]}
+    assert tones["revenue"] == ("up", "good")                   # 20 -> 45
+    assert tones["share at risk or dormant"] == ("up", "bad")   # 25% -> 75%: a rise is bad
+    assert tones["repeat-purchase rate"] == ("", "")            # 50% -> 50%: no change
+    table.loc["share at risk or dormant", "change"] = -0.057
+    cards = kpi_cards(table, "GBP", "en")["cards"]
+    assert [(c["direction"], c["tone"]) for c in cards
+            if c["name"] == "share at risk or dormant"] == [("down", "good")]
+    html = report.Report("R").kpis(table, "GBP").section("s", "S").html()
+    assert '<span class="down good">-5.7 pt</span>' in html
+
+
 def _rfm_like() -> pd.DataFrame:
     """Five RFM-like segments: Lost is the largest, but worth little now."""
     segs = {"Champions": (10, 40.0, 0.95), "Loyal": (20, 15.0, 0.9), "New": (30, 8.0, 0.7),

@@ -98,8 +98,10 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
     -------
     dict
         ``period_label``, ``period``, ``note`` (periods shortened to equal lengths, or
-        ''), ``vs``, ``cards``: each a ``name``, ``current`` value, ``change`` and its
-        ``direction`` ('up', 'down' or '' when there is none), and ``caveats``: the
+        ''), ``vs``, ``cards``: each a ``name``, ``current`` value, ``change``, its
+        ``direction`` ('up', 'down' or '' when there is none) and ``tone``: 'good' or 'bad'
+        for the business, not for the sign (a rise in the share at risk is bad; the KPIs
+        in ``table.attrs['worse_when_up']``), and ``caveats``: the
         sentences in ``table.attrs['caveats']`` (escaped Markdown), printed under the cards
         (:func:`custlib.report.extremes.extreme_caveats`).
     """
@@ -108,11 +110,14 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
     from custlib.report.kpis import format_kpis
 
     shown = format_kpis(table, currency)
+    worse_when_up = set(table.attrs.get("worse_when_up", []))
     cards = []
     for (name, row), ch in zip(shown.iterrows(), table["change"], strict=True):
-        direction = "" if ch != ch else "up" if ch > 0 else "down"
+        direction = "" if ch != ch or ch == 0 else "up" if ch > 0 else "down"
+        tone = "" if not direction else \
+            "good" if (direction == "up") != (name in worse_when_up) else "bad"
         cards.append({"name": str(name), "current": row["current"], "change": row["change"],
-                      "direction": direction})
+                      "direction": direction, "tone": tone})
     months, note = table.attrs.get("months", 12), table.attrs.get("note", "")
     label = (t("report.document.last_days", lang, days=f"{table.attrs['days']:,}") if note
              else t("report.document.last_months", lang, months=months))

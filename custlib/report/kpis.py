@@ -94,6 +94,7 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     out.attrs["note"] = note
     out.attrs["shares"] = [names[k] for k in ("repeat_rate", "at_risk")]
     out.attrs["money"] = [names[k] for k in ("revenue", "clv")]
+    out.attrs["worse_when_up"] = [names["at_risk"]]  # a rise is bad news: shown in red
     out.attrs["months"] = months
     return out
 
