@@ -233,7 +233,10 @@ def test_render_html_sanitises_outputs_not_our_markdown(tmp_path):
     assert 'class="tex2jax_ignore"' in text  # $5 and $6 are money, not math
     assert "&lt;img src=x onerror=alert(1)&gt;" in text  # stdout and traceback: text
     assert "application/javascript" not in text
-    assert "require.min.js" in text or "mathjax" in text.lower()  # the template still works
+    assert 'class="jp-Notebook' in text and "jp-RenderedHTMLCommon" in text  # the lab look
+    # readable offline: no script, stylesheet or font from a CDN (require.js, MathJax, Mermaid)
+    assert re.findall(r'<(?:script|link)[^>]*(?:src|href)="https?://', text) == []
+    assert "require.min.js" not in text and "mathjax" not in text.lower()
 
 
 def test_sanitize_notebook_outputs():

@@ -112,7 +112,8 @@ def render_html(notebook: Path, target: Path) -> Path:
     from custlib.safety import sanitize_notebook
 
     nb = sanitize_notebook(nbformat.read(str(notebook), as_version=4))
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name="lab", template_file="notebook.html.j2",
+                            extra_template_paths=[str(Path(__file__).parent / "templates")])
     body, _ = exporter.from_notebook_node(nb)
     target.parent.mkdir(parents=True, exist_ok=True)
     return artefacts.write_text(target, body)
