@@ -557,6 +557,21 @@ def test_the_page_is_the_template_with_every_value_escaped():
     assert cells["rows"][0]["cells"] == [("50%", False), ("1,234.50", False)]
 
 
+def test_table_columns_share_one_format_text_left_and_no_empty_column():
+    from custlib.report import html as report_html
+
+    df = pd.DataFrame({"action": ["call", "mail", "none"], "revenue": [0.0, 71231.7, 82437.0],
+                       "customers": [3.0, 10.0, 0.0], "median_gap": [np.nan] * 3,
+                       "note": ["", None, ""]}, index=pd.Index(["A", "B", "C"], name="segment"))
+    cells = report_html.table_cells(df, "en")
+    assert cells["columns"] == ["action", "revenue", "customers"]  # the empty ones left out
+    assert cells["text_columns"] == [True, False, False]
+    assert [row["cells"][1][0] for row in cells["rows"]] == ["0.00", "71,231.70", "82,437.00"]
+    assert [row["cells"][2][0] for row in cells["rows"]] == ["3", "10", "0"]
+    page = report.Report("R").section("s", "S").table(df, "t").html()
+    assert '<th class="t">action</th><th>revenue</th>' in page
+
+
 def test_a_report_saved_in_a_run_folder_is_in_its_manifest(tmp_path):
     from custlib.run import artefacts
     from custlib.run.config import run_folder

@@ -48,47 +48,72 @@ def _number(v: Any, percent: bool, digits: int) -> str:
         return ""
     if percent:
         return f"{v:.0%}"
-    if isinstance(v, (float, np.floating)) and v % 1:
+    if digits:
         return f"{v:,.{digits}f}"
     return f"{v:,.0f}"
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def _is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (_is_number(v) and v != v)
 
 
 def table_cells(df: pd.DataFrame, lang: str, digits: int = 2,
                 percent: tuple[str, ...] = ()) -> dict[str, Any]:
     """A table as the page shows it: headings and known values in ``lang``, numbers as text.
 
+    A column with no value at all is left out (an empty column says nothing); the numbers of
+    a column share one format: whole numbers without decimals when every value is whole,
+    else every value with ``digits`` decimals (never "0", "71,231.70" and "82,437" in one
+    column); a column of text is left-aligned, heading included.
+
     Parameters
     ----------
     df : pandas.DataFrame
     lang : str
     digits : int, default 2
-        Decimals of numbers that are not whole.
+        Decimals of a column whose numbers are not all whole.
     percent : tuple of str
         Columns (by their code name or their heading) shown as %.
 
     Returns
     -------
     dict
-        ``corner`` (the index heading), ``columns`` and ``rows``: each row a ``head``
-        and its ``cells``, pairs of text and whether it is text (left-aligned) rather
-        than a number.
+        ``corner`` (the index heading), ``columns``, ``text_columns`` (whether each column
+        is text, left-aligned) and ``rows``: each row a ``head`` and its ``cells``, pairs of
+        text and whether it is text (left-aligned) rather than a number.
     """
     from custlib.report.document import readable
 
     shown = readable(df, lang)
     percent = tuple(new for old, new in zip(df.columns, shown.columns, strict=True)
                     if old in percent or new in percent)
+    keep = [i for i in range(shown.shape[1])
+            if not all(_is_blank(v) for v in shown.iloc[:, i])] if len(shown) else \
+        list(range(shown.shape[1]))
+    shown = shown.iloc[:, keep]
+    decimals = {}
+    for i, c in enumerate(shown.columns):
+        values = [v for v in shown.iloc[:, i] if _is_number(v) and v == v]
+        decimals[i] = 0 if all(float(v).is_integer() for v in values) else digits
     rows = []
     for idx, row in shown.iterrows():
         cells = []
-        for c, v in row.items():
-            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-                cells.append((_number(v, c in percent, digits), False))
+        for i, (c, v) in enumerate(row.items()):
+            if _is_number(v):
+                cells.append((_number(v, c in percent, decimals[i]), False))
             else:
                 cells.append(("" if v is None else str(v), True))
         rows.append({"head": str(idx), "cells": cells})
+    text_columns = [bool(len(shown)) and all(not _is_number(v) or v != v
+                                             for v in shown.iloc[:, i])
+                    for i in range(shown.shape[1])]
     corner = shown.index.name or shown.columns.name or ""
-    return {"corner": str(corner), "columns": [str(c) for c in shown.columns], "rows": rows}
+    return {"corner": str(corner), "columns": [str(c) for c in shown.columns],
+            "text_columns": text_columns, "rows": rows}
 
 
 def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
