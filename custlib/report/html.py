@@ -96,7 +96,7 @@ def table_cells(df: pd.DataFrame, lang: str, digits: int = 2,
         list(range(shown.shape[1]))
     shown = shown.iloc[:, keep]
     decimals = {}
-    for i, c in enumerate(shown.columns):
+    for i in range(shown.shape[1]):
         values = [v for v in shown.iloc[:, i] if _is_number(v) and v == v]
         decimals[i] = 0 if all(float(v).is_integer() for v in values) else digits
     rows = []
