@@ -143,7 +143,7 @@ def test_swot_rules_fire_on_hand_made_measurements():
     facts = strategy.swot_facts({"repeat_rate": 0.45, "nps": -12.0, "top10_share": 0.62,
                                  "cohort_trend": -0.2, "segment_growth": (0.3, "Champions"),
                                  "at_risk_share": 0.1, "satisfaction": None})
-    got = dict(zip(facts["rule"], facts["quadrant"], strict=True))
+    got = dict(zip(facts["rule_key"], facts["quadrant"], strict=True))
     assert got == {"repeat_rate >= 0.4": "strengths", "nps <= 0": "weaknesses",
                    "top10_share >= 0.5": "threats", "cohort_trend <= -0.1": "threats",
                    "segment_growth >= 0.1": "opportunities"}
@@ -152,6 +152,12 @@ def test_swot_rules_fire_on_hand_made_measurements():
     assert "62% of revenue" in items and "20% less" in items
     assert "the Champions segment's customers spent 30% more in the last 6 months" in items
     assert (facts["source"] == "analysis").all()
+    # the rule in words, never as code
+    assert facts["rule"].tolist()[:2] == [
+        "listed because the repeat-purchase rate is at least 40%",
+        "listed because the Net Promoter Score is at most 0"]
+    assert "listed because the change in newer customers' first-3-month spend is at most -10%" \
+        in facts["rule"].tolist()
 
 
 def test_swot_rule_boundaries_and_zh():
@@ -161,6 +167,7 @@ def test_swot_rule_boundaries_and_zh():
     assert strategy.swot_facts({}).empty
     zh = strategy.swot_facts({"repeat_rate": 0.5}, lang="zh")
     assert zh["item"].iloc[0] == "50% 的客户重复购买(复购率)"
+    assert zh["rule"].iloc[0] == "列入原因:复购率不低于 40%"
 
 
 def test_swot_table_keeps_sources_apart_and_tows():

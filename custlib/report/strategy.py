@@ -64,6 +64,16 @@ class Rule:
             return False
         return value >= self.threshold if self.op == ">=" else value <= self.threshold
 
+    def explain(self, lang: str = "en") -> str:
+        """The rule in words: why a fact is listed ("the repeat-purchase rate is at least 40%").
+
+        A rule of your own whose measurement has no name in the catalogs is named by its key.
+        """
+        measure = labels("report.swot.measure", lang).get(self.key, self.key)
+        threshold = f"{self.threshold:.0%}" if self.fmt == "%" else f"{self.threshold:g}"
+        return t("report.swot.why", lang, measure=measure, threshold=threshold,
+                 op=t(f"report.swot.op.{'ge' if self.op == '>=' else 'le'}", lang))
+
     def text(self, value: float, name: str = "", lang: str = "en") -> str:
         """The fact for ``value`` in ``lang``."""
         rules = labels("report.swot.rule", lang)
@@ -115,8 +125,9 @@ def swot_facts(measures: dict[str, Any], *, lang: str = "en",
     Returns
     -------
     pandas.DataFrame
-        One row per fact: ``quadrant``, ``item``, ``source`` ('analysis'), ``rule``,
-        ``value``.
+        One row per fact: ``quadrant``, ``item``, ``source`` ('analysis'), ``rule`` (why
+        it is listed, in words: :meth:`Rule.explain`), ``rule_key`` (the same as code,
+        ``repeat_rate >= 0.4``), ``value``.
     """
     check_lang(lang)
     rows = []
@@ -127,9 +138,11 @@ def swot_facts(measures: dict[str, Any], *, lang: str = "en",
             continue
         text = rule.text(float(value), name, lang)
         rows.append({"quadrant": rule.quadrant, "item": text, "source": "analysis",
-                     "rule": f"{rule.key} {rule.op} {rule.threshold:g}",
+                     "rule": rule.explain(lang),
+                     "rule_key": f"{rule.key} {rule.op} {rule.threshold:g}",
                      "value": float(value)})
-    return pd.DataFrame(rows, columns=["quadrant", "item", "source", "rule", "value"])
+    return pd.DataFrame(rows, columns=["quadrant", "item", "source", "rule", "rule_key",
+                                       "value"])
 
 
 def swot_table(context: dict[str, Any], facts: pd.DataFrame | None = None) -> pd.DataFrame:
