@@ -564,6 +564,19 @@ def test_the_page_is_the_template_with_every_value_escaped():
     assert cells["rows"][0]["cells"] == [("50%", False), ("1,234.50", False)]
 
 
+def test_rows_resting_on_few_people_are_marked_with_a_note():
+    scores = pd.DataFrame({"respondents": [412, 1], "nps": [31.0, 100.0]},
+                          index=pd.Index(["all", "(not segmented)"], name="segment"))
+    page = report.Report("R").section("s", "S").table(scores, "nps").html()
+    assert "<th class=\"t\">(not segmented) †</th>" in page and ">all</th>" in page
+    assert "† fewer than 30 respondents: too few to read the row as a finding." in page
+    zh = report.Report("R", lang="zh").section("s", "S").table(scores, "nps").html()
+    assert "全部</th>" in zh and "† 受访者少于 30" in zh
+    big = scores.assign(respondents=[412, 30])
+    page = report.Report("R").section("s", "S").table(big, "nps").html()
+    assert "†" not in page
+
+
 def test_table_columns_share_one_format_text_left_and_no_empty_column():
     from custlib.report import html as report_html
 

@@ -93,6 +93,47 @@ def readable(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return out
 
 
+#: Rows of a report table counting fewer respondents or customers than this are marked.
+MIN_SAMPLE = 30
+
+#: The count columns that say how many a row's figures rest on, first found first used.
+COUNT_COLUMNS = ("respondents", "customers")
+
+
+def small_samples(df: pd.DataFrame, lang: str = "en") -> tuple[list[bool], str]:
+    """The rows whose figures rest on fewer than :data:`MIN_SAMPLE` people, and a note.
+
+    A share or a score of one respondent (an NPS of 100 from one person) reads like a
+    finding; the report keeps the row's figures, marks its label with a † and says under
+    the table what that means.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A table with a ``respondents`` or ``customers`` column (else nothing is marked).
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    tuple of (list of bool, str)
+        Whether each row is marked, and the note (``""`` when no row is).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"respondents": [120, 1], "nps": [12.0, 100.0]}, index=["all", "x"])
+    >>> small_samples(t)
+    ([False, True], '† fewer than 30 respondents: too few to read the row as a finding.')
+    """
+    column = next((c for c in COUNT_COLUMNS if c in df.columns), None)
+    if column is None:
+        return [False] * len(df), ""
+    small = (pd.to_numeric(df[column], errors="coerce") < MIN_SAMPLE).tolist()
+    if not any(small):
+        return small, ""
+    what = label("report.document.sample", column, lang)
+    return small, t("report.document.small_sample", lang, n=MIN_SAMPLE, what=what)
+
+
 class Report:
     """A report assembled section by section, written as one self-contained HTML file.
 
@@ -162,10 +203,15 @@ class Report:
         """A table; columns named in ``percent`` are shown as %.
 
         A ``caption`` that is a key of ``report.caption`` in the catalogs (``"loyalty"``)
-        is shown in the report's language; any other caption as it is.
+        is shown in the report's language; any other caption as it is. Rows counting fewer
+        than :data:`MIN_SAMPLE` respondents or customers (a column ``respondents`` or
+        ``customers``) are marked † and a note under the table says why
+        (:func:`mark_small_samples`).
         """
         caption = labels("report.caption", self.lang).get(caption, caption)
-        return self._add("table", (df, digits, percent), caption)
+        small, note = small_samples(df, self.lang)
+        self._add("table", (df, digits, percent, small), caption)
+        return self.note(note) if note else self
 
     def figure(self, fig_or_ax: Any, caption: str = "") -> Report:
         """A matplotlib figure (or axes), embedded as PNG."""

@@ -62,7 +62,7 @@ def _is_blank(v: Any) -> bool:
 
 
 def table_cells(df: pd.DataFrame, lang: str, digits: int = 2,
-                percent: tuple[str, ...] = ()) -> dict[str, Any]:
+                percent: tuple[str, ...] = (), small: list[bool] | None = None) -> dict[str, Any]:
     """A table as the page shows it: headings and known values in ``lang``, numbers as text.
 
     A column with no value at all is left out (an empty column says nothing); the numbers of
@@ -78,6 +78,9 @@ def table_cells(df: pd.DataFrame, lang: str, digits: int = 2,
         Decimals of a column whose numbers are not all whole.
     percent : tuple of str
         Columns (by their code name or their heading) shown as %.
+    small : list of bool, optional
+        Rows resting on too few people (:func:`custlib.report.document.small_samples`):
+        their label is marked †.
 
     Returns
     -------
@@ -100,14 +103,15 @@ def table_cells(df: pd.DataFrame, lang: str, digits: int = 2,
         values = [v for v in shown.iloc[:, i] if _is_number(v) and v == v]
         decimals[i] = 0 if all(float(v).is_integer() for v in values) else digits
     rows = []
-    for idx, row in shown.iterrows():
+    marks = small or [False] * len(shown)
+    for (idx, row), mark in zip(shown.iterrows(), marks, strict=True):
         cells = []
         for i, (c, v) in enumerate(row.items()):
             if _is_number(v):
                 cells.append((_number(v, c in percent, decimals[i]), False))
             else:
                 cells.append(("" if v is None else str(v), True))
-        rows.append({"head": str(idx), "cells": cells})
+        rows.append({"head": f"{idx} †" if mark else str(idx), "cells": cells})
     text_columns = [bool(len(shown)) and all(not _is_number(v) or v != v
                                              for v in shown.iloc[:, i])
                     for i in range(shown.shape[1])]
@@ -157,8 +161,8 @@ def _block(kind: str, content: Any, caption: str, lang: str) -> dict[str, Any]:
     if kind == "text":
         return {"kind": kind, "html": Markup(inline_markdown(content))}  # noqa: S704 (escaped)
     if kind == "table":
-        df, digits, percent = content
-        return {"kind": kind, "table": table_cells(df, lang, digits, percent),
+        df, digits, percent, small = content
+        return {"kind": kind, "table": table_cells(df, lang, digits, percent, small),
                 "caption": caption}
     if kind == "bullets":
         return {"kind": kind, "lines": content}
