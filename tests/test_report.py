@@ -148,13 +148,13 @@ def test_swot_rules_fire_on_hand_made_measurements():
                    "top10_share >= 0.5": "threats", "cohort_trend <= -0.1": "threats",
                    "segment_growth >= 0.1": "opportunities"}
     items = " | ".join(facts["item"])
-    assert "45% of customers buy again" in items and "Net Promoter Score of -12" in items
+    assert "45% of all customers since the log began bought more than once" in items and "Net Promoter Score of -12" in items
     assert "62% of revenue" in items and "20% less" in items
     assert "the Champions segment's customers spent 30% more in the last 6 months" in items
     assert (facts["source"] == "analysis").all()
     # the rule in words, never as code
     assert facts["rule"].tolist()[:2] == [
-        "listed because the repeat-purchase rate is at least 40%",
+        "listed because the repeat-purchase rate over the whole log is at least 40%",
         "listed because the Net Promoter Score is at most 0"]
     assert "listed because the change in newer customers' first-3-month spend is at most -10%" \
         in facts["rule"].tolist()
@@ -166,8 +166,8 @@ def test_swot_rule_boundaries_and_zh():
     assert strategy.swot_facts({"repeat_rate": 0.25})["quadrant"].tolist() == ["weaknesses"]
     assert strategy.swot_facts({}).empty
     zh = strategy.swot_facts({"repeat_rate": 0.5}, lang="zh")
-    assert zh["item"].iloc[0] == "50% 的客户重复购买(复购率)"
-    assert zh["rule"].iloc[0] == "列入原因:复购率不低于 40%"
+    assert zh["item"].iloc[0] == "自日志开始以来 50% 的客户购买过不止一次(全周期复购率)"
+    assert zh["rule"].iloc[0] == "列入原因:全周期复购率不低于 40%"
 
 
 def test_swot_table_keeps_sources_apart_and_tows():
@@ -540,7 +540,7 @@ def test_a_rule_of_ones_own_brings_its_own_sentence():
     rule = strategy.Rule("churn", ">=", 0.3, "threats", "{v} of customers churned")
     facts = strategy.swot_facts({"churn": 0.42}, rules=(*strategy.RULES, rule), lang="zh")
     assert facts["item"].tolist() == ["42% of customers churned"]
-    assert strategy.RULES[0].text(0.5, lang="zh") == "50% 的客户重复购买(复购率)"
+    assert strategy.RULES[0].text(0.5, lang="zh") == "自日志开始以来 50% 的客户购买过不止一次(全周期复购率)"
 
 
 def test_the_page_is_the_template_with_every_value_escaped():
