@@ -86,15 +86,20 @@ def _runs_notebooks(item: pytest.Item) -> bool:
 
 
 def _rank(item: pytest.Item) -> int:
-    """How early an item's file goes: 0 a kit run, 1 small notebooks, 2 anything else.
+    """How early an item's file goes: 0 a kit run, 1 small notebooks and the linters, 2
+    anything else.
 
     A ``fullrun`` or ``corpus`` test does not pull its file forward: ``make test``
-    deselects it, and ``make test-full`` and ``make corpus`` run nothing else.
+    deselects it, and ``make test-full`` and ``make corpus`` run nothing else. The linters
+    (mypy: 17 s on a fresh clone's cold cache) are few tests but long: early, so that they
+    do not leave one worker running alone at the end.
     """
     if item.get_closest_marker("fullrun") or item.get_closest_marker("corpus"):
         return 3
     if _kit_run(item) is not None:
         return 0
+    if item.nodeid.startswith("tests/test_lint.py"):
+        return 1
     return 1 if item.get_closest_marker("notebooks") else 2
 
 
