@@ -567,6 +567,16 @@ def test_the_page_is_the_template_with_every_value_escaped():
     assert cells["rows"][0]["cells"] == [("50%", False), ("1,234.50", False)]
 
 
+def test_printed_sections_flow_after_the_cover():
+    page = report.Report("R").section("a", "A").text("x").section("b", "B").text("y").html()
+    printed = page[page.index("@media print"):]
+    # the cover alone on the first page, then no section forced onto a new page
+    assert "section:first-of-type{break-before:page}" in printed
+    assert "page-break-before:always" not in printed
+    assert "h2,h3,caption{break-after:avoid}" in printed
+    assert "figure img{max-height:105mm" in printed  # a figure leaves room for its text
+
+
 def test_rows_resting_on_few_people_are_marked_with_a_note():
     scores = pd.DataFrame({"respondents": [412, 1], "nps": [31.0, 100.0]},
                           index=pd.Index(["all", "(not segmented)"], name="segment"))
