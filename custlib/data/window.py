@@ -150,11 +150,6 @@ class Edges:
     first_month: PartialPeriod | None
     last_month: PartialPeriod | None
 
-    @property
-    def suggested_end(self) -> pd.Timestamp | None:
-        """The observation end to use: the tail's ``end`` (None when there is no tail)."""
-        return self.tail.end if self.tail is not None else None
-
     def describe(self, lang: str = "en", *, applied: bool = False) -> list[str]:
         """Sentences for people: the tail (suggested or applied) and the partial months.
 
