@@ -181,7 +181,7 @@ class ModelComparison(BaseEstimator):
             raise CustlibError("no model converged: " + "; ".join(
                 f"{k}: {v}" for k, v in self.failed_.items()))
         table = pd.DataFrame(rows).set_index("key")
-        score = self._score(table)
+        score = rule_scores(table, self.rule, tolerance=self.MAE_TOLERANCE)
         self.ranked_first_ = str(score.idxmin())
         self.score_ = float(score[self.ranked_first_])
         if self.choice != "auto" and self.choice not in self.models_:
@@ -192,9 +192,6 @@ class ModelComparison(BaseEstimator):
         self.table_ = table
         self.reason_ = self.reason("en")
         return self
-
-    def _score(self, table: pd.DataFrame) -> pd.Series:
-        return rule_scores(table, self.rule, tolerance=self.MAE_TOLERANCE)
 
     def reason(self, lang: str = "en") -> str:
         """Why the model was chosen, in a sentence in ``lang``.
