@@ -29,8 +29,8 @@ from custlib.run.standalone import PLACE, provide
 from custlib.value import split
 from custlib.value.feasibility import Estimability
 
-__all__ = ["CleanTables", "ReportInputs", "clean_tables", "clv_not_estimated", "customer_clv",
-           "customer_column", "customer_labels", "default_calibration_end",
+__all__ = ["CleanTables", "ReportInputs", "btyd_params", "clean_tables", "clv_not_estimated",
+           "customer_clv", "customer_column", "customer_labels", "default_calibration_end",
            "lifecycle_thresholds", "report_inputs", "run_cleaning", "save_clv",
            "save_clv_not_estimated", "save_lifecycle", "save_segmentation", "signup_dates",
            "signup_note"]
@@ -236,8 +236,28 @@ def customer_clv(run: RunFolder) -> pd.DataFrame | None:
 
 
 
-def clv_not_estimated(run: RunFolder) -> Estimability | None:
+def btyd_params(run: RunFolder) -> dict[str, Any] | None:
+    """Notebook 03's ``btyd_params.json`` (models, choice, holdout error), or None.
+
+    Returns
+    -------
+    dict or None
+        None when notebook 03 has not run.
+    """
+    path = run.path("data", "btyd_params.json")
+    if "btyd_params" not in artefacts.read_manifest(run) or not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def clv_not_estimated(run: RunFolder, params: dict[str, Any] | None = None) -> Estimability | None:
     """Why notebook 03 did not estimate its models, or None (estimated, or 03 not run).
+
+    Parameters
+    ----------
+    run : RunFolder
+    params : dict, optional
+        :func:`btyd_params` when already read.
 
     Returns
     -------
@@ -245,11 +265,7 @@ def clv_not_estimated(run: RunFolder) -> Estimability | None:
         Read from ``btyd_params.json`` (``not_estimated``); its ``reason`` and
         ``lifecycle_note`` say it in words.
     """
-    entry = artefacts.read_manifest(run).get("btyd_params")
-    path = run.path("data", "btyd_params.json")
-    if entry is None or not path.exists():
-        return None
-    record = json.loads(path.read_text(encoding="utf-8")).get("not_estimated")
+    record = (params if params is not None else btyd_params(run) or {}).get("not_estimated")
     return Estimability.from_dict(record) if record else None
 
 
@@ -322,11 +338,9 @@ def report_inputs(run: RunFolder, clean: CleanTables, *, lang: str = "en") -> Re
         state = artefacts.load_table(run, "customer_lifecycle")
         state.index = state.index.astype(str)
         snaps = artefacts.load_table(run, "lifecycle_snapshots")
-    btyd = None
-    if "btyd_params" in artefacts.read_manifest(run):
-        btyd = json.loads(run.path("data", "btyd_params.json").read_text(encoding="utf-8"))
+    btyd = btyd_params(run)
     return ReportInputs(summ, labels, customer_clv(run), state, snaps, btyd,
-                        clv_not_estimated(run))
+                        clv_not_estimated(run, btyd or {}))
 
 
 def lifecycle_thresholds(run: RunFolder, days: pd.DataFrame) -> dict[str, float]:
