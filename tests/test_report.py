@@ -203,11 +203,14 @@ def test_kpis_against_the_previous_period():
                                       "2024-03-01", "2024-04-01", "2024-05-01"]),
         "amount": [10.0, 10.0, 20.0, 30.0, 5.0, 5.0, 10.0]})
     k = kpis.kpis(tx, "2024-12-31", months=12)
-    assert k.loc["customers who bought", "value"] == 3 and k.loc["customers who bought",
-                                                                 "previous"] == 2
-    assert k.loc["revenue", "value"] == 50 and k.loc["revenue", "change"] == pytest.approx(0.25)
-    assert k.loc["repeat-purchase rate", "value"] == pytest.approx(1 / 3)  # c bought twice
-    assert k.loc["repeat-purchase rate", "change"] == pytest.approx(1 / 3 - 1 / 2)
+    # each KPI named with its window (the log starts inside the previous period: 351 days)
+    buyers, revenue, repeat = ("customers who bought, last 351 days", "revenue, last 351 days",
+                               "repeat-purchase rate, last 351 days")
+    assert list(k.index) == [buyers, revenue, repeat]
+    assert k.loc[buyers, "value"] == 3 and k.loc[buyers, "previous"] == 2
+    assert k.loc[revenue, "value"] == 50 and k.loc[revenue, "change"] == pytest.approx(0.25)
+    assert k.loc[repeat, "value"] == pytest.approx(1 / 3)  # c bought twice
+    assert k.loc[repeat, "change"] == pytest.approx(1 / 3 - 1 / 2)
     # a log that starts inside the previous period: nothing is compared with it
     late = kpis.kpis(tx[tx["order_date"] >= "2023-06-01"], "2024-12-31", months=12,
                      snapshots=pd.DataFrame({
@@ -216,7 +219,7 @@ def test_kpis_against_the_previous_period():
     assert late["previous"].isna().all() and late["change"].isna().all()
     assert late.loc["share at risk or dormant", "value"] == 0.0
     half = kpis.kpis(tx, "2024-12-31", months=6)
-    assert half.loc["customers who bought", "value"] == 0  # nothing after 2024-06-30
+    assert half.loc["customers who bought, last 6 months", "value"] == 0  # none after 06-30
     rep = report.Report("R", lang="zh").kpis(kpis.kpis(tx, "2024-12-31", months=12,
                                                        lang="zh"), "GBP")
     text = rep.section("s", "S").html()
@@ -224,8 +227,11 @@ def test_kpis_against_the_previous_period():
     shown_period = "最近 351 天: 2024-01-16 .. 2024-12-31 (数据从 2023-01-15 开始,上一期的前 14 天"
     assert shown_period in text and "£50" in text and "+25%" in text
     shown = kpis.format_kpis(k, "GBP")
-    assert shown.loc["revenue"].tolist() == ["£50", "£40", "+25%"]
-    assert shown.loc["repeat-purchase rate", "change"] == "-16.7 pt"
+    assert shown.loc[revenue].tolist() == ["£50", "£40", "+25%"]
+    assert shown.loc[repeat, "change"] == "-16.7 pt"
+    assert "复购率(最近 351 天)" in text  # the window in the name, in Chinese too
+    zh = kpis.format_kpis(kpis.kpis(tx, "2024-12-31", months=12, lang="zh"), "GBP")
+    assert zh.loc["复购率(最近 351 天)", "change"] == "-16.7 个百分点"
 
 
 def test_kpi_cards_are_coloured_by_what_the_change_means_for_the_business():
@@ -242,9 +248,9 @@ def test_kpi_cards_are_coloured_by_what_the_change_means_for_the_business():
     table = kpis.kpis(tx, "2024-12-31", snapshots=snapshots)
     tones = {c["name"]: (c["direction"], c["tone"])
              for c in kpi_cards(table, "GBP", "en")["cards"]}
-    assert tones["revenue"] == ("up", "good")                   # 20 -> 45
+    assert tones["revenue, last 12 months"] == ("up", "good")   # 20 -> 45
     assert tones["share at risk or dormant"] == ("up", "bad")   # 25% -> 75%: a rise is bad
-    assert tones["repeat-purchase rate"] == ("", "")            # 50% -> 50%: no change
+    assert tones["repeat-purchase rate, last 12 months"] == ("", "")  # 50% -> 50%
     table.loc["share at risk or dormant", "change"] = -0.057
     cards = kpi_cards(table, "GBP", "en")["cards"]
     assert [(c["direction"], c["tone"]) for c in cards
@@ -284,7 +290,7 @@ def test_segments_rank_by_the_value_at_stake_lost_last():
                                   "£400, £40 per customer; P(alive) 95% on average")
     assert "+4023%" not in " ".join(recs["why"]) and list(recs["action"]) == list("abcde")
     zh = priorities.recommendations(out, guide, lang="zh", currency="GBP")
-    assert zh.loc[5, "why"] == "客户占比 62%; 占预测毛利的 6%:£62,人均 £0; 平均 P(alive) 5%"
+    assert zh.loc[5, "why"] == "客户占比 62%; 占预测毛利的 6%:£62.50,人均 £0.50; 平均 P(alive) 5%"
 
 
 def test_growth_is_shown_for_attribute_segments_and_ties_go_by_name():
@@ -362,7 +368,7 @@ def test_segment_report_has_growth_and_money_in_the_currency():
     rep = segment_report(recs, table, "seg", tx, currency="GBP", observation_end="2024-12-31")
     text = rep.html()
     assert "revenue in the last 6 months £150, against £100 in the 6 before (+50%)" in text
-    assert "buyers in the last 6 months 1, against 1 in the 6 before (+0%)" in text
+    assert "buyers in the last 6 months 1, against 1 in the 6 before (0%)" in text
     zh = segment_report(recs, table, "seg", tx, currency="GBP", lang="zh",
                         observation_end="2024-12-31").html()
     assert "近 6 个月收入 £150,此前 6 个月 £100(+50%)" in zh
@@ -563,7 +569,7 @@ def test_the_page_is_the_template_with_every_value_escaped():
     assert (report_html.TEMPLATES / "report.html.j2").exists()
     cells = report_html.table_cells(pd.DataFrame({"repeat_rate": [0.5], "n": [1234.5]}), "zh",
                                     percent=("repeat_rate",))
-    assert cells["columns"] == ["复购率", "n"]
+    assert cells["columns"] == ["全周期复购率", "n"]
     assert cells["rows"][0]["cells"] == [("50%", False), ("1,234.50", False)]
 
 

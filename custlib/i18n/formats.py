@@ -7,7 +7,7 @@ tiles and the tables). The locale follows the report's language (:data:`LOCALES`
 accepted wherever a language is. A missing value (None, NaN) is ``""``: the caller
 decides whether to show a dash.
 
-Money is shown in whole units from 100 up and with the currency's cents below it
+Money is shown in whole units from 100 up (or when whole) and with cents below it
 (``£23.45`` spend per order, ``£769,684`` revenue), the symbol in front as both English
 and Chinese readers write it (``£``, ``$``, ``€``; ``¥`` for CNY in Chinese); a currency
 code Babel does not know is written after the number (``1,234 pts``).
@@ -138,14 +138,17 @@ def number(value: Any, lang: str = "en", digits: int = 0) -> str:
 
 
 def money_digits(value: Any) -> int:
-    """Decimals an amount is shown with: none from 100 up, cents below.
+    """Decimals an amount is shown with: none from 100 up or when whole, else cents.
 
     Examples
     --------
-    >>> money_digits(105.2), money_digits(23.4)
-    (0, 2)
+    >>> money_digits(105.2), money_digits(23.4), money_digits(13.0)
+    (0, 2, 0)
     """
-    return 0 if _missing(value) or abs(float(value)) >= 100 else 2
+    if _missing(value):
+        return 0
+    v = float(value)
+    return 0 if abs(v) >= 100 or v.is_integer() else 2
 
 
 def money(value: Any, currency: str = "", lang: str = "en", digits: int | None = None) -> str:
@@ -160,7 +163,7 @@ def money(value: Any, currency: str = "", lang: str = "en", digits: int | None =
     lang : str, default 'en'
         A report language or a Babel locale (:func:`locale_for`).
     digits : int, optional
-        Decimals; default :func:`money_digits` (whole units from 100 up).
+        Decimals; default :func:`money_digits` (whole units from 100 up or when whole).
 
     Returns
     -------

@@ -73,7 +73,7 @@ def readable(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     >>> t = pd.DataFrame({"repeat_rate": [0.5]}, index=pd.Index(["all"], name="segment"))
     >>> shown = readable(t, "zh")
     >>> shown.index.name, list(shown.index), list(shown.columns)
-    ('细分群体', ['全部'], ['复购率'])
+    ('细分群体', ['全部'], ['全周期复购率'])
     """
     check_lang(lang)
     values = labels("report.value", lang)
@@ -142,6 +142,9 @@ class Report:
     title : str
     lang : {'en', 'zh'}
     subtitle : str, optional
+    currency : str, optional
+        The currency of the amounts in its tables (an ISO code or a symbol); :meth:`kpis`
+        sets it too.
 
     Examples
     --------
@@ -152,14 +155,15 @@ class Report:
     True
     """
 
-    def __init__(self, title: str, *, lang: str = "en", subtitle: str = "") -> None:
+    def __init__(self, title: str, *, lang: str = "en", subtitle: str = "",
+                 currency: str = "") -> None:
         check_lang(lang)
         self.title = title
         self.lang = lang
         self.subtitle = subtitle
         self.sections: list[dict[str, Any]] = []
         self.kpi_table: pd.DataFrame | None = None
-        self.currency = ""
+        self.currency = currency
 
     def __repr__(self) -> str:
         """Title, sections and blocks so far, and the section being added to."""

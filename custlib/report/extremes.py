@@ -13,6 +13,7 @@ import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.i18n import check_lang, t
+from custlib.i18n.formats import number, percent
 
 __all__ = ["DOMINANT_SHARE", "extreme_caveats", "log_caveats"]
 
@@ -28,7 +29,7 @@ def _line(row: pd.Series, lang: str, currency: str) -> str:
 
     order = f" {row['order_id']}" if "order_id" in row.index and pd.notna(row["order_id"]) else ""
     return t("report.extremes.line", lang, order=order, customer=str(row["customer_id"]),
-             date=f"{row['order_date']:%Y-%m-%d}", amount=format_money(row["amount"], currency))
+             date=f"{row['order_date']:%Y-%m-%d}", amount=format_money(row["amount"], currency, lang))
 
 
 def log_caveats(transactions: pd.DataFrame, *, lang: str = "en",
@@ -63,8 +64,8 @@ def log_caveats(transactions: pd.DataFrame, *, lang: str = "en",
         return []
     named = t("report.narrative.list_separator", lang).join(
         _line(r, lang, currency) for _, r in lines.head(NAMED).iterrows())
-    return [t("report.extremes.revenue_log", lang, share=f"{extreme / total:.0%}",
-              n=f"{len(lines):,}", lines=named)]
+    return [t("report.extremes.revenue_log", lang, share=percent(extreme / total, lang),
+              n=number(len(lines), lang), lines=named)]
 
 
 def extreme_caveats(transactions: pd.DataFrame, observation_end: str, *, months: int = 12,
@@ -110,8 +111,8 @@ def extreme_caveats(transactions: pd.DataFrame, observation_end: str, *, months:
         if total > 0 and extreme / total > DOMINANT_SHARE:
             named = t("report.narrative.list_separator", lang).join(
                 _line(r, lang, currency) for _, r in lines.head(NAMED).iterrows())
-            out.append(t(f"report.extremes.revenue_{label}", lang, share=f"{extreme / total:.0%}",
-                         n=f"{len(lines):,}", lines=named))
+            out.append(t(f"report.extremes.revenue_{label}", lang, share=percent(extreme / total, lang),
+                         n=number(len(lines), lang), lines=named))
     if clv is not None and len(clv):
         ids = set(tx.loc[flagged, "customer_id"].astype(str))
         values = clv.copy()
@@ -119,7 +120,7 @@ def extreme_caveats(transactions: pd.DataFrame, observation_end: str, *, months:
         total = float(values.sum())
         held = values[values.index.isin(ids)].sort_values(ascending=False)
         if total > 0 and float(held.sum()) / total > DOMINANT_SHARE:
-            out.append(t("report.extremes.clv", lang, share=f"{float(held.sum()) / total:.0%}",
+            out.append(t("report.extremes.clv", lang, share=percent(float(held.sum()) / total, lang),
                          customers=t("report.narrative.list_separator", lang).join(
                              str(c) for c in held.index[:NAMED])))
     return out

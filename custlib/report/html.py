@@ -43,14 +43,30 @@ def inline_markdown(text: str) -> str:
     return str(mistune.create_markdown(escape=True)(str(text)))
 
 
-def _number(v: Any, percent: bool, digits: int) -> str:
+def _number(v: Any, kind: str, digits: int, lang: str, currency: str) -> str:
+    """One number of a table column of ``kind`` (:mod:`custlib.report.columns`)."""
+    from custlib.i18n import formats
+
     if v != v:
         return ""
-    if percent:
-        return f"{v:.0%}"
-    if digits:
-        return f"{v:,.{digits}f}"
-    return f"{v:,.0f}"
+    if kind == "share":
+        return formats.percent(v, lang)
+    if kind == "money":
+        return formats.money(v, currency, lang, digits)
+    return formats.number(v, lang, digits)
+
+
+def _column_format(name: Any, values: list[Any], percent: bool, digits: int) -> tuple[str, int]:
+    """The kind and decimals of a column: one format for all its numbers."""
+    from custlib.report.columns import KINDS, column_kind
+
+    kind = "share" if percent else column_kind(name)
+    whole = all(float(v).is_integer() for v in values)
+    if kind == "money":  # whole units when every amount is whole or from 100 up, else cents
+        return kind, 0 if whole or all(abs(float(v)) >= 100 for v in values) else 2
+    if kind in KINDS:
+        return kind, int(KINDS[kind] or 0)
+    return "", 0 if whole else digits
 
 
 def _is_number(v: Any) -> bool:
@@ -62,11 +78,16 @@ def _is_blank(v: Any) -> bool:
 
 
 def table_cells(df: pd.DataFrame, lang: str, digits: int = 2,
-                percent: tuple[str, ...] = (), small: list[bool] | None = None) -> dict[str, Any]:
+                percent: tuple[str, ...] = (), small: list[bool] | None = None,
+                currency: str = "") -> dict[str, Any]:
     """A table as the page shows it: headings and known values in ``lang``, numbers as text.
 
     A column with no value at all is left out (an empty column says nothing); the numbers of
-    a column share one format: whole numbers without decimals when every value is whole,
+    a column share one format, by what the column holds (:func:`custlib.report.columns.
+    column_kind`, written by :mod:`custlib.i18n.formats` as the text and the KPI cards
+    write it): money with the currency in each cell ("£769,684"; cents only when amounts
+    under 100 are not whole), counts and days whole, scores of 1-5 with one decimal,
+    shares in %; a column of another kind is whole numbers when every value is whole,
     else every value with ``digits`` decimals (never "0", "71,231.70" and "82,437" in one
     column); a column of text is left-aligned, heading included.
 
@@ -81,6 +102,8 @@ def table_cells(df: pd.DataFrame, lang: str, digits: int = 2,
     small : list of bool, optional
         Rows resting on too few people (:func:`custlib.report.document.small_samples`):
         their label is marked †.
+    currency : str, default ''
+        The currency of the money columns (an ISO code or a symbol).
 
     Returns
     -------
@@ -98,17 +121,18 @@ def table_cells(df: pd.DataFrame, lang: str, digits: int = 2,
             if not all(_is_blank(v) for v in shown.iloc[:, i])] if len(shown) else \
         list(range(shown.shape[1]))
     shown = shown.iloc[:, keep]
-    decimals = {}
+    codes = [df.columns[i] for i in keep]
+    formats = {}
     for i in range(shown.shape[1]):
         values = [v for v in shown.iloc[:, i] if _is_number(v) and v == v]
-        decimals[i] = 0 if all(float(v).is_integer() for v in values) else digits
+        formats[i] = _column_format(codes[i], values, shown.columns[i] in percent, digits)
     rows = []
     marks = small or [False] * len(shown)
     for (idx, row), mark in zip(shown.iterrows(), marks, strict=True):
         cells = []
-        for i, (c, v) in enumerate(row.items()):
+        for i, (_c, v) in enumerate(row.items()):
             if _is_number(v):
-                cells.append((_number(v, c in percent, decimals[i]), False))
+                cells.append((_number(v, *formats[i], lang, currency), False))
             else:
                 cells.append(("" if v is None else str(v), True))
         rows.append({"head": f"{idx} †" if mark else str(idx), "cells": cells})
@@ -138,7 +162,7 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
 
     from custlib.report.kpis import format_kpis
 
-    shown = format_kpis(table, currency)
+    shown = format_kpis(table, currency, lang)
     worse_when_up = set(table.attrs.get("worse_when_up", []))
     cards = []
     for (name, row), ch in zip(shown.iterrows(), table["change"], strict=True):
@@ -155,14 +179,15 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
             "vs": t("report.document.vs_previous", lang), "cards": cards, "caveats": caveats}
 
 
-def _block(kind: str, content: Any, caption: str, lang: str) -> dict[str, Any]:
+def _block(kind: str, content: Any, caption: str, lang: str,
+           currency: str = "") -> dict[str, Any]:
     from markupsafe import Markup
 
     if kind == "text":
         return {"kind": kind, "html": Markup(inline_markdown(content))}  # noqa: S704 (escaped)
     if kind == "table":
         df, digits, percent, small = content
-        return {"kind": kind, "table": table_cells(df, lang, digits, percent, small),
+        return {"kind": kind, "table": table_cells(df, lang, digits, percent, small, currency),
                 "caption": caption}
     if kind == "bullets":
         return {"kind": kind, "lines": content}
@@ -200,7 +225,7 @@ def render(report: Report) -> str:
 
     lang = report.lang
     sections = [{"key": s["key"], "title": s["title"],
-                 "blocks": [_block(kind, content, caption, lang)
+                 "blocks": [_block(kind, content, caption, lang, report.currency)
                             for kind, content, caption in s["blocks"]]}
                 for s in report.sections]
     kpis = (kpi_cards(report.kpi_table, report.currency, lang)

@@ -74,11 +74,14 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
                  first=f"{first:%Y-%m-%d}", missing=f"{short:,}")
     else:
         mid_cut = mid
+    out_days = int((end - mid_cut).round("D").days)
     now = _period_kpis(transactions, mid_cut, end)
     before = _period_kpis(transactions, start, mid)
     if not covered:
         before = {k: float("nan") for k in before}  # the previous period is not covered
-    names = labels("report.kpi", lang)
+    window = (t("report.document.window_days", lang, days=f"{out_days:,}") if note else
+              t("report.document.window_months", lang, months=months))
+    names = {k: v.format(window=window) for k, v in labels("report.kpi", lang).items()}
     rows = {k: (now[k], before[k]) for k in ("customers", "revenue", "repeat_rate")}
     if snapshots is not None and len(snapshots):
         rows["at_risk"] = _at_risk(snapshots, mid, covered)
@@ -90,20 +93,35 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
                              out["value"] / out["previous"].replace(0, np.nan) - 1)
     out.index = [names[k] for k in out.index]
     out.attrs["period"] = (f"{mid_cut + pd.Timedelta(1):%Y-%m-%d} .. {end:%Y-%m-%d}")
-    out.attrs["days"] = int((end - mid_cut).round("D").days)
+    out.attrs["days"] = out_days
     out.attrs["note"] = note
     out.attrs["shares"] = [names[k] for k in ("repeat_rate", "at_risk")]
     out.attrs["money"] = [names[k] for k in ("revenue", "clv")]
     out.attrs["worse_when_up"] = [names["at_risk"]]  # a rise is bad news: shown in red
     out.attrs["months"] = months
+    out.attrs["lang"] = lang
     return out
 
 
-def format_kpis(table: pd.DataFrame, currency: str = "") -> pd.DataFrame:
+def format_kpis(table: pd.DataFrame, currency: str = "", lang: str = "") -> pd.DataFrame:
     """The KPIs of :func:`kpis` as people read them.
 
-    Counts with separators, money in the currency, shares in %, changes in % (or points
-    for shares), "—" where there is none.
+    Counts with separators, money in the currency as the text and the tables write it
+    (:func:`custlib.i18n.formats.money`), shares in %, changes in % (or points for
+    shares), "—" where there is none.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`kpis`.
+    currency : str, default ''
+    lang : str, default ''
+        The language of the numbers' units; '' is the one ``table`` was made in.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``current``, ``previous`` and ``change`` as text, one row per KPI.
 
     Examples
     --------
@@ -111,27 +129,28 @@ def format_kpis(table: pd.DataFrame, currency: str = "") -> pd.DataFrame:
     ...     "order_date": pd.to_datetime(["2023-01-05", "2024-02-01", "2024-03-01"])}),
     ...     "2024-12-31")
     >>> format_kpis(k, "GBP")
-                         current previous   change
-    customers who bought       2        1    +100%
-    revenue                  £13      £10     +30%
-    repeat-purchase rate      0%       0%  +0.0 pt
+                                        current previous  change
+    customers who bought, last 361 days       2        1   +100%
+    revenue, last 361 days                  £13      £10    +30%
+    repeat-purchase rate, last 361 days      0%       0%  0.0 pt
     """
-    from custlib.report.narrative import format_money
+    from custlib.i18n.formats import money, number, percent, points, signed_percent
 
+    lang = lang or table.attrs.get("lang", "en")
     shares = set(table.attrs.get("shares", []))
-    money = set(table.attrs.get("money", []))
+    amounts = set(table.attrs.get("money", []))
 
     def one(name: str, v: float) -> str:
         if v != v:
             return "—"
-        return (f"{v:.0%}" if name in shares else format_money(v, currency) if name in money
-                else f"{v:,.0f}")
+        return (percent(v, lang) if name in shares else money(v, currency, lang)
+                if name in amounts else number(v, lang))
 
     rows = {}
     for name, r in table.iterrows():
         ch = r["change"]
-        change = "—" if ch != ch else (f"{ch * 100:+.1f} pt" if name in shares else
-                                      f"{ch:+.0%}")
+        change = "—" if ch != ch else (points(ch, lang) if name in shares else
+                                      signed_percent(ch, lang))
         rows[name] = {"current": one(str(name), r["value"]),
                       "previous": one(str(name), r["previous"]), "change": change}
     return pd.DataFrame(rows).T

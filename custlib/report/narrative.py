@@ -25,22 +25,32 @@ __all__ = ["cleaning_summary", "clv_summary", "customer_basics", "customer_cover
            "segmentation_summary", "skipped", "spend_check"]
 
 
-def format_money(value: float, currency: str = "") -> str:
-    """Format an amount for text: ``£1,234,567`` or ``1,234,567 CNY``.
+def format_money(value: float, currency: str = "", lang: str = "en") -> str:
+    """Format an amount for text, as tables and KPI cards show it: ``£1,234,567``.
+
+    :func:`custlib.i18n.formats.money`: whole units from 100 up, cents below; the
+    symbol in front (``£``, ``$``, ``€``, ``¥`` for CNY in Chinese), another name after.
 
     Parameters
     ----------
     value : float
     currency : str
         An ISO code or a symbol; symbols go in front.
+    lang : str, default 'en'
+        The report's language (its locale's separators and symbols).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_money(1234567.4, "GBP"), format_money(-23.456, "GBP"), format_money(5, "pts")
+    ('£1,234,567', '-£23.46', '5 pts')
     """
-    symbols = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥", "RMB": "¥", "JPY": "¥"}
-    sign = "-" if value < 0 else ""
-    text = f"{abs(value):,.0f}"
-    sym = symbols.get(currency.upper(), currency if len(currency) == 1 else "")
-    if sym:
-        return f"{sign}{sym}{text}"
-    return f"{sign}{text} {currency}".strip()
+    from custlib.i18n.formats import money
+
+    return money(value, currency, lang)
 
 
 def mapping_table(raw: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
@@ -65,13 +75,21 @@ def mapping_table(raw: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[heads["contract"], heads["source"], heads["meaning"]])
 
 
-def _n(x: float) -> str:
-    return f"{x:,.0f}"
+def _n(x: float, lang: str = "en") -> str:
+    from custlib.i18n.formats import number
+
+    return number(x, lang)
 
 
-def _money(value: float, currency: str = "") -> str:
+def _pct(x: float, lang: str = "en", digits: int = 0) -> str:
+    from custlib.i18n.formats import percent
+
+    return percent(x, lang, digits)
+
+
+def _money(value: float, currency: str = "", lang: str = "en") -> str:
     """:func:`format_money` escaped for Markdown (the currency is a parameter)."""
-    return escape_markdown(format_money(value, currency))
+    return escape_markdown(format_money(value, currency, lang))
 
 
 def cleaning_summary(result: Any, lang: str = "en", currency: str = "") -> str:
@@ -99,16 +117,16 @@ def cleaning_summary(result: Any, lang: str = "en", currency: str = "") -> str:
     flagged = int(log.loc[log["action"] == "flagged", "rows"].sum())
     kept_share = kept_rows / raw_rows if raw_rows else 0.0
     rev_share = kept_rev / raw_rev if raw_rev else 0.0
-    text = t("report.narrative.cleaning.main", lang, raw_rows=_n(raw_rows),
-             raw_revenue=_money(raw_rev, currency), kept_rows=_n(kept_rows),
-             kept_share=f"{kept_share:.1%}", kept_revenue=_money(kept_rev, currency),
-             revenue_share=f"{rev_share:.1%}", customers=_n(s["kept_customers"]),
-             anon_rows=_n(anon_rows), anon_revenue=_money(anon_rev, currency))
+    text = t("report.narrative.cleaning.main", lang, raw_rows=_n(raw_rows, lang),
+             raw_revenue=_money(raw_rev, currency, lang), kept_rows=_n(kept_rows, lang),
+             kept_share=_pct(kept_share, lang, 1), kept_revenue=_money(kept_rev, currency, lang),
+             revenue_share=_pct(rev_share, lang, 1), customers=_n(s["kept_customers"], lang),
+             anon_rows=_n(anon_rows, lang), anon_revenue=_money(anon_rev, currency, lang))
     if len(top):
         text += t("report.narrative.cleaning.top_rule", lang,
-                  rule=code_span(top["rule"].iloc[0]), rows=_n(top["rows"].iloc[0]))
+                  rule=code_span(top["rule"].iloc[0]), rows=_n(top["rows"].iloc[0], lang))
     if flagged:
-        text += t("report.narrative.cleaning.flagged", lang, rows=_n(flagged))
+        text += t("report.narrative.cleaning.flagged", lang, rows=_n(flagged, lang))
     return text
 
 
@@ -171,9 +189,9 @@ def segmentation_summary(summary: pd.DataFrame, value: pd.Series, importance: pd
     lost = float((relationship == lost_label).mean())
     potential_label = importance.cat.categories[-1]
     potential = int((importance == potential_label).sum())
-    top = _money(float(rev[high].mean()), currency)
-    return t("report.narrative.segmentation", lang, customer_share=f"{share_c:.0%}",
-             revenue_share=f"{share_r:.0%}", mean=top, lost=f"{lost:.0%}",
+    top = _money(float(rev[high].mean()), currency, lang)
+    return t("report.narrative.segmentation", lang, customer_share=_pct(share_c, lang),
+             revenue_share=_pct(share_r, lang), mean=top, lost=_pct(lost, lang),
              potential=f"{potential:,}")
 
 
@@ -233,7 +251,7 @@ def model_choice_summary(comparison: Any, lang: str = "en") -> str:
                for k in getattr(comparison, "stopped_", {}) if k in comparison.models_]
     model, reason = escape_markdown(row["model"]), escape_markdown(comparison.reason_)
     text = t("report.narrative.model.main", lang, model=model, reason=reason,
-             predicted=_n(row["holdout_predicted"]), actual=_n(row["holdout_actual"]),
+             predicted=_n(row["holdout_predicted"], lang), actual=_n(row["holdout_actual"], lang),
              error=f"{err:+.1f}%", mae=f"{row['holdout_mae']:.2f}")
     text += large_error_warning(err, lang) + few_holdout_note(row["holdout_actual"], lang)
     sep = t("report.narrative.list_separator", lang)
@@ -266,7 +284,7 @@ def few_holdout_note(actual: float | None, lang: str = "en") -> str:
     """
     if actual is None or not np.isfinite(actual) or actual >= FEW_HOLDOUT_PURCHASES:
         return ""
-    return t("report.narrative.model.few_holdout", lang, actual=_n(actual))
+    return t("report.narrative.model.few_holdout", lang, actual=_n(actual, lang))
 
 
 def large_error_warning(error_pct: float, lang: str = "en") -> str:
@@ -313,7 +331,7 @@ def forecast_accuracy(btyd_params: dict[str, Any] | None, lang: str = "en") -> s
     text = t("report.narrative.model.accuracy", lang, model=escape_markdown(hold["model"]),
              cal_end=hold["calibration_end"], obs_end=hold["observation_end"],
              hold_start=f"{pd.Timestamp(hold['calibration_end']) + pd.Timedelta(days=1):%Y-%m-%d}",
-             predicted=_n(hold["predicted"]), actual=_n(hold["actual"]),
+             predicted=_n(hold["predicted"], lang), actual=_n(hold["actual"], lang),
              error=f"{err:+.1f}%" if np.isfinite(err) else "–")
     return text + large_error_warning(err, lang) + few_holdout_note(hold["actual"], lang)
 
@@ -331,11 +349,10 @@ def spend_check(spend: Any, lang: str = "en", currency: str = "") -> str:
     check_lang(lang)
     corr = spend.correlation_
     ok = abs(corr) < 0.3
-    mean = _money(spend.population_mean_, currency) if spend.population_mean_ >= 100 \
-        else escape_markdown(f"{spend.population_mean_:.2f} {currency}".strip())
+    mean = _money(spend.population_mean_, currency, lang)
     verdict = (t("report.narrative.spend.independent", lang) if ok else
                t("report.narrative.spend.dependent", lang))
-    text = t("report.narrative.spend.main", lang, n=_n(spend.n_customers_), corr=f"{corr:.2f}",
+    text = t("report.narrative.spend.main", lang, n=_n(spend.n_customers_, lang), corr=f"{corr:.2f}",
              verdict=verdict, mean=mean)
     if getattr(spend, "penalizer_used_", 0.0) > getattr(spend, "penalizer", 0.0):
         text += t("report.narrative.spend.penalty", lang, penalty=f"{spend.penalizer_used_:g}")
@@ -366,10 +383,10 @@ def clv_summary(table: pd.DataFrame, by_segment: pd.DataFrame | None = None, *,
         names = {t("report.overview.clv_share", other) for other in LANGS}
         share_col = [c for c in by_segment.columns if c in names][0]
         seg = (escape_markdown(by_segment.index[0]), float(by_segment.iloc[0][share_col]))
-    text = t("report.narrative.clv.main", lang, months=horizon_months, n=_n(len(table)),
-             total=_money(total, currency), top=f"{top:.0%}", alive=f"{alive:.0%}")
+    text = t("report.narrative.clv.main", lang, months=horizon_months, n=_n(len(table), lang),
+             total=_money(total, currency, lang), top=_pct(top, lang), alive=_pct(alive, lang))
     if seg:
-        text += t("report.narrative.clv.segment", lang, segment=seg[0], share=f"{seg[1]:.0%}")
+        text += t("report.narrative.clv.segment", lang, segment=seg[0], share=_pct(seg[1], lang))
     return text
 
 
@@ -399,11 +416,11 @@ def lifecycle_summary(state: pd.DataFrame, actions: dict[str, pd.DataFrame], *,
     stake = float(actions["win_back"]["value_at_stake"].sum()) if "win_back" in actions and \
         "value_at_stake" in actions["win_back"] else 0.0
     sizes = {k: len(v) for k, v in actions.items()}
-    return t("report.narrative.lifecycle", lang, n=_n(n), healthy=f"{healthy:.0%}",
-             risk=f"{risk:.0%}", lost=f"{lost:.0%}", lost_revenue=f"{lost_rev:.0%}",
-             win_back=_n(sizes.get("win_back", 0)), stake=_money(stake, currency),
-             retention=_n(sizes.get("retention", 0)), growth=_n(sizes.get("growth", 0)),
-             onboarding=_n(sizes.get("onboarding", 0)))
+    return t("report.narrative.lifecycle", lang, n=_n(n, lang), healthy=_pct(healthy, lang),
+             risk=_pct(risk, lang), lost=_pct(lost, lang), lost_revenue=_pct(lost_rev, lang),
+             win_back=_n(sizes.get("win_back", 0), lang), stake=_money(stake, currency, lang),
+             retention=_n(sizes.get("retention", 0), lang), growth=_n(sizes.get("growth", 0), lang),
+             onboarding=_n(sizes.get("onboarding", 0), lang))
 
 
 def customer_basics(summary: pd.DataFrame, customers: pd.DataFrame | None = None, *,
@@ -433,10 +450,10 @@ def customer_basics(summary: pd.DataFrame, customers: pd.DataFrame | None = None
         for col in ("customer_type", "region", "age_band"):
             if col in customers and customers[col].notna().any():
                 top = customers[col].astype(str).value_counts(normalize=True).head(3)
-                parts.append((col, ", ".join(f"{escape_markdown(k)} {v:.0%}"
+                parts.append((col, ", ".join(f"{escape_markdown(k)} {_pct(v, lang)}"
                                              for k, v in top.items())))
-    text = t("report.narrative.basics.main", lang, n=_n(n), revenue=_money(rev, currency),
-             orders=f"{orders:.1f}", aov=_money(aov, currency), repeat=f"{repeat:.0%}")
+    text = t("report.narrative.basics.main", lang, n=_n(n, lang), revenue=_money(rev, currency, lang),
+             orders=f"{orders:.1f}", aov=_money(aov, currency, lang), repeat=_pct(repeat, lang))
     if parts:
         names = labels("report.narrative.basics.attribute", lang)
         groups = t("report.narrative.basics.group_separator", lang).join(

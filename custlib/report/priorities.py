@@ -25,6 +25,7 @@ import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.i18n import check_lang, has, t
+from custlib.i18n.formats import percent, signed_percent
 from custlib.report.narrative import format_money
 
 __all__ = ["BEHAVIOURAL_SEGMENTS", "growth_applies", "priority_rule", "recommendations",
@@ -184,17 +185,17 @@ def priority_rule(priorities: pd.DataFrame, *, lang: str = "en") -> str:
 
 def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str) -> str:
     """The reasons of one segment's rank, in words: size, value at stake, P(alive), growth."""
-    parts = [t("report.why.size", lang, share=f"{r['size']:.0%}")]
+    parts = [t("report.why.size", lang, share=percent(r["size"], lang))]
     if r["value_at_stake"] == r["value_at_stake"] and has(f"report.why.{value_measure}", lang):
         share = r["stake_share"]
         parts.append(t(f"report.why.{value_measure}", lang,
-                       amount=format_money(float(r["value_at_stake"]), currency),
-                       share=f"{share:.0%}" if share == share else "—",
-                       mean=format_money(float(r["value"]), currency)))
+                       amount=format_money(float(r["value_at_stake"]), currency, lang),
+                       share=percent(share, lang) if share == share else "—",
+                       mean=format_money(float(r["value"]), currency, lang)))
     if r["p_alive"] == r["p_alive"]:
-        parts.append(t("report.why.p_alive", lang, p=f"{r['p_alive']:.0%}"))
+        parts.append(t("report.why.p_alive", lang, p=percent(r["p_alive"], lang)))
     if r["growth"] == r["growth"]:
-        parts.append(t("report.why.growth", lang, growth=f"{r['growth']:+.0%}"))
+        parts.append(t("report.why.growth", lang, growth=signed_percent(r["growth"], lang)))
     return "; ".join(parts)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from custlib.i18n import check_lang, labels, t
 from custlib.report.document import Report
+from custlib.i18n.formats import number, signed_percent
 from custlib.report.narrative import format_money
 from custlib.report.priorities import growth_applies
 from custlib.report.sections import read_csv_table
@@ -58,7 +59,7 @@ def _trait_lines(card: pd.Series, lang: str, currency: str) -> list[str]:
     heads = {names[k]: k for k in CARD_TRAITS}
     keep = [i for i, head in enumerate(card.index) if head in heads
             and str(card.iloc[i]) not in ("", "nan")]
-    return [f"{card.index[i]}: " + (format_money(float(card.iloc[i]), currency)
+    return [f"{card.index[i]}: " + (format_money(float(card.iloc[i]), currency, lang)
                                     if heads[card.index[i]] == "avg_order_value"
                                     else _cell(card.iloc[i])) for i in keep]
 
@@ -74,10 +75,10 @@ def _growth_lines(tx: pd.DataFrame, end: pd.Timestamp, months: int, *, lang: str
     for key, a, b, money in (("revenue", now["amount"].sum(), before["amount"].sum(), True),
                              ("buyers", now["customer_id"].nunique(),
                               before["customer_id"].nunique(), False)):
-        a_text = format_money(float(a), currency) if money else f"{a:,}"
-        b_text = format_money(float(b), currency) if money else f"{b:,}"
+        a_text = format_money(float(a), currency, lang) if money else number(a, lang)
+        b_text = format_money(float(b), currency, lang) if money else number(b, lang)
         change = t("report.segment_report.trend_change", lang,
-                   change=f"{a / b - 1:+.0%}") if b else ""
+                   change=signed_percent(a / b - 1, lang)) if b else ""
         lines.append(t("report.segment_report.trend_line", lang, what=what[key],
                        months=months, now=a_text, before=b_text, change=change))
     return lines
@@ -153,7 +154,7 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
     """
     check_lang(lang)
     name = t("report.segment_report.title", lang)
-    rep = Report(f"{title} · {name}" if title else name, lang=lang)
+    rep = Report(f"{title} · {name}" if title else name, lang=lang, currency=currency)
     cards = read_csv_table(cards_file) if cards_file and Path(cards_file).exists() else None
     end = (pd.Timestamp(observation_end) + pd.Timedelta(days=1) if observation_end else
            transactions["order_date"].max() + pd.Timedelta(seconds=1))

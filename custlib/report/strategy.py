@@ -322,5 +322,5 @@ def canvas_analysis(table: pd.DataFrame, segment_col: str, transactions: pd.Data
                                     nps=f"{measured['nps']:.0f}"))
     if "clv" in table:
         out["key_metrics"].append(t("report.canvas_lines.clv_total", lang,
-                                    amount=format_money(float(table["clv"].sum()), currency)))
+                                    amount=format_money(float(table["clv"].sum()), currency, lang)))
     return out
