@@ -29,8 +29,8 @@ from typing import Any
 
 from custlib.errors import ParameterError
 
-__all__ = ["LOCALES", "check_locale", "date", "locale_for", "money", "money_digits", "number", "percent",
-           "points", "signed_percent"]
+__all__ = ["LOCALES", "check_locale", "date", "locale_for", "money", "money_digits", "number",
+           "percent", "points", "signed_percent"]
 
 #: The Babel locale of each report language (numbers, currency symbols, dates).
 LOCALES: dict[str, str] = {"en": "en", "zh": "zh_Hans_CN"}
@@ -101,6 +101,17 @@ def locale_for(lang: str) -> str:
 
 def _pattern(digits: int) -> str:
     return "#,##0" + ("." + "0" * digits if digits > 0 else "")
+
+
+@cache
+def _currency_pattern(lang: str, digits: int) -> str:
+    """The locale's currency pattern ("¤#,##0.00", "#,##0.00 ¤") with ``digits`` decimals."""
+    import re
+
+    from babel import Locale
+
+    pattern = Locale.parse(locale_for(lang)).currency_formats["standard"].pattern
+    return re.sub(r"0\.0+", "0" + ("." + "0" * digits if digits > 0 else ""), pattern)
 
 
 def _unsigned_zero(value: float, digits: int) -> float:
@@ -185,7 +196,7 @@ def money(value: Any, currency: str = "", lang: str = "en", digits: int | None =
     v = _unsigned_zero(float(value), places)
     code = currency.strip()
     if is_currency(code.upper()):
-        return str(format_currency(v, code.upper(), format="¤" + _pattern(places),
+        return str(format_currency(v, code.upper(), format=_currency_pattern(lang, places),
                                    locale=locale_for(lang), currency_digits=False))
     text = number(abs(v), lang, places)
     sign = "-" if v < 0 else ""
@@ -268,8 +279,9 @@ def points(value: Any, lang: str = "en", digits: int = 1) -> str:
 
 
 def date(value: Any, lang: str = "en", style: str = "iso") -> str:
-    """A date: ISO ``2024-12-31`` (the report's default, read the same in every language),
-    or the locale's ``'short'``, ``'medium'`` or ``'long'`` form.
+    """A date: ISO ``2024-12-31``, or the locale's short, medium or long form.
+
+    ISO is the report's default: it reads the same in every language.
 
     Parameters
     ----------

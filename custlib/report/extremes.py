@@ -29,7 +29,8 @@ def _line(row: pd.Series, lang: str, currency: str) -> str:
 
     order = f" {row['order_id']}" if "order_id" in row.index and pd.notna(row["order_id"]) else ""
     return t("report.extremes.line", lang, order=order, customer=str(row["customer_id"]),
-             date=f"{row['order_date']:%Y-%m-%d}", amount=format_money(row["amount"], currency, lang))
+             date=f"{row['order_date']:%Y-%m-%d}",
+             amount=format_money(row["amount"], currency, lang))
 
 
 def log_caveats(transactions: pd.DataFrame, *, lang: str = "en",
@@ -111,7 +112,8 @@ def extreme_caveats(transactions: pd.DataFrame, observation_end: str, *, months:
         if total > 0 and extreme / total > DOMINANT_SHARE:
             named = t("report.narrative.list_separator", lang).join(
                 _line(r, lang, currency) for _, r in lines.head(NAMED).iterrows())
-            out.append(t(f"report.extremes.revenue_{label}", lang, share=percent(extreme / total, lang),
+            out.append(t(f"report.extremes.revenue_{label}", lang,
+                         share=percent(extreme / total, lang),
                          n=number(len(lines), lang), lines=named))
     if clv is not None and len(clv):
         ids = set(tx.loc[flagged, "customer_id"].astype(str))
@@ -120,7 +122,8 @@ def extreme_caveats(transactions: pd.DataFrame, observation_end: str, *, months:
         total = float(values.sum())
         held = values[values.index.isin(ids)].sort_values(ascending=False)
         if total > 0 and float(held.sum()) / total > DOMINANT_SHARE:
-            out.append(t("report.extremes.clv", lang, share=percent(float(held.sum()) / total, lang),
+            out.append(t("report.extremes.clv", lang,
+                         share=percent(float(held.sum()) / total, lang),
                          customers=t("report.narrative.list_separator", lang).join(
                              str(c) for c in held.index[:NAMED])))
     return out

@@ -63,7 +63,8 @@ def _column_format(name: Any, values: list[Any], percent: bool, digits: int) -> 
     kind = "share" if percent else column_kind(name)
     whole = all(float(v).is_integer() for v in values)
     if kind == "money":  # whole units when every amount is whole or from 100 up, else cents
-        return kind, 0 if whole or all(abs(float(v)) >= 100 for v in values) else 2
+        return kind, 0 if all(float(v).is_integer() or abs(float(v)) >= 100
+                              for v in values) else 2
     if kind in KINDS:
         return kind, int(KINDS[kind] or 0)
     return "", 0 if whole else digits

@@ -352,7 +352,8 @@ def spend_check(spend: Any, lang: str = "en", currency: str = "") -> str:
     mean = _money(spend.population_mean_, currency, lang)
     verdict = (t("report.narrative.spend.independent", lang) if ok else
                t("report.narrative.spend.dependent", lang))
-    text = t("report.narrative.spend.main", lang, n=_n(spend.n_customers_, lang), corr=f"{corr:.2f}",
+    text = t("report.narrative.spend.main", lang, n=_n(spend.n_customers_, lang),
+             corr=f"{corr:.2f}",
              verdict=verdict, mean=mean)
     if getattr(spend, "penalizer_used_", 0.0) > getattr(spend, "penalizer", 0.0):
         text += t("report.narrative.spend.penalty", lang, penalty=f"{spend.penalizer_used_:g}")
@@ -452,7 +453,8 @@ def customer_basics(summary: pd.DataFrame, customers: pd.DataFrame | None = None
                 top = customers[col].astype(str).value_counts(normalize=True).head(3)
                 parts.append((col, ", ".join(f"{escape_markdown(k)} {_pct(v, lang)}"
                                              for k, v in top.items())))
-    text = t("report.narrative.basics.main", lang, n=_n(n, lang), revenue=_money(rev, currency, lang),
+    text = t("report.narrative.basics.main", lang, n=_n(n, lang),
+             revenue=_money(rev, currency, lang),
              orders=f"{orders:.1f}", aov=_money(aov, currency, lang), repeat=_pct(repeat, lang))
     if parts:
         names = labels("report.narrative.basics.attribute", lang)

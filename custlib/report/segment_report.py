@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from custlib.i18n import check_lang, labels, t
-from custlib.report.document import Report
 from custlib.i18n.formats import number, signed_percent
+from custlib.report.document import Report
 from custlib.report.narrative import format_money
 from custlib.report.priorities import growth_applies
 from custlib.report.sections import read_csv_table
