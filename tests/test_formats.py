@@ -137,6 +137,20 @@ def test_a_money_column_in_the_report_carries_the_currency_of_the_kpis():
                                                                                "£20.00"]
 
 
+def test_the_stage_table_read_back_from_csv_shows_money_with_the_currency(tmp_path):
+    from custlib.report.sections import read_csv_table
+
+    (tmp_path / "s.csv").write_text(
+        "stage,customers,share of customers,past revenue,mean CLV,change vs previous snapshot\n"
+        "New,187,0.04675,71231.7,70.42,-23\nAt risk,40,0.01,82437.0,,2\n", encoding="utf-8")
+    stages = read_csv_table(tmp_path / "s.csv")
+    shown = table_cells(stages, "en", percent=report.share_columns(stages), currency="GBP")
+    assert _cells(shown, "past revenue") == ["£71,232", "£82,437"]
+    assert _cells(shown, "mean CLV") == ["£70.42", ""]
+    assert _cells(shown, "share of customers") == ["5%", "1%"]
+    assert _cells(shown, "change vs previous snapshot") == ["-23", "2"]
+
+
 def test_column_kinds_by_code_name_or_heading():
     assert [column_kind(c) for c in ("value_at_stake", "平均 CLV", "respondents", "nps",
                                      "repurchase_intention", 3, "whatever")] == \

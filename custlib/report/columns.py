@@ -39,11 +39,13 @@ COLUMN_KINDS: dict[str, str] = {
     "items_per_order": "ratio", "orders_per_customer": "ratio",
 }
 
-#: Headings of tables that arrive already named in the report's language
-#: (``report.overview`` in the catalogs), by their key.
+#: Headings of tables that arrive already named in the report's language (the segment
+#: overview, ``report.overview``; notebook 04's stage table, ``lifecycle.column``), by key.
 _HEADED = {"report.overview": {"customers": "count", "mean_clv": "money",
                                "customer_share": "share", "revenue_share": "share",
-                               "clv_share": "share"}}
+                               "clv_share": "share"},
+           "lifecycle.column": {"customers": "count", "revenue": "money", "clv": "money",
+                                "change": "count", "share": "share", "revenue_share": "share"}}
 
 
 @cache
