@@ -148,7 +148,7 @@ def test_swot_rules_fire_on_hand_made_measurements():
                    "top10_share >= 0.5": "threats", "cohort_trend <= -0.1": "threats",
                    "segment_growth >= 0.1": "opportunities"}
     items = " | ".join(facts["item"])
-    assert "45% of all customers since the log began bought more than once" in items
+    assert "45% of all customers since the log began bought on two or more days" in items
     assert "Net Promoter Score of -12" in items
     assert "62% of revenue" in items and "20% less" in items
     assert "the Champions segment's customers spent 30% more in the last 6 months" in items
@@ -167,7 +167,7 @@ def test_swot_rule_boundaries_and_zh():
     assert strategy.swot_facts({"repeat_rate": 0.25})["quadrant"].tolist() == ["weaknesses"]
     assert strategy.swot_facts({}).empty
     zh = strategy.swot_facts({"repeat_rate": 0.5}, lang="zh")
-    assert zh["item"].iloc[0] == "自日志开始以来 50% 的客户购买过不止一次(全周期复购率)"
+    assert zh["item"].iloc[0] == "自日志开始以来 50% 的客户在两天或以上购买过(全周期复购率)"
     assert zh["rule"].iloc[0] == "列入原因:全周期复购率不低于 40%"
 
 

@@ -9,7 +9,39 @@ from custlib.data.contract import require_columns
 from custlib.data.window import PARTIAL_MONTH_DAYS
 from custlib.i18n import check_lang, labels, t
 
-__all__ = ["format_kpis", "kpis"]
+__all__ = ["format_kpis", "kpis", "repeat_buyers"]
+
+
+def repeat_buyers(summary: pd.DataFrame) -> pd.Series:
+    """Whether each customer bought on two or more days: the repeat-purchase rate's buyers.
+
+    One definition for every repeat-purchase rate the report shows (the KPI over the last
+    months, the whole log's in section 2, the loyalty table, SWOT and the canvas): two
+    orders on one day are one visit, as in the KPIs, so a customer who splits a basket is
+    not a repeat buyer. It uses the summary's ``frequency`` (repeat purchase days) when the
+    summary is in days, else the number of orders.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`custlib.value.summary.customer_summary` (``n_orders``; ``frequency``).
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, on the summary's index.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"n_orders": [2, 2, 1], "frequency": [0.0, 1.0, 0.0]})
+    >>> repeat_buyers(s).tolist()
+    [False, True, False]
+    """
+    daily = "frequency" in summary and summary.attrs.get("freq", "D") == "D" and \
+        summary.attrs.get("freq_multiplier", 1) == 1
+    if daily:
+        return summary["frequency"].astype(float) > 0
+    return summary["n_orders"] > 1
 
 
 def _period_kpis(tx: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, float]:

@@ -445,7 +445,9 @@ def customer_basics(summary: pd.DataFrame, customers: pd.DataFrame | None = None
     rev = float(summary["total_revenue"].sum())
     orders = float(summary["n_orders"].mean())
     aov = rev / float(summary["n_orders"].sum()) if summary["n_orders"].sum() else 0.0
-    repeat = float((summary["n_orders"] > 1).mean())
+    from custlib.report.kpis import repeat_buyers
+
+    repeat = float(repeat_buyers(summary).mean())
     parts = []
     if customers is not None:
         for col in ("customer_type", "region", "age_band"):

@@ -21,6 +21,7 @@ import pandas as pd
 from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError
 from custlib.i18n import check_lang
+from custlib.report.kpis import repeat_buyers
 
 __all__ = ["UNMATCHED", "loyalty_by_segment", "nps", "preferences", "price_sensitivity",
            "satisfaction_distribution", "survey_by_segment", "top_needs"]
@@ -140,7 +141,8 @@ def loyalty_by_segment(summary: pd.DataFrame, segment: pd.Series | None = None) 
     Returns
     -------
     pandas.DataFrame
-        Per segment: customers, ``repeat_rate`` (share with 2+ orders),
+        Per segment: customers, ``repeat_rate`` (share who bought on 2+ days:
+        :func:`custlib.report.kpis.repeat_buyers`),
         ``orders_per_customer``, ``median_days_between`` (median over customers who
         bought on 2+ days of their mean days between purchase days).
     """
@@ -159,7 +161,7 @@ def loyalty_by_segment(summary: pd.DataFrame, segment: pd.Series | None = None) 
         s.attrs.get("freq_multiplier", 1) == 1
     repeats = s["frequency"].astype(float) if daily else s["n_orders"] - 1
     gap = (span / repeats).where(repeats > 0)
-    g = s.assign(_rep=s["n_orders"] > 1, _gap=gap).groupby(seg)
+    g = s.assign(_rep=repeat_buyers(s), _gap=gap).groupby(seg)
     out = pd.DataFrame({"customers": g.size(), "repeat_rate": g["_rep"].mean(),
                         "orders_per_customer": g["n_orders"].mean(),
                         "median_days_between": g["_gap"].median()}).rename_axis("segment")

@@ -241,7 +241,9 @@ def measures(summary: pd.DataFrame, *, state: pd.DataFrame | None = None,
     from custlib.report import needs
 
     require_columns(summary, ["n_orders", "total_revenue"], "measures")
-    out: dict[str, Any] = {"repeat_rate": float((summary["n_orders"] > 1).mean())}
+    from custlib.report.kpis import repeat_buyers
+
+    out: dict[str, Any] = {"repeat_rate": float(repeat_buyers(summary).mean())}
     rev = summary["total_revenue"].sort_values(ascending=False)
     top = max(1, int(np.ceil(len(rev) * 0.1)))
     out["top10_share"] = float(rev.iloc[:top].sum() / rev.sum()) if rev.sum() else None
