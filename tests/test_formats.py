@@ -75,6 +75,26 @@ def test_locales_follow_the_language_or_are_named():
         formats.money(1, "GBP", "xx_YY")
 
 
+def test_a_chosen_locale_writes_every_number_of_the_language_until_reset():
+    from custlib.report.html import kpi_cards
+
+    try:
+        assert formats.use_locale("en", "de_DE") == "de_DE"
+        assert narrative.format_money(1234567.5, "EUR") == "1.234.568\xa0€"
+        assert formats.percent(0.5, "en") == "50\xa0%" and formats.points(0.012) == "+1,2 pt"
+        k = kpis.kpis(pd.DataFrame({"customer_id": ["a", "b"], "amount": [1234.5, 10.0],
+                                    "order_date": pd.to_datetime(["2023-06-01", "2024-06-01"])}),
+                      "2024-12-31")
+        cards = kpi_cards(k, "EUR", "en")["cards"]
+        assert [c["current"] for c in cards][:2] == ["1", "10\xa0€"]
+    finally:
+        assert formats.use_locale("en") == "en"
+    assert formats.money(1234567.5, "EUR") == "€1,234,568"
+    assert formats.points(0.012, "zh_Hans_CN") == "+1.2 个百分点"  # the words of the locale's
+    with pytest.raises(ParameterError, match="'en_XX' is not a locale Babel knows"):
+        formats.use_locale("en", "en_XX")
+
+
 def test_the_text_says_money_as_the_layer_writes_it():
     assert narrative.format_money(769684.3, "GBP") == formats.money(769684.3, "GBP")
     assert narrative.format_money(105.2, "GBP", "zh") == "£105"

@@ -49,6 +49,9 @@ BAD = [  # (values, exact fragment of the message)
                               "'average'"),
     ({"kpi_months": 0}, "parameter 'kpi_months' is 0; expected a whole number between 1 "
                         "and 120"),
+    ({"locale": "en_XX"}, "parameter 'locale' is 'en_XX'; expected '' (from lang) or a Babel "
+                          "locale such as 'en_GB', 'en_US', 'de_DE' or 'zh_Hans_CN' (language "
+                          "and territory joined by '_'"),
     ({"observation_end": "2024-13-45"}, "parameter 'observation_end' is '2024-13-45'; "
                                         "expected a date such as '2024-12-31'"),
     ({"observation_start": "2024-06-01", "observation_end": "2024-01-31"},

@@ -30,10 +30,13 @@ from typing import Any
 from custlib.errors import ParameterError
 
 __all__ = ["LOCALES", "check_locale", "date", "locale_for", "money", "money_digits", "number",
-           "percent", "points", "signed_percent"]
+           "percent", "points", "signed_percent", "use_locale"]
 
 #: The Babel locale of each report language (numbers, currency symbols, dates).
 LOCALES: dict[str, str] = {"en": "en", "zh": "zh_Hans_CN"}
+
+#: Locales chosen for a language in this process (:func:`use_locale`), over :data:`LOCALES`.
+_CHOSEN: dict[str, str] = {}
 
 #: Currency symbols people type instead of a code, written in front of the amount.
 SYMBOLS: tuple[str, ...] = ("£", "$", "€", "¥", "₹", "₩", "₽", "₺", "₫", "₱")
@@ -79,8 +82,41 @@ def check_locale(locale: str) -> str:
     return locale
 
 
+def use_locale(lang: str, locale: str = "") -> str:
+    """Write the numbers of report language ``lang`` as ``locale`` from now on.
+
+    Notebook 05's ``locale`` parameter: a report in English for a German reader keeps its
+    words and writes "1.234.568 €". ``""`` goes back to :data:`LOCALES`. The choice holds
+    for this process (a notebook's kernel).
+
+    Parameters
+    ----------
+    lang : str
+        A report language.
+    locale : str, default ''
+        A Babel locale name, or ``""``.
+
+    Returns
+    -------
+    str
+        The locale now used for ``lang``.
+
+    Examples
+    --------
+    >>> use_locale("en", "de_DE"), money(1234.6, "EUR"), use_locale("en"), money(1234.6, "EUR")
+    ('de_DE', '1.235\xa0€', 'en', '€1,235')
+    """
+    if locale:
+        _CHOSEN[lang] = check_locale(locale)
+    else:
+        _CHOSEN.pop(lang, None)
+    return locale_for(lang)
+
+
 def locale_for(lang: str) -> str:
     """The Babel locale of a report language, or ``lang`` itself when it is a locale.
+
+    A locale chosen with :func:`use_locale` comes first.
 
     Parameters
     ----------
@@ -96,22 +132,25 @@ def locale_for(lang: str) -> str:
     >>> locale_for("zh"), locale_for("en_GB")
     ('zh_Hans_CN', 'en_GB')
     """
-    return LOCALES.get(lang) or check_locale(lang)
-
-
-def _pattern(digits: int) -> str:
-    return "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return _CHOSEN.get(lang) or LOCALES.get(lang) or check_locale(lang)
 
 
 @cache
-def _currency_pattern(lang: str, digits: int) -> str:
-    """The locale's currency pattern ("¤#,##0.00", "#,##0.00 ¤") with ``digits`` decimals."""
+def _pattern(locale: str, kind: str, digits: int) -> str:
+    """The locale's own pattern of ``kind``, with exactly ``digits`` decimals.
+
+    Its grouping and where the sign and the symbol go: "¤#,##0.00", "#,##0.00 ¤", "#,##,##0%".
+    """
     import re
 
     from babel import Locale
 
-    pattern = Locale.parse(locale_for(lang)).currency_formats["standard"].pattern
-    return re.sub(r"0\.0+", "0" + ("." + "0" * digits if digits > 0 else ""), pattern)
+    loc = Locale.parse(locale)
+    pattern = (loc.currency_formats["standard"] if kind == "currency" else
+               loc.percent_formats[None] if kind == "percent" else loc.decimal_formats[None]
+               ).pattern
+    fraction = "." + "0" * digits if digits > 0 else ""
+    return re.sub(r"([#,]*0)(\.[0#]+)?", lambda m: m.group(1) + fraction, pattern)
 
 
 def _unsigned_zero(value: float, digits: int) -> float:
@@ -144,7 +183,8 @@ def number(value: Any, lang: str = "en", digits: int = 0) -> str:
     if _missing(value):
         return ""
     v = _unsigned_zero(float(value), digits)
-    return str(format_decimal(v, format=_pattern(digits), locale=locale_for(lang),
+    locale = locale_for(lang)
+    return str(format_decimal(v, format=_pattern(locale, "decimal", digits), locale=locale,
                               decimal_quantization=True))
 
 
@@ -196,8 +236,9 @@ def money(value: Any, currency: str = "", lang: str = "en", digits: int | None =
     v = _unsigned_zero(float(value), places)
     code = currency.strip()
     if is_currency(code.upper()):
-        return str(format_currency(v, code.upper(), format=_currency_pattern(lang, places),
-                                   locale=locale_for(lang), currency_digits=False))
+        locale = locale_for(lang)
+        return str(format_currency(v, code.upper(), format=_pattern(locale, "currency", places),
+                                   locale=locale, currency_digits=False))
     text = number(abs(v), lang, places)
     sign = "-" if v < 0 else ""
     if code in SYMBOLS or len(code) == 1:
@@ -230,7 +271,8 @@ def percent(value: Any, lang: str = "en", digits: int = 0) -> str:
     if _missing(value):
         return ""
     v = _unsigned_zero(float(value) * 100, digits) / 100
-    return str(format_percent(v, format=_pattern(digits) + "%", locale=locale_for(lang),
+    locale = locale_for(lang)
+    return str(format_percent(v, format=_pattern(locale, "percent", digits), locale=locale,
                               decimal_quantization=True))
 
 
@@ -275,7 +317,8 @@ def points(value: Any, lang: str = "en", digits: int = 1) -> str:
     text = number(v, lang, digits)
     if v > 0:
         text = "+" + text
-    return t("common.points", lang if lang in LANGS else "en", value=text)
+    words = lang if lang in LANGS else lang.split("_")[0] if lang.split("_")[0] in LANGS else "en"
+    return t("common.points", words, value=text)
 
 
 def date(value: Any, lang: str = "en", style: str = "iso") -> str:

@@ -23,8 +23,8 @@ import yaml
 from custlib.errors import ParameterError
 from custlib.i18n import LANGS
 
-__all__ = ["SPEC", "Check", "check_of", "choice", "codec", "date", "did_you_mean", "number",
-           "parse_date", "rule_names", "timezone", "transaction_fields", "yaml_form"]
+__all__ = ["SPEC", "Check", "babel_locale", "check_of", "choice", "codec", "date", "did_you_mean",
+           "number", "parse_date", "rule_names", "timezone", "transaction_fields", "yaml_form"]
 
 
 def yaml_form(value: Any) -> str:
@@ -181,6 +181,19 @@ def timezone() -> Check:
                  "'Asia/Shanghai'", _empty_or_accepted_by(_zone, ParameterError))
 
 
+def _locale(v: str) -> Any:
+    from custlib.i18n.formats import check_locale
+
+    return check_locale(v)
+
+
+def babel_locale() -> Check:
+    """A Babel (CLDR) locale name (``en_GB``, ``de_DE``, ``zh_Hans_CN``), or empty."""
+    return Check("'' (from lang) or a Babel locale such as 'en_GB', 'en_US', 'de_DE' or "
+                 "'zh_Hans_CN'", _empty_or_accepted_by(_locale, ParameterError),
+                 "language and territory joined by '_', as Babel and CLDR name them")
+
+
 def _parse_choices(name: str) -> tuple[str, ...]:
     """The parsers' own list of allowed decimal marks or thousands separators."""
     from custlib.data import parsing
@@ -302,6 +315,7 @@ SPEC: dict[str, Check | _Lazy] = {
     # 05 report
     "top_segments": _COUNT1,
     "kpi_months": number(1, 120, integer=True),
+    "locale": babel_locale(),
 }
 
 
