@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.errors import DataError
-from custlib.i18n import check_lang, label, labels, t
+from custlib.i18n import check_lang, label, t
 from custlib.plots.categories import check_max_categories, keep_top, ranked
 from custlib.plots.theme import new_ax
 
