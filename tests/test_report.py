@@ -235,8 +235,11 @@ def test_swot_tows_and_canvas_are_grids_of_text_marked_by_source():
             'run&#39;s data, with its figure; <span class="badge analyst">context file</span> '
             'the business&#39;s own statement in the context file') in body
     assert '<div class="grid canvas km">' in body and 'class="empty"' not in body
-    assert ('<span class="badge analysis">analysis</span> repeat-purchase rate (whole log) '
-            '50%</li>') in body
+    # a canvas block badges each source once (narrow columns)
+    assert ('<h4>Key Metrics</h4><div class="src"><span class="badge analyst">context file</span>'
+            '<ul><li>Repeat-purchase rate</li><li>Customer lifetime value</li><li>Share of '
+            'customers at risk</li></ul></div><div class="src"><span class="badge analysis">'
+            'analysis</span><ul><li>repeat-purchase rate (whole log) 50%</li></ul></div>') in body
     # printed: every grid kept on one page, no text under 8 pt
     assert ".gw{break-inside:avoid;page-break-inside:avoid}" in html
     grid_rules = html[html.index(".gw{break-inside"):]
@@ -291,9 +294,9 @@ def test_canvas_from_the_analysis_alone():
                                     )["revenue_streams"][0] == "web: 65% of revenue"
     blocks = strategy.canvas_blocks({}, lines)
     body = report.Report("R").standard_section("swot").canvas(blocks).html()
-    assert ('<div class="cell customer_segments"><h4>Customer Segments</h4><ul><li><span '
-            'class="badge analysis">analysis</span> A: 75% of customers (3), 60% of CLV</li>'
-            ) in body
+    assert ('<div class="cell customer_segments"><h4>Customer Segments</h4><div class="src">'
+            '<span class="badge analysis">analysis</span><ul><li>A: 75% of customers (3), 60% '
+            'of CLV</li><li>B: 25% of customers (1), 40% of CLV</li></ul></div></div>') in body
     assert ('<div class="cell key_partners"><h4>Key Partners</h4><p class="empty">not in the '
             'context file, and the data cannot tell</p></div>') in body
     assert body.count('<p class="empty">not in the context file') == 5

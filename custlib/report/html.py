@@ -163,6 +163,11 @@ def _items(pairs: list[tuple[str, str, str]], lang: str) -> list[dict[str, str]]
             for text, source, why in pairs]
 
 
+def _badge(source: str, lang: str) -> str:
+    """The badge of a source in words ('analysis', 'context file')."""
+    return labels("report.grid.badge", lang).get(source, source)
+
+
 def _legend(items: list[dict[str, str]], lang: str) -> list[dict[str, str]]:
     """The sources the grid's items come from, each with its badge and what it means."""
     badges, meaning = labels("report.grid.badge", lang), labels("report.grid.legend", lang)
@@ -239,9 +244,11 @@ def canvas_grid(blocks: dict[str, list[tuple[str, str]]], lang: str) -> dict[str
         ``title``, ``legend``, ``cells``: the nine blocks in reading order (key
         partners, key activities, key resources, value propositions, customer
         relationships, channels, customer segments, cost structure, revenue streams), then
-        key metrics when it has items (``metrics``), each a ``key``, ``title`` and
-        ``lines``; ``empty``, the one line of a block with no item, and ``missing``: where
-        to add the empty blocks' items (``''`` when none is empty).
+        key metrics when it has items (``metrics``), each a ``key``, ``title``, ``lines``
+        and the same by source, ``groups`` (a narrow block shows its badge once per
+        source: ``source``, ``badge``, ``lines`` of text); ``empty``, the one line of a
+        block with no item, and ``missing``: where to add the empty blocks' items (``''``
+        when none is empty).
     """
     from custlib.report.strategy import CANVAS_BLOCKS
 
@@ -250,8 +257,11 @@ def canvas_grid(blocks: dict[str, list[tuple[str, str]]], lang: str) -> dict[str
     cells: list[dict[str, Any]] = []
     for k in CANVAS_BLOCKS:
         if k != "key_metrics" or metrics:
-            pairs = [(str(x), str(src), "") for x, src in blocks.get(k, [])]
-            cells.append({"key": k, "title": titles[k], "lines": _items(pairs, lang)})
+            lines = _items([(str(x), str(src), "") for x, src in blocks.get(k, [])], lang)
+            groups = [{"source": s, "badge": _badge(s, lang),
+                       "lines": [i["text"] for i in lines if i["source"] == s]}
+                      for s in dict.fromkeys(i["source"] for i in lines)]
+            cells.append({"key": k, "title": titles[k], "lines": lines, "groups": groups})
     every = [i for c in cells for i in c["lines"]]
     empty = [c["key"] for c in cells if not c["lines"]]
     return {"title": t("report.grid.canvas", lang), "legend": _legend(every, lang),
