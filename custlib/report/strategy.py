@@ -5,7 +5,9 @@ business-context file, and **facts the analysis computed**, each with its number
 rules that turn measurements (:func:`measures`) into facts are :data:`RULES`: a
 measurement, a threshold, a quadrant and a sentence. They are deliberately simple and
 visible, so a reader can see why a fact is there and change a threshold when the business
-knows better. The figures are in :mod:`custlib.plots.report`.
+knows better. The report shows the SWOT, the TOWS matrix and the canvas as grids of text,
+each item marked by its source (:meth:`custlib.report.document.Report.swot`,
+:meth:`~custlib.report.document.Report.tows`, :meth:`~custlib.report.document.Report.canvas`).
 
 References
 ----------
