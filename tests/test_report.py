@@ -180,6 +180,7 @@ def test_swot_table_keeps_sources_apart_and_tows():
     assert list(table["quadrant"].unique()) == list(strategy.QUADRANTS)
     tows = strategy.tows_table(ctx)
     assert len(tows) == 4 and tows["strategy"].str.startswith(("SO", "WO", "ST", "WT")).all()
+    assert tows["key"].tolist() == ["so", "wo", "st", "wt"]
     assert strategy.tows_table({}) is None
 
 
@@ -189,9 +190,124 @@ def test_canvas_blocks_mark_the_analysis():
     assert set(blocks) == set(strategy.CANVAS_BLOCKS)
     assert ("repeat rate 78%", "analysis") in blocks["key_metrics"]
     assert blocks["channels"][0] == ("Web shop", "analyst")
-    fig, ax = plt.subplots()
-    assert report_plots.plot_canvas(blocks, ax=ax) is ax
-    plt.close(fig)
+
+
+def _cells(html: str) -> list[tuple[str, str]]:
+    """The grid cells of a report page: (class, heading)."""
+    return re.findall(r'<div class="cell (\w+)"><h4>([^<]*)</h4>', html)
+
+
+def test_swot_tows_and_canvas_are_grids_of_text_marked_by_source():
+    ctx = io.load_context("demo")
+    swot = strategy.swot_table(ctx, strategy.swot_facts({"repeat_rate": 0.5}))
+    rep = report.Report("R").standard_section("swot").swot(swot)
+    rep.tows(strategy.tows_table(ctx)).canvas(strategy.canvas_blocks(ctx, {"key_metrics": [
+        "repeat-purchase rate (whole log) 50%"]}))
+    html = rep.html()
+    body = html[html.index("<body>"):]
+    assert "<img" not in body  # text, not pictures
+    assert _cells(body) == [
+        ("strengths", "Strengths"), ("weaknesses", "Weaknesses"),
+        ("opportunities", "Opportunities"), ("threats", "Threats"),
+        ("so", "SO: use strengths to seize opportunities"),
+        ("wo", "WO: overcome weaknesses by opportunities"),
+        ("st", "ST: use strengths against threats"), ("wt", "WT: reduce weaknesses, avoid threats"),
+        ("key_partners", "Key Partners"), ("key_activities", "Key Activities"),
+        ("key_resources", "Key Resources"), ("value_propositions", "Value Propositions"),
+        ("customer_relationships", "Customer Relationships"), ("channels", "Channels"),
+        ("customer_segments", "Customer Segments"), ("cost_structure", "Cost Structure"),
+        ("revenue_streams", "Revenue Streams"), ("key_metrics", "Key Metrics")]
+    # the business's statement and the measured fact, each marked in words, the fact's why
+    assert ('<div class="cell strengths"><h4>Strengths</h4><ul><li><span class="badge analyst">'
+            'context file</span> Curated own-brand range with good quality for the price</li>'
+            ) in body
+    assert ('<li><span class="badge analysis">analysis</span> 50% of all customers since the log '
+            'began bought more than once (repeat-purchase rate over the whole log)<span '
+            'class="why">listed because the repeat-purchase rate over the whole log is at least '
+            '40%</span></li></ul></div><div class="cell weaknesses">') in body
+    assert ('<div class="cell threats"><h4>Threats</h4><ul><li><span class="badge analyst">'
+            'context file</span> Marketplaces competing on price and next-day delivery</li>'
+            ) in body
+    assert ('<div class="cell wt"><h4>WT: reduce weaknesses, avoid threats</h4><ul><li><span '
+            'class="badge analyst">context file</span> Shift budget from paid acquisition to '
+            'retention of valuable customers</li></ul></div>') in body
+    assert ('<span class="badge analysis">analysis</span> measured by the kit in this '
+            'run&#39;s data, with its figure; <span class="badge analyst">context file</span> '
+            'the business&#39;s own statement in the context file') in body
+    assert '<div class="grid canvas km">' in body and 'class="empty"' not in body
+    # a canvas block badges each source once (narrow columns)
+    assert ('<h4>Key Metrics</h4><div class="src"><span class="badge analyst">context file</span>'
+            '<ul><li>Repeat-purchase rate</li><li>Customer lifetime value</li><li>Share of '
+            'customers at risk</li></ul></div><div class="src"><span class="badge analysis">'
+            'analysis</span><ul><li>repeat-purchase rate (whole log) 50%</li></ul></div>') in body
+    # printed: every grid kept on one page, no text under 8 pt
+    assert ".gw{break-inside:avoid;page-break-inside:avoid}" in html
+    grid_rules = html[html.index(".gw{break-inside"):]
+    sizes = [float(x) for x in re.findall(r"font-size:([\d.]+)pt", grid_rules)]
+    assert sizes and min(sizes) >= 8
+    # a phone: one column, the canvas's areas (with key metrics too) dropped
+    assert "{.swot,.tows,.canvas,.canvas.km{grid-template-columns:1fr;grid-template-areas:none}" \
+        in html
+
+
+def test_swot_and_canvas_grids_in_chinese():
+    ctx = io.load_context("demo", lang="zh")
+    swot = strategy.swot_table(ctx, strategy.swot_facts({"repeat_rate": 0.5}, lang="zh"))
+    rep = report.Report("客户分析报告", lang="zh").standard_section("swot").swot(swot)
+    body = rep.tows(None).canvas(strategy.canvas_blocks(ctx)).html()
+    assert [h for _, h in _cells(body)][:4] == ["优势 S", "劣势 W", "机会 O", "威胁 T"]
+    assert ('<li><span class="badge analyst">业务背景</span> 自有品牌精选商品,质价比高</li>'
+            in body)
+    assert ('<li><span class="badge analysis">数据分析</span> 自日志开始以来 50% 的客户'
+            '购买过不止一次(全周期复购率)<span class="why">列入原因:全周期复购率不低于 40%'
+            '</span></li>') in body
+    assert "<h3>商业模式画布</h3>" in body and "<h4>重要合作</h4>" in body
+    assert ('<p class="note">无 TOWS 策略:业务背景文件中没有填写(tows:so、wo、st、wt)。</p>'
+            in body)
+    assert "本工具在本次运行的数据中测得,附数值" in body
+
+
+def test_canvas_from_the_analysis_alone():
+    table = pd.DataFrame({"seg": ["A", "A", "A", "B"], "clv": [10.0, 20.0, 30.0, 40.0],
+                          "stage": ["loyal", "loyal", "at_risk", "churned"]},
+                         index=list("abcd"))
+    tx = pd.DataFrame({"customer_id": list("aabcd"), "amount": [50.0, 30.0, 10.0, 5.0, 5.0],
+                       "channel": ["web", "store", "web", "web", "app"],
+                       "category": ["Mugs", "Mugs", "Lamps", None, "Rugs"]})
+    lines = strategy.canvas_analysis(table, "seg", tx, {"repeat_rate": 0.5, "top10_share": 0.4},
+                                     currency="GBP")
+    assert lines == {
+        "customer_segments": ["A: 75% of customers (3), 60% of CLV",
+                              "B: 25% of customers (1), 40% of CLV"],
+        "channels": ["web: 65% of revenue", "store: 30% of revenue", "app: 5% of revenue"],
+        "revenue_streams": ["Mugs: 84% of revenue", "Lamps: 11% of revenue",
+                            "Rugs: 5% of revenue"],
+        "customer_relationships": [
+            "repeat-purchase rate over the whole log 50%",
+            "Loyal, 50% of buyers: Retention: loyalty rewards, referrals, early access",
+            "At risk, 25% of buyers: Retention: personal contact, a reason to come back now",
+            "Churned, 25% of buyers: Win-back for high value only; learn why they left"],
+        "key_metrics": ["repeat-purchase rate (whole log) 50%", "top-10% revenue share 40%",
+                        "12-month CLV £100"]}
+    # no category: the revenue streams are the channels
+    assert strategy.canvas_analysis(table, "seg", tx.drop(columns="category"), {}
+                                    )["revenue_streams"][0] == "web: 65% of revenue"
+    blocks = strategy.canvas_blocks({}, lines)
+    body = report.Report("R").standard_section("swot").canvas(blocks).html()
+    assert ('<div class="cell customer_segments"><h4>Customer Segments</h4><div class="src">'
+            '<span class="badge analysis">analysis</span><ul><li>A: 75% of customers (3), 60% '
+            'of CLV</li><li>B: 25% of customers (1), 40% of CLV</li></ul></div></div>') in body
+    assert ('<div class="cell key_partners"><h4>Key Partners</h4><p class="empty">not in the '
+            'context file, and the data cannot tell</p></div>') in body
+    assert body.count('<p class="empty">not in the context file') == 5
+    assert ("list its items in the business-context file under canvas: key_partners, "
+            "key_activities, key_resources, value_propositions, cost_structure.</p>") in body
+    assert 'class="badge analyst"' not in body  # the legend names only the sources shown
+    with pytest.raises(ParameterError, match=r"\['partners'\] are not canvas blocks"):
+        report.Report("R").standard_section("swot").canvas({"partners": []})
+    with pytest.raises(ParameterError, match=r"\['risks'\] are not SWOT quadrants"):
+        report.Report("R").standard_section("swot").swot(pd.DataFrame(
+            {"quadrant": ["risks"], "item": ["x"], "source": ["analyst"]}))
 
 
 # --- KPIs and priorities ----------------------------------------------------------------------
@@ -382,8 +498,7 @@ def test_zh_report_has_chinese_text_real_glyphs_and_an_embedded_font(tmp_path, c
     rep = report.Report("客户分析报告", lang="zh")
     with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
         warnings.simplefilter("always")
-        rep.standard_section("swot").figure(report_plots.plot_swot(swot, lang="zh"))
-        rep.figure(report_plots.plot_canvas(strategy.canvas_blocks(ctx, {}), lang="zh"))
+        rep.standard_section("swot").swot(swot).canvas(strategy.canvas_blocks(ctx, {}))
         rep.standard_section("competitors").figure(
             report_plots.plot_features(competitors.feature_table(ctx), table, lang="zh"))
         rep.text("复购率 **50%**")

@@ -297,6 +297,25 @@ def test_report_text_from_the_context_is_shown_as_given(tmp_path):
         "printing).")
 
 
+def test_swot_tows_and_canvas_show_context_text_as_given():
+    from custlib.report import strategy
+
+    business = {"swot": {"strengths": [PAYLOADS[1]], "threats": [PAYLOADS[0] + " & co"]},
+                "tows": {"so": [PAYLOADS[3]]}, "canvas": {"channels": [PAYLOADS[2]]}}
+    facts = strategy.swot_facts({"segment_growth": (0.3, PAYLOADS[1])})
+    rep = report.Report("T", lang="en").standard_section("swot")
+    rep.swot(strategy.swot_table(business, facts)).tows(strategy.tows_table(business))
+    text = rep.canvas(strategy.canvas_blocks(business, {"channels": [PAYLOADS[0]]})).html()
+    assert live_payloads(text) == []
+    assert ('<li><span class="badge analyst">context file</span> &lt;script&gt;alert(1)'
+            '&lt;/script&gt;</li>') in text
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; co</li>" in text
+    assert ('<span class="badge analysis">analysis</span> the &lt;script&gt;alert(1)&lt;/script'
+            '&gt; segment&#39;s customers spent 30% more') in text
+    assert "&#34;&gt;&lt;svg onload=alert(1)&gt;</li>" in text
+    assert "[x](javascript:alert(1))</li>" in text  # Markdown stays text in a grid
+
+
 # --- one run of the kit with payloads everywhere -----------------------------------------------
 
 def _payload_inputs(folder: Path) -> dict[str, str]:

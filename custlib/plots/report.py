@@ -1,29 +1,27 @@
-"""Figures of the report (stage 5): needs, competitors, the SWOT and the canvas.
+"""Figures of the report (stage 5): needs and competitors.
 
 Needs: the category (or channel) mix of each segment and the needs map (importance
 against urgency). Competitors (from the business-context file): market share, features,
-prices and the brand positioning map, our company in red. Strategy: the SWOT as a 2x2
-and the Business Model Canvas, the analysis's lines marked. Every text comes from the
-``report`` catalogs; names from the data are shown as they are.
+prices and the brand positioning map, our company in red. The SWOT, TOWS and the Business
+Model Canvas are text, not figures: grids of the report page
+(:meth:`custlib.report.document.Report.swot`). Every text comes from the ``report``
+catalogs; names from the data are shown as they are.
 """
 
 from __future__ import annotations
 
-import re
-import textwrap
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from custlib.errors import DataError
-from custlib.i18n import check_lang, label, labels, t
+from custlib.i18n import check_lang, label, t
 from custlib.plots.categories import check_max_categories, keep_top, ranked
 from custlib.plots.theme import new_ax
 
-__all__ = ["OTHER_COLOR", "US_COLOR", "plot_canvas", "plot_features", "plot_market_share",
-           "plot_needs", "plot_positioning", "plot_preferences", "plot_prices", "plot_swot",
-           "pool_needs"]
+__all__ = ["OTHER_COLOR", "US_COLOR", "plot_features", "plot_market_share", "plot_needs",
+           "plot_positioning", "plot_preferences", "plot_prices", "pool_needs"]
 
 #: Our company in every competitor figure, and the others.
 US_COLOR, OTHER_COLOR = "#d62728", "#7f7f7f"
@@ -247,109 +245,4 @@ def plot_positioning(table: pd.DataFrame, x: str = "price", y: str = "quality", 
            xlabel=t("report.competitors.scale", lang, dimension=dimension_label(x, lang)),
            ylabel=t("report.competitors.scale", lang, dimension=dimension_label(y, lang)),
            xlim=(0.5, 5.5), ylim=(0.5, 5.5))
-    return ax
-
-
-# --- SWOT and the canvas -------------------------------------------------------------------
-
-def _wrap(items: list[str], width: int, bullet: str = "• ") -> str:
-    """Wrap each item to ``width`` columns (a CJK character counts as two)."""
-    out = []
-    for text in items:
-        cjk = len(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", text))
-        w = max(8, int(width * len(text) / (len(text) + cjk))) if text else width
-        out.append(textwrap.fill(f"{bullet}{text}", w, subsequent_indent="  "))
-    return "\n".join(out)
-
-
-def plot_swot(table: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any:
-    """The SWOT as a 2x2 figure; analysis facts are marked [data] / [数据].
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        :func:`custlib.report.strategy.swot_table`.
-    ax : matplotlib.axes.Axes, optional
-    lang : {'en', 'zh'}
-    """
-    from matplotlib.patches import Rectangle
-
-    check_lang(lang)
-    ax = new_ax(ax, figsize=(11, 8))
-    colors = {"strengths": "#e5f5e0", "weaknesses": "#fee0d2", "opportunities": "#deebf7",
-              "threats": "#fdd0a2"}
-    boxes = {"strengths": (0, 0.5), "weaknesses": (0.5, 0.5), "opportunities": (0, 0),
-             "threats": (0.5, 0)}
-    mark = t("report.swot.data_mark", lang)
-    names = labels("report.swot.quadrant", lang)
-    for q, (x, y) in boxes.items():
-        ax.add_patch(Rectangle((x, y), 0.5, 0.5, facecolor=colors[q], edgecolor="white", lw=3))
-        ax.text(x + 0.02, y + 0.47, names[q], fontsize=13, va="top")
-        part = table[table["quadrant"] == q]
-        items = [(mark if s == "analysis" else "") + i
-                 for i, s in zip(part["item"], part["source"], strict=True)]
-        ax.text(x + 0.02, y + 0.41, _wrap(items, 72), fontsize=8.5, va="top",
-                linespacing=1.35)
-    ax.set(xlim=(0, 1), ylim=(0, 1))
-    ax.axis("off")
-    ax.set_title(t("report.swot.title", lang))
-    return ax
-
-
-def _canvas_layout(key_metrics: bool) -> dict[str, tuple[float, float, float, float]]:
-    """Each block's box (x, y, width, height) on the unit square, key metrics on top."""
-    top = 0.3 if key_metrics else 0.0
-    bottom_h = 0.28
-    h = 1 - bottom_h - top * 0.5
-    y0 = bottom_h
-    layout = {
-        "key_partners": (0.0, y0, 0.2, h), "key_activities": (0.2, y0 + h / 2, 0.2, h / 2),
-        "key_resources": (0.2, y0, 0.2, h / 2), "value_propositions": (0.4, y0, 0.2, h),
-        "customer_relationships": (0.6, y0 + h / 2, 0.2, h / 2),
-        "channels": (0.6, y0, 0.2, h / 2), "customer_segments": (0.8, y0, 0.2, h),
-        "cost_structure": (0.0, 0.0, 0.5, bottom_h), "revenue_streams": (0.5, 0.0, 0.5, bottom_h),
-    }
-    if key_metrics:
-        layout["key_metrics"] = (0.0, y0 + h, 1.0, top * 0.5)
-    return layout
-
-
-def plot_canvas(blocks: dict[str, list[tuple[str, str]]], *, key_metrics: bool = True,
-                ax: Any = None, lang: str = "en") -> Any:
-    """The Business Model Canvas with its nine blocks (and key metrics when asked).
-
-    Analysis lines are in blue italics, the analyst's in black.
-
-    Parameters
-    ----------
-    blocks : dict
-        :func:`custlib.report.strategy.canvas_blocks`.
-    key_metrics : bool, default True
-        Add the key-metrics band on top.
-    ax : matplotlib.axes.Axes, optional
-    lang : {'en', 'zh'}
-    """
-    from matplotlib.patches import Rectangle
-
-    check_lang(lang)
-    ax = new_ax(ax, figsize=(16, 10))
-    titles = labels("report.canvas.block", lang)
-    for key, (x, y, w, hh) in _canvas_layout(key_metrics).items():
-        ax.add_patch(Rectangle((x, y), w, hh, facecolor="#f7f7f7", edgecolor="0.3", lw=1.2))
-        ax.text(x + 0.008, y + hh - 0.01, titles[key], fontsize=11, va="top")
-        width = int(w * 190)
-        lines_y = y + hh - 0.05
-        items = blocks.get(key, [])
-        if key == "key_metrics" and items:  # a band: the metrics on one wrapped line each
-            items = [("  ·  ".join(text for text, src in items if src == s), s)
-                     for s in ("analyst", "analysis") if any(src == s for _, src in items)]
-        for text, source in items:
-            wrapped = _wrap([text], width)
-            ax.text(x + 0.008, lines_y, wrapped, fontsize=8, va="top",
-                    color="#1f4e9c" if source == "analysis" else "black",
-                    style="italic" if source == "analysis" else "normal")
-            lines_y -= 0.028 * (wrapped.count("\n") + 1)
-    ax.set(xlim=(0, 1), ylim=(0, 1))
-    ax.axis("off")
-    ax.set_title(t("report.canvas.title", lang))
     return ax

@@ -235,6 +235,75 @@ class Report:
         """A note in italics (for skipped parts)."""
         return self._add("note", text)
 
+    def swot(self, table: pd.DataFrame) -> Report:
+        """The SWOT as a 2x2 grid of text, each item marked by where it comes from.
+
+        Parameters
+        ----------
+        table : pandas.DataFrame
+            :func:`custlib.report.strategy.swot_table`: ``quadrant``, ``item``, ``source``
+            ('analysis': a fact the kit measured, or 'analyst': the context file's) and
+            ``rule`` (why a fact is listed, in words; shown under it).
+
+        Returns
+        -------
+        Report
+            ``self``.
+        """
+        from custlib.data.contract import require_columns
+        from custlib.report.strategy import QUADRANTS
+
+        require_columns(table, ["quadrant", "item", "source"], "Report.swot")
+        unknown = sorted(set(table["quadrant"].astype(str)) - set(QUADRANTS))
+        if unknown:
+            raise ParameterError(f"Report.swot: quadrant(s) {unknown} are not SWOT quadrants; "
+                                 f"expected {list(QUADRANTS)} (strategy.swot_table makes them)")
+        return self._add("swot", table.copy())
+
+    def tows(self, table: pd.DataFrame | None) -> Report:
+        """The TOWS matrix: strengths and weaknesses against opportunities and threats.
+
+        Parameters
+        ----------
+        table : pandas.DataFrame or None
+            :func:`custlib.report.strategy.tows_table` (``key``, ``action``); None (no
+            strategies in the context file) adds one line saying so.
+
+        Returns
+        -------
+        Report
+            ``self``.
+        """
+        if table is None or not len(table):
+            return self.note(t("report.grid.tows_none", self.lang))
+        from custlib.data.contract import require_columns
+
+        require_columns(table, ["key", "action"], "Report.tows")
+        return self._add("tows", table.copy())
+
+    def canvas(self, blocks: dict[str, list[tuple[str, str]]]) -> Report:
+        """The Business Model Canvas in its classic nine-block layout, items marked by source.
+
+        Parameters
+        ----------
+        blocks : dict
+            :func:`custlib.report.strategy.canvas_blocks`: block -> ``(text, source)`` pairs.
+            A block with no item says so in one line; key metrics, when there are any, run
+            under the nine blocks.
+
+        Returns
+        -------
+        Report
+            ``self``.
+        """
+        from custlib.report.strategy import CANVAS_BLOCKS
+
+        unknown = sorted(set(blocks) - set(CANVAS_BLOCKS))
+        if unknown:
+            raise ParameterError(f"Report.canvas: block(s) {unknown} are not canvas blocks; "
+                                 f"expected some of {list(CANVAS_BLOCKS)}")
+        return self._add("canvas", {k: list(v) for k, v in blocks.items()})
+
     def kpis(self, table: pd.DataFrame, currency: str = "") -> Report:
         """The KPI cards that open the report, amounts in ``currency``.
 

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from custlib.i18n import t
+from custlib.i18n import labels, t
 
 if TYPE_CHECKING:
     import jinja2
 
     from custlib.report.document import Report
 
-__all__ = ["TEMPLATES", "inline_markdown", "kpi_cards", "render", "table_cells"]
+__all__ = ["TEMPLATES", "canvas_grid", "inline_markdown", "kpi_cards", "render", "swot_grid",
+           "table_cells", "tows_grid"]
 
 #: Where the report's templates live.
 TEMPLATES: Path = Path(__file__).resolve().parent / "templates"
@@ -180,6 +181,119 @@ def kpi_cards(table: pd.DataFrame, currency: str, lang: str) -> dict[str, Any]:
             "vs": t("report.document.vs_previous", lang), "cards": cards, "caveats": caveats}
 
 
+def _items(pairs: list[tuple[str, str, str]], lang: str) -> list[dict[str, str]]:
+    """Grid items as the page shows them: text, source, its badge in words, why."""
+    badges = labels("report.grid.badge", lang)
+    return [{"text": text, "source": source, "badge": badges.get(source, source), "why": why}
+            for text, source, why in pairs]
+
+
+def _badge(source: str, lang: str) -> str:
+    """The badge of a source in words ('analysis', 'context file')."""
+    return labels("report.grid.badge", lang).get(source, source)
+
+
+def _legend(items: list[dict[str, str]], lang: str) -> list[dict[str, str]]:
+    """The sources the grid's items come from, each with its badge and what it means."""
+    badges, meaning = labels("report.grid.badge", lang), labels("report.grid.legend", lang)
+    present = {i["source"] for i in items}
+    return [{"source": s, "badge": badges[s], "text": meaning[s]}
+            for s in ("analysis", "analyst") if s in present]
+
+
+def swot_grid(table: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """The SWOT of :meth:`custlib.report.document.Report.swot` as the page shows it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`custlib.report.strategy.swot_table`.
+    lang : str
+
+    Returns
+    -------
+    dict
+        ``title``, ``legend`` (the sources present, in words), ``empty`` (the line of a
+        quadrant with no item) and ``cells``: the four quadrants in reading order, each a
+        ``key``, ``title`` and ``lines`` (``text``, ``source``, ``badge``, ``why``).
+    """
+    from custlib.report.strategy import QUADRANTS
+
+    names = labels("report.swot.quadrant", lang)
+    why = table["rule"] if "rule" in table else pd.Series("", index=table.index)
+    cells: list[dict[str, Any]] = []
+    for q in QUADRANTS:
+        rows = table[table["quadrant"] == q]
+        pairs = [(str(r["item"]), str(r["source"]), "" if w != w else str(w))
+                 for (_, r), w in zip(rows.iterrows(), why[rows.index], strict=True)]
+        cells.append({"key": q, "title": names[q], "lines": _items(pairs, lang)})
+    every = [i for c in cells for i in c["lines"]]
+    return {"title": t("report.grid.swot", lang), "legend": _legend(every, lang),
+            "empty": t("report.grid.empty_quadrant", lang), "cells": cells}
+
+
+def tows_grid(table: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """The TOWS matrix of :meth:`custlib.report.document.Report.tows` as the page shows it.
+
+    Returns
+    -------
+    dict
+        ``title``, ``legend``, ``empty``, ``columns`` (strengths, weaknesses), ``rows``
+        (opportunities, threats): each a ``title`` and two ``cells`` (SO and WO, ST and
+        WT), each a ``key``, ``title`` (the strategy's kind in words) and ``lines``.
+    """
+    from custlib.report.strategy import TOWS_KEYS
+
+    quadrant, kinds = labels("report.swot.quadrant", lang), labels("report.tows", lang)
+    source = table["source"] if "source" in table else pd.Series("analyst", index=table.index)
+    cells: dict[str, dict[str, Any]] = {}
+    for k in TOWS_KEYS:
+        mine = table["key"] == k
+        pairs = [(str(a), str(s), "") for a, s in zip(table.loc[mine, "action"], source[mine],
+                                                       strict=True)]
+        cells[k] = {"key": k, "title": kinds[k], "lines": _items(pairs, lang)}
+    every = [i for c in cells.values() for i in c["lines"]]
+    return {"title": t("report.grid.tows", lang), "legend": _legend(every, lang),
+            "empty": t("report.grid.empty_quadrant", lang),
+            "columns": [quadrant["strengths"], quadrant["weaknesses"]],
+            "rows": [{"title": quadrant["opportunities"], "cells": [cells["so"], cells["wo"]]},
+                     {"title": quadrant["threats"], "cells": [cells["st"], cells["wt"]]}]}
+
+
+def canvas_grid(blocks: dict[str, list[tuple[str, str]]], lang: str) -> dict[str, Any]:
+    """The canvas of :meth:`custlib.report.document.Report.canvas` as the page shows it.
+
+    Returns
+    -------
+    dict
+        ``title``, ``legend``, ``cells``: the nine blocks in reading order (key
+        partners, key activities, key resources, value propositions, customer
+        relationships, channels, customer segments, cost structure, revenue streams), then
+        key metrics when it has items (``metrics``), each a ``key``, ``title``, ``lines``
+        and the same by source, ``groups`` (a narrow block shows its badge once per
+        source: ``source``, ``badge``, ``lines`` of text); ``empty``, the one line of a
+        block with no item, and ``missing``: where to add the empty blocks' items (``''``
+        when none is empty).
+    """
+    from custlib.report.strategy import CANVAS_BLOCKS
+
+    titles = labels("report.canvas.block", lang)
+    metrics = bool(blocks.get("key_metrics"))
+    cells: list[dict[str, Any]] = []
+    for k in CANVAS_BLOCKS:
+        if k != "key_metrics" or metrics:
+            lines = _items([(str(x), str(src), "") for x, src in blocks.get(k, [])], lang)
+            groups = [{"source": s, "badge": _badge(s, lang),
+                       "lines": [i["text"] for i in lines if i["source"] == s]}
+                      for s in dict.fromkeys(i["source"] for i in lines)]
+            cells.append({"key": k, "title": titles[k], "lines": lines, "groups": groups})
+    every = [i for c in cells for i in c["lines"]]
+    empty = [c["key"] for c in cells if not c["lines"]]
+    return {"title": t("report.grid.canvas", lang), "legend": _legend(every, lang),
+            "cells": cells, "metrics": metrics, "empty": t("report.grid.empty_block", lang),
+            "missing": t("report.grid.fill_hint", lang, keys=", ".join(empty)) if empty else ""}
+
+
 def _block(kind: str, content: Any, caption: str, lang: str,
            currency: str = "") -> dict[str, Any]:
     from markupsafe import Markup
@@ -190,6 +304,12 @@ def _block(kind: str, content: Any, caption: str, lang: str,
         df, digits, percent, small = content
         return {"kind": kind, "table": table_cells(df, lang, digits, percent, small, currency),
                 "caption": caption}
+    if kind == "swot":
+        return {"kind": kind, "grid": swot_grid(content, lang)}
+    if kind == "tows":
+        return {"kind": kind, "grid": tows_grid(content, lang)}
+    if kind == "canvas":
+        return {"kind": kind, "grid": canvas_grid(content, lang)}
     if kind == "bullets":
         return {"kind": kind, "lines": content}
     if kind == "image":

@@ -5,7 +5,9 @@ business-context file, and **facts the analysis computed**, each with its number
 rules that turn measurements (:func:`measures`) into facts are :data:`RULES`: a
 measurement, a threshold, a quadrant and a sentence. They are deliberately simple and
 visible, so a reader can see why a fact is there and change a threshold when the business
-knows better. The figures are in :mod:`custlib.plots.report`.
+knows better. The report shows the SWOT, the TOWS matrix and the canvas as grids of text,
+each item marked by its source (:meth:`custlib.report.document.Report.swot`,
+:meth:`~custlib.report.document.Report.tows`, :meth:`~custlib.report.document.Report.canvas`).
 
 References
 ----------
@@ -25,8 +27,8 @@ import pandas as pd
 from custlib.data.contract import require_columns
 from custlib.i18n import check_lang, labels, t
 
-__all__ = ["CANVAS_BLOCKS", "QUADRANTS", "RULES", "Rule", "canvas_analysis", "canvas_blocks",
-           "measures", "swot_facts", "swot_table", "tows_table"]
+__all__ = ["CANVAS_BLOCKS", "QUADRANTS", "RULES", "TOWS_KEYS", "Rule", "canvas_analysis",
+           "canvas_blocks", "measures", "swot_facts", "swot_table", "tows_table"]
 
 #: The four SWOT quadrants, in reading order (names: ``report.swot.quadrant``).
 QUADRANTS = ("strengths", "weaknesses", "opportunities", "threats")
@@ -165,15 +167,28 @@ def swot_table(context: dict[str, Any], facts: pd.DataFrame | None = None) -> pd
         .reset_index(drop=True)
 
 
+#: The TOWS matrix's cells: strengths or weaknesses (columns) against opportunities or
+#: threats (rows), in reading order.
+TOWS_KEYS: tuple[str, ...] = ("so", "wo", "st", "wt")
+
+
 def tows_table(context: dict[str, Any], *, lang: str = "en") -> pd.DataFrame | None:
-    """The TOWS strategies (SO, WO, ST, WT) of the context file, or None."""
+    """The TOWS strategies (SO, WO, ST, WT) of the context file, or None.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``strategy`` (its kind in words, in ``lang``), ``action`` (the analyst's text) and
+        ``key`` (``'so'``, ``'wo'``, ``'st'`` or ``'wt'``: its cell of the TOWS matrix); None
+        when the context file has no strategies.
+    """
     check_lang(lang)
     tows = context.get("tows") or {}
     names = labels("report.tows", lang)
-    rows = [(names[k], str(s)) for k in ("so", "wo", "st", "wt") for s in (tows.get(k) or [])]
+    rows = [(names[k], str(s), k) for k in TOWS_KEYS for s in (tows.get(k) or [])]
     if not rows:
         return None
-    return pd.DataFrame(rows, columns=["strategy", "action"])
+    return pd.DataFrame(rows, columns=["strategy", "action", "key"])
 
 
 #: The canvas's blocks, in reading order (titles: ``report.canvas.block``).
@@ -278,41 +293,69 @@ def measures(summary: pd.DataFrame, *, state: pd.DataFrame | None = None,
 def canvas_analysis(table: pd.DataFrame, segment_col: str, transactions: pd.DataFrame,
                     measured: dict[str, Any], *, lang: str = "en", currency: str = ""
                     ) -> dict[str, list[str]]:
-    """Lines the analysis adds to the canvas: segments, revenue streams, relationships, KPIs.
+    """Lines the analysis adds to the canvas, for the blocks the data can speak to.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per buying customer with ``segment_col`` (and ``clv`` or ``total_revenue``;
+        ``stage``, notebook 04's lifecycle stage, when known).
+    segment_col : str
+    transactions : pandas.DataFrame
+        Clean transactions (``amount``; ``channel`` and ``category`` when the log has them).
+    measured : dict
+        :func:`measures`.
+    lang : {'en', 'zh'}
+    currency : str
+        Currency of the amounts (the total CLV among the key metrics).
 
     Returns
     -------
     dict of str to list of str
-        For ``customer_segments`` (the three largest segments by value), ``revenue_streams``
-        (revenue by channel), ``customer_relationships`` (repeat rate, share at risk) and
-        ``key_metrics``.
+        ``customer_segments`` (the three largest segments by value, with their sizes),
+        ``channels`` (revenue by channel), ``revenue_streams`` (revenue by category; by
+        channel when the log has no category), ``customer_relationships`` (the repeat rate,
+        then the lifecycle stages holding most buying customers with the action for each)
+        and ``key_metrics``. A block the data cannot speak to has no line.
     """
+    from custlib.lifecycle.stages import STAGES, stage_name
     from custlib.report.narrative import format_money
 
     check_lang(lang)
-    out: dict[str, list[str]] = {"customer_segments": [], "revenue_streams": [],
+    out: dict[str, list[str]] = {"customer_segments": [], "channels": [], "revenue_streams": [],
                                  "customer_relationships": [], "key_metrics": []}
     value = "clv" if "clv" in table else "total_revenue" if "total_revenue" in table else None
-    if value and segment_col in table:
+    if value and segment_col in table and len(table) and table[value].sum():
         g = table.groupby(segment_col, observed=True)
         share = (g[value].sum() / table[value].sum()).sort_values(ascending=False).head(3)
-        size = g.size() / len(table)
+        size = g.size()
         what = (t("report.canvas_lines.clv", lang) if value == "clv" else
                 t("report.canvas_lines.revenue", lang))
         for seg, v in share.items():
             out["customer_segments"].append(t(
-                "report.canvas_lines.segment", lang, segment=seg, customers=f"{size[seg]:.0%}",
-                share=f"{v:.0%}", what=what))
-    if "channel" in transactions:
-        rev = transactions.groupby(transactions["channel"].astype(str))["amount"].sum()
-        for ch, v in (rev / rev.sum()).sort_values(ascending=False).head(4).items():
-            out["revenue_streams"].append(t("report.canvas_lines.revenue_stream", lang,
-                                            channel=ch, share=f"{v:.0%}"))
+                "report.canvas_lines.segment", lang, segment=seg, n=f"{size[seg]:,}",
+                customers=f"{size[seg] / len(table):.0%}", share=f"{v:.0%}", what=what))
+    mixes = {key: _revenue_mix(transactions, key) for key in ("channel", "category")}
+    for ch, v in mixes["channel"].items():
+        out["channels"].append(t("report.canvas_lines.channel", lang, channel=ch,
+                                 share=f"{v:.0%}"))
+    streams = mixes["category"] if len(mixes["category"]) else mixes["channel"]
+    for name, v in streams.items():
+        out["revenue_streams"].append(t("report.canvas_lines.revenue_stream", lang,
+                                        name=name, share=f"{v:.0%}"))
     relationships = out["customer_relationships"]
     if "repeat_rate" in measured:
         relationships.append(t("report.canvas_lines.repeat_rate", lang,
                                share=f"{measured['repeat_rate']:.0%}"))
-    if "at_risk_share" in measured:
+    if "stage" in table and table["stage"].notna().any():
+        stages = table["stage"].astype(str).value_counts(normalize=True)
+        stages = stages.drop("potential", errors="ignore").head(3)
+        for stage in (s for s in STAGES if s in stages.index):
+            relationships.append(t("report.canvas_lines.stage", lang,
+                                   stage=stage_name(stage, lang),
+                                   share=f"{stages[stage]:.0%}",
+                                   action=t(f"lifecycle.action.{stage}", lang)))
+    elif "at_risk_share" in measured:
         relationships.append(t("report.canvas_lines.at_risk", lang,
                                share=f"{measured['at_risk_share']:.0%}"))
     metrics = labels("report.canvas_lines.metric", lang)
@@ -326,3 +369,14 @@ def canvas_analysis(table: pd.DataFrame, segment_col: str, transactions: pd.Data
         out["key_metrics"].append(t("report.canvas_lines.clv_total", lang,
                                     amount=format_money(float(table["clv"].sum()), currency, lang)))
     return out
+
+
+def _revenue_mix(transactions: pd.DataFrame, column: str, top: int = 4) -> pd.Series:
+    """The ``top`` largest shares of revenue by ``column`` (empty when there is none)."""
+    if column not in transactions or transactions[column].isna().all():
+        return pd.Series(dtype=float)
+    known = transactions.dropna(subset=[column])
+    rev = known.groupby(known[column].astype(str))["amount"].sum()
+    if not rev.sum():
+        return pd.Series(dtype=float)
+    return (rev / rev.sum()).sort_values(ascending=False).head(top)
