@@ -222,7 +222,7 @@ def test_swot_tows_and_canvas_are_grids_of_text_marked_by_source():
             'context file</span> Curated own-brand range with good quality for the price</li>'
             ) in body
     assert ('<li><span class="badge analysis">analysis</span> 50% of all customers since the log '
-            'began bought more than once (repeat-purchase rate over the whole log)<span '
+            'began bought on two or more days (repeat-purchase rate over the whole log)<span '
             'class="why">listed because the repeat-purchase rate over the whole log is at least '
             '40%</span></li></ul></div><div class="cell weaknesses">') in body
     assert ('<div class="cell threats"><h4>Threats</h4><ul><li><span class="badge analyst">'
