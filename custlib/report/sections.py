@@ -83,7 +83,11 @@ def add_value_figures(rep: Report, figures: Path, inputs: Any, lang: str = "en")
     if inputs.not_estimated is not None:
         return rep.text(inputs.not_estimated.reason(lang))
     if (figures / "clv_segments.png").exists():
-        rep.image(figures / "clv_segments.png")
+        from custlib.report.figures import caption, clv_alt
+
+        table = inputs.customer_table()
+        alt = clv_alt(table, "rfm_segment", lang) if {"rfm_segment", "clv"} <= set(table) else ""
+        rep.image(figures / "clv_segments.png", caption("clv", lang), alt=alt)
     accuracy = forecast_accuracy(inputs.btyd, lang)
     return rep.text(accuracy) if accuracy else rep
 
