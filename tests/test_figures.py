@@ -12,6 +12,7 @@ import pytest
 
 from custlib import i18n
 from custlib.data import loading as io
+from custlib.data.demo.corpus import make_shape
 from custlib.lifecycle import cohorts
 from custlib.lifecycle.stages import STAGES, purchase_days
 from custlib.lifecycle.transitions import stage_counts
@@ -19,8 +20,14 @@ from custlib.plots import clv as clv_plots
 from custlib.plots import lifecycle as lifecycle_plots
 from custlib.plots import report as report_plots
 from custlib.plots import segments as segment_plots
-from custlib.plots.theme import (MIN_PRINTED_PT, PRINT_HEIGHT_MM, PRINT_WIDTH_MM, percent,
-                                 printed_scale, smallest_printed_text)
+from custlib.plots.theme import (
+    MIN_PRINTED_PT,
+    PRINT_HEIGHT_MM,
+    PRINT_WIDTH_MM,
+    percent,
+    printed_scale,
+    smallest_printed_text,
+)
 from custlib.report import competitors, figures
 from custlib.report import document as report
 from custlib.segments import schemes
@@ -133,10 +140,10 @@ def test_the_chinese_category_heat_map_title_is_all_chinese():
     prefs = pd.DataFrame({"tea": [0.6, 0.3], "cake": [0.4, 0.7]}, index=["A", "B"])
     prefs.columns.name = "category"
     assert report_plots.plot_preferences(prefs, lang="zh").get_title() == \
-        "各细分群体收入的品类构成"
+        "各细分群体收入的品类构成(%)"
     prefs.columns.name = "channel"
     assert report_plots.plot_preferences(prefs, lang="zh").get_title() == \
-        "各细分群体收入的渠道构成"
+        "各细分群体收入的渠道构成(%)"
 
 
 # --- the positioning map's labels ------------------------------------------------------
@@ -183,10 +190,12 @@ def test_crowded_positioning_labels_still_do_not_overlap():
     ctx = {"competitors": [
         {"name": "Alpha Home", "us": True, "market_share": 0.10,
          "positioning": {"price": 3.0, "quality": 3.0}},
-        {"name": "Beta Living", "market_share": 0.20, "positioning": {"price": 3.3, "quality": 3.1}},
+        {"name": "Beta Living", "market_share": 0.20,
+         "positioning": {"price": 3.3, "quality": 3.1}},
         {"name": "Gamma Stores", "market_share": 0.15,
          "positioning": {"price": 2.7, "quality": 3.2}},
-        {"name": "Delta Deco", "market_share": 0.05, "positioning": {"price": 3.1, "quality": 2.6}},
+        {"name": "Delta Deco", "market_share": 0.05,
+         "positioning": {"price": 3.1, "quality": 2.6}},
         {"name": "Epsilon", "market_share": 0.08, "positioning": {"price": 5.2, "quality": 5.3}}]}
     rivals = competitors.competitor_table(ctx)
     assert _label_clashes(report_plots.plot_positioning(rivals), rivals) == []
@@ -245,7 +254,8 @@ def test_a_leader_with_a_best_feature_is_said_so():
     assert said["market_share"] == ("Us is the largest of the 2 companies named, with 30% of "
                                     "the market; next is Them with 20%.")
     assert said["features"] == "Us scores highest of all on service and lowest of all on range."
-    assert said["prices"] == "Us prices at level 4 of 5: 1 of 1 competitors are cheaper and 0 dearer."
+    assert said["prices"] == ("Us prices at level 4 of 5: 1 of 1 competitors are cheaper and 0 "
+                              "dearer.")
 
 
 def test_segment_and_needs_alt_texts_carry_their_main_figures():
@@ -312,6 +322,14 @@ def _one_time_days() -> pd.DataFrame:
     return purchase_days(tx)
 
 
+def test_the_one_time_corpus_has_no_returns_to_chart():
+    tx = make_shape("one_time_buyers").transactions
+    tx = tx.assign(order_date=pd.to_datetime(tx["order_date"]),
+                   amount=tx["quantity"] * tx["unit_price"])
+    retention = cohorts.cohort_retention(purchase_days(tx), observation_end="2023-12-31")
+    assert len(retention) == 12 and not cohorts.has_returns(retention)
+
+
 def test_one_time_buyers_get_a_sentence_instead_of_an_empty_retention_map(tmp_path):
     retention = cohorts.cohort_retention(_one_time_days(), observation_end="2011-12-31")
     assert not cohorts.has_returns(retention)
@@ -352,3 +370,22 @@ def test_returning_buyers_keep_the_retention_map_with_its_mean_in_the_alt(tmp_pa
     assert ('<img alt="Stacked area chart of customers by lifecycle stage at each snapshot; at '
             'the last one (2011-03-31): New 1, Active 2."') in page
     assert '<img alt="Heat map of cohort retention' in page
+
+
+def test_the_clv_figure_is_captioned_and_described_when_the_table_is_given(tmp_path):
+    from types import SimpleNamespace
+
+    from custlib.report import sections
+
+    (tmp_path / "clv_segments.png").write_bytes(b"\x89PNG")
+    table = pd.DataFrame({"rfm_segment": ["Champions", "Lost", "Lost", "Lost"],
+                          "clv": [90.0, 5, 3, 2]})
+    rep = report.Report("t").standard_section("segmentation")
+    sections.add_value_figures(rep, tmp_path, SimpleNamespace(not_estimated=None, btyd=None),
+                               table=table)
+    page = rep.html()
+    assert ('<img alt="Bar chart of each RFM segment&#39;s share of customers and of predicted '
+            'value: Champions 25% of customers, 90% of value; Lost 75% of customers, 10% of '
+            'value."') in page
+    assert ("<figcaption>Each RFM segment&#39;s share of customers and of predicted future "
+            "value (notebook 03)</figcaption>") in page

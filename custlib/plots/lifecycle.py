@@ -73,7 +73,7 @@ def plot_transitions(shares: pd.DataFrame, *, ax: Any = None, lang: str = "en") 
                     color="white" if v > 60 else "black")
     ax.set_xticks(range(len(shares.columns)), shares.columns, rotation=45, ha="right")
     ax.set_yticks(range(len(shares.index)), shares.index)
-    ax.figure.colorbar(img, ax=ax, label="%")
+    ax.figure.colorbar(img, ax=ax, format=percent(100))
     ax.set(title=t("lifecycle.figure.trans_title", lang), xlabel=t("lifecycle.figure.to", lang),
            ylabel=t("lifecycle.figure.from", lang))
     return ax

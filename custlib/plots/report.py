@@ -70,7 +70,7 @@ def plot_preferences(table: pd.DataFrame, *, max_categories: int = 12, ax: Any =
     ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index])
     ax.figure.colorbar(img, ax=ax, format=percent(100))
     ax.set(title=title or t("report.needs_plot.preferences", lang,
-                            column=label("report.needs_plot.column", column, lang)))
+                            column=label("report.column", column, lang)))
     return ax
 
 

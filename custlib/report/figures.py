@@ -132,7 +132,7 @@ def clv_alt(table: pd.DataFrame, segment_col: str, lang: str = "en", *, top: int
 # --- section 4: needs -----------------------------------------------------------------
 
 def _column_name(prefs: pd.DataFrame, lang: str) -> str:
-    return label("report.needs_plot.column", prefs.columns.name, lang)
+    return label("report.column", prefs.columns.name, lang)
 
 
 def preferences_alt(prefs: pd.DataFrame, lang: str = "en", *, top: int = 3) -> str:
