@@ -389,3 +389,13 @@ def test_the_clv_figure_is_captioned_and_described_when_the_table_is_given(tmp_p
             'value."') in page
     assert ("<figcaption>Each RFM segment&#39;s share of customers and of predicted future "
             "value (notebook 03)</figcaption>") in page
+
+
+def test_a_company_best_on_one_feature_only_is_not_said_worst_on_none():
+    ctx = {"competitors": [
+        {"name": "Us", "us": True, "features": {"service": 5, "range": 3}},
+        {"name": "Them", "features": {"service": 3, "range": 4}},
+        {"name": "Other", "features": {"service": 2, "range": 2}}]}
+    rivals = competitors.competitor_table(ctx).assign(market_share=None, price_level=None)
+    said = competitors.chart_sentences(rivals, competitors.feature_table(ctx), lang="zh")
+    assert said == {"features": "Us 在 服务 上得分全场最高。"}

@@ -134,9 +134,9 @@ def chart_sentences(rivals: pd.DataFrame, features: pd.DataFrame | None = None, 
             worst = [dimension_label(str(c), lang) for c in scores.columns
                      if scores.loc[us, c] < others[c].min()]
             if best or worst:
-                none = t("report.figure.features.none", lang)
-                out["features"] = t("report.figure.features.text_us", lang, us=us,
-                                    best=sep.join(best) or none, worst=sep.join(worst) or none)
+                key = "text_us" if best and worst else "text_us_best" if best else "text_us_worst"
+                out["features"] = t(f"report.figure.features.{key}", lang, us=us,
+                                    best=sep.join(best), worst=sep.join(worst))
             else:
                 items = sep.join(f"{dimension_label(str(c), lang)} {v:g}"
                                  for c, v in scores.loc[us].dropna().items())
