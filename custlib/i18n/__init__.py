@@ -267,5 +267,6 @@ def setup_matplotlib(lang: str = "en") -> None:
     # labels come from data ("from $5 to $10"): show them as written, never as TeX math
     mpl.rcParams["text.parse_math"] = False
     mpl.rcParams["figure.dpi"] = max(mpl.rcParams["figure.dpi"], 100)
-    mpl.rcParams["axes.spines.top"] = False
-    mpl.rcParams["axes.spines.right"] = False
+    from custlib.plots.theme import apply_theme
+
+    apply_theme()  # the kit's palette and font sizes (custlib.plots.theme)

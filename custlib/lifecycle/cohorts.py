@@ -28,8 +28,8 @@ from custlib.errors import DataError, EmptyResultError, ParameterError, check_ch
 from custlib.i18n import check_lang, t
 
 __all__ = ["churn_durations", "cohort_clv", "cohort_cumulative_revenue", "cohort_retention",
-           "cohort_revenue", "kaplan_meier", "median_survival", "partial_note", "survival_by",
-           "survival_curves"]
+           "cohort_revenue", "has_returns", "kaplan_meier", "median_survival", "partial_note",
+           "survival_by", "survival_curves"]
 
 
 def _periods(days: pd.DataFrame, freq: str) -> pd.DataFrame:
@@ -150,6 +150,27 @@ def cohort_cumulative_revenue(days: pd.DataFrame, *, freq: str = "M",
     out.index.name, out.columns.name = "cohort", "periods since acquisition"
     _mark(out, first, partial)
     return out
+
+
+def has_returns(retention: pd.DataFrame) -> bool:
+    """Whether any cohort has a customer buying again after its first period.
+
+    Without one (a log of one-time buyers) the retention heat map would be empty.
+
+    Parameters
+    ----------
+    retention : pandas.DataFrame
+        :func:`custlib.lifecycle.cohorts.cohort_retention`.
+
+    Examples
+    --------
+    >>> has_returns(pd.DataFrame({0: [1.0, 1.0], 1: [0.0, np.nan]}))
+    False
+    >>> has_returns(pd.DataFrame({0: [1.0], 1: [0.25]}))
+    True
+    """
+    later = retention.loc[:, [c for c in retention.columns if c != 0]]
+    return bool((later.fillna(0) > 0).to_numpy().any())
 
 
 def partial_note(table: pd.DataFrame, lang: str = "en") -> str:

@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator
 
 from custlib.data.contract import require_columns
 from custlib.i18n import check_lang, label, t
-from custlib.plots.theme import new_ax, thousands
+from custlib.plots.theme import BLUE, GREEN, GREY, LABEL_SIZE, new_ax, percent, thousands
 
 __all__ = ["plot_calibration_holdout", "plot_clv_by_segment", "plot_clv_deciles",
            "plot_matrix", "plot_p_alive_history", "plot_period_transactions",
@@ -46,7 +46,7 @@ def plot_calibration_holdout(table: pd.DataFrame, *, model_name: str = "", ax: A
     ax = new_ax(ax)
     x = np.arange(len(table))
     ax.plot(x, table["actual"], "o-", color="black", label=t("value.plot.actual", lang))
-    ax.plot(x, table["predicted"], "s--", color="tab:blue",
+    ax.plot(x, table["predicted"], "s--", color=BLUE,
             label=f"{t('value.plot.predicted', lang)} {model_name}".strip())
     ticks = [str(i) for i in table.index]
     ticks[-1] = ticks[-1] + "+"
@@ -73,13 +73,13 @@ def plot_tracking(track: pd.DataFrame, *, cumulative: bool = True, model_name: s
     ax = new_ax(ax, figsize=(9, 4))
     a, e = ("cumulative_actual", "cumulative_expected") if cumulative else ("actual", "expected")
     ax.plot(track["start"], track[a], color="black", label=t("value.plot.actual", lang))
-    ax.plot(track["start"], track[e], "--", color="tab:blue",
+    ax.plot(track["start"], track[e], "--", color=BLUE,
             label=f"{t('value.plot.model', lang)} {model_name}".strip())
     if track["holdout"].any():
         first = track.loc[track["holdout"], "start"].iloc[0]
         ax.axvline(first, color="grey", linestyle=":")
         ax.annotate(t("value.plot.holdout_starts", lang), (first, 0.95),
-                    xycoords=("data", "axes fraction"), ha="left", va="top", fontsize=9,
+                    xycoords=("data", "axes fraction"), ha="left", va="top", fontsize=LABEL_SIZE,
                     color="grey", xytext=(4, 0), textcoords="offset points")
     unit = track.attrs.get("unit", "")
     if cumulative:
@@ -109,7 +109,7 @@ def plot_period_transactions(table: pd.DataFrame, *, ax: Any = None,
     ax = new_ax(ax)
     x = np.arange(len(table))
     ax.bar(x - 0.2, table["actual"], width=0.4, color="0.3", label=t("value.plot.actual", lang))
-    ax.bar(x + 0.2, table["model"], width=0.4, color="tab:blue",
+    ax.bar(x + 0.2, table["model"], width=0.4, color=BLUE,
            label=t("value.plot.model", lang))
     ticks = [str(i) for i in table.index]
     ticks[-1] = ticks[-1] + "+"
@@ -168,7 +168,7 @@ def plot_p_alive_history(history: pd.DataFrame, *, customer: Any = "", ax: Any =
     check_lang(lang)
     require_columns(history, ["p_alive", "purchase"], "plot_p_alive_history")
     ax = new_ax(ax, figsize=(9, 3.5))
-    ax.plot(history.index, history["p_alive"], color="tab:green")
+    ax.plot(history.index, history["p_alive"], color=GREEN)
     buys = history.index[history["purchase"].to_numpy()]
     for i, day in enumerate(buys):
         ax.axvline(day, color="0.4", linestyle="--", linewidth=0.8,
@@ -191,8 +191,9 @@ def plot_clv_deciles(deciles: pd.DataFrame, *, ax: Any = None, lang: str = "en")
     check_lang(lang)
     share = deciles[t("value.column.share", lang)] * 100
     ax = new_ax(ax)
-    bars = ax.bar(share.index.astype(str), share, color="tab:blue")
-    ax.bar_label(bars, fmt="%.0f%%", fontsize=8)
+    bars = ax.bar(share.index.astype(str), share, color=BLUE)
+    ax.bar_label(bars, fmt="%.0f%%")
+    ax.yaxis.set_major_formatter(percent(100))
     ax.set(title=t("value.plot.dec_title", lang), xlabel=t("value.plot.dec_x", lang),
            ylabel=t("value.plot.dec_y", lang))
     return ax
@@ -209,13 +210,14 @@ def plot_clv_by_segment(by_segment: pd.DataFrame, *, ax: Any = None, lang: str =
     check_lang(lang)
     cust = by_segment[t("value.column.customer_share", lang)] * 100
     value = by_segment[t("value.column.share", lang)] * 100
-    ax = new_ax(ax, figsize=(8, 0.45 * len(by_segment) + 1.5))
+    ax = new_ax(ax, figsize=(7, 0.3 * len(by_segment) + 1.4))
     y = np.arange(len(by_segment))
-    ax.barh(y - 0.2, cust, height=0.4, color="0.6", label=t("value.plot.cust_share", lang))
-    ax.barh(y + 0.2, value, height=0.4, color="tab:blue",
+    ax.barh(y - 0.2, cust, height=0.4, color=GREY, label=t("value.plot.cust_share", lang))
+    ax.barh(y + 0.2, value, height=0.4, color=BLUE,
             label=t("value.plot.value_share", lang))
     ax.set_yticks(y, [str(i) for i in by_segment.index])
     ax.invert_yaxis()
     ax.set(title=t("value.plot.seg_title", lang), xlabel=t("value.plot.seg_x", lang))
+    ax.xaxis.set_major_formatter(percent(100))
     ax.legend(loc="lower right")
     return ax

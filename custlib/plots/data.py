@@ -24,7 +24,7 @@ from custlib.data.profiling import (
 )
 from custlib.i18n import check_lang, t
 from custlib.plots.categories import check_max_categories, keep_top
-from custlib.plots.theme import new_ax, thousands, with_unit
+from custlib.plots.theme import BLUE, GREEN, LABEL_SIZE, RED, new_ax, percent, thousands, with_unit
 
 __all__ = [
     "plot_cleaning_waterfall",
@@ -77,7 +77,7 @@ def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = Non
     if hidden:
         note = t("data.profile.hidden", lang, n=f"{hidden:,}")
         ax.text(1.0, 1.01, note, transform=ax.transAxes, ha="right", va="bottom",
-                fontsize=8, color="0.4")
+                fontsize=LABEL_SIZE, color="0.4")
     ax.set_title(t("data.profile.revenue_by_month", lang), loc="left")
     ax.set_xlabel(t("common.month", lang))
     ax.set_ylabel(with_unit(t("common.revenue", lang), currency))
@@ -104,7 +104,7 @@ def plot_orders_per_customer(tx: pd.DataFrame, *, cap: int = 10, lang: str = "en
     """
     ax = new_ax(ax, (7, 3.5))
     s = orders_per_customer(tx, cap=cap)
-    ax.bar(s.index, s.values, color="#4C72B0")
+    ax.bar(s.index, s.values, color=BLUE)
     ax.set_title(t("data.profile.orders_title", lang))
     ax.set_xlabel(t("data.profile.orders_per_customer", lang))
     ax.set_ylabel(t("data.profile.n_customers", lang))
@@ -133,7 +133,7 @@ def plot_revenue_by_country(tx: pd.DataFrame, *, max_categories: int = 12, lang:
     ax = new_ax(ax, (7, 4))
     every = revenue_by_country(tx, top=tx["country"].nunique() + 1)
     s = keep_top(every, max_categories, lang=lang).iloc[::-1]
-    ax.barh([str(i) for i in s.index], s.values, color="#55A868")
+    ax.barh([str(i) for i in s.index], s.values, color=GREEN)
     shown = len(s) - (1 if s.attrs["pooled"] else 0)
     ax.set_title(t("data.profile.revenue_by_country", lang, n=str(shown)))
     ax.set_xlabel(with_unit(t("common.revenue", lang), currency))
@@ -165,7 +165,8 @@ def plot_missing_values(before: pd.DataFrame, after: pd.DataFrame | None = None,
     data.plot.bar(ax=ax, rot=30)
     ax.set_title(t("data.profile.missing_title", lang))
     ax.set_xlabel(t("data.profile.column", lang))
-    ax.set_ylabel(t("data.profile.missing_share", lang) + " (%)")
+    ax.set_ylabel(t("data.profile.missing_share", lang))
+    ax.yaxis.set_major_formatter(percent(100))
     return ax
 
 
@@ -235,7 +236,7 @@ def plot_cleaning_waterfall(log: pd.DataFrame, *, measure: str = "rows", lang: s
     tops = np.where(steps["kind"] == "total", steps["end"],
                     np.maximum(steps["start"], steps["end"]))
     heights = tops - bottoms
-    colors = ["#4C72B0" if k == "total" else ("#C44E52" if e < s else "#55A868")
+    colors = [BLUE if k == "total" else (RED if e < s else GREEN)
               for k, s, e in zip(steps["kind"], steps["start"], steps["end"])]
     names = [rule_label(r, lang) for r in steps["rule"]]
     bars = ax.bar(range(len(steps)), heights, bottom=bottoms, color=colors)
@@ -243,13 +244,13 @@ def plot_cleaning_waterfall(log: pd.DataFrame, *, measure: str = "rows", lang: s
         change = st["end"] - st["start"]
         text = f"{st['end']:,.0f}" if st["kind"] == "total" else f"{change:+,.0f}"
         ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height()),
-                    ha="center", va="bottom", fontsize=8, xytext=(0, 2),
+                    ha="center", va="bottom", fontsize=LABEL_SIZE, xytext=(0, 2),
                     textcoords="offset points")
     ax.set_ylim(bottom=floor)
     if floor > 0:
         note = t("data.waterfall.axis_floor", lang, floor=f"{floor:,.0f}")
         ax.text(1.0, 1.01, note, transform=ax.transAxes, ha="right", va="bottom",
-                fontsize=8, color="0.4")
+                fontsize=LABEL_SIZE, color="0.4")
     ax.set_xticks(range(len(steps)), names, rotation=30, ha="right")
     unit = t(f"common.{measure}", lang)
     if measure == "revenue" and currency:

@@ -15,7 +15,7 @@ import pandas as pd
 from custlib.errors import check_choice
 from custlib.i18n import check_lang, t
 from custlib.lifecycle.stages import STAGES, stage_name
-from custlib.plots.theme import new_ax, thousands, with_unit
+from custlib.plots.theme import BLUE, LABEL_SIZE, RED, new_ax, percent, thousands, with_unit
 
 __all__ = ["plot_cohort_clv", "plot_cohort_revenue", "plot_cumulative_revenue", "plot_flow",
            "plot_gaps", "plot_new_vs_returning", "plot_retention", "plot_stage_counts",
@@ -44,14 +44,14 @@ def plot_stage_counts(counts: pd.DataFrame, *, ax: Any = None, lang: str = "en")
         From :func:`custlib.lifecycle.transitions.stage_counts` (same ``lang``).
     """
     check_lang(lang)
-    ax = new_ax(ax, figsize=(9, 4.5))
+    ax = new_ax(ax, figsize=(7, 3.8))
     colors = [STAGE_COLORS[s] for s in STAGES if stage_name(s, lang) in counts.columns]
     ax.stackplot(counts.index, counts.T.to_numpy(), labels=list(counts.columns), colors=colors)
     ax.set(title=t("lifecycle.figure.stages_title", lang),
            xlabel=t("lifecycle.figure.snapshot", lang),
            ylabel=t("lifecycle.figure.customers", lang))
     ax.yaxis.set_major_formatter(thousands())
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3, frameon=False)
     return ax
 
 
@@ -69,11 +69,11 @@ def plot_transitions(shares: pd.DataFrame, *, ax: Any = None, lang: str = "en") 
     img = ax.imshow(values, cmap="Blues", vmin=0, vmax=100)
     for (i, j), v in np.ndenumerate(values):
         if v == v and v >= 0.5:
-            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8,
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=LABEL_SIZE,
                     color="white" if v > 60 else "black")
     ax.set_xticks(range(len(shares.columns)), shares.columns, rotation=45, ha="right")
     ax.set_yticks(range(len(shares.index)), shares.index)
-    ax.figure.colorbar(img, ax=ax, label="%")
+    ax.figure.colorbar(img, ax=ax, format=percent(100))
     ax.set(title=t("lifecycle.figure.trans_title", lang), xlabel=t("lifecycle.figure.to", lang),
            ylabel=t("lifecycle.figure.from", lang))
     return ax
@@ -129,7 +129,7 @@ def plot_flow(snapshots: pd.DataFrame, start: Any, end: Any, *, ax: Any = None,
                 continue
             ax.add_patch(plt_rect(x, y, 0.1, size, colors[name]))
             ax.text(x - 0.01 if x == 0 else x + 0.11, y + size / 2, f"{name} ({size:,.0f})",
-                    ha="right" if x == 0 else "left", va="center", fontsize=8)
+                    ha="right" if x == 0 else "left", va="center", fontsize=LABEL_SIZE)
     ax.set_xlim(-0.45, 1.45)
     ax.set_ylim(max(left_y[-1] + left_sizes[-1], right_y[-1] + right_sizes[-1]), -gap)
     ax.axis("off")
@@ -217,7 +217,7 @@ def plot_retention(retention: pd.DataFrame, *, max_age: int = 24, ax: Any = None
     """
     check_lang(lang)
     data = retention.loc[:, [c for c in retention.columns if c <= max_age]] * 100
-    ax = new_ax(ax, figsize=(10, 0.18 * len(data) + 2))
+    ax = new_ax(ax, figsize=(7, min(5.0, 0.12 * len(data) + 2)))
     show = data.copy()
     if 0 in show.columns:
         show[0] = np.nan  # 100% by definition: grey, outside the colour scale
@@ -230,7 +230,7 @@ def plot_retention(retention: pd.DataFrame, *, max_age: int = 24, ax: Any = None
     step = max(1, len(data) // 12)
     ax.set_yticks(range(0, len(data), step), [d.strftime("%Y-%m") for d in data.index[::step]])
     over = bool(np.nanmax(show.to_numpy(dtype=float), initial=0.0) > high)
-    ax.figure.colorbar(img, ax=ax, label="%", extend="max" if over else "neither")
+    ax.figure.colorbar(img, ax=ax, format=percent(100), extend="max" if over else "neither")
     ax.set(title=t("lifecycle.figure.ret_title", lang), xlabel=t("lifecycle.figure.age", lang),
            ylabel=t("lifecycle.figure.cohort", lang))
     return ax
@@ -286,7 +286,7 @@ def plot_cumulative_revenue(cumulative: pd.DataFrame, *, ax: Any = None, lang: s
     ax.set(title=t("lifecycle.figure.cum_title", lang), xlabel=t("lifecycle.figure.age", lang),
            ylabel=with_unit(t("lifecycle.figure.per_customer", lang), currency))
     ax.yaxis.set_major_formatter(thousands())
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax
 
 
@@ -316,7 +316,7 @@ def plot_survival(curves: dict[str, pd.DataFrame] | pd.DataFrame, *, ax: Any = N
                             color=line.get_color())
     ax.set(title=t("lifecycle.figure.surv_title", lang), xlabel=t("lifecycle.figure.surv_x", lang),
            ylabel=t("lifecycle.figure.surv_y", lang), ylim=(0, 1.02))
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax
 
 
@@ -331,7 +331,7 @@ def plot_cohort_clv(table: pd.DataFrame, *, ax: Any = None, lang: str = "en",
     """
     check_lang(lang)
     ax = new_ax(ax, figsize=(9, 4))
-    ax.bar(table.index, table["mean_clv"], width=_bar_width(table.index), color="tab:blue")
+    ax.bar(table.index, table["mean_clv"], width=_bar_width(table.index), color=BLUE)
     ax.set(title=t("lifecycle.figure.clv_title", lang), xlabel=t("lifecycle.figure.cohort", lang),
            ylabel=with_unit(t("lifecycle.figure.mean_clv", lang), currency))
     return ax
@@ -353,13 +353,13 @@ def plot_gaps(gaps: pd.Series, *, active_days: float, churn_days: float, ax: Any
     upper = max(float(gaps.quantile(0.99)), churn_days * 1.1) if len(gaps) else churn_days * 1.1
     ax.hist(gaps.clip(upper=upper), bins=60, color="0.6")
     marks = ((active_days, t("lifecycle.figure.dormant_after", lang, days=f"{active_days:.0f}"),
-              "tab:blue"),
+              BLUE),
              (churn_days, t("lifecycle.figure.churned_after", lang, days=f"{churn_days:.0f}"),
-              "tab:red"))
+              RED))
     for x, text, color in marks:
         ax.axvline(x, color=color, linestyle="--")
         ax.annotate(text, (x, 0.95), xycoords=("data", "axes fraction"),
-                    xytext=(4, 0), textcoords="offset points", color=color, fontsize=9,
+                    xytext=(4, 0), textcoords="offset points", color=color, fontsize=LABEL_SIZE,
                     va="top")
     ax.set(title=t("lifecycle.figure.gaps_title", lang), xlabel=t("lifecycle.figure.gaps_x", lang),
            ylabel=t("lifecycle.figure.gaps_y", lang))

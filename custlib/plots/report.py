@@ -18,13 +18,11 @@ import pandas as pd
 from custlib.errors import DataError
 from custlib.i18n import check_lang, label, t
 from custlib.plots.categories import check_max_categories, keep_top, ranked
-from custlib.plots.theme import new_ax
+from custlib.plots.theme import LABEL_SIZE, ORANGE, OTHER_COLOR, US_COLOR, new_ax, percent
 
-__all__ = ["OTHER_COLOR", "US_COLOR", "plot_features", "plot_market_share", "plot_needs",
-           "plot_positioning", "plot_preferences", "plot_prices", "pool_needs"]
-
-#: Our company in every competitor figure, and the others.
-US_COLOR, OTHER_COLOR = "#d62728", "#7f7f7f"
+__all__ = ["OTHER_COLOR", "US_COLOR", "marker_boxes", "place_labels", "plot_features",
+           "plot_market_share", "plot_needs", "plot_positioning", "plot_preferences",
+           "plot_prices", "pool_needs"]
 
 
 # --- needs ---------------------------------------------------------------------------------
@@ -54,7 +52,8 @@ def plot_preferences(table: pd.DataFrame, *, max_categories: int = 12, ax: Any =
     check_lang(lang)
     column = table.columns.name
     table = keep_top(table, max_categories, axis=1, lang=lang)
-    ax = new_ax(ax, figsize=(max(6.0, 0.6 * table.shape[1] + 3), 0.4 * len(table) + 2))
+    ax = new_ax(ax, figsize=(min(7.0, max(5.0, 0.45 * table.shape[1] + 2.5)),
+                             0.26 * len(table) + 2.2))
     values = table.to_numpy(dtype=float) * 100
     coloured = values.copy()
     if table.attrs["pooled"]:  # 'other' is written, grey: it would wash out the named ones
@@ -63,12 +62,12 @@ def plot_preferences(table: pd.DataFrame, *, max_categories: int = 12, ax: Any =
     top = float(np.nanmax(coloured, initial=0.0)) or 1.0
     img = ax.imshow(coloured, cmap="Blues", aspect="auto", vmin=0, vmax=top, zorder=1)
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=LABEL_SIZE,
                 color="white" if coloured[i, j] > top * 0.6 else "black")
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=30,
                   ha="right")
     ax.set_yticks(range(table.shape[0]), [str(i) for i in table.index])
-    ax.figure.colorbar(img, ax=ax, label="%")
+    ax.figure.colorbar(img, ax=ax, format=percent(100))
     ax.set(title=title or t("report.needs_plot.preferences", lang,
                             column=label("report.column", column, lang)))
     return ax
@@ -94,13 +93,15 @@ def plot_needs(needs: pd.DataFrame, *, max_categories: int = 12, ax: Any = None,
     """
     check_lang(lang)
     needs = keep_top(needs, max_categories, by="priority", combine=pool_needs, lang=lang)
-    ax = new_ax(ax, figsize=(7, 5))
+    ax = new_ax(ax, figsize=(6.5, 4.8))
     ax.scatter(needs["importance"] * 100, needs["urgency"] * 100,
-               s=60 + 2000 * needs["priority"], color="tab:orange", alpha=0.7,
+               s=60 + 2000 * needs["priority"], color=ORANGE, alpha=0.7,
                edgecolors="black")
     for name, row in needs.iterrows():
         ax.annotate(str(name), (row["importance"] * 100, row["urgency"] * 100),
-                    xytext=(6, 6), textcoords="offset points", fontsize=9)
+                    xytext=(6, 6), textcoords="offset points")
+    ax.xaxis.set_major_formatter(percent(100))
+    ax.yaxis.set_major_formatter(percent(100))
     ax.axvline(needs["importance"].mean() * 100, color="0.8", lw=1)
     ax.axhline(needs["urgency"].mean() * 100, color="0.8", lw=1)
     ax.set(title=t("report.needs_plot.title", lang),
@@ -158,9 +159,10 @@ def plot_market_share(table: pd.DataFrame, *, max_categories: int = 12, ax: Any 
     us = [i for i in shares.index if bool(table.loc[i, "us"])]
     keep = us + [i for i in ranked(shares) if i not in us][:max(0, max_categories - len(us))]
     data = shares.loc[keep].sort_values(kind="stable")
-    ax = new_ax(ax, figsize=(7, 0.45 * len(data) + 1.5))
+    ax = new_ax(ax, figsize=(6.5, 0.35 * len(data) + 1.4))
     bars = ax.barh(data.index, data * 100, color=_colors(data.index, table))
-    ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=2)
+    ax.bar_label(bars, fmt="%.0f%%", padding=2)
+    ax.xaxis.set_major_formatter(percent(100))
     rest = 1 - float(data.sum())
     title = t("report.competitors.share_title", lang)
     if rest > 0.005:
@@ -185,11 +187,11 @@ def plot_features(features: pd.DataFrame, table: pd.DataFrame | None = None, *,
     from custlib.report.competitors import dimension_label
 
     check_lang(lang)
-    ax = new_ax(ax, figsize=(8, 0.5 * len(features) + 2))
+    ax = new_ax(ax, figsize=(6.5, 0.4 * len(features) + 2))
     values = features.to_numpy(dtype=float)
     img = ax.imshow(values, cmap="RdYlGn", vmin=1, vmax=5, aspect="auto")
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9)
+        ax.text(j, i, f"{v:g}", ha="center", va="center")
     ax.set_xticks(range(features.shape[1]),
                   [dimension_label(str(c), lang) for c in features.columns],
                   rotation=30, ha="right")
@@ -207,7 +209,7 @@ def plot_prices(table: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any
     """Bars of each company's price level, our company in red."""
     check_lang(lang)
     data = table["price_level"].dropna().sort_values()
-    ax = new_ax(ax, figsize=(7, 0.45 * len(data) + 1.5))
+    ax = new_ax(ax, figsize=(6.5, 0.35 * len(data) + 1.4))
     ax.barh(data.index, data, color=_colors(data.index, table))
     ax.set(title=t("report.competitors.price_title", lang),
            xlabel=t("report.competitors.price_x", lang), xlim=(0, 5.5))
@@ -217,6 +219,9 @@ def plot_prices(table: pd.DataFrame, *, ax: Any = None, lang: str = "en") -> Any
 def plot_positioning(table: pd.DataFrame, x: str = "price", y: str = "quality", *,
                      ax: Any = None, lang: str = "en") -> Any:
     """The brand positioning map on two chosen dimensions; bubble size = market share.
+
+    Each company's name is placed beside its bubble where it covers no bubble and no
+    other name (:func:`place_labels`).
 
     Raises
     ------
@@ -231,18 +236,118 @@ def plot_positioning(table: pd.DataFrame, x: str = "price", y: str = "quality", 
         if d not in dims:
             raise DataError(f"positioning dimension {d!r} is not in the context file; "
                             f"expected one of {dims}")
-    ax = new_ax(ax, figsize=(7, 6))
+    ax = new_ax(ax, figsize=(6, 4.8))
     share = table["market_share"].fillna(0.05).astype(float)
-    ax.scatter(table[f"pos_{x}"], table[f"pos_{y}"], s=200 + 3000 * share,
+    sizes = (200 + 3000 * share).to_numpy()
+    ax.scatter(table[f"pos_{x}"], table[f"pos_{y}"], s=sizes,
                c=_colors(table.index, table), alpha=0.6, edgecolors="black")
-    for name, row in table.iterrows():
-        ax.annotate(name, (row[f"pos_{x}"], row[f"pos_{y}"]), ha="center", va="bottom",
-                    xytext=(0, 12), textcoords="offset points", fontsize=9,
-                    color=US_COLOR if row["us"] else "black")
     ax.axvline(3, color="0.8", lw=1)
     ax.axhline(3, color="0.8", lw=1)
     ax.set(title=t("report.competitors.pos_title", lang),
            xlabel=t("report.competitors.scale", lang, dimension=dimension_label(x, lang)),
            ylabel=t("report.competitors.scale", lang, dimension=dimension_label(y, lang)),
            xlim=(0.5, 5.5), ylim=(0.5, 5.5))
+    points = list(zip(table[f"pos_{x}"].astype(float), table[f"pos_{y}"].astype(float),
+                      strict=True))
+    colors = [US_COLOR if us else "black" for us in table["us"]]
+    place_labels(ax, [str(n) for n in table.index], points, sizes, colors=colors)
     return ax
+
+
+#: Where a label may go around its marker, in order of preference: (dx, dy, ha, va).
+_SPOTS = ((0, 1, "center", "bottom"), (0, -1, "center", "top"), (1, 0, "left", "center"),
+          (-1, 0, "right", "center"), (0.75, 0.75, "left", "bottom"),
+          (-0.75, 0.75, "right", "bottom"), (0.75, -0.75, "left", "top"),
+          (-0.75, -0.75, "right", "top"))
+
+
+def marker_boxes(ax: Any, points: list[tuple[float, float]], sizes: Any) -> list[Any]:
+    """The display boxes of scatter markers of area ``sizes`` (points squared) at ``points``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    points : list of (float, float)
+        Data coordinates.
+    sizes : array-like of float
+        As passed to ``scatter(s=...)``.
+
+    Returns
+    -------
+    list of matplotlib.transforms.Bbox
+        Squares around each marker, in display pixels.
+    """
+    from matplotlib.transforms import Bbox
+
+    px = ax.figure.dpi / 72
+    boxes = []
+    for (px_x, px_y), s in zip(ax.transData.transform(points), np.asarray(sizes, float),
+                               strict=True):
+        r = np.sqrt(s) / 2 * px
+        boxes.append(Bbox.from_extents(px_x - r, px_y - r, px_x + r, px_y + r))
+    return boxes
+
+
+def _overlap(a: Any, b: Any) -> float:
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return float(w * h) if w > 0 and h > 0 else 0.0
+
+
+def place_labels(ax: Any, names: list[str], points: list[tuple[float, float]], sizes: Any, *,
+                 colors: list[str] | None = None, pad: float = 3.0) -> list[Any]:
+    """Write each name beside its marker, covering no marker and no other name.
+
+    Deterministic: the largest marker is labelled first; each label takes the first spot
+    of eight around its marker (above, below, right, left, then the diagonals; then the
+    same twice as far) that overlaps nothing already drawn and stays inside the axes, or
+    else the spot overlapping least.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Its limits set and its markers drawn.
+    names : list of str
+    points : list of (float, float)
+        Marker centres, data coordinates.
+    sizes : array-like of float
+        Marker areas (points squared), as given to ``scatter``.
+    colors : list of str, optional
+    pad : float, default 3
+        Points between a marker's edge and its label.
+
+    Returns
+    -------
+    list of matplotlib.text.Annotation
+        In the order of ``names``.
+    """
+    fig = ax.figure
+    fig.canvas.draw()  # the final layout, so that display positions hold
+    renderer = fig.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    taken = marker_boxes(ax, points, sizes)
+    radius = np.sqrt(np.asarray(sizes, float)) / 2
+    out: dict[int, Any] = {}
+    for i in sorted(range(len(names)), key=lambda k: (-radius[k], names[k])):
+        label = ax.annotate(names[i], points[i], textcoords="offset points", xytext=(0, 0),
+                            color=(colors or ["black"] * len(names))[i])
+        label.set_in_layout(False)
+        best: tuple[float, tuple[float, float, str, str]] = (np.inf, (0, 0, "center", "center"))
+        for far, (dx, dy, ha, va) in ((f, s) for f in (1.0, 2.0) for s in _SPOTS):
+            d = (radius[i] + pad) * far
+            label.xyann = (dx * d, dy * d)
+            label.set_ha(ha)
+            label.set_va(va)
+            box = label.get_window_extent(renderer)
+            outside = box.width * box.height - _overlap(box, inside)
+            cost = sum(_overlap(box, b) for b in taken) + 10 * max(outside, 0.0)
+            if cost < best[0]:
+                best = (cost, (dx * d, dy * d, ha, va))
+            if cost == 0:
+                break
+        label.xyann = best[1][:2]
+        label.set_ha(best[1][2])
+        label.set_va(best[1][3])
+        taken.append(label.get_window_extent(renderer))
+        out[i] = label
+    return [out[i] for i in range(len(names))]

@@ -18,15 +18,13 @@ from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label, t
 from custlib.i18n import labels as messages
 from custlib.plots.categories import check_max_categories, keep_top
-from custlib.plots.theme import new_ax, with_unit
+from custlib.plots.theme import BLUE, ORANGE, RED, new_ax, percent, with_unit
 from custlib.segments.clustering import RFM_FEATURES, signed_log1p
 from custlib.segments.profiles import attribute_name, breakdown, charted_attributes
 
 __all__ = ["plot_breakdown", "plot_k_selection", "plot_pareto", "plot_rfm_heatmap",
            "plot_segment_sizes", "plot_snake", "plot_traits"]
 
-#: the colours of paired measures (customers; revenue or silhouette)
-BLUE, RED, ORANGE = "#4C72B0", "#C44E52", "#DD8452"
 
 
 
@@ -134,7 +132,7 @@ def plot_snake(X: pd.DataFrame, labels: pd.Series, *,
     ax.axhline(0, color="0.7", lw=1)
     ax.set_ylabel(t("segments.cluster.z", lang))
     ax.set_title(t("segments.cluster.snake_title", lang))
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(loc="best")
     return ax
 
 
@@ -155,20 +153,18 @@ def plot_segment_sizes(table: pd.DataFrame, segment: str, *, lang: str = "en",
     -------
     matplotlib.axes.Axes
     """
-    from matplotlib.ticker import PercentFormatter
-
     check_lang(lang)
     require_columns(table, [segment, "total_revenue"], "plot_segment_sizes")
     g = table.groupby(segment, observed=True)
     data = pd.DataFrame({t("segments.column.customer_share", lang): g.size() / len(table),
                          t("segments.column.revenue_share", lang):
                              g["total_revenue"].sum() / table["total_revenue"].sum()})
-    ax = new_ax(ax, (8, 0.45 * len(data) + 1.5))
+    ax = new_ax(ax, (7, 0.3 * len(data) + 1.4))
     data.iloc[::-1].plot.barh(ax=ax, color=[BLUE, ORANGE], width=0.8)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(percent())
     ax.set_ylabel("")
     ax.set_title(t("segments.figure.sizes_title", lang))
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right")
     return ax
 
 
@@ -189,8 +185,6 @@ def plot_pareto(revenue: pd.Series, *, mark: float = 0.2, lang: str = "en",
     -------
     matplotlib.axes.Axes
     """
-    from matplotlib.ticker import PercentFormatter
-
     check_lang(lang)
     r = np.sort(revenue.clip(lower=0).to_numpy(dtype=float))[::-1]
     if r.sum() <= 0:
@@ -203,9 +197,9 @@ def plot_pareto(revenue: pd.Series, *, mark: float = 0.2, lang: str = "en",
     at = float(np.interp(mark, x, y))
     ax.plot([mark], [at], "o", color=RED)
     ax.annotate(t("segments.figure.pareto_note", lang, p=f"{mark:.0%}", r=f"{at:.0%}"),
-                (mark, at), xytext=(10, -18), textcoords="offset points", fontsize=9)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+                (mark, at), xytext=(10, -18), textcoords="offset points")
+    ax.xaxis.set_major_formatter(percent())
+    ax.yaxis.set_major_formatter(percent())
     ax.set_xlabel(t("segments.figure.pareto_x", lang))
     ax.set_ylabel(t("segments.figure.pareto_y", lang))
     ax.set_title(t("segments.figure.pareto_title", lang))

@@ -217,19 +217,34 @@ class Report:
         self._add("table", (df, digits, percent, small), caption)
         return self.note(note) if note else self
 
-    def figure(self, fig_or_ax: Any, caption: str = "") -> Report:
-        """A matplotlib figure (or axes), embedded as PNG."""
+    def figure(self, fig_or_ax: Any, caption: str = "", *, alt: str = "") -> Report:
+        """A matplotlib figure (or axes), embedded as PNG.
+
+        Parameters
+        ----------
+        fig_or_ax : matplotlib.figure.Figure or matplotlib.axes.Axes
+        caption : str
+            Shown under the figure.
+        alt : str
+            What the chart shows, in words, for readers who cannot see it (the image's
+            ``alt``; the caption when empty). :mod:`custlib.report.figures` writes both.
+        """
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        return self._add("image", base64.b64encode(buf.getvalue()).decode("ascii"), caption)
+        png = base64.b64encode(buf.getvalue()).decode("ascii")
+        return self._add("image", (png, alt), caption)
 
-    def image(self, path: str | Path, caption: str = "") -> Report:
-        """A PNG file (for example a figure saved by an earlier notebook), embedded."""
+    def image(self, path: str | Path, caption: str = "", *, alt: str = "") -> Report:
+        """A PNG file (for example a figure saved by an earlier notebook), embedded.
+
+        ``caption`` and ``alt`` as for :meth:`figure`; a missing file is a note saying so.
+        """
         p = Path(path)
         if not p.exists():
             return self.note(t("report.document.missing_image", self.lang, name=p.name))
-        return self._add("image", base64.b64encode(p.read_bytes()).decode("ascii"), caption)
+        png = base64.b64encode(p.read_bytes()).decode("ascii")
+        return self._add("image", (png, alt), caption)
 
     def note(self, text: str) -> Report:
         """A note in italics (for skipped parts)."""

@@ -313,7 +313,8 @@ def _block(kind: str, content: Any, caption: str, lang: str,
     if kind == "bullets":
         return {"kind": kind, "lines": content}
     if kind == "image":
-        return {"kind": kind, "png": content, "caption": caption}
+        png, alt = content
+        return {"kind": kind, "png": png, "caption": caption, "alt": alt or caption}
     return {"kind": kind, "text": content}  # heading, note
 
 

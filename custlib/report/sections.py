@@ -60,7 +60,8 @@ def add_caveats(rep: Report, caveats: list[str]) -> Report:
     return rep
 
 
-def add_value_figures(rep: Report, figures: Path, inputs: Any, lang: str = "en") -> Report:
+def add_value_figures(rep: Report, figures: Path, inputs: Any, lang: str = "en", *,
+                      table: pd.DataFrame | None = None) -> Report:
     """Section 3's value part: CLV by segment and how far its model was off, or why not.
 
     Parameters
@@ -72,18 +73,27 @@ def add_value_figures(rep: Report, figures: Path, inputs: Any, lang: str = "en")
         ``not_estimated`` (notebook 03 could not fit its models) and ``btyd`` (its
         ``btyd_params.json``).
     lang : {'en', 'zh'}
+    table : pandas.DataFrame, optional
+        One row per customer with ``rfm_segment`` and ``clv``: the figure's alt text then
+        names the segments with most of the predicted value
+        (:func:`custlib.report.figures.clv_alt`); without it, the alt text is the caption.
 
     Returns
     -------
     Report
-        ``rep``, with the figure and the sentence on the chosen model's holdout error
+        ``rep``, with the figure (captioned) and the sentence on the chosen model's holdout error
         (:func:`custlib.report.narrative.forecast_accuracy`), or with the reason CLV was not
         estimated where the figure would be.
     """
     if inputs.not_estimated is not None:
         return rep.text(inputs.not_estimated.reason(lang))
     if (figures / "clv_segments.png").exists():
-        rep.image(figures / "clv_segments.png")
+        from custlib.report.figures import caption, clv_alt
+
+        alt = ""
+        if table is not None and {"rfm_segment", "clv"} <= set(table):
+            alt = clv_alt(table, "rfm_segment", lang)
+        rep.image(figures / "clv_segments.png", caption("clv", lang), alt=alt)
     accuracy = forecast_accuracy(inputs.btyd, lang)
     return rep.text(accuracy) if accuracy else rep
 
