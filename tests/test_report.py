@@ -259,7 +259,7 @@ def test_swot_and_canvas_grids_in_chinese():
     assert ('<li><span class="badge analyst">业务背景</span> 自有品牌精选商品,质价比高</li>'
             in body)
     assert ('<li><span class="badge analysis">数据分析</span> 自日志开始以来 50% 的客户'
-            '购买过不止一次(全周期复购率)<span class="why">列入原因:全周期复购率不低于 40%'
+            '在两天或以上购买过(全周期复购率)<span class="why">列入原因:全周期复购率不低于 40%'
             '</span></li>') in body
     assert "<h3>商业模式画布</h3>" in body and "<h4>重要合作</h4>" in body
     assert ('<p class="note">无 TOWS 策略:业务背景文件中没有填写(tows:so、wo、st、wt)。</p>'
