@@ -163,7 +163,7 @@ def test_segment_report_traits_from_cards_without_attributes(tmp_path):
                         index=pd.Index([1], name="priority"))
     text = report.segment_report(recs, table, "rfm_segment", tx, cards_file=tmp_path / "cards.csv",
                                  currency="GBP", observation_end="2024-12-31").html()
-    assert "average order value: £69<" in text and "orders per customer: 6.5" in text
+    assert "average order value: £69.23<" in text and "orders per customer: 6.5" in text
     assert "recommended action: reward" not in text  # the action is not shown as a trait
 
 

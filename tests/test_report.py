@@ -664,7 +664,7 @@ def test_a_rule_of_ones_own_brings_its_own_sentence():
     facts = strategy.swot_facts({"churn": 0.42}, rules=(*strategy.RULES, rule), lang="zh")
     assert facts["item"].tolist() == ["42% of customers churned"]
     assert strategy.RULES[0].text(0.5, lang="zh") == \
-        "自日志开始以来 50% 的客户购买过不止一次(全周期复购率)"
+        "自日志开始以来 50% 的客户在两天或以上购买过(全周期复购率)"
 
 
 def test_the_page_is_the_template_with_every_value_escaped():
@@ -717,10 +717,13 @@ def test_table_columns_share_one_format_text_left_and_no_empty_column():
     df = pd.DataFrame({"action": ["call", "mail", "none"], "revenue": [0.0, 71231.7, 82437.0],
                        "customers": [3.0, 10.0, 0.0], "median_gap": [np.nan] * 3,
                        "note": ["", None, ""]}, index=pd.Index(["A", "B", "C"], name="segment"))
-    cells = report_html.table_cells(df, "en")
+    cells = report_html.table_cells(df, "en", currency="GBP")
     assert cells["columns"] == ["action", "revenue", "customers"]  # the empty ones left out
     assert cells["text_columns"] == [True, False, False]
-    assert [row["cells"][1][0] for row in cells["rows"]] == ["0.00", "71,231.70", "82,437.00"]
+    # money: whole units from 100 up, with the currency, as the text and the KPI cards say it
+    assert [row["cells"][1][0] for row in cells["rows"]] == ["£0", "£71,232", "£82,437"]
+    other = report_html.table_cells(df.rename(columns={"revenue": "x"}), "en")
+    assert [row["cells"][1][0] for row in other["rows"]] == ["0.00", "71,231.70", "82,437.00"]
     assert [row["cells"][2][0] for row in cells["rows"]] == ["3", "10", "0"]
     page = report.Report("R").section("s", "S").table(df, "t").html()
     assert '<th class="t">action</th><th>revenue</th>' in page

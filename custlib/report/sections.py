@@ -14,6 +14,7 @@ import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.i18n import check_lang, labels, t
+from custlib.i18n.formats import number, signed_percent
 from custlib.report.document import Report
 from custlib.report.narrative import forecast_accuracy
 from custlib.safety import code_span, escape_markdown
@@ -168,10 +169,12 @@ def summary_points(kpi_table: pd.DataFrame, facts: pd.DataFrame, recs: pd.DataFr
     for name, r in kpi_table.iterrows():
         ch = r["change"]
         if ch == ch and abs(ch) >= 0.05 and name not in shares:
-            points.append(t("report.summary.change", lang, name=name, change=f"{ch:+.0%}"))
+            points.append(t("report.summary.change", lang, name=name,
+                            change=signed_percent(ch, lang)))
         elif ch == ch and name in shares and abs(ch) >= 0.02:
             points.append(t("report.summary.change_points", lang, name=name,
-                            change=f"{ch * 100:+.1f}"))
+                            change=("+" if round(ch * 100, 1) > 0 else "")
+                            + number(ch * 100, lang, 1)))
     quadrant = labels("report.summary.quadrant", lang)
     for _, f in facts.iterrows():
         points.append(t("report.summary.fact", lang, quadrant=quadrant[f["quadrant"]],

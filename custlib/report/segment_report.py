@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.i18n import check_lang, labels, t
-from custlib.i18n.formats import number, signed_percent
+from custlib.i18n.formats import number, percent, signed_percent
 from custlib.report.document import Report
 from custlib.report.narrative import format_money
 from custlib.report.priorities import growth_applies
@@ -37,14 +37,14 @@ def _cell(value: Any) -> str:
 
 def _size_lines(part: pd.DataFrame, table: pd.DataFrame, why: Any, lang: str) -> list[str]:
     """Customers, share of past revenue and of predicted value, and why it ranks here."""
-    lines = [t("report.segment_report.customers", lang, n=f"{len(part):,}",
-               share=f"{len(part) / len(table):.0%}")]
+    lines = [t("report.segment_report.customers", lang, n=number(len(part), lang),
+               share=percent(len(part) / len(table), lang))]
     if "total_revenue" in table:
         share = part["total_revenue"].sum() / table["total_revenue"].sum()
-        lines.append(t("report.segment_report.revenue_share", lang, share=f"{share:.0%}"))
+        lines.append(t("report.segment_report.revenue_share", lang, share=percent(share, lang)))
     if "clv" in table:
         share = part["clv"].sum() / table["clv"].sum()
-        lines.append(t("report.segment_report.clv_share", lang, share=f"{share:.0%}"))
+        lines.append(t("report.segment_report.clv_share", lang, share=percent(share, lang)))
     lines.append(t("report.segment_report.why", lang, why=why))
     return lines
 
@@ -94,13 +94,14 @@ def _need_lines(tx: pd.DataFrame, survey: pd.DataFrame | None, members: set[str]
     for col in ("category", "channel"):
         if col in tx and len(tx):
             top = (tx.groupby(col)["amount"].sum() / tx["amount"].sum()).nlargest(3)
-            lines.append(f"{mix[col]}: " + ", ".join(f"{k} {v:.0%}" for k, v in top.items()))
+            lines.append(f"{mix[col]}: " + ", ".join(f"{k} {percent(v, lang)}"
+                                                     for k, v in top.items()))
     if survey is not None and "top_need" in survey:
         sv = survey[survey["customer_id"].astype(str).isin(members)]
         ranked = top_needs(sv) if len(sv) else None
         if ranked is not None and len(ranked):
             lines.append(t("report.segment_report.top_need", lang, need=ranked.index[0],
-                           share=f"{ranked['importance'].iloc[0]:.0%}"))
+                           share=percent(ranked["importance"].iloc[0], lang)))
     return lines
 
 
@@ -108,9 +109,9 @@ def _market_text(rivals: pd.DataFrame, lang: str) -> str:
     """Our market share and the leader's (Markdown; the leader's name escaped)."""
     us = rivals[rivals["us"]].iloc[0]
     leader = rivals["market_share"].idxmax()
-    return t("report.segment_report.market", lang, us=f"{us['market_share']:.0%}",
+    return t("report.segment_report.market", lang, us=percent(us["market_share"], lang),
              leader=escape_markdown(leader),
-             leader_share=f"{rivals.loc[leader, 'market_share']:.0%}")
+             leader_share=percent(rivals.loc[leader, "market_share"], lang))
 
 
 def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
