@@ -283,11 +283,11 @@ def test_canvas_from_the_analysis_alone():
         "revenue_streams": ["Mugs: 84% of revenue", "Lamps: 11% of revenue",
                             "Rugs: 5% of revenue"],
         "customer_relationships": [
-            "repeat-purchase rate over the whole log 50%",
+            "repeat-purchase rate, whole log 50%",
             "Loyal, 50% of buyers: Retention: loyalty rewards, referrals, early access",
             "At risk, 25% of buyers: Retention: personal contact, a reason to come back now",
             "Churned, 25% of buyers: Win-back for high value only; learn why they left"],
-        "key_metrics": ["repeat-purchase rate (whole log) 50%", "top-10% revenue share 40%",
+        "key_metrics": ["repeat-purchase rate, whole log 50%", "top-10% revenue share 40%",
                         "12-month CLV £100"]}
     # no category: the revenue streams are the channels
     assert strategy.canvas_analysis(table, "seg", tx.drop(columns="category"), {}
