@@ -538,6 +538,61 @@ def test_pdf_with_chinese_text_when_an_engine_is_installed(tmp_path):
     assert rep.write(tmp_path / "no.html", pdf=False) == [tmp_path / "no.html"]
 
 
+#: The analysis's canvas lines of the demo run (notebook 05), to print the grids at full size.
+DEMO_CANVAS = {
+    "customer_segments": ["Champions: 13% of customers (419), 67% of CLV",
+                          "Promising: 7% of customers (247), 8% of CLV",
+                          "New: 13% of customers (426), 8% of CLV"],
+    "channels": ["web: 45% of revenue", "store: 18% of revenue", "phone: 16% of revenue",
+                 "sales team: 13% of revenue"],
+    "revenue_streams": ["Office: 21% of revenue", "Textiles: 18% of revenue",
+                        "Storage: 15% of revenue", "Tableware: 13% of revenue"],
+    "customer_relationships": [
+        "repeat-purchase rate over the whole log 78%",
+        "New, 6% of buyers: Onboarding: welcome series, prompt the second purchase",
+        "Dormant, 19% of buyers: Win-back: reminders and targeted offers",
+        "Churned, 67% of buyers: Win-back for high value only; learn why they left"],
+    "key_metrics": ["repeat-purchase rate (whole log) 78%", "top-10% revenue share 65%",
+                    "at risk 21%", "NPS -15", "12-month CLV £65,477"]}
+
+
+@pytest.mark.fullrun  # two PDFs printed (10 s): in make test-full
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_printed_grids_are_legible_and_each_on_one_page(tmp_path, lang):
+    """The demo's SWOT, TOWS and canvas printed by WeasyPrint: no text under 8 pt, and no
+    grid split across pages (first and last item of each on the same page)."""
+    import math
+
+    from pypdf import PdfReader
+
+    ctx = io.load_context("demo", lang=lang)
+    facts = strategy.swot_facts({"repeat_rate": 0.78, "nps": -15.0, "at_risk_share": 0.21,
+                                 "top10_share": 0.65, "reactivated_revenue_share": 0.13},
+                                lang=lang)
+    rep = report.Report("R", lang=lang).standard_section("swot")
+    rep.swot(strategy.swot_table(ctx, facts)).tows(strategy.tows_table(ctx, lang=lang))
+    rep.canvas(strategy.canvas_blocks(ctx, DEMO_CANVAS))
+    pdf = PdfReader(rep.write(tmp_path / "grids.html")[1])
+    pages = []
+    for page in pdf.pages:
+        sizes: list[float] = []
+
+        def visit(text, cm, tm, font, size, sizes=sizes):
+            if text.strip():
+                sizes.append(size * math.hypot(tm[0], tm[1]) * math.hypot(cm[0], cm[1]))
+
+        pages.append(" ".join(page.extract_text(visitor_text=visit).split()))
+        assert not sizes or min(sizes) >= 7.95, (len(pages), min(sizes))
+
+    def page_of(text: str) -> int:
+        return next(i for i, p in enumerate(pages) if text in p)
+
+    first, last = (("Curated", "manufacturers"), ("Rising", "£65,477")) if lang == "en" else \
+        (("自有品牌精选商品", "自有品牌制造商"), ("付费搜索", "£65,477"))
+    assert page_of(first[0]) == page_of(last[0])  # the SWOT on one page
+    assert page_of(first[1]) == page_of(last[1])  # the canvas on one page
+
+
 def test_report_structure_and_kpi_cards(tmp_path):
     rep = report.Report("R", lang="en")
     k = pd.DataFrame({"value": [10.0, 0.5], "previous": [8.0, 0.4], "change": [0.25, 0.1]},
