@@ -13,6 +13,9 @@
 #                   it after make test-full
 #   make nbval      every notebook executed in place by nbval, one after the other
 #   make test-deep  the whole suite with 1,000 random examples a Hypothesis property
+#   make pages      every page of the demo reports' PDFs (en, zh) as PNG in reports/<run>/pages/,
+#                   with what the page checks find (text under 7 pt, pages more than half empty);
+#                   runs the kit first when a report.pdf is missing
 PYTHON ?= python3
 VENV   ?= .venv
 PARAMS ?= params/demo.yaml
@@ -24,7 +27,7 @@ PYTEST_ARGS ?=
 XDIST  := -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: help install report test unit notebooks test-full corpus nbval test-deep lint lab demo-data strip \
-        clean params
+        clean params pages
 
 help:
 	@echo "make report  - run every notebook on the bundled demo data (PARAMS=$(PARAMS))"
@@ -35,6 +38,7 @@ help:
 	@echo "make corpus  - the kit on every shape of the variety corpus, invariants checked (CI too)"
 	@echo "make nbval   - execute every notebook in place with nbval (each runs as committed)"
 	@echo "make test-deep - the whole suite with 1,000 random examples a Hypothesis property"
+	@echo "make pages   - every page of the demo PDFs (en, zh) as PNG in reports/<run>/pages/, checked"
 	@echo "make lab     - open the notebooks in JupyterLab"
 	@echo "make params  - list the parameters of every notebook"
 	@echo "make demo-data - regenerate data/raw/demo from the seeded generator"
@@ -78,6 +82,13 @@ nbval: $(STAMP)
 
 test-deep: $(STAMP)
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)  # every marker
+
+# the PNGs a reader would see, and the page checks of tests/test_pages.py printed beside them
+PAGE_RUNS ?= demo demo_zh
+pages: $(STAMP)
+	@for run in $(PAGE_RUNS); do test -f reports/$$run/report.pdf || \
+	  $(PY) -m custlib run --params params/$$run.yaml --no-html --quiet || exit 1; done
+	$(PY) -m tests.pages $(foreach run,$(PAGE_RUNS),reports/$(run)/report.pdf)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check custlib tests

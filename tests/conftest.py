@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -113,3 +114,65 @@ def fake_kernel(monkeypatch):
 
     monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
     return execute_notebook
+
+
+#: The demo runs the tests that look at the report use: language -> parameter file.
+DEMO_RUNS = {"en": "params/demo.yaml", "zh": "params/demo_zh.yaml"}
+
+
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The run folders of one demo run in English and one in Chinese, for the whole session.
+
+    The two runs (``custlib run --no-html``, report, PDF) are made once, side by side; under
+    pytest-xdist the first worker makes them and the other waits for them (a lock on a file in
+    the session's shared temporary folder), so ``make test-full`` pays for them once. For the tests
+    that look at the report (tests/test_browser.py, tests/test_pages.py). Returns
+    ``{"en": <run folder>, "zh": <run folder>}``.
+    """
+    import json
+    import subprocess
+    import sys
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # every worker's folder is in the session's folder
+        shared = shared.parent
+    where = shared / "demo_reports"
+    done = where / "done.json"
+    with _exclusive(shared / "demo_reports.lock"):
+        if not done.exists():
+            where.mkdir(exist_ok=True)
+            procs = {lang: subprocess.Popen(
+                [sys.executable, "-m", "custlib", "run", "--params", params, "--reports-dir",
+                 str(where), "--no-html", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True) for lang, params in DEMO_RUNS.items()}
+            outcome = {}
+            for lang, proc in procs.items():
+                _, err = proc.communicate()
+                outcome[lang] = {"returncode": proc.returncode, "stderr": err[-3000:]}
+            done.write_text(json.dumps(outcome), encoding="utf-8")
+    outcome = json.loads(done.read_text(encoding="utf-8"))
+    for lang, result in outcome.items():
+        if result["returncode"]:
+            pytest.fail(f"the {lang} demo run failed:\n{result['stderr']}")
+    folders = {lang: where / Path(params).stem for lang, params in DEMO_RUNS.items()}
+    for folder in folders.values():
+        assert (folder / "report.html").exists(), f"{folder} has no report.html"
+    return folders
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path):
+    """Hold an exclusive lock on ``path`` (POSIX ``flock``; elsewhere no lock: each pytest
+    worker then makes its own runs)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
