@@ -110,7 +110,7 @@ def small_figures(pdf: Path, html: Path, min_pt: float = MIN_PT) -> list[Finding
     html : pathlib.Path
         The HTML the PDF was printed from: its PNGs carry their smallest font size
         (:data:`custlib.plots.legibility.SMALLEST_FONT_KEY`) and their dpi; an image of the
-        PDF is matched to its PNG by its size in pixels.
+        PDF is matched to its PNG by its size in pixels, in the order of the document.
     min_pt : float
 
     Returns
@@ -123,6 +123,7 @@ def small_figures(pdf: Path, html: Path, min_pt: float = MIN_PT) -> list[Finding
     import pypdfium2.raw as c
 
     figures = _figure_fonts(html)
+    used: dict[tuple[int, int], int] = {}  # how many PNGs of each size are placed already
     findings: list[Finding] = []
     doc = pdfium.PdfDocument(str(pdf))
     try:
@@ -130,12 +131,17 @@ def small_figures(pdf: Path, html: Path, min_pt: float = MIN_PT) -> list[Finding
             for obj in page.get_objects(filter=[c.FPDF_PAGEOBJ_IMAGE]):
                 px_w, px_h = obj.get_px_size()
                 left, _, right, _ = obj.get_bounds()
-                known = figures.get((px_w, px_h))
+                known = figures.get((px_w, px_h), [])
+                nth = used.get((px_w, px_h), 0)
+                used[(px_w, px_h)] = nth + 1
                 if not known:
                     findings.append(Finding(number, f"a {px_w}x{px_h} px image not found in "
                                                     "the HTML's figures"))
                     continue
-                font, dpi = known[0]
+                # the n-th image of a size is the n-th PNG of that size (or, should the PDF
+                # hold more, the one with the smallest font: no figure passes unchecked)
+                font, dpi = known[nth] if nth < len(known) else min(
+                    known, key=lambda fd: (fd[0] is not None, fd[0] or 0.0))
                 if font is None:
                     findings.append(Finding(number, f"a {px_w}x{px_h} px figure whose PNG does "
                                                     "not record its smallest font"))
@@ -152,7 +158,8 @@ def small_figures(pdf: Path, html: Path, min_pt: float = MIN_PT) -> list[Finding
 
 
 def _figure_fonts(html: Path) -> dict[tuple[int, int], list[tuple[float | None, float]]]:
-    """(width, height) in pixels -> [(smallest font in points or None, dpi)] of the HTML's PNGs."""
+    """(width, height) in pixels -> [(smallest font in points or None, dpi)] of the HTML's
+    PNGs of that size, in the order of the document."""
     from PIL import Image
 
     from custlib.plots.legibility import SMALLEST_FONT_KEY
@@ -165,9 +172,7 @@ def _figure_fonts(html: Path) -> dict[tuple[int, int], list[tuple[float | None, 
             dpi = float(img.info.get("dpi", (72, 72))[0])
             out.setdefault(img.size, []).append(
                 (float(font) if font else None, dpi))
-    # a figure without a record sorts first in min(): it is reported, not guessed
-    return {size: sorted(v, key=lambda fd: (fd[0] is not None, fd[0] or 0.0))
-            for size, v in out.items()}
+    return out
 
 
 def half_empty(pdf: Path, dpi: int = LOOK_DPI) -> list[Finding]:
