@@ -131,11 +131,18 @@ def report_runs(tmp_path_factory, worker_id) -> dict[str, Path]:
     lock on a file in the session's shared temporary folder), so ``make test-full`` pays for
     them once. For the tests that look at the report (tests/test_browser.py,
     tests/test_pages.py). Returns ``{"en": <run folder>, "zh": ..., "cdnow": ...}``.
+
+    ``CUSTLIB_REPORT_RUNS=<folder>`` uses the runs already in that folder (``demo/``,
+    ``demo_zh/``, ``cdnow/``, as ``custlib run --reports-dir <folder>`` writes them) instead:
+    to look again at a report without running the kit again.
     """
     import json
     import subprocess
     import sys
 
+    if os.environ.get("CUSTLIB_REPORT_RUNS"):
+        given = Path(os.environ["CUSTLIB_REPORT_RUNS"])
+        return {name: given / Path(params).stem for name, params in REPORT_RUNS.items()}
     shared = tmp_path_factory.getbasetemp()
     if worker_id != "master":  # every worker's folder is in the session's folder
         shared = shared.parent

@@ -93,14 +93,19 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def looked(browser, report_runs):
-    """Load each page once per (language, page, width); the tests read what was measured."""
+def looked(browser, request):
+    """Load each page once per (run, page, width); the tests read what was measured.
+
+    The runs are asked for once the browser is there: without one the tests skip before
+    the kit runs (a session fixture as an argument would be made first).
+    """
+    runs = request.getfixturevalue("report_runs")
     cache: dict[tuple[str, str, str], dict] = {}
 
     def look(lang: str, page: str, width: str) -> dict:
         key = (lang, page, width)
         if key not in cache:
-            cache[key] = _look(browser, report_runs[lang] / page, *WIDTHS[width])
+            cache[key] = _look(browser, runs[lang] / page, *WIDTHS[width])
         return cache[key]
 
     return look

@@ -99,9 +99,10 @@ def test_page_checks_find_small_text_small_figures_and_half_empty_pages(tmp_path
 # --- the demo reports ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def pdfs(report_runs):
+def pdfs(request):
     pytest.importorskip("pypdfium2", reason="pypdfium2 is a dev dependency: make install")
-    found = {lang: report_runs[lang] / "report.pdf" for lang in LANGS}
+    runs = request.getfixturevalue("report_runs")  # not made when the test skips
+    found = {lang: runs[lang] / "report.pdf" for lang in LANGS}
     missing = [str(p) for p in found.values() if not p.exists()]
     assert not missing, f"the demo runs printed no PDF (WeasyPrint is a dev dependency): {missing}"
     return found
@@ -129,3 +130,18 @@ def test_no_figure_text_under_7_pt(pdfs, lang):
 def test_no_page_more_than_half_empty_but_the_last(pdfs, lang):
     found = pages.half_empty(pdfs[lang])
     assert not found, "\n".join(map(str, found))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@demo_marks
+def test_the_last_page_is_more_than_the_stamp(pdfs, lang):
+    """The last page may be short, but not a sheet of paper for the line "custlib · date"."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdfs[lang]))
+    try:
+        text = doc[len(doc) - 1].get_textpage().get_text_range()
+    finally:
+        doc.close()
+    assert "custlib ·" in text
+    assert re.sub(r"custlib · \S+ \S+", "", text).strip(), f"the last page holds only {text!r}"
