@@ -85,10 +85,12 @@ test-deep: $(STAMP)
 
 # the PNGs a reader would see, and the page checks of tests/test_pages.py printed beside them
 PAGE_RUNS ?= demo demo_zh
+REPORTS   ?= reports
 pages: $(STAMP)
-	@for run in $(PAGE_RUNS); do test -f reports/$$run/report.pdf || \
-	  $(PY) -m custlib run --params params/$$run.yaml --no-html --quiet || exit 1; done
-	$(PY) -m tests.pages $(foreach run,$(PAGE_RUNS),reports/$(run)/report.pdf)
+	@for run in $(PAGE_RUNS); do test -f $(REPORTS)/$$run/report.pdf || \
+	  $(PY) -m custlib run --params params/$$run.yaml --reports-dir $(REPORTS) --no-html --quiet \
+	  || exit 1; done
+	$(PY) -m tests.pages $(foreach run,$(PAGE_RUNS),$(REPORTS)/$(run)/report.pdf)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check custlib tests
