@@ -7,7 +7,9 @@
 #   make notebooks  the tests that execute notebooks (marker notebooks): the demo run and the
 #                   runner's small notebooks
 #   make test-full  the other end-to-end runs (marker fullrun): the kit on CDNOW, the kit on
-#                   hostile text, batch runs; CI (.ci/run) runs it after make test
+#                   hostile text, batch runs, the report looked at in headless Chromium and its
+#                   printed pages checked (tests/test_browser.py, tests/test_pages.py); CI
+#                   (.ci/run) runs it after make test
 #   make corpus     the kit on every shape of the variety corpus (marker corpus, docs/corpus.md):
 #                   odd real-world logs, each run checked against the run invariants; CI runs
 #                   it after make test-full

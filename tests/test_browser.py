@@ -167,9 +167,9 @@ def test_images_load(looked, lang, page, width):
     assert not seen["broken"], f"images that do not load: {seen['broken']}"
 
 
-@pytest.mark.xfail(strict=False, reason="11 of the 13 report figures have no alt text yet: a "
-                   "caption and alt text on every figure is being added with the shared figure "
-                   "theme (issue 15, helper figs)")
+@pytest.mark.xfail(strict=False, reason="most report figures have no alt text yet (11 of "
+                   "13 in the demo): a caption and alt text on every figure is being added "
+                   "with the shared figure theme (issue 15, helper figs)")
 @pytest.mark.parametrize(("lang", "page", "width"), A4)
 def test_images_say_what_they_show(looked, lang, page, width):
     seen = looked(lang, page, width)
