@@ -15,7 +15,8 @@
 #                   it after make test-full
 #   make nbval      every notebook executed in place by nbval, one after the other
 #   make test-deep  the whole suite with 1,000 random examples a Hypothesis property
-#   make pages      every page of the demo reports' PDFs (en, zh) as PNG in reports/<run>/pages/,
+#   make pages      every page of the demo runs' PDFs (en, zh: the report and the segment
+#                   report) as PNG in reports/<run>/pages/,
 #                   with what the page checks find (text under 7 pt, pages more than half empty);
 #                   runs the kit first when a report.pdf is missing
 PYTHON ?= python3
@@ -92,7 +93,8 @@ pages: $(STAMP)
 	@for run in $(PAGE_RUNS); do test -f $(REPORTS)/$$run/report.pdf || \
 	  $(PY) -m custlib run --params params/$$run.yaml --reports-dir $(REPORTS) --no-html --quiet \
 	  || exit 1; done
-	$(PY) -m tests.pages $(foreach run,$(PAGE_RUNS),$(REPORTS)/$(run)/report.pdf)
+	$(PY) -m tests.pages $(foreach run,$(PAGE_RUNS),$(REPORTS)/$(run)/report.pdf \
+	  $(REPORTS)/$(run)/report_segments.pdf)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check custlib tests

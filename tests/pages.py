@@ -1,7 +1,8 @@
 """The printed report's pages as a reader sees them: PNG renderings and two checks.
 
 ``make pages`` (``python -m tests.pages PDF...``) renders every page of each PDF to
-``<run folder>/pages/page-NN.png`` and prints what the checks find; tests/test_pages.py
+``<run folder>/pages/<name>-NN.png`` (``report-01.png``, ``report_segments-01.png``) and
+prints what the checks find; tests/test_pages.py
 asserts the same checks on the demo runs (en, zh). Both need pypdfium2 (``make install``
 installs it with the dev tools).
 
@@ -42,17 +43,17 @@ class Finding:
 
 
 def render(pdf: Path, out_dir: Path, dpi: int = PAGE_DPI) -> list[Path]:
-    """Render every page of ``pdf`` to ``out_dir/page-NN.png``; return the files."""
+    """Render every page of ``pdf`` to ``out_dir/<pdf's name>-NN.png``; return the files."""
     import pypdfium2 as pdfium
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("page-*.png"):
+    for old in out_dir.glob(f"{pdf.stem}-[0-9][0-9].png"):
         old.unlink()
     written = []
     doc = pdfium.PdfDocument(str(pdf))
     try:
         for number, page in enumerate(doc, start=1):
-            path = out_dir / f"page-{number:02d}.png"
+            path = out_dir / f"{pdf.stem}-{number:02d}.png"
             page.render(scale=dpi / 72).to_pil().save(path)
             written.append(path)
     finally:
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{pdf}: no such file; run the kit first (make report)")
             return 2
         written = render(pdf, pdf.parent / "pages")
-        print(f"{pdf}: {len(written)} pages -> {written[0].parent}/page-NN.png")
+        print(f"{pdf}: {len(written)} pages -> {written[0].parent}/{pdf.stem}-NN.png")
         html = pdf.with_suffix(".html")
         figures = small_figures(pdf, html) if html.exists() else []
         for finding in small_text(pdf) + figures + half_empty(pdf):

@@ -1,9 +1,10 @@
 """The printed report's pages, checked as a reader would look at them (tests/pages.py).
 
-On the PDFs of the English and the Chinese demo run (``report_runs`` in conftest.py,
-shared with tests/test_browser.py; make test-full): no text and no figure text under 7 pt on
-A4, and no page more than half empty except the last. ``make pages`` renders the same pages
-to PNG and prints the same findings.
+On the PDFs (the report and the segment report) of the English and the Chinese demo run
+(``report_runs`` in conftest.py, shared with tests/test_browser.py; make test-full): no text
+and no figure text under 7 pt on A4, no page more than half empty except the last, and a
+last page with more on it than the run's stamp. ``make pages`` renders the same pages to PNG
+and prints the same findings.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import pytest
 from tests import pages
 
 LANGS = ("en", "zh")
+#: The printed documents of each demo run: the report and the segment report.
+DOCS = [pytest.param(lang, doc, id=f"{lang}-{doc}") for lang in LANGS
+        for doc in ("report", "report_segments")]
 
 
 def demo_marks(test):
@@ -93,7 +97,7 @@ def test_page_checks_find_small_text_small_figures_and_half_empty_pages(tmp_path
     assert [str(f) for f in pages.half_empty(pdf)] == [
         "page 1: content ends at 37% of the page height"]
     written = pages.render(pdf, tmp_path / "pages", dpi=20)
-    assert [p.name for p in written] == ["page-01.png", "page-02.png"]
+    assert [p.name for p in written] == ["r-01.png", "r-02.png"]
 
 
 # --- the demo reports ---------------------------------------------------------------------------
@@ -102,46 +106,47 @@ def test_page_checks_find_small_text_small_figures_and_half_empty_pages(tmp_path
 def pdfs(request):
     pytest.importorskip("pypdfium2", reason="pypdfium2 is a dev dependency: make install")
     runs = request.getfixturevalue("report_runs")  # not made when the test skips
-    found = {lang: runs[lang] / "report.pdf" for lang in LANGS}
+    found = {(lang, doc): runs[lang] / f"{doc}.pdf" for lang in LANGS
+             for doc in ("report", "report_segments")}
     missing = [str(p) for p in found.values() if not p.exists()]
     assert not missing, f"the demo runs printed no PDF (WeasyPrint is a dev dependency): {missing}"
     return found
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("lang", "doc"), DOCS)
 @demo_marks
-def test_no_text_under_7_pt(pdfs, lang):
-    found = pages.small_text(pdfs[lang])
+def test_no_text_under_7_pt(pdfs, lang, doc):
+    found = pages.small_text(pdfs[lang, doc])
     assert not found, "\n".join(map(str, found))
 
 
 @pytest.mark.xfail(strict=False, reason="figures print text at 3-6.9 pt on today's report: "
                    "one figure theme for every plot (issue 15, helper figs) and SWOT/canvas as "
                    "HTML grids instead of pictures (helper grids) are being made")
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("lang", "doc"), DOCS)
 @demo_marks
-def test_no_figure_text_under_7_pt(pdfs, lang):
-    found = pages.small_figures(pdfs[lang], pdfs[lang].with_suffix(".html"))
+def test_no_figure_text_under_7_pt(pdfs, lang, doc):
+    found = pages.small_figures(pdfs[lang, doc], pdfs[lang, doc].with_suffix(".html"))
     assert not found, "\n".join(map(str, found))
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("lang", "doc"), DOCS)
 @demo_marks
-def test_no_page_more_than_half_empty_but_the_last(pdfs, lang):
-    found = pages.half_empty(pdfs[lang])
+def test_no_page_more_than_half_empty_but_the_last(pdfs, lang, doc):
+    found = pages.half_empty(pdfs[lang, doc])
     assert not found, "\n".join(map(str, found))
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("lang", "doc"), DOCS)
 @demo_marks
-def test_the_last_page_is_more_than_the_stamp(pdfs, lang):
+def test_the_last_page_is_more_than_the_stamp(pdfs, lang, doc):
     """The last page may be short, but not a sheet of paper for the line "custlib · date"."""
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(str(pdfs[lang]))
+    pdf = pdfium.PdfDocument(str(pdfs[lang, doc]))
     try:
-        text = doc[len(doc) - 1].get_textpage().get_text_range()
+        text = pdf[len(pdf) - 1].get_textpage().get_text_range()
     finally:
-        doc.close()
+        pdf.close()
     assert "custlib ·" in text
     assert re.sub(r"custlib · \S+ \S+", "", text).strip(), f"the last page holds only {text!r}"
