@@ -7,12 +7,18 @@
 #   make notebooks  the tests that execute notebooks (marker notebooks): the demo run and the
 #                   runner's small notebooks
 #   make test-full  the other end-to-end runs (marker fullrun): the kit on CDNOW, the kit on
-#                   hostile text, batch runs; CI (.ci/run) runs it after make test
+#                   hostile text, batch runs, the report looked at in headless Chromium and its
+#                   printed pages checked (tests/test_browser.py, tests/test_pages.py); CI
+#                   (.ci/run) runs it after make test
 #   make corpus     the kit on every shape of the variety corpus (marker corpus, docs/corpus.md):
 #                   odd real-world logs, each run checked against the run invariants; CI runs
 #                   it after make test-full
 #   make nbval      every notebook executed in place by nbval, one after the other
 #   make test-deep  the whole suite with 1,000 random examples a Hypothesis property
+#   make pages      every page of the demo runs' PDFs (en, zh: the report and the segment
+#                   report) as PNG in reports/<run>/pages/,
+#                   with what the page checks find (text under 7 pt, pages more than half empty);
+#                   runs the kit first when a report.pdf is missing
 PYTHON ?= python3
 VENV   ?= .venv
 PARAMS ?= params/demo.yaml
@@ -24,7 +30,7 @@ PYTEST_ARGS ?=
 XDIST  := -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: help install report test unit notebooks test-full corpus nbval test-deep lint lab demo-data strip \
-        clean params
+        clean params pages
 
 help:
 	@echo "make report  - run every notebook on the bundled demo data (PARAMS=$(PARAMS))"
@@ -35,6 +41,7 @@ help:
 	@echo "make corpus  - the kit on every shape of the variety corpus, invariants checked (CI too)"
 	@echo "make nbval   - execute every notebook in place with nbval (each runs as committed)"
 	@echo "make test-deep - the whole suite with 1,000 random examples a Hypothesis property"
+	@echo "make pages   - every page of the demo PDFs (en, zh) as PNG in reports/<run>/pages/, checked"
 	@echo "make lab     - open the notebooks in JupyterLab"
 	@echo "make params  - list the parameters of every notebook"
 	@echo "make demo-data - regenerate data/raw/demo from the seeded generator"
@@ -78,6 +85,16 @@ nbval: $(STAMP)
 
 test-deep: $(STAMP)
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)  # every marker
+
+# the PNGs a reader would see, and the page checks of tests/test_pages.py printed beside them
+PAGE_RUNS ?= demo demo_zh
+REPORTS   ?= reports
+pages: $(STAMP)
+	@for run in $(PAGE_RUNS); do test -f $(REPORTS)/$$run/report.pdf || \
+	  $(PY) -m custlib run --params params/$$run.yaml --reports-dir $(REPORTS) --no-html --quiet \
+	  || exit 1; done
+	$(PY) -m tests.pages $(foreach run,$(PAGE_RUNS),$(REPORTS)/$(run)/report.pdf \
+	  $(REPORTS)/$(run)/report_segments.pdf)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check custlib tests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -113,3 +114,76 @@ def fake_kernel(monkeypatch):
 
     monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
     return execute_notebook
+
+
+#: The runs the tests that look at the report use: the demo in English and in Chinese, and
+#: CDNOW (no customers table, survey or context: a report with sections left out).
+REPORT_RUNS = {"en": "params/demo.yaml", "zh": "params/demo_zh.yaml",
+               "cdnow": "params/cdnow.yaml"}
+
+
+@pytest.fixture(scope="session")
+def report_runs(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The run folders of :data:`REPORT_RUNS`, made once for the whole session.
+
+    The runs (``custlib run --no-html``: every notebook, the report, its PDF) are made side
+    by side; under pytest-xdist the first worker makes them and the other waits for them (a
+    lock on a file in the session's shared temporary folder), so ``make test-full`` pays for
+    them once. For the tests that look at the report (tests/test_browser.py,
+    tests/test_pages.py). Returns ``{"en": <run folder>, "zh": ..., "cdnow": ...}``.
+
+    ``CUSTLIB_REPORT_RUNS=<folder>`` uses the runs already in that folder (``demo/``,
+    ``demo_zh/``, ``cdnow/``, as ``custlib run --reports-dir <folder>`` writes them) instead:
+    to look again at a report without running the kit again.
+    """
+    import json
+    import subprocess
+    import sys
+
+    if os.environ.get("CUSTLIB_REPORT_RUNS"):
+        given = Path(os.environ["CUSTLIB_REPORT_RUNS"])
+        return {name: given / Path(params).stem for name, params in REPORT_RUNS.items()}
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # every worker's folder is in the session's folder
+        shared = shared.parent
+    where = shared / "report_runs"
+    done = where / "done.json"
+    with _exclusive(shared / "report_runs.lock"):
+        if not done.exists():
+            where.mkdir(exist_ok=True)
+            procs = {}
+            for name, params in REPORT_RUNS.items():  # side by side; output to files, so
+                # that no process waits on a full pipe
+                with (where / f"{name}.log").open("w") as log:
+                    procs[name] = subprocess.Popen(
+                        [sys.executable, "-m", "custlib", "run", "--params", params,
+                         "--reports-dir", str(where), "--no-html", "--quiet"],
+                        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            outcome = {name: proc.wait() for name, proc in procs.items()}
+            done.write_text(json.dumps(outcome), encoding="utf-8")
+    outcome = json.loads(done.read_text(encoding="utf-8"))
+    for name, returncode in outcome.items():
+        if returncode:
+            log = (where / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+            pytest.fail(f"the {name} run ({REPORT_RUNS[name]}) failed:\n{log[-3000:]}")
+    folders = {name: where / Path(params).stem for name, params in REPORT_RUNS.items()}
+    for folder in folders.values():
+        assert (folder / "report.html").exists(), f"{folder} has no report.html"
+    return folders
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path):
+    """Hold an exclusive lock on ``path`` (POSIX ``flock``; elsewhere no lock: each pytest
+    worker then makes its own runs)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

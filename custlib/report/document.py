@@ -26,6 +26,7 @@ import pandas as pd
 
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label, labels, t
+from custlib.plots.legibility import png_metadata
 
 __all__ = ["SECTIONS", "Report", "readable", "section_title", "share_columns"]
 
@@ -231,7 +232,8 @@ class Report:
         """
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight",
+                    metadata=png_metadata(fig))  # its smallest font, for the page checks
         png = base64.b64encode(buf.getvalue()).decode("ascii")
         return self._add("image", (png, alt), caption)
 

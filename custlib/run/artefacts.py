@@ -326,7 +326,11 @@ def save_figure(fig: Any, run: RunFolder, name: str, *,
 
 
 def _savefig(fig: Any, tmp: Path, *, fmt: str, dpi: int) -> None:
-    fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
+    from custlib.plots.legibility import png_metadata
+
+    # a PNG records its smallest font, which the printed report's page checks need
+    extra = {"metadata": png_metadata(fig)} if fmt == "png" else {}
+    fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", **extra)
 
 
 def save_file(run: RunFolder, filename: str, write: Callable[[Path], Any], *,
