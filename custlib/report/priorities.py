@@ -150,6 +150,13 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     total = float(np.nansum(stake))
     out["stake_share"] = stake / total if total > 0 else np.nan
     out["p_alive"] = g["p_alive"].mean().to_numpy() if "p_alive" in data else np.nan
+    out["silent_days"], out["usual_gap"] = np.nan, np.nan
+    if transactions is not None and len(transactions):
+        rhythm = _rhythm(transactions, observation_end).reindex(data.index.astype(str))
+        rhythm[segment_col] = data[segment_col].to_numpy()
+        by = rhythm.groupby(segment_col, observed=True)[["silent_days", "usual_gap"]].median()
+        by.index = by.index.astype(str)
+        out[["silent_days", "usual_gap"]] = by.reindex(out.index).to_numpy()
     out["growth"] = (growth.rename(index=str).reindex(out.index)
                      if growth is not None and growth_applies(segment_col) else np.nan)
     order = sorted(out.index, key=lambda k: (-np.nan_to_num(out.loc[k, "value_at_stake"],
@@ -159,6 +166,20 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     out.attrs["value_measure"] = measure
     out.attrs["segment_col"] = segment_col
     return out
+
+
+def _rhythm(transactions: pd.DataFrame, observation_end: str | None) -> pd.DataFrame:
+    """Per customer: days since the last purchase, and mean days between purchase days.
+
+    ``usual_gap`` is missing for customers with one purchase day.
+    """
+    days = pd.to_datetime(transactions["order_date"]).dt.normalize()
+    ids = transactions["customer_id"].astype(str)
+    g = days.groupby(ids)
+    end = pd.Timestamp(observation_end).normalize() if observation_end else days.max()
+    first, last, n = g.min(), g.max(), g.nunique()
+    gap = ((last - first).dt.days / (n - 1)).where(n > 1)
+    return pd.DataFrame({"silent_days": (end - last).dt.days.astype(float), "usual_gap": gap})
 
 
 def priority_rule(priorities: pd.DataFrame, *, lang: str = "en") -> str:
@@ -182,8 +203,14 @@ def priority_rule(priorities: pd.DataFrame, *, lang: str = "en") -> str:
     return text
 
 
-def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str) -> str:
-    """The reasons of one segment's rank, in words: size, value at stake, P(alive), growth."""
+def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str,
+         holdout_error: float | None = None) -> str:
+    """The reasons of one segment's rank, in words: size, value at stake, P(alive), growth.
+
+    A mean P(alive) below 50 % is explained beside it: what P(alive) means, the silence
+    behind it (the segment's usual days between purchases against its days since the last
+    one) and the model's holdout error.
+    """
     parts = [t("report.why.size", lang, share=f"{r['size']:.0%}")]
     if r["value_at_stake"] == r["value_at_stake"] and has(f"report.why.{value_measure}", lang):
         share = r["stake_share"]
@@ -191,7 +218,15 @@ def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str) -> str:
                        amount=format_money(float(r["value_at_stake"]), currency),
                        share=f"{share:.0%}" if share == share else "—",
                        mean=format_money(float(r["value"]), currency)))
-    if r["p_alive"] == r["p_alive"]:
+    if r["p_alive"] == r["p_alive"] and r["p_alive"] < 0.5 and \
+            r.get("usual_gap", np.nan) == r.get("usual_gap", np.nan) and \
+            r.get("silent_days", np.nan) == r.get("silent_days", np.nan):
+        error = (t("report.why.holdout_error", lang, error=f"{holdout_error:+.0f}%")
+                 if holdout_error is not None and np.isfinite(holdout_error) else "")
+        parts.append(t("report.why.p_alive_low", lang, p=f"{r['p_alive']:.0%}",
+                       gone=f"{1 - r['p_alive']:.0%}", gap=f"{r['usual_gap']:.0f}",
+                       silent=f"{r['silent_days']:.0f}", error=error))
+    elif r["p_alive"] == r["p_alive"]:
         parts.append(t("report.why.p_alive", lang, p=f"{r['p_alive']:.0%}"))
     if r["growth"] == r["growth"]:
         parts.append(t("report.why.growth", lang, growth=f"{r['growth']:+.0%}"))
@@ -199,7 +234,7 @@ def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str) -> str:
 
 
 def recommendations(priorities: pd.DataFrame, guide: pd.DataFrame, *, lang: str = "en",
-                    currency: str = "") -> pd.DataFrame:
+                    currency: str = "", holdout_error: float | None = None) -> pd.DataFrame:
     """Target segments in priority order, each with why and what to do.
 
     Parameters
@@ -211,6 +246,9 @@ def recommendations(priorities: pd.DataFrame, guide: pd.DataFrame, *, lang: str 
         column the segment, last the action).
     lang : {'en', 'zh'}
     currency : str
+    holdout_error : float, optional
+        The purchase model's holdout error in % (``btyd_params.json``'s ``holdout``),
+        said beside a low P(alive).
 
     Returns
     -------
@@ -222,7 +260,8 @@ def recommendations(priorities: pd.DataFrame, guide: pd.DataFrame, *, lang: str 
     measure = priorities.attrs.get("value_measure", "")
     rows = [{"priority": int(r["priority"]), "segment": str(seg),
              "value_at_stake": float(r["value_at_stake"]),
-             "why": _why(r, measure, lang=lang, currency=currency),
+             "why": _why(r, measure, lang=lang, currency=currency,
+                         holdout_error=holdout_error),
              "action": actions.get(str(seg), "")}
             for seg, r in priorities.iterrows()]
     return pd.DataFrame(rows).set_index("priority")
