@@ -90,8 +90,9 @@ def test_the_panel_says_coverage_error_ranges_and_caveats():
 def test_the_panel_in_chinese():
     blocks = _panel("zh")
     texts = [c for kind, c, _ in blocks if kind == "text"]
-    assert texts[0] == ("本报告的数字覆盖 **2023-01-01 至 2024-02-29**:共 **140** 位有客户编号的客户。"
-                        " 没有客户编号的行(匿名销售,占行数的 10%、收入的 5%)不计入任何客户指标。")
+    assert texts[0] == ("本报告的数字覆盖 **2023-01-01 至 2024-02-29**:"
+                        "共 **140** 位有客户编号的客户。"
+                        "没有客户编号的行(匿名销售,占行数的 10%、收入的 5%)不计入任何客户指标。")
     assert "预测的重复购买次数比实际**少 12%**" in texts[1]
     assert texts[2].startswith("现有客户预计在未来 12 个月带来 **£51,000–£79,000** 的毛利")
     assert ("heading", "需要注意的问题", "") in blocks
@@ -122,18 +123,33 @@ def test_a_low_p_alive_is_explained_in_words():
                                         observation_end="2024-03-02")
     assert out.loc["Champions", ["silent_days", "usual_gap"]].tolist() == [36.0, 20.0]
     guide = pd.DataFrame({"segment": ["Champions", "Lost"], "action": ["a", "b"]})
-    recs = priorities.recommendations(out, guide, currency="GBP", holdout_error=-12.4)
-    assert recs.loc[1, "why"].endswith(
-        "only 42% likely on average to still be customers, 58% likely to have left for good: "
-        "P(alive) is the model's chance that a customer has not left, not the chance of "
-        "buying next month. These customers used to buy every 20 days and have not bought "
-        "for 36 days (medians); from a frequent buyer such a silence is unusual, so the "
-        "model reads it as a likely departure (the model's forecast was off by -12% on its "
-        "holdout period)")
+    recs = priorities.recommendations(out, guide, currency="GBP")
+    assert recs.loc[1, "why"] == (
+        "50% of customers; 98% of the predicted margin: £80, £40 per customer; 42% likely on "
+        "average to still be customers, 58% likely to have left: they used to buy every 20 "
+        "days and have not bought for 36 days (medians)")
     assert recs.loc[2, "why"].endswith("P(alive) 90% on average")
-    zh = priorities.recommendations(out, guide, lang="zh", holdout_error=-12.4)
-    assert "平均只有 42% 的可能仍是我们的客户,58% 的可能已永久流失" in zh.loc[1, "why"]
-    assert zh.loc[1, "why"].endswith("(模型在留出期的预测误差为 -12%)")
+    zh = priorities.recommendations(out, guide, lang="zh")
+    assert zh.loc[1, "why"].endswith("平均 42% 的可能仍是我们的客户,58% 的可能已流失:他们过去每 20 "
+                                     "天购买一次,已有 36 天没有购买(中位数)")
+    btyd = {"final_model": {"model": "MBG/NBD"}, "holdout": {"error_pct": -9.2}}
+    note = priorities.p_alive_note(out, btyd)
+    assert note.startswith('**What "likely to have left" means.** P(alive) is the purchase '
+                           "model's (MBG/NBD) chance that a customer has not left for good")
+    assert note.endswith("The model's forecast of repeat purchases was off by -9% on a period "
+                         "it had not seen (the holdout): read the percentages as estimates of "
+                         "that precision.")
+    zh_note = priorities.p_alive_note(out, btyd, lang="zh")
+    assert "留出期内,对重复购买次数的预测误差为 -9%" in zh_note
+    assert priorities.p_alive_note(out[out.index == "Lost"], btyd) == ""
+
+
+def test_a_silence_shorter_than_the_usual_gap_is_not_explained_by_it():
+    row = pd.Series({"size": 0.5, "value_at_stake": np.nan, "stake_share": np.nan,
+                     "value": np.nan, "p_alive": 0.3, "growth": np.nan, "usual_gap": 40.0,
+                     "silent_days": 20.0})
+    assert priorities._why(row, "clv", lang="en", currency="") == \
+        "50% of customers; P(alive) 30% on average"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

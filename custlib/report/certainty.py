@@ -141,7 +141,7 @@ def coverage(cleaning: dict[str, Any], first_date: str, observation_end: str,
     text = t("report.certainty.coverage", lang, start=first_date, end=observation_end,
              customers=f"{int(cleaning.get('kept_customers', 0)):,}")
     if cleaning.get("set_aside_rows"):
-        text += " " + t("report.certainty.anonymous", lang,
+        text += ("" if lang == "zh" else " ") + t("report.certainty.anonymous", lang,
                         rows=f"{cleaning['set_aside_rows'] / rows:.0%}" if rows else "–",
                         revenue=f"{cleaning['set_aside_revenue'] / revenue:.0%}"
                         if revenue else "–")

@@ -373,8 +373,9 @@ def value_intervals(boot: Any, lang: str = "en", currency: str = "") -> str:
              level=f"{boot.level:.0%}", mid=_money(total["mid"], currency),
              seconds=f"{boot.seconds_:.0f}")
     if boot.failed_:
-        text += " " + t("report.narrative.intervals.failed", lang, failed=_n(boot.failed_),
-                        total=_n(boot.n_refits))
+        text += ("" if lang == "zh" else " ") + t("report.narrative.intervals.failed", lang,
+                                                  failed=_n(boot.failed_),
+                                                  total=_n(boot.n_refits))
     return text
 
 

@@ -20,14 +20,18 @@ discounted; multiplying by P(alive) again would count the risk twice.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.i18n import check_lang, has, t
 from custlib.report.narrative import format_money
+from custlib.safety import escape_markdown
 
-__all__ = ["BEHAVIOURAL_SEGMENTS", "growth_applies", "priority_rule", "recommendations",
+__all__ = ["BEHAVIOURAL_SEGMENTS", "growth_applies", "p_alive_note", "priority_rule",
+           "recommendations",
            "segment_growth", "segment_priorities"]
 
 #: Segment columns defined by the customers' own purchases (notebooks 02 and 04): the
@@ -203,13 +207,12 @@ def priority_rule(priorities: pd.DataFrame, *, lang: str = "en") -> str:
     return text
 
 
-def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str,
-         holdout_error: float | None = None) -> str:
+def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str) -> str:
     """The reasons of one segment's rank, in words: size, value at stake, P(alive), growth.
 
-    A mean P(alive) below 50 % is explained beside it: what P(alive) means, the silence
-    behind it (the segment's usual days between purchases against its days since the last
-    one) and the model's holdout error.
+    A mean P(alive) below 50 % is said in words, with the silence behind it when it is
+    longer than the segment's usual days between purchases (:func:`p_alive_note` says
+    what P(alive) means, once, beside the table).
     """
     parts = [t("report.why.size", lang, share=f"{r['size']:.0%}")]
     if r["value_at_stake"] == r["value_at_stake"] and has(f"report.why.{value_measure}", lang):
@@ -218,14 +221,12 @@ def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str,
                        amount=format_money(float(r["value_at_stake"]), currency),
                        share=f"{share:.0%}" if share == share else "—",
                        mean=format_money(float(r["value"]), currency)))
-    if r["p_alive"] == r["p_alive"] and r["p_alive"] < 0.5 and \
-            r.get("usual_gap", np.nan) == r.get("usual_gap", np.nan) and \
-            r.get("silent_days", np.nan) == r.get("silent_days", np.nan):
-        error = (t("report.why.holdout_error", lang, error=f"{holdout_error:+.0f}%")
-                 if holdout_error is not None and np.isfinite(holdout_error) else "")
+    gap, silent = r.get("usual_gap", np.nan), r.get("silent_days", np.nan)
+    if r["p_alive"] == r["p_alive"] and r["p_alive"] < 0.5 and gap == gap and silent == silent \
+            and silent > gap:
         parts.append(t("report.why.p_alive_low", lang, p=f"{r['p_alive']:.0%}",
-                       gone=f"{1 - r['p_alive']:.0%}", gap=f"{r['usual_gap']:.0f}",
-                       silent=f"{r['silent_days']:.0f}", error=error))
+                       gone=f"{1 - r['p_alive']:.0%}", gap=f"{gap:.0f}",
+                       silent=f"{silent:.0f}"))
     elif r["p_alive"] == r["p_alive"]:
         parts.append(t("report.why.p_alive", lang, p=f"{r['p_alive']:.0%}"))
     if r["growth"] == r["growth"]:
@@ -233,8 +234,41 @@ def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str,
     return "; ".join(parts)
 
 
+def p_alive_note(priorities: pd.DataFrame, btyd: dict[str, Any] | None, *,
+                 lang: str = "en") -> str:
+    """What a low P(alive) beside a segment means, and how far its model was off.
+
+    Said once under the priorities when a segment's mean P(alive) is below 50 %: a
+    manager reading "Champions: 58 % likely to have left" asks why.
+
+    Parameters
+    ----------
+    priorities : pandas.DataFrame
+        :func:`segment_priorities`.
+    btyd : dict or None
+        Notebook 03's ``btyd_params.json`` (the model's name and holdout error).
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+        Markdown; ``""`` when no segment is below 50 % (or there is no P(alive)).
+    """
+    check_lang(lang)
+    alive = priorities["p_alive"] if "p_alive" in priorities else pd.Series(dtype=float)
+    if not (alive < 0.5).any():
+        return ""
+    hold = (btyd or {}).get("holdout") or {}
+    model = str(((btyd or {}).get("final_model") or {}).get("model") or hold.get("model") or "")
+    text = t("report.why.p_alive_note", lang, model=escape_markdown(model))
+    if hold.get("error_pct") is not None:
+        text += ("" if lang == "zh" else " ") + t("report.why.holdout_error", lang,
+                        error=f"{float(hold['error_pct']):+.0f}%")
+    return text
+
+
 def recommendations(priorities: pd.DataFrame, guide: pd.DataFrame, *, lang: str = "en",
-                    currency: str = "", holdout_error: float | None = None) -> pd.DataFrame:
+                    currency: str = "") -> pd.DataFrame:
     """Target segments in priority order, each with why and what to do.
 
     Parameters
@@ -246,9 +280,6 @@ def recommendations(priorities: pd.DataFrame, guide: pd.DataFrame, *, lang: str 
         column the segment, last the action).
     lang : {'en', 'zh'}
     currency : str
-    holdout_error : float, optional
-        The purchase model's holdout error in % (``btyd_params.json``'s ``holdout``),
-        said beside a low P(alive).
 
     Returns
     -------
@@ -260,8 +291,7 @@ def recommendations(priorities: pd.DataFrame, guide: pd.DataFrame, *, lang: str 
     measure = priorities.attrs.get("value_measure", "")
     rows = [{"priority": int(r["priority"]), "segment": str(seg),
              "value_at_stake": float(r["value_at_stake"]),
-             "why": _why(r, measure, lang=lang, currency=currency,
-                         holdout_error=holdout_error),
+             "why": _why(r, measure, lang=lang, currency=currency),
              "action": actions.get(str(seg), "")}
             for seg, r in priorities.iterrows()]
     return pd.DataFrame(rows).set_index("priority")
