@@ -129,6 +129,13 @@ def test_failed_refits_are_counted_and_left_out(summary, monkeypatch):
     assert b.failures_ == ["DataError: GammaGammaModel: the spend model did not converge"] * 2
 
 
+def test_data_that_cannot_be_valued_raise_the_models_error(summary):
+    bad = summary.copy()
+    bad.loc[bad.index[bad["frequency"] > 0][0], "monetary_value"] = 0.0
+    with pytest.raises(DataError, match="1 repeat buyer.s. have zero, negative or missing"):
+        ValueBootstrap(n_refits=2, progress=False).fit(bad)
+
+
 def test_bad_settings_name_the_parameter(summary):
     with pytest.raises(ParameterError, match="'bootstrap_refits' is -1"):
         ValueBootstrap(n_refits=-1).fit(summary)

@@ -110,6 +110,16 @@ def test_the_panel_says_why_there_is_no_value():
         "The 12-month value is shown without a range: notebook 03 ran with `bootstrap_refits:")
 
 
+def test_the_panel_says_when_no_refit_converged():
+    failed = INTERVALS.assign(low=np.nan, high=np.nan)
+    btyd = {**BTYD, "bootstrap": {"refits": 0, "failed": 200, "level": 0.9}}
+    texts = [c for kind, c, _ in _panel(btyd=btyd, intervals=failed) if kind == "text"]
+    assert texts[2] == ("The 12-month value is shown without a range: no refit of the models "
+                        "converged on the customers drawn again (see below).")
+    assert texts[-1] == ("200 of 200 refits of the models did not converge and are left out "
+                         "of the ranges.")
+
+
 def test_a_low_p_alive_is_explained_in_words():
     table = pd.DataFrame({"rfm_segment": ["Champions"] * 2 + ["Lost"] * 2,
                           "clv": [50.0, 30.0, 1.0, 1.0], "p_alive": [0.4, 0.44, 0.9, 0.9]},

@@ -259,8 +259,11 @@ def add_certainty(rep: Report, *, transactions: pd.DataFrame, cleaning: dict[str
         if error:
             rep.text(error)
         boot = btyd.get("bootstrap")
-        if intervals is not None and boot:
-            total = intervals[intervals["scope"] == "total"].iloc[0]
+        total = intervals[intervals["scope"] == "total"].iloc[0] if intervals is not None \
+            else None
+        if total is not None and boot and not np.isfinite(total["low"]):
+            rep.text(t("report.certainty.all_failed", lang, months=str(months)))
+        elif total is not None and boot:
             rep.text(t("report.certainty.value_total", lang, months=str(months),
                        range=format_money_range(total["low"], total["high"], currency),
                        level=f"{boot['level']:.0%}", refits=str(boot["refits"])))

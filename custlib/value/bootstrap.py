@@ -143,7 +143,7 @@ class ValueBootstrap(BaseEstimator):
         check_btyd_summary(summary, "ValueBootstrap.fit")
         patterns, counts, seg_codes, names = _patterns(summary, segments)
         self.n_patterns_ = len(patterns)
-        point = self._value(patterns, counts)  # the estimate, on every customer
+        point = self._value(patterns, counts, estimate=True)  # every customer; errors raise
         mid = _sums(point * counts, seg_codes, len(names))
         rng = np.random.default_rng(self.random_state)
         n = int(counts.sum())
@@ -192,19 +192,25 @@ class ValueBootstrap(BaseEstimator):
             raise ParameterError(f"parameter 'level' is {self.level!r}; expected a coverage "
                                  "from 0.5 to below 1, such as 0.9 for a 90% interval")
 
-    def _value(self, patterns: pd.DataFrame, weight: np.ndarray) -> np.ndarray:
+    def _value(self, patterns: pd.DataFrame, weight: np.ndarray, *,
+               estimate: bool = False) -> np.ndarray:
         """CLV of each distinct row under the models fitted with these weights.
 
-        Raises :class:`_RefitFailed` when either model fails (or stops early) on them.
+        A refit raises :class:`_RefitFailed` when either model fails (or stops early) on
+        them; the ``estimate`` raises the models' own errors (the data cannot be valued).
         """
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", FitWarning)
-            try:
-                purchase = BTYDModel(self.model).fit(patterns, sample_weight=weight)
-                spend = GammaGammaModel().fit(patterns, sample_weight=weight)
-            except (CustlibError, FitWarning) as exc:
-                first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
-                raise _RefitFailed(f"{type(exc).__name__}: {first}") from exc
+        if estimate:
+            purchase = BTYDModel(self.model).fit(patterns, sample_weight=weight)
+            spend = GammaGammaModel().fit(patterns, sample_weight=weight)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", FitWarning)
+                try:
+                    purchase = BTYDModel(self.model).fit(patterns, sample_weight=weight)
+                    spend = GammaGammaModel().fit(patterns, sample_weight=weight)
+                except (CustlibError, FitWarning) as exc:
+                    first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
+                    raise _RefitFailed(f"{type(exc).__name__}: {first}") from exc
         return clv(purchase, spend, patterns, horizon_months=self.horizon_months,
                    unit=self.unit, margin=self.margin,
                    annual_discount_rate=self.annual_discount_rate)["clv"].to_numpy()
