@@ -90,7 +90,7 @@ def left_censored(transactions: pd.DataFrame, *, months: int = 3) -> LeftCensore
     >>> tx = pd.DataFrame({"customer_id": range(len(firsts)), "order_date": firsts})
     >>> found = left_censored(tx)
     >>> round(found.share, 2), round(found.ratio, 1)
-    (0.44, 2.7)
+    (0.5, 3.0)
     """
     require_columns(transactions, ["customer_id", "order_date"], "left_censored")
     firsts = pd.to_datetime(transactions.groupby("customer_id")["order_date"].min())
