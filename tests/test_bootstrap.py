@@ -95,6 +95,15 @@ def test_the_same_random_state_gives_the_same_interval(boot, summary, segments):
     assert not np.allclose(other.replicates_["total"], boot.replicates_["total"].iloc[:5])
 
 
+def test_segment_names_do_not_change_the_draws(summary):
+    """The same customers, segments named so that they sort the other way: same numbers."""
+    half = pd.Series(np.where(np.arange(len(summary)) % 2, "odd", "even"), index=summary.index)
+    fit = [ValueBootstrap("bgnbd", n_refits=3, margin=0.3, progress=False).fit(summary, seg)
+           for seg in (half, half.map({"odd": "a 单", "even": "b 双"}))]
+    np.testing.assert_array_equal(fit[0].replicates_.to_numpy(), fit[1].replicates_.to_numpy())
+    assert sorted(fit[1].intervals_["segment"]) == ["", "a 单", "b 双"]
+
+
 def test_more_customers_give_a_narrower_interval(boot, summary):
     """A quarter of the customers: the relative width about doubles (1/sqrt(n))."""
     quarter = summary.iloc[::4]

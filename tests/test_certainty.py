@@ -136,12 +136,12 @@ def test_a_low_p_alive_is_explained_in_words():
     recs = priorities.recommendations(out, guide, currency="GBP")
     assert recs.loc[1, "why"] == (
         "50% of customers; 98% of the predicted margin: £80, £40 per customer; 42% likely on "
-        "average to still be customers, 58% likely to have left: they used to buy every 20 "
-        "days and have not bought for 36 days (medians)")
+        "average to still be customers, 58% likely to have left: in the median, they bought "
+        "every 20 days and have not bought for 36 days now")
     assert recs.loc[2, "why"].endswith("P(alive) 90% on average")
     zh = priorities.recommendations(out, guide, lang="zh")
-    assert zh.loc[1, "why"].endswith("平均 42% 的可能仍是我们的客户,58% 的可能已流失:他们过去每 20 "
-                                     "天购买一次,已有 36 天没有购买(中位数)")
+    assert zh.loc[1, "why"].endswith("平均 42% 的可能仍是我们的客户,58% 的可能已流失:按中位数,"
+                                     "他们过去每 20 天购买一次,现已 36 天没有购买")
     btyd = {"final_model": {"model": "MBG/NBD"}, "holdout": {"error_pct": -9.2}}
     note = priorities.p_alive_note(out, btyd)
     assert note.startswith('**What "likely to have left" means.** P(alive) is the purchase '

@@ -246,7 +246,9 @@ def _patterns(summary: pd.DataFrame, segments: pd.Series | None
         seg = pd.Series(pd.NA, index=summary.index, dtype="object")
     else:
         seg = segments.reindex(summary.index)
-    codes, names = pd.factorize(seg.astype("object"), sort=True)
+    # codes in order of first appearance, not of the labels: the same customers give the
+    # same draws whatever the language of the segment names
+    codes, names = pd.factorize(seg.astype("object"), sort=False)
     grouped = data.assign(_seg=codes).groupby(list(data.columns) + ["_seg"], sort=True).size()
     rows = grouped.index.to_frame(index=False)
     patterns = rows[list(data.columns)]
