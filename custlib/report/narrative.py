@@ -20,9 +20,10 @@ from custlib.i18n import LANGS, check_lang, labels, t
 from custlib.safety import code_span, escape_markdown
 
 __all__ = ["cleaning_summary", "clv_summary", "customer_basics", "customer_coverage",
-           "few_holdout_note", "forecast_accuracy", "format_money", "large_error_warning",
+           "few_holdout_note", "forecast_accuracy", "format_money", "format_money_range",
+           "large_error_warning",
            "lifecycle_summary", "mapping_table", "model_choice_summary", "not_run",
-           "segmentation_summary", "skipped", "spend_check"]
+           "segmentation_summary", "skipped", "spend_check", "value_intervals"]
 
 
 def format_money(value: float, currency: str = "", lang: str = "en") -> str:
@@ -51,6 +52,34 @@ def format_money(value: float, currency: str = "", lang: str = "en") -> str:
     from custlib.i18n.formats import money
 
     return money(value, currency, lang)
+
+
+def format_money_range(low: float, high: float, currency: str = "") -> str:
+    """An interval of amounts for text, rounded outwards to two digits of its width.
+
+    Parameters
+    ----------
+    low, high : float
+    currency : str
+
+    Returns
+    -------
+    str
+        ``£51,000–£79,000``; ``–`` when either end is missing.
+
+    Examples
+    --------
+    >>> format_money_range(51923.4, 78505.2, "GBP")
+    '£51,000–£79,000'
+    >>> format_money_range(387.2, 577.9, "GBP")
+    '£380–£580'
+    """
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "–"
+    width = float(high) - float(low)
+    step = 10.0 ** max(0, int(np.floor(np.log10(width))) - 1) if width > 0 else 1.0
+    lo, hi = np.floor(low / step) * step, np.ceil(high / step) * step
+    return f"{format_money(float(lo), currency)}–{format_money(float(hi), currency)}"
 
 
 def mapping_table(raw: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
@@ -334,6 +363,38 @@ def forecast_accuracy(btyd_params: dict[str, Any] | None, lang: str = "en") -> s
              predicted=_n(hold["predicted"], lang), actual=_n(hold["actual"], lang),
              error=f"{err:+.1f}%" if np.isfinite(err) else "–")
     return text + large_error_warning(err, lang) + few_holdout_note(hold["actual"], lang)
+
+
+def value_intervals(boot: Any, lang: str = "en", currency: str = "") -> str:
+    """The bootstrap interval of the value, and the refits that failed, in words.
+
+    Parameters
+    ----------
+    boot : custlib.value.bootstrap.ValueBootstrap
+        Fitted.
+    lang : {'en', 'zh'}
+    currency : str
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    check_lang(lang)
+    table = boot.intervals_
+    total = table[table["scope"] == "total"].iloc[0]
+    name = {"bgnbd": "BG/NBD", "pareto": "Pareto/NBD", "mbgnbd": "MBG/NBD"}.get(boot.model,
+                                                                              boot.model)
+    text = t("report.narrative.intervals.main", lang, refits=_n(len(boot.replicates_)),
+             model=name, months=str(boot.horizon_months), customers=_n(total["customers"]),
+             range=escape_markdown(format_money_range(total["low"], total["high"], currency)),
+             level=f"{boot.level:.0%}", mid=_money(total["mid"], currency),
+             seconds=f"{boot.seconds_:.0f}")
+    if boot.failed_:
+        text += ("" if lang == "zh" else " ") + t("report.narrative.intervals.failed", lang,
+                                                  failed=_n(boot.failed_),
+                                                  total=_n(boot.n_refits))
+    return text
 
 
 def spend_check(spend: Any, lang: str = "en", currency: str = "") -> str:

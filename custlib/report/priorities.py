@@ -20,6 +20,8 @@ discounted; multiplying by P(alive) again would count the risk twice.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -27,8 +29,10 @@ from custlib.data.contract import require_columns
 from custlib.i18n import check_lang, has, t
 from custlib.i18n.formats import percent, signed_percent
 from custlib.report.narrative import format_money
+from custlib.safety import escape_markdown
 
-__all__ = ["BEHAVIOURAL_SEGMENTS", "growth_applies", "priority_rule", "recommendations",
+__all__ = ["BEHAVIOURAL_SEGMENTS", "growth_applies", "p_alive_note", "priority_rule",
+           "recommendations",
            "segment_growth", "segment_priorities"]
 
 #: Segment columns defined by the customers' own purchases (notebooks 02 and 04): the
@@ -151,6 +155,13 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     total = float(np.nansum(stake))
     out["stake_share"] = stake / total if total > 0 else np.nan
     out["p_alive"] = g["p_alive"].mean().to_numpy() if "p_alive" in data else np.nan
+    out["silent_days"], out["usual_gap"] = np.nan, np.nan
+    if transactions is not None and len(transactions):
+        rhythm = _rhythm(transactions, observation_end).reindex(data.index.astype(str))
+        rhythm[segment_col] = data[segment_col].to_numpy()
+        by = rhythm.groupby(segment_col, observed=True)[["silent_days", "usual_gap"]].median()
+        by.index = by.index.astype(str)
+        out[["silent_days", "usual_gap"]] = by.reindex(out.index).to_numpy()
     out["growth"] = (growth.rename(index=str).reindex(out.index)
                      if growth is not None and growth_applies(segment_col) else np.nan)
     order = sorted(out.index, key=lambda k: (-np.nan_to_num(out.loc[k, "value_at_stake"],
@@ -160,6 +171,20 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     out.attrs["value_measure"] = measure
     out.attrs["segment_col"] = segment_col
     return out
+
+
+def _rhythm(transactions: pd.DataFrame, observation_end: str | None) -> pd.DataFrame:
+    """Per customer: days since the last purchase, and mean days between purchase days.
+
+    ``usual_gap`` is missing for customers with one purchase day.
+    """
+    days = pd.to_datetime(transactions["order_date"]).dt.normalize()
+    ids = transactions["customer_id"].astype(str)
+    g = days.groupby(ids)
+    end = pd.Timestamp(observation_end).normalize() if observation_end else days.max()
+    first, last, n = g.min(), g.max(), g.nunique()
+    gap = ((last - first).dt.days / (n - 1)).where(n > 1)
+    return pd.DataFrame({"silent_days": (end - last).dt.days.astype(float), "usual_gap": gap})
 
 
 def priority_rule(priorities: pd.DataFrame, *, lang: str = "en") -> str:
@@ -184,7 +209,12 @@ def priority_rule(priorities: pd.DataFrame, *, lang: str = "en") -> str:
 
 
 def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str) -> str:
-    """The reasons of one segment's rank, in words: size, value at stake, P(alive), growth."""
+    """The reasons of one segment's rank, in words: size, value at stake, P(alive), growth.
+
+    A mean P(alive) below 50 % is said in words, with the silence behind it when it is
+    longer than the segment's usual days between purchases (:func:`p_alive_note` says
+    what P(alive) means, once, beside the table).
+    """
     parts = [t("report.why.size", lang, share=percent(r["size"], lang))]
     if r["value_at_stake"] == r["value_at_stake"] and has(f"report.why.{value_measure}", lang):
         share = r["stake_share"]
@@ -192,11 +222,50 @@ def _why(r: pd.Series, value_measure: str, *, lang: str, currency: str) -> str:
                        amount=format_money(float(r["value_at_stake"]), currency, lang),
                        share=percent(share, lang) if share == share else "—",
                        mean=format_money(float(r["value"]), currency, lang)))
-    if r["p_alive"] == r["p_alive"]:
+    gap, silent = r.get("usual_gap", np.nan), r.get("silent_days", np.nan)
+    if r["p_alive"] == r["p_alive"] and r["p_alive"] < 0.5 and gap == gap and silent == silent \
+            and silent > gap:
+        parts.append(t("report.why.p_alive_low", lang, p=percent(r["p_alive"], lang),
+                       gone=percent(1 - r["p_alive"], lang), gap=f"{gap:.0f}",
+                       silent=f"{silent:.0f}"))
+    elif r["p_alive"] == r["p_alive"]:
         parts.append(t("report.why.p_alive", lang, p=percent(r["p_alive"], lang)))
     if r["growth"] == r["growth"]:
         parts.append(t("report.why.growth", lang, growth=signed_percent(r["growth"], lang)))
     return "; ".join(parts)
+
+
+def p_alive_note(priorities: pd.DataFrame, btyd: dict[str, Any] | None, *,
+                 lang: str = "en") -> str:
+    """What a low P(alive) beside a segment means, and how far its model was off.
+
+    Said once under the priorities when a segment's mean P(alive) is below 50 %: a
+    manager reading "Champions: 58 % likely to have left" asks why.
+
+    Parameters
+    ----------
+    priorities : pandas.DataFrame
+        :func:`segment_priorities`.
+    btyd : dict or None
+        Notebook 03's ``btyd_params.json`` (the model's name and holdout error).
+    lang : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+        Markdown; ``""`` when no segment is below 50 % (or there is no P(alive)).
+    """
+    check_lang(lang)
+    alive = priorities["p_alive"] if "p_alive" in priorities else pd.Series(dtype=float)
+    if not (alive < 0.5).any():
+        return ""
+    hold = (btyd or {}).get("holdout") or {}
+    model = str(((btyd or {}).get("final_model") or {}).get("model") or hold.get("model") or "")
+    text = t("report.why.p_alive_note", lang, model=escape_markdown(model))
+    if hold.get("error_pct") is not None:
+        text += ("" if lang == "zh" else " ") + t("report.why.holdout_error", lang,
+                        error=f"{float(hold['error_pct']):+.0f}%")
+    return text
 
 
 def recommendations(priorities: pd.DataFrame, guide: pd.DataFrame, *, lang: str = "en",

@@ -299,6 +299,8 @@ SPEC: dict[str, Check | _Lazy] = {
     "horizon_months": number(1, 600, integer=True),
     "margin": number(0, 1, low_open=True,
                      expected="0 < margin <= 1 (0.3 for a 30% margin; 1 values revenue)"),
+    "bootstrap_refits": number(0, 10_000, integer=True,
+                               expected="a whole number from 0 (off) to 10000, such as 200"),
     "annual_discount_rate": number(0, 1, high_open=True,
                                    expected="a yearly rate from 0 up to (not including) 1, "
                                             "such as 0.10 for 10% a year"),

@@ -60,7 +60,7 @@ def save_segmentation(run: RunFolder, summary: pd.DataFrame, table: pd.DataFrame
 
 def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
              values: pd.DataFrame, labels: pd.DataFrame, *,
-             settings: dict[str, Any]) -> list[Any]:
+             settings: dict[str, Any], bootstrap: Any = None) -> list[Any]:
     """Write notebook 03's results to the run folder.
 
     Parameters
@@ -77,12 +77,17 @@ def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
         From :func:`custlib.run.workflow.customer_labels`.
     settings : dict
         The notebook's parameters worth recording (calibration end, unit, margin, ...).
+    bootstrap : custlib.value.bootstrap.ValueBootstrap, optional
+        Fitted: its intervals are written as ``clv_intervals`` (``tables/``, Parquet and
+        CSV) and its refits, failures and level under ``bootstrap`` in ``btyd_params.json``
+        (which says the table is this run's; without it the report shows no ranges).
 
     Returns
     -------
     list of pathlib.Path
         ``customer_clv`` (values), ``customer_value`` (labels + values, also CSV),
-        ``model_comparison`` (CSV table) and ``btyd_params.json``.
+        ``model_comparison`` (CSV table), ``clv_intervals`` (with ``bootstrap``) and
+        ``btyd_params.json``.
     """
     by = "03_clv"
     table = labels.join(values, how="right")
@@ -114,7 +119,17 @@ def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
                         "population_mean_spend": spend.population_mean_,
                         "penalizer": spend.penalizer_used_},
     }
-    return [artefacts.save_table(values, run, "customer_clv", written_by=by),
+    written = []
+    if bootstrap is not None:
+        params["bootstrap"] = {"refits": int(len(bootstrap.replicates_)),
+                               "failed": int(bootstrap.failed_),
+                               "failures": bootstrap.failures_[:5],
+                               "level": float(bootstrap.level),
+                               "random_state": bootstrap.random_state,
+                               "seconds": round(float(bootstrap.seconds_), 1)}
+        written.append(artefacts.save_table(bootstrap.intervals_, run, "clv_intervals",
+                                            written_by=by, csv=True, kind="tables"))
+    return written + [artefacts.save_table(values, run, "customer_clv", written_by=by),
             artefacts.save_table(table, run, "customer_value", written_by=by, csv=True),
             artefacts.save_table(comparison.table_, run, "model_comparison", written_by=by,
                                  csv=True, kind="tables"),

@@ -29,11 +29,11 @@ from custlib.run.standalone import PLACE, provide
 from custlib.value import split
 from custlib.value.feasibility import Estimability
 
-__all__ = ["CleanTables", "ReportInputs", "btyd_params", "clean_tables", "clv_not_estimated",
-           "customer_clv", "customer_column", "customer_labels", "default_calibration_end",
-           "lifecycle_thresholds", "report_inputs", "run_cleaning", "save_clv",
-           "save_clv_not_estimated", "save_lifecycle", "save_segmentation", "signup_dates",
-           "signup_note"]
+__all__ = ["CleanTables", "ReportInputs", "btyd_params", "clean_tables", "clv_intervals",
+           "clv_not_estimated", "customer_clv", "customer_column", "customer_labels",
+           "default_calibration_end", "lifecycle_thresholds", "report_inputs", "run_cleaning",
+           "save_clv", "save_clv_not_estimated", "save_lifecycle", "save_segmentation",
+           "signup_dates", "signup_note"]
 
 
 class CleanTables:
@@ -248,6 +248,28 @@ def btyd_params(run: RunFolder) -> dict[str, Any] | None:
     if "btyd_params" not in artefacts.read_manifest(run) or not path.exists():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def clv_intervals(run: RunFolder, params: dict[str, Any] | None = None) -> pd.DataFrame | None:
+    """Notebook 03's bootstrap intervals of the value (``clv_intervals``), or None.
+
+    Parameters
+    ----------
+    run : RunFolder
+    params : dict, optional
+        :func:`btyd_params` when already read.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :attr:`custlib.value.bootstrap.ValueBootstrap.intervals_`; None when notebook 03
+        ran without the bootstrap (``bootstrap_refits: 0``) or did not estimate CLV (a table
+        left by an earlier run is then stale).
+    """
+    params = params if params is not None else btyd_params(run) or {}
+    if not params.get("bootstrap") or "clv_intervals" not in artefacts.read_manifest(run):
+        return None
+    return artefacts.load_table(run, "clv_intervals")
 
 
 def clv_not_estimated(run: RunFolder, params: dict[str, Any] | None = None) -> Estimability | None:

@@ -9,7 +9,8 @@ customer), :mod:`~custlib.value.split` (time units, calibration/holdout),
 :mod:`~custlib.value.purchase` (the purchase models), :mod:`~custlib.value.fitting` (their
 optimiser), :mod:`~custlib.value.formulas` (the formulas), :mod:`~custlib.value.choice`
 (holdout errors, model choice), :mod:`~custlib.value.diagnostics` (tracking, P(alive)
-history, matrices, simulation), :mod:`~custlib.value.spend` (Gamma-Gamma) and
-:mod:`~custlib.value.clv` (lifetime value). :mod:`~custlib.value.btyd` gathers the BTYD
+history, matrices, simulation), :mod:`~custlib.value.spend` (Gamma-Gamma),
+:mod:`~custlib.value.clv` (lifetime value) and :mod:`~custlib.value.bootstrap` (how sure:
+intervals of the value by resampling customers). :mod:`~custlib.value.btyd` gathers the BTYD
 toolkit in one namespace.
 """

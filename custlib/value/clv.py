@@ -110,11 +110,17 @@ def clv(model: BTYDModel, spend: GammaGammaModel, summary: pd.DataFrame, *,
         raise EmptyResultError("clv: no customers")
     per_month = per_year / 12
     spend_each = spend.expected_spend(summary).to_numpy()
-    value = np.zeros(len(summary))
-    previous = np.zeros(len(summary))
-    for month in range(1, horizon_months + 1):
-        cumulative = model.expected_purchases(summary, month * per_month).to_numpy()
-        value += (cumulative - previous) * spend_each * margin / (1 + monthly) ** month
+    n = len(summary)
+    months = np.arange(1, horizon_months + 1)
+    # every month's cumulative expectation in one call: the customers stacked once a month
+    stacked = summary[["frequency", "recency", "T"]].iloc[np.tile(np.arange(n),
+                                                                  horizon_months)]
+    cumulatives = model.expected_purchases(stacked, np.repeat(months * per_month, n)) \
+        .to_numpy().reshape(horizon_months, n)
+    value = np.zeros(n)
+    previous = np.zeros(n)
+    for month, cumulative in zip(months, cumulatives):
+        value += (cumulative - previous) * spend_each * margin / (1 + monthly) ** int(month)
         previous = cumulative
     out = pd.DataFrame({
         "p_alive": model.p_alive(summary),

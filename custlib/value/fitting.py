@@ -154,6 +154,17 @@ def _own_fit(model: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.nda
                                           f"{budget.seconds:g} s (max_seconds)")
 
 
+def _check_weights(sample_weight: Any, n_rows: int, weighted: bool = True) -> np.ndarray:
+    """``sample_weight`` as floats, checked: one finite value >= 0 per row, not all 0."""
+    w = np.asarray(sample_weight, dtype=float).ravel()
+    if not weighted:
+        raise errors.ParameterError("sample_weight needs weighted=True (the weighted fit)")
+    if len(w) != n_rows or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+        raise errors.ParameterError(f"sample_weight has {len(w)} value(s) for {n_rows} "
+                                    "row(s); expected one finite weight >= 0 per row, not all 0")
+    return w
+
+
 def _row_key(cols: list[np.ndarray]) -> np.ndarray:
     """One int64 per row, equal for equal rows.
 
@@ -166,9 +177,20 @@ def _row_key(cols: list[np.ndarray]) -> np.ndarray:
     return key
 
 
-def _distinct(data: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """Distinct (frequency, recency, T) rows and how many customers share each."""
+def _distinct(data: pd.DataFrame,
+              sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Distinct (frequency, recency, T) rows and how many customers share each.
+
+    With ``sample_weight``, each row counts as that many customers (rows of weight 0 are
+    dropped): a bootstrap's multinomial counts over the distinct rows, for instance.
+    """
     cols = [data[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")]
-    _, first, counts = np.unique(_row_key(cols), return_index=True, return_counts=True)
-    return (*(data[c].to_numpy(dtype=float)[first] for c in ("frequency", "recency", "T")),
-            counts.astype(float))
+    if sample_weight is not None:
+        keep = np.asarray(sample_weight, dtype=float) > 0
+        cols = [col[keep] for col in cols]
+        weight = np.asarray(sample_weight, dtype=float)[keep]
+    _, first, codes, counts = np.unique(_row_key(cols), return_index=True,
+                                        return_inverse=True, return_counts=True)
+    w = counts.astype(float) if sample_weight is None else \
+        np.bincount(codes.ravel(), weights=weight, minlength=len(first))
+    return (*(col[first] for col in cols), w)

@@ -55,6 +55,7 @@ from custlib.value.fitting import (
     _LOG_CAP,
     FitWarning,
     _Budget,
+    _check_weights,
     _distinct,
     _own_fit,
     _row_key,
@@ -74,6 +75,7 @@ from custlib.value.formulas import (
 from custlib.value.split import check_btyd_summary
 
 __all__ = ["MODELS", "BTYDModel", "FitWarning"]
+
 
 #: model key -> (the lifetimes fitter it is tested against, parameter names, name for people)
 MODELS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -164,7 +166,8 @@ class BTYDModel(BaseEstimator):
 
     # --- fitting ------------------------------------------------------------------------
 
-    def fit(self, summary: pd.DataFrame, y: object = None) -> BTYDModel:
+    def fit(self, summary: pd.DataFrame, y: object = None, *,
+            sample_weight: np.ndarray | None = None) -> BTYDModel:
         """Fit on a customer summary (``frequency``, ``recency``, ``T``).
 
         Parameters
@@ -172,6 +175,10 @@ class BTYDModel(BaseEstimator):
         summary : pandas.DataFrame
             One row per customer, from :func:`custlib.value.summary.customer_summary`.
         y : ignored
+        sample_weight : array of float >= 0, optional
+            How many customers each row stands for (default 1 each); rows of weight 0 are
+            left out. :mod:`custlib.value.bootstrap` fits on distinct rows weighted by
+            resampled counts. Needs ``weighted=True``.
 
         Returns
         -------
@@ -187,7 +194,9 @@ class BTYDModel(BaseEstimator):
         """
         self._check_settings()
         data = check_btyd_summary(summary, f"BTYDModel({self.model!r}).fit")
-        x, tx, T, w = _distinct(data) if self.weighted else (
+        if sample_weight is not None:
+            sample_weight = _check_weights(sample_weight, len(data), self.weighted)
+        x, tx, T, w = _distinct(data, sample_weight) if self.weighted else (
             *(data[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")),
             np.ones(len(data)))
         if T.max() <= 0:

@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator
 
 from custlib.data.contract import require_columns
 from custlib.errors import DataError, EmptyResultError, format_list
-from custlib.value.fitting import require_fitted
+from custlib.value.fitting import _check_weights, require_fitted
 from custlib.value.formulas import _gg_expected_spend, _gg_objective
 
 __all__ = ["GammaGammaModel", "SpendTailError"]
@@ -90,7 +90,8 @@ class GammaGammaModel(BaseEstimator):
         self.penalizer = penalizer
         self.retry_penalizers = retry_penalizers
 
-    def fit(self, summary: pd.DataFrame, y: object = None) -> GammaGammaModel:
+    def fit(self, summary: pd.DataFrame, y: object = None, *,
+            sample_weight: np.ndarray | None = None) -> GammaGammaModel:
         """Fit on the repeat buyers of ``summary`` (``frequency`` > 0).
 
         Parameters
@@ -98,6 +99,9 @@ class GammaGammaModel(BaseEstimator):
         summary : pandas.DataFrame
             ``frequency`` and ``monetary_value`` per customer.
         y : ignored
+        sample_weight : array of float >= 0, optional
+            How many customers each row stands for (default 1 each); rows of weight 0 are
+            left out (:mod:`custlib.value.bootstrap`).
 
         Returns
         -------
@@ -116,6 +120,11 @@ class GammaGammaModel(BaseEstimator):
             expected spends would be infinite or negative.
         """
         require_columns(summary, ["frequency", "monetary_value"], "GammaGammaModel.fit")
+        if sample_weight is not None:
+            weight = _check_weights(sample_weight, len(summary))
+            summary = summary.assign(_w=weight)[weight > 0]
+        else:
+            summary = summary.assign(_w=1.0)
         rep = summary[summary["frequency"] > 0]
         if rep.empty:
             raise EmptyResultError("GammaGammaModel: no repeat buyers (frequency > 0); spend "
@@ -127,7 +136,7 @@ class GammaGammaModel(BaseEstimator):
                             f"{format_list(rep.index[bad], 5)}); the model needs positive "
                             "amounts. Clean the data (invalid_prices, cancellations) or drop "
                             "them")
-        grouped = rep.groupby(["frequency", "monetary_value"]).size().reset_index(name="w")
+        grouped = rep.groupby(["frequency", "monetary_value"])["_w"].sum().reset_index(name="w")
         x = grouped["frequency"].to_numpy(dtype=int).astype(float)  # as lifetimes: whole
         m = grouped["monetary_value"].to_numpy(dtype=float)
         w = grouped["w"].to_numpy()
@@ -157,8 +166,10 @@ class GammaGammaModel(BaseEstimator):
                                  [(str(c), float(m)) for c, m in top.items()],
                                  float(rep["monetary_value"].median()))
         self.params_ = pd.Series(params, index=["p", "q", "v"], name="Gamma-Gamma")
-        self.n_customers_ = int(len(rep))
-        self.correlation_ = float(rep["frequency"].corr(rep["monetary_value"]))
+        self.n_customers_ = int(round(float(rep["_w"].sum())))
+        self.correlation_ = _weighted_correlation(rep["frequency"].to_numpy(dtype=float),
+                                                  rep["monetary_value"].to_numpy(dtype=float),
+                                                  rep["_w"].to_numpy(dtype=float))
         p, q, v = self.params_[["p", "q", "v"]]
         self.population_mean_ = float(p * v / (q - 1))
         return self
@@ -186,6 +197,13 @@ class GammaGammaModel(BaseEstimator):
         m = np.where(x > 0, summary["monetary_value"].to_numpy(dtype=float), 0.0)
         values = _gg_expected_spend(self.params_[["p", "q", "v"]].to_numpy(dtype=float), x, m)
         return pd.Series(values, index=summary.index, name="expected_spend")
+
+
+def _weighted_correlation(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> float:
+    """Pearson correlation of ``a`` and ``b``, each row counted ``w`` times (nan if flat)."""
+    da, db = a - np.average(a, weights=w), b - np.average(b, weights=w)
+    var = np.average(da ** 2, weights=w) * np.average(db ** 2, weights=w)
+    return float(np.average(da * db, weights=w) / np.sqrt(var)) if var > 0 else float("nan")
 
 
 def _fit_once(x: np.ndarray, m: np.ndarray, w: np.ndarray,
