@@ -3,6 +3,13 @@
 A report with Chinese text carries the font it needs, cut down to the characters it uses
 (a few dozen KiB instead of 16 MiB), as an ``@font-face`` rule with the font inline: the
 HTML shows real glyphs on any machine and the PDF engines embed them as text.
+
+The subset is converted from CFF outlines to TrueType (``glyf``) ones. Noto Sans CJK is a
+CID-keyed CFF font; WeasyPrint embeds such a font as it is and writes glyph ids into the
+page, which pdfium reads as glyph ids but MuPDF (SumatraPDF, zathura, mobile viewers)
+reads, as the PDF specification says, as CIDs through the font's charset: after subsetting
+the two no longer agree and MuPDF drew the wrong glyphs (907 of 909). A TrueType font is
+embedded as ``CIDFontType2`` with an identity map, read the same way by every viewer.
 """
 
 from __future__ import annotations
@@ -10,6 +17,10 @@ from __future__ import annotations
 import base64
 import io
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 __all__ = ["FALLBACK_FONTS", "font_css", "font_face", "has_cjk"]
 
@@ -66,11 +77,66 @@ def font_face(text: str) -> tuple[str, str]:
     sub = subset.Subsetter(options)
     sub.populate(text=chars)
     sub.subset(font)
+    if "CFF " in font:
+        _to_truetype(font)
     buf = io.BytesIO()
     subset.save_font(font, buf, options)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (f"@font-face{{font-family:'{FAMILY}';src:url(data:font/woff;base64,{data}) "
             "format('woff');}", FAMILY)
+
+
+def _to_truetype(font: TTFont) -> None:
+    """Replace a font's CFF outlines by TrueType (quadratic) ones, in place.
+
+    Cubic curves become quadratic within 1 font unit (of 1000 a em: invisible in print);
+    the horizontal metrics keep their advance widths, the left side bearings follow the
+    new outlines, hinting is dropped (the CFF hints do not carry over).
+
+    Parameters
+    ----------
+    font : fontTools.ttLib.TTFont
+        An OpenType font with a ``CFF `` table (CID-keyed or not).
+    """
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf
+    del font["CFF "]
+    if "VORG" in font:  # vertical origins belong to CFF fonts
+        del font["VORG"]
+    for glyph in glyphs.values():
+        glyph.recalcBounds(glyf)
+    glyf.compile(font)
+    hmtx = font["hmtx"]
+    for name, glyph in glyphs.items():
+        advance, _ = hmtx[name]
+        hmtx[name] = advance, getattr(glyph, "xMin", 0)
+    maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, field, 0)
+    maxp.numGlyphs = len(order)
+    font["maxp"] = maxp
+    maxp.recalc(font)  # the point, contour and component counts of the new outlines
+    post = font["post"]
+    post.formatType = 3.0  # no glyph names: the CID names ("cid12345") are not needed
+    font["head"].glyphDataFormat = 0
+    font.sfntVersion = "\x00\x01\x00\x00"
 
 
 def font_css(text: str) -> tuple[str, str]:
