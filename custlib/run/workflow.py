@@ -68,6 +68,36 @@ class CleanTables:
             return str(end)
         return str(pd.Timestamp(self.transactions["order_date"].max()).date())
 
+    def relabelled(self, names: dict[str, str]) -> CleanTables:
+        """The tables with the data's values named for the report (the context's ``labels``).
+
+        Renamed: the transactions' category, channel and country, the customers' text
+        columns (customer type, region, acquisition channel, a segment column...), the
+        survey's ``top_need``. Ids, dates and amounts are left alone.
+
+        Parameters
+        ----------
+        names : dict of str to str
+            :func:`custlib.data.context.data_labels` for the report's language.
+
+        Returns
+        -------
+        CleanTables
+            Itself when ``names`` is empty.
+        """
+        from custlib.data.context import relabel
+
+        if not names:
+            return self
+        tx = relabel(self.transactions, names, LABELLED_TRANSACTION_COLUMNS)
+        survey = relabel(self.survey, names, ("top_need",))
+        assert tx is not None
+        return CleanTables(tx, relabel(self.customers, names), survey, self.summary)
+
+
+
+#: The transactions' columns whose values the context's ``labels`` rename in a report.
+LABELLED_TRANSACTION_COLUMNS = ("category", "channel", "country")
 
 
 def run_cleaning(run: RunFolder, **params: Any) -> list[Any]:
