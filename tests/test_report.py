@@ -368,6 +368,41 @@ def test_segment_report_has_growth_and_money_in_the_currency():
     assert "近 6 个月收入 £150,此前 6 个月 £100(+50%)" in zh
 
 
+def test_segment_report_opens_with_a_summary_in_words(tmp_path):
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c"],
+                       "order_date": pd.to_datetime(["2024-03-01"] * 3),
+                       "amount": [100.0, 150.0, 20.0]})
+    table = pd.DataFrame({"seg": ["x", "x", "y"], "total_revenue": [100.0, 150.0, 20.0],
+                          "clv": [10.0, 5.0, 45.0]},
+                         index=pd.Index(["a", "b", "c"], name="customer_id"))
+    recs = pd.DataFrame({"segment": ["y", "x"], "why": ["w", "v"],
+                         "action": ["Win them back.", "Reward them."]},
+                        index=pd.Index([1, 2], name="priority"))
+    cards = pd.DataFrame({"客户数": [1], "主要渠道": ["web 46%, sales team 18%"],
+                          "典型特征": ["individual (65%); London (19%)"]},
+                         index=pd.Index(["y"], name="seg"))
+    cards.to_csv(tmp_path / "cards.csv", encoding="utf-8-sig")
+    rep = segment_report(recs, table, "seg", tx, observation_end="2024-12-31")
+    assert rep.sections[0]["title"] == "Summary"
+    assert [b[1] for b in rep.sections[0]["blocks"]] == [[
+        "2 segments, 3 customers; this report describes the 2 to act on first.",
+        "The largest is x: 2 customers (67% of all).",
+        "The most valuable is y: 75% of the predicted value.",
+        "What to do first: y. Win them back."]]
+    names = {"web": "网店", "sales team": "销售团队", "individual": "个人", "London": "伦敦"}
+    zh = segment_report(recs, table.drop(columns="clv"), "seg", tx, lang="zh",
+                        cards_file=tmp_path / "cards.csv", labels=names)
+    assert zh.sections[0]["blocks"][0][1] == [
+        "共 2 个细分群体、3 位客户;本报告介绍最应优先行动的 2 个。",
+        "规模最大的是x:2 位客户(占 67%)。",
+        "价值最高的是x:占历史收入的 93%。",
+        "首先行动:y。Win them back."]
+    text = zh.html()
+    assert "主要渠道: 网店 46%, 销售团队 18%" in text and "典型特征: 个人 (65%); 伦敦 (19%)" in text
+    printed = text[text.index("@media print"):]
+    assert "section#segment-overview{break-before:auto}" in printed  # on the title's page
+
+
 def test_zh_report_has_chinese_text_real_glyphs_and_an_embedded_font(tmp_path, caplog):
     i18n.setup_matplotlib("zh")
     ctx = io.load_context("demo")
