@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -425,6 +426,25 @@ def test_zh_report_has_chinese_text_real_glyphs_and_an_embedded_font(tmp_path, c
     text = path.read_text(encoding="utf-8")
     assert "七、SWOT 分析" in text and "复购率" in text and 'lang="zh-CN"' in text
     assert "@font-face" in text and "data:font/woff;base64," in text
+    # TrueType outlines: MuPDF drew CFF ones (CID-keyed in Noto Sans CJK) with wrong glyphs
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io_bytes(re.search(r"data:font/woff;base64,([A-Za-z0-9+/=]+)", text)))
+    assert "glyf" in font and "CFF " not in font and font.sfntVersion == "\x00\x01\x00\x00"
+    original = TTFont(i18n.cjk_font_path(), lazy=True)
+    for ch in "复购率":
+        name, first = font.getBestCmap()[ord(ch)], original.getBestCmap()[ord(ch)]
+        assert font["hmtx"][name][0] == original["hmtx"][first][0]  # same advance width
+        assert font["glyf"][name].numberOfContours > 0  # drawn, not empty
+
+
+def io_bytes(match: re.Match[str] | None) -> Any:
+    """The bytes of a base64 match, as a file."""
+    import base64
+    import io as _io
+
+    assert match is not None
+    return _io.BytesIO(base64.b64decode(match.group(1)))
 
 
 @pytest.mark.fullrun  # a Chinese PDF printed (5 s): in make test-full; the demo run prints one
