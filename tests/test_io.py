@@ -141,7 +141,7 @@ def test_context_picks_one_language_and_loses_nothing(tmp_path):
 def test_context_labels_name_the_data_values_per_language(tmp_path):
     import pandas as pd
 
-    from custlib.data.context import data_labels, relabel
+    from custlib.data.context import check_labels, data_labels, relabel
     from custlib.run.workflow import CleanTables
 
     p = tmp_path / "ctx.yaml"
@@ -164,6 +164,9 @@ def test_context_labels_name_the_data_values_per_language(tmp_path):
     assert named.survey["top_need"].tolist() == ["门店"]
     assert tx["channel"].tolist() == ["web", "fax"]  # the clean tables are not changed
     assert clean.relabelled({}) is clean
+    recorded = CleanTables(tx, None, None, {"labels": check_labels({"zh": {"web": "网店"}})})
+    assert recorded.data_labels("zh") == {"web": "网店"} and recorded.data_labels("en") == {}
+    assert clean.data_labels("zh") == {}  # notebook 01 recorded none
     assert relabel(named.customers, {"7": "x"}) is named.customers  # numbers are not names
     assert relabel(named.customers, {"7": "x"}, ["region"])["region"].tolist() == ["x"]
     demo = data_labels(load_context("demo", lang="zh"), "zh")

@@ -252,9 +252,7 @@ def plot_cleaning_waterfall(log: pd.DataFrame, *, measure: str = "rows", lang: s
                 fontsize=8, color="0.4")
     ax.set_xticks(range(len(steps)), names, rotation=30, ha="right")
     unit = t(f"common.{measure}", lang)
-    if measure == "revenue" and currency:
-        unit += f" ({currency})"
-    ax.set_ylabel(unit)
+    ax.set_ylabel(with_unit(unit, currency, lang) if measure == "revenue" else unit)
     ax.set_title(t(f"data.waterfall.title_{measure}", lang))
     ax.yaxis.set_major_formatter(thousands())
     ax.margins(y=0.12)

@@ -55,7 +55,8 @@ def _overview_lines(recs: pd.DataFrame, table: pd.DataFrame, seg: pd.Series | No
     """The report in a few sentences: segments, the largest, the most valuable, what first.
 
     The most valuable by predicted value (``clv``) when the run has it, else by past
-    revenue; the first action is the top priority's.
+    revenue; the first action is the top priority's. Bullets are plain text (the page
+    escapes them), so names are not Markdown-escaped.
     """
     lines = []
     if seg is not None and len(seg):
@@ -63,20 +64,20 @@ def _overview_lines(recs: pd.DataFrame, table: pd.DataFrame, seg: pd.Series | No
         lines.append(t("report.segment_report.overview.count", lang, n=f"{len(sizes):,}",
                        customers=f"{len(seg):,}", shown=f"{len(recs):,}"))
         lines.append(t("report.segment_report.overview.largest", lang,
-                       segment=escape_markdown(str(sizes.index[0])),
+                       segment=str(sizes.index[0]),
                        n=f"{sizes.iloc[0]:,}", share=f"{sizes.iloc[0] / len(seg):.0%}"))
         for col, key in (("clv", "most_valuable_clv"), ("total_revenue", "most_valuable_revenue")):
             if col in table and table[col].sum() > 0:
                 worth = table[col].groupby(seg).sum()
                 lines.append(t(f"report.segment_report.overview.{key}", lang,
-                               segment=escape_markdown(str(worth.idxmax())),
+                               segment=str(worth.idxmax()),
                                share=f"{worth.max() / worth.sum():.0%}"))
                 break
     if len(recs):
         first = recs.iloc[0]
         lines.append(t("report.segment_report.overview.first", lang,
-                       segment=escape_markdown(str(first["segment"])),
-                       action=escape_markdown(str(first.get("action") or "—"))))
+                       segment=str(first["segment"]),
+                       action=str(first.get("action") or "—")))
     return lines
 
 
@@ -103,8 +104,8 @@ def _trait_lines(card: pd.Series, lang: str, currency: str,
     Columns such as top categories or the typical member exist only when the data has
     them; their data values are named as ``names`` says (the context's ``labels``).
     """
-    names = labels("segments.column", lang)
-    heads = {names[k]: k for k in CARD_TRAITS}
+    columns = labels("segments.column", lang)
+    heads = {columns[k]: k for k in CARD_TRAITS}
     keep = [i for i, head in enumerate(card.index) if head in heads
             and str(card.iloc[i]) not in ("", "nan")]
     return [f"{card.index[i]}: " + (format_money(float(card.iloc[i]), currency)
