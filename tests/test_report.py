@@ -285,7 +285,7 @@ def test_segments_rank_by_the_value_at_stake_lost_last():
                                   "£400, £40 per customer; P(alive) 95% on average")
     assert "+4023%" not in " ".join(recs["why"]) and list(recs["action"]) == list("abcde")
     zh = priorities.recommendations(out, guide, lang="zh", currency="GBP")
-    assert zh.loc[5, "why"] == "客户占比 62%; 占预测毛利的 6%:£62,人均 £0; 平均 P(alive) 5%"
+    assert zh.loc[5, "why"] == "客户占比 62%; 占预测毛利的 6%:£62,人均 £0; 平均存活概率 5%"
 
 
 def test_growth_is_shown_for_attribute_segments_and_ties_go_by_name():
