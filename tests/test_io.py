@@ -138,6 +138,55 @@ def test_context_picks_one_language_and_loses_nothing(tmp_path):
         load_context(p, lang="fr")
 
 
+def test_context_labels_name_the_data_values_per_language(tmp_path):
+    import pandas as pd
+
+    from custlib.data.context import check_labels, data_labels, relabel
+    from custlib.run.workflow import CleanTables
+
+    p = tmp_path / "ctx.yaml"
+    p.write_text("company: {name: Acme}\n"
+                 "labels: {zh: {web: 网店, store: 门店, price_zh: 价格后缀, 7: 七号}}\n",
+                 encoding="utf-8")
+    ctx = load_context(p, lang="zh")
+    # labels is read as written: keys ending in _zh are data values, not twins
+    assert data_labels(ctx, "zh") == {"web": "网店", "store": "门店", "price_zh": "价格后缀",
+                                      "7": "七号"}
+    assert data_labels(load_context(p), "en") == {} and data_labels({}, "zh") == {}
+    tx = pd.DataFrame({"customer_id": ["web", "b"], "channel": ["web", "fax"],
+                       "category": pd.Categorical(["store", "store"]), "amount": [1.0, 2.0]})
+    clean = CleanTables(tx, pd.DataFrame({"customer_id": ["a"], "region": [7]}),
+                        pd.DataFrame({"customer_id": ["a"], "top_need": ["store"]}), {})
+    named = clean.relabelled(data_labels(ctx, "zh"))
+    assert named.transactions["channel"].tolist() == ["网店", "fax"]
+    assert named.transactions["category"].tolist() == ["门店", "门店"]
+    assert named.transactions["customer_id"].tolist() == ["web", "b"]  # ids never renamed
+    assert named.survey["top_need"].tolist() == ["门店"]
+    assert tx["channel"].tolist() == ["web", "fax"]  # the clean tables are not changed
+    assert clean.relabelled({}) is clean
+    recorded = CleanTables(tx, None, None, {"labels": check_labels({"zh": {"web": "网店"}})})
+    assert recorded.data_labels("zh") == {"web": "网店"} and recorded.data_labels("en") == {}
+    assert clean.data_labels("zh") == {}  # notebook 01 recorded none
+    assert relabel(named.customers, {"7": "x"}) is named.customers  # numbers are not names
+    assert relabel(named.customers, {"7": "x"}, ["region"])["region"].tolist() == ["x"]
+    demo = data_labels(load_context("demo", lang="zh"), "zh")
+    assert demo["web"] == "网店" and demo["Kitchen"] == "厨具" and demo["price"] == "价格"
+
+
+@pytest.mark.parametrize(("labels", "message"), [
+    ("[a, b]", "'labels' is a list; expected a mapping of report languages"),
+    ("{fr: {web: site}}", "'labels.fr' is not a report language; expected 'en', 'zh'"),
+    ("{zh: [网店]}", "'labels.zh' is a list; expected a mapping of data values"),
+    ("{zh: {web: [网店]}}", "'labels.zh.web' is \\['网店'\\]; expected the text shown"),
+    ("{zh: {web: ''}}", "'labels.zh.web' is ''; expected the text shown for the data value"),
+])
+def test_context_labels_of_the_wrong_shape_name_the_key(tmp_path, labels, message):
+    p = tmp_path / "ctx.yaml"
+    p.write_text(f"labels: {labels}\n", encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        load_context(p, lang="zh")
+
+
 def test_presets_are_documented():
     for name, preset in PRESETS.items():
         assert preset.name == name and preset.description

@@ -90,7 +90,7 @@ def test_revenue_by_country_keeps_the_top_and_pools_the_rest(raw):
 def test_figures_say_what_they_show(raw):
     clean = clean_transactions(raw.iloc[:5], max_date="2030-01-01")
     ax = figures.plot_revenue_by_month(raw, clean.transactions, lang="zh", currency="GBP")
-    assert ax.get_title(loc="left") == "月度收入" and ax.get_ylabel() == "收入 (GBP)"
+    assert ax.get_title(loc="left") == "月度收入" and ax.get_ylabel() == "收入(英镑)"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["清洗前", "清洗后"]
     ax = figures.plot_revenue_by_country(raw, max_categories=2, lang="en")
     assert ax.get_title() == "Revenue by country (top 1)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -406,7 +407,7 @@ def test_segments_rank_by_the_value_at_stake_lost_last():
                                   "£400, £40 per customer; P(alive) 95% on average")
     assert "+4023%" not in " ".join(recs["why"]) and list(recs["action"]) == list("abcde")
     zh = priorities.recommendations(out, guide, lang="zh", currency="GBP")
-    assert zh.loc[5, "why"] == "客户占比 62%; 占预测毛利的 6%:£62.50,人均 £0.50; 平均 P(alive) 5%"
+    assert zh.loc[5, "why"] == "客户占比 62%; 占预测毛利的 6%:£62.50,人均 £0.50; 平均存活概率 5%"
 
 
 def test_growth_is_shown_for_attribute_segments_and_ties_go_by_name():
@@ -490,6 +491,41 @@ def test_segment_report_has_growth_and_money_in_the_currency():
     assert "近 6 个月收入 £150,此前 6 个月 £100(+50%)" in zh
 
 
+def test_segment_report_opens_with_a_summary_in_words(tmp_path):
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c"],
+                       "order_date": pd.to_datetime(["2024-03-01"] * 3),
+                       "amount": [100.0, 150.0, 20.0]})
+    table = pd.DataFrame({"seg": ["x", "x", "y"], "total_revenue": [100.0, 150.0, 20.0],
+                          "clv": [10.0, 5.0, 45.0]},
+                         index=pd.Index(["a", "b", "c"], name="customer_id"))
+    recs = pd.DataFrame({"segment": ["y", "x"], "why": ["w", "v"],
+                         "action": ["Win them back.", "Reward them."]},
+                        index=pd.Index([1, 2], name="priority"))
+    cards = pd.DataFrame({"客户数": [1], "主要渠道": ["web 46%, sales team 18%"],
+                          "典型特征": ["individual (65%); London (19%)"]},
+                         index=pd.Index(["y"], name="seg"))
+    cards.to_csv(tmp_path / "cards.csv", encoding="utf-8-sig")
+    rep = segment_report(recs, table, "seg", tx, observation_end="2024-12-31")
+    assert rep.sections[0]["title"] == "Summary"
+    assert [b[1] for b in rep.sections[0]["blocks"]] == [[
+        "2 segments, 3 customers; this report describes the 2 to act on first.",
+        "The largest is x: 2 customers (67% of all).",
+        "The most valuable is y: 75% of the predicted value.",
+        "What to do first: y. Win them back."]]
+    names = {"web": "网店", "sales team": "销售团队", "individual": "个人", "London": "伦敦"}
+    zh = segment_report(recs, table.drop(columns="clv"), "seg", tx, lang="zh",
+                        cards_file=tmp_path / "cards.csv", labels=names)
+    assert zh.sections[0]["blocks"][0][1] == [
+        "共 2 个细分群体、3 位客户;本报告介绍最应优先行动的 2 个。",
+        "规模最大的是x:2 位客户(占 67%)。",
+        "价值最高的是x:占历史收入的 93%。",
+        "首先行动:y。Win them back."]
+    text = zh.html()
+    assert "主要渠道: 网店 46%, 销售团队 18%" in text and "典型特征: 个人 (65%); 伦敦 (19%)" in text
+    printed = text[text.index("@media print"):]
+    assert "section#segment-overview{break-before:auto}" in printed  # on the title's page
+
+
 def test_zh_report_has_chinese_text_real_glyphs_and_an_embedded_font(tmp_path, caplog):
     i18n.setup_matplotlib("zh")
     ctx = io.load_context("demo")
@@ -511,6 +547,25 @@ def test_zh_report_has_chinese_text_real_glyphs_and_an_embedded_font(tmp_path, c
     text = path.read_text(encoding="utf-8")
     assert "七、SWOT 分析" in text and "复购率" in text and 'lang="zh-CN"' in text
     assert "@font-face" in text and "data:font/woff;base64," in text
+    # TrueType outlines: MuPDF drew CFF ones (CID-keyed in Noto Sans CJK) with wrong glyphs
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io_bytes(re.search(r"data:font/woff;base64,([A-Za-z0-9+/=]+)", text)))
+    assert "glyf" in font and "CFF " not in font and font.sfntVersion == "\x00\x01\x00\x00"
+    original = TTFont(i18n.cjk_font_path(), lazy=True)
+    for ch in "复购率":
+        name, first = font.getBestCmap()[ord(ch)], original.getBestCmap()[ord(ch)]
+        assert font["hmtx"][name][0] == original["hmtx"][first][0]  # same advance width
+        assert font["glyf"][name].numberOfContours > 0  # drawn, not empty
+
+
+def io_bytes(match: re.Match[str] | None) -> Any:
+    """The bytes of a base64 match, as a file."""
+    import base64
+    import io as _io
+
+    assert match is not None
+    return _io.BytesIO(base64.b64decode(match.group(1)))
 
 
 @pytest.mark.fullrun  # a Chinese PDF printed (5 s): in make test-full; the demo run prints one

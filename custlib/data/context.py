@@ -2,13 +2,24 @@
 
 Any key may have a twin in another language, named with the language's suffix
 (``purpose`` and ``purpose_zh``): :func:`load_context` keeps the text of one language.
+
+The optional ``labels`` key names the data's own values (channels, categories, survey
+needs, customer attributes) in a report language, one mapping per language::
+
+    labels:
+      zh: {web: 网店, store: 门店, Kitchen: 厨具, price: 价格}
+
+:func:`data_labels` gives the mapping of one language and :func:`relabel` applies it to
+columns of a table; a value the mapping does not list is shown as it is in the data.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from custlib.data.presets import PRESETS
@@ -16,7 +27,8 @@ from custlib.errors import DataError, format_list
 from custlib.i18n import LANGS, check_lang
 from custlib.run.config import resolve_path
 
-__all__ = ["CONTEXT_KEYS", "load_context", "localise_context", "read_yaml_mapping"]
+__all__ = ["CONTEXT_KEYS", "check_labels", "data_labels", "load_context", "localise_context",
+           "read_yaml_mapping", "relabel"]
 
 PathLike = str | os.PathLike[str]
 
@@ -63,7 +75,126 @@ def read_yaml_mapping(path: PathLike, error: type[Exception], expected: str) -> 
     return data
 
 
-CONTEXT_KEYS = ("company", "analysis", "competitors", "swot", "tows", "canvas")
+CONTEXT_KEYS = ("company", "analysis", "competitors", "swot", "tows", "canvas", "labels")
+
+
+def check_labels(labels: Any, where: str = "context") -> dict[str, dict[str, str]]:
+    """Check the ``labels`` of a business context: ``{lang: {data value: shown name}}``.
+
+    Parameters
+    ----------
+    labels : object
+        The parsed ``labels`` value (None for none).
+    where : str, default 'context'
+        The file, for the message.
+
+    Returns
+    -------
+    dict
+        The mapping with every data value as text (``2024`` and ``"2024"`` alike).
+
+    Raises
+    ------
+    custlib.errors.DataError
+        Naming the key that is wrong (``labels.zh.web``), what was found and what was
+        expected.
+
+    Examples
+    --------
+    >>> check_labels({"zh": {"web": "网店", 7: "七号店"}})
+    {'zh': {'web': '网店', '7': '七号店'}}
+    """
+    if labels is None:
+        return {}
+    example = "for example labels: {zh: {web: 网店, store: 门店}}"
+    if not isinstance(labels, Mapping):
+        raise DataError(f"{where}: 'labels' is a {type(labels).__name__}; expected a mapping "
+                        f"of report languages to mappings of data values to names, {example}")
+    out: dict[str, dict[str, str]] = {}
+    for lang, names in labels.items():
+        if lang not in LANGS:
+            raise DataError(f"{where}: 'labels.{lang}' is not a report language; expected "
+                            f"{format_list(LANGS)} ({example})")
+        if names is None:
+            continue
+        if not isinstance(names, Mapping):
+            raise DataError(f"{where}: 'labels.{lang}' is a {type(names).__name__}; expected a "
+                            f"mapping of data values to the names shown in a {lang!r} report, "
+                            f"{example}")
+        out[lang] = {}
+        for value, name in names.items():
+            if isinstance(name, bool) or not isinstance(name, (str, int, float)) or \
+                    not str(name).strip():
+                raise DataError(f"{where}: 'labels.{lang}.{value}' is {name!r}; expected the "
+                                f"text shown for the data value {value!r} in a {lang!r} report")
+            out[lang][str(value)] = str(name).strip()
+    return out
+
+
+def data_labels(context: Mapping[str, Any] | None, lang: str = "en") -> dict[str, str]:
+    """The names of the data's values in a ``lang`` report, from a context's ``labels``.
+
+    Parameters
+    ----------
+    context : mapping or None
+        :func:`load_context`'s result.
+    lang : {'en', 'zh'}, default 'en'
+
+    Returns
+    -------
+    dict of str to str
+        Data value -> shown name; empty when the context names none in ``lang``.
+
+    Examples
+    --------
+    >>> data_labels({"labels": {"zh": {"web": "网店"}}}, "zh"), data_labels({}, "zh")
+    ({'web': '网店'}, {})
+    """
+    check_lang(lang)
+    return dict(check_labels((context or {}).get("labels")).get(lang, {}))
+
+
+def relabel(frame: pd.DataFrame | None, names: Mapping[str, str],
+            columns: Iterable[str] | None = None) -> pd.DataFrame | None:
+    """A copy of ``frame`` with the values of text columns shown by their names.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or None
+    names : mapping of str to str
+        :func:`data_labels`. Values are matched as text, exactly.
+    columns : iterable of str, optional
+        The columns to rename values in (those absent are passed over); default every
+        text or categorical column but ``customer_id``.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``frame`` itself when there is nothing to rename. Two values given one name
+        become one value (the analyst merged them).
+
+    Examples
+    --------
+    >>> relabel(pd.DataFrame({"channel": ["web", "fax"]}), {"web": "网店"})["channel"].tolist()
+    ['网店', 'fax']
+    """
+    if frame is None or not names:
+        return frame
+    if columns is None:
+        columns = [c for c in frame.columns if c != "customer_id" and
+                   (isinstance(frame[c].dtype, pd.CategoricalDtype) or
+                    pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object)]
+    out = frame
+    for col in columns:
+        if col not in frame:
+            continue
+        values = frame[col]
+        lookup = {v: names[str(v)] for v in values.dropna().unique() if str(v) in names}
+        if lookup:
+            if out is frame:
+                out = frame.copy()
+            out[col] = values.astype(object).map(lambda v, m=lookup: m.get(v, v))
+    return out
 
 
 def localise_context(data: Any, lang: str = "en") -> Any:
@@ -132,7 +263,8 @@ def load_context(source: PathLike | None = "demo", lang: str = "en") -> dict[str
     -------
     dict
         The parsed YAML in ``lang``. Unknown top-level keys raise, so a typo is not
-        ignored.
+        ignored. ``labels``, when given, is checked (:func:`check_labels`) and kept for
+        every language: :func:`data_labels` picks one.
     """
     if not source:
         return {}
@@ -150,4 +282,8 @@ def load_context(source: PathLike | None = "demo", lang: str = "en") -> dict[str
     if unknown:
         raise DataError(f"{p}: unknown top-level key(s) {format_list(unknown)}; expected "
                         f"{format_list(CONTEXT_KEYS)}")
-    return localise_context(data, lang)
+    names = check_labels(data.pop("labels", None), str(p))  # keyed by language already
+    out: dict[str, Any] = localise_context(data, lang)
+    if names:
+        out["labels"] = names
+    return out

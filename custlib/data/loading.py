@@ -20,7 +20,13 @@ from typing import Any
 
 import pandas as pd
 
-from custlib.data.context import CONTEXT_KEYS, load_context, localise_context, read_yaml_mapping
+from custlib.data.context import (
+    CONTEXT_KEYS,
+    data_labels,
+    load_context,
+    localise_context,
+    read_yaml_mapping,
+)
 from custlib.data.contract import map_columns
 from custlib.data.currency import single_currency
 from custlib.data.files import SEPARATORS, read_table, sniff_separator
@@ -34,6 +40,7 @@ __all__ = [
     "SEPARATORS",
     "TABLES",
     "Preset",
+    "data_labels",
     "load_context",
     "load_table",
     "load_transactions",

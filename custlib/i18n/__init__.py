@@ -30,7 +30,7 @@ from typing import Any
 from custlib.errors import CustlibError, ParameterError, format_list
 
 __all__ = ["LANGS", "CATALOG_DIR", "catalog", "check_lang", "has", "label", "labels", "t",
-           "fields_of", "needs_cjk", "setup_matplotlib", "cjk_font_path"]
+           "fields_of", "needs_cjk", "setup_matplotlib", "cjk_font_path", "currency_unit"]
 
 #: where the catalogs live: one folder per language, one YAML file per domain
 CATALOG_DIR: Path = Path(__file__).resolve().parent / "catalogs"
@@ -189,6 +189,43 @@ def labels(prefix: str, lang: str = "en") -> dict[str, str]:
     """
     head = prefix.rstrip(".") + "."
     return {k[len(head):]: v for k, v in catalog(lang).items() if k.startswith(head)}
+
+
+#: The currency's name instead of its ISO code for a unit in these languages (Babel's
+#: locale): "收入(英镑)" reads as Chinese, "收入 (GBP)" does not.
+CURRENCY_NAME_LOCALES = {"zh": "zh_Hans_CN"}
+
+
+def currency_unit(code: str, lang: str = "en") -> str:
+    """A currency as the unit of an axis or a column, in ``lang``.
+
+    The ISO code in English (``GBP``); in Chinese the currency's Chinese name from Babel
+    (CLDR), ``英镑``. A code Babel does not know (or no Babel) is shown as given.
+
+    Parameters
+    ----------
+    code : str
+        An ISO 4217 code (``"GBP"``), or any text the run was given as currency.
+    lang : str, default 'en'
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> currency_unit("GBP"), currency_unit("GBP", "zh"), currency_unit("pts", "zh")
+    ('GBP', '英镑', 'pts')
+    """
+    locale = CURRENCY_NAME_LOCALES.get(check_lang(lang))
+    if not locale or not code:
+        return code
+    try:
+        from babel.numbers import get_currency_name, is_currency
+    except ImportError:
+        return code
+    upper = code.strip().upper()
+    return str(get_currency_name(upper, locale=locale)) if is_currency(upper) else code
 
 
 def fields_of(text: str) -> set[str]:

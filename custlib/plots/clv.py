@@ -175,7 +175,7 @@ def plot_p_alive_history(history: pd.DataFrame, *, customer: Any = "", ax: Any =
                    label=t("value.plot.purchase", lang) if i == 0 else None)
     ax.set_ylim(0, 1.05)
     ax.set(title=t("value.plot.hist_title", lang, customer=f"{customer}"),
-           xlabel=t("value.plot.date", lang), ylabel="P(alive)")
+           xlabel=t("value.plot.date", lang), ylabel=t("value.plot.p_alive_axis", lang))
     ax.legend(loc="lower left")
     return ax
 

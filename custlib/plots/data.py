@@ -80,7 +80,7 @@ def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = Non
                 fontsize=LABEL_SIZE, color="0.4")
     ax.set_title(t("data.profile.revenue_by_month", lang), loc="left")
     ax.set_xlabel(t("common.month", lang))
-    ax.set_ylabel(with_unit(t("common.revenue", lang), currency))
+    ax.set_ylabel(with_unit(t("common.revenue", lang), currency, lang))
     ax.yaxis.set_major_formatter(thousands())
     if after is not None:
         ax.legend()
@@ -136,7 +136,7 @@ def plot_revenue_by_country(tx: pd.DataFrame, *, max_categories: int = 12, lang:
     ax.barh([str(i) for i in s.index], s.values, color=GREEN)
     shown = len(s) - (1 if s.attrs["pooled"] else 0)
     ax.set_title(t("data.profile.revenue_by_country", lang, n=str(shown)))
-    ax.set_xlabel(with_unit(t("common.revenue", lang), currency))
+    ax.set_xlabel(with_unit(t("common.revenue", lang), currency, lang))
     ax.xaxis.set_major_formatter(thousands())
     return ax
 
@@ -253,9 +253,7 @@ def plot_cleaning_waterfall(log: pd.DataFrame, *, measure: str = "rows", lang: s
                 fontsize=LABEL_SIZE, color="0.4")
     ax.set_xticks(range(len(steps)), names, rotation=30, ha="right")
     unit = t(f"common.{measure}", lang)
-    if measure == "revenue" and currency:
-        unit += f" ({currency})"
-    ax.set_ylabel(unit)
+    ax.set_ylabel(with_unit(unit, currency, lang) if measure == "revenue" else unit)
     ax.set_title(t(f"data.waterfall.title_{measure}", lang))
     ax.yaxis.set_major_formatter(thousands())
     ax.margins(y=0.12)

@@ -165,7 +165,7 @@ def plot_new_vs_returning(table: pd.DataFrame, *, measure: str = "revenue", ax: 
     for col, color in zip(data.columns, ["#9ecae1", "#08519c", "#74c476"], strict=False):
         ax.bar(data.index, data[col], bottom=bottom, width=width, color=color, label=col)
         bottom += data[col].to_numpy()
-    ylab = with_unit(key, currency) if measure == "revenue" else key
+    ylab = with_unit(key, currency, lang) if measure == "revenue" else key
     ax.set(title=t("lifecycle.figure.nvr_title", lang, m=key),
            xlabel=t("lifecycle.figure.period", lang), ylabel=ylab)
     ax.yaxis.set_major_formatter(thousands())
@@ -258,7 +258,7 @@ def plot_cohort_revenue(revenue: pd.DataFrame, *, ax: Any = None, lang: str = "e
     cbar.set_ticks(ticks + 0.5, labels=[revenue.columns[i].strftime("%Y-%m") for i in ticks])
     cbar.set_label(t("lifecycle.figure.cohort", lang))
     ax.set(title=t("lifecycle.figure.rev_title", lang), xlabel=t("lifecycle.figure.period", lang),
-           ylabel=with_unit(t("lifecycle.figure.revenue", lang), currency))
+           ylabel=with_unit(t("lifecycle.figure.revenue", lang), currency, lang))
     ax.yaxis.set_major_formatter(thousands())
     return ax
 
@@ -284,7 +284,7 @@ def plot_cumulative_revenue(cumulative: pd.DataFrame, *, ax: Any = None, lang: s
     ax.plot(cumulative.columns, cumulative.mean().to_numpy(), color="black", lw=2.5,
             label=t("lifecycle.figure.mean_of_cohorts", lang))
     ax.set(title=t("lifecycle.figure.cum_title", lang), xlabel=t("lifecycle.figure.age", lang),
-           ylabel=with_unit(t("lifecycle.figure.per_customer", lang), currency))
+           ylabel=with_unit(t("lifecycle.figure.per_customer", lang), currency, lang))
     ax.yaxis.set_major_formatter(thousands())
     ax.legend()
     return ax
@@ -333,7 +333,7 @@ def plot_cohort_clv(table: pd.DataFrame, *, ax: Any = None, lang: str = "en",
     ax = new_ax(ax, figsize=(9, 4))
     ax.bar(table.index, table["mean_clv"], width=_bar_width(table.index), color=BLUE)
     ax.set(title=t("lifecycle.figure.clv_title", lang), xlabel=t("lifecycle.figure.cohort", lang),
-           ylabel=with_unit(t("lifecycle.figure.mean_clv", lang), currency))
+           ylabel=with_unit(t("lifecycle.figure.mean_clv", lang), currency, lang))
     return ax
 
 

@@ -59,7 +59,7 @@ def plot_rfm_heatmap(scores: pd.DataFrame, summary: pd.DataFrame, *, lang: str =
     ax = new_ax(ax, (6.5, 4.5))
     annot = count.map(lambda v: "" if pd.isna(v) else f"{int(v)}")
     sns.heatmap(mean, annot=annot, fmt="", cmap="YlGnBu", ax=ax,
-                cbar_kws={"label": with_unit(t("segments.rfm_map.colorbar", lang), currency)})
+                cbar_kws={"label": with_unit(t("segments.rfm_map.colorbar", lang), currency, lang)})
     ax.set_ylabel(t("segments.rfm_map.r_axis", lang))
     ax.set_xlabel(t("segments.rfm_map.f_axis", lang))
     ax.set_title(t("segments.rfm_map.title", lang))
@@ -236,7 +236,7 @@ def plot_breakdown(table: pd.DataFrame, by: str, *, lang: str = "en", currency: 
     ax.tick_params(axis="x", rotation=30)
     right = ax.twinx()
     right.plot(names, data["avg_value"], "o", color=RED)
-    right.set_ylabel(with_unit(t("segments.column.avg_value", lang), currency), color=RED)
+    right.set_ylabel(with_unit(t("segments.column.avg_value", lang), currency, lang), color=RED)
     right.set_ylim(bottom=0)
     right.spines["right"].set_visible(True)
     col = messages("segments.column", lang).get(by, by)

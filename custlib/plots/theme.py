@@ -151,15 +151,22 @@ def percent(scale: float = 1.0) -> Any:
     return _Percent(scale).formatter()
 
 
-def with_unit(text: str, currency: str) -> str:
+def with_unit(text: str, currency: str, lang: str = "en") -> str:
     """An axis label with its currency: ``"revenue (GBP)"``, or ``text`` when none is given.
+
+    The currency as ``lang`` names it (:func:`custlib.i18n.currency_unit`): ``收入(英镑)``.
 
     Examples
     --------
-    >>> with_unit("revenue", "GBP"), with_unit("revenue", "")
-    ('revenue (GBP)', 'revenue')
+    >>> with_unit("revenue", "GBP"), with_unit("revenue", ""), with_unit("收入", "GBP", "zh")
+    ('revenue (GBP)', 'revenue', '收入(英镑)')
     """
-    return f"{text} ({currency})" if currency else text
+    from custlib.i18n import currency_unit, needs_cjk
+
+    if not currency:
+        return text
+    unit = currency_unit(currency, lang)
+    return f"{text}({unit})" if needs_cjk(lang) else f"{text} ({unit})"
 
 
 def printed_scale(width_in: float, height_in: float, dpi: float) -> float:

@@ -7,6 +7,8 @@ competitive setting and the recommended action.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,19 +51,68 @@ def _size_lines(part: pd.DataFrame, table: pd.DataFrame, why: Any, lang: str) ->
     return lines
 
 
-def _trait_lines(card: pd.Series, lang: str, currency: str) -> list[str]:
+def _overview_lines(recs: pd.DataFrame, table: pd.DataFrame, seg: pd.Series | None,
+                    lang: str) -> list[str]:
+    """The report in a few sentences: segments, the largest, the most valuable, what first.
+
+    The most valuable by predicted value (``clv``) when the run has it, else by past
+    revenue; the first action is the top priority's. Bullets are plain text (the page
+    escapes them), so names are not Markdown-escaped.
+    """
+    lines = []
+    if seg is not None and len(seg):
+        sizes = seg.value_counts()
+        lines.append(t("report.segment_report.overview.count", lang, n=f"{len(sizes):,}",
+                       customers=f"{len(seg):,}", shown=f"{len(recs):,}"))
+        lines.append(t("report.segment_report.overview.largest", lang,
+                       segment=str(sizes.index[0]),
+                       n=f"{sizes.iloc[0]:,}", share=f"{sizes.iloc[0] / len(seg):.0%}"))
+        for col, key in (("clv", "most_valuable_clv"), ("total_revenue", "most_valuable_revenue")):
+            if col in table and table[col].sum() > 0:
+                worth = table[col].groupby(seg).sum()
+                lines.append(t(f"report.segment_report.overview.{key}", lang,
+                               segment=str(worth.idxmax()),
+                               share=f"{worth.max() / worth.sum():.0%}"))
+                break
+    if len(recs):
+        first = recs.iloc[0]
+        lines.append(t("report.segment_report.overview.first", lang,
+                       segment=str(first["segment"]),
+                       action=str(first.get("action") or "—")))
+    return lines
+
+
+def _relabel_listing(text: str, names: Mapping[str, str]) -> str:
+    """A profile card's listing with each data value by its name in ``names``.
+
+    A listing is ``"web 46%, phone 18%"`` or ``"individual (65%); London (19%)"``.
+
+    Examples
+    --------
+    >>> _relabel_listing("web 46%, sales team 18%", {"web": "网店", "sales team": "销售团队"})
+    '网店 46%, 销售团队 18%'
+    """
+    def one(m: re.Match[str]) -> str:
+        return m.group(1) + names.get(m.group(2), m.group(2)) + m.group(3)
+
+    return re.sub(r"(^|[,;] ?)([^,;]+?)( \(?[\d.]+%\)?)(?=$|[,;])", one, text)
+
+
+def _trait_lines(card: pd.Series, lang: str, currency: str,
+                 names: Mapping[str, str] | None = None) -> list[str]:
     """Notebook 02's profile card of the segment, by its headings in ``lang``.
 
     Columns such as top categories or the typical member exist only when the data has
-    them.
+    them; their data values are named as ``names`` says (the context's ``labels``).
     """
-    names = labels("segments.column", lang)
-    heads = {names[k]: k for k in CARD_TRAITS}
+    columns = labels("segments.column", lang)
+    heads = {columns[k]: k for k in CARD_TRAITS}
     keep = [i for i, head in enumerate(card.index) if head in heads
             and str(card.iloc[i]) not in ("", "nan")]
     return [f"{card.index[i]}: " + (format_money(float(card.iloc[i]), currency, lang)
                                     if heads[card.index[i]] == "avg_order_value"
-                                    else _cell(card.iloc[i])) for i in keep]
+                                    else _relabel_listing(_cell(card.iloc[i]), names or {}))
+            for i in keep]
 
 
 def _growth_lines(tx: pd.DataFrame, end: pd.Timestamp, months: int, *, lang: str,
@@ -118,8 +169,12 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
                    transactions: pd.DataFrame, *, survey: pd.DataFrame | None = None,
                    cards_file: str | Path | None = None, rivals: pd.DataFrame | None = None,
                    lang: str = "en", currency: str = "", title: str = "",
-                   observation_end: str | None = None, months: int = 6) -> Report:
-    """The segment market report: one section per priority segment.
+                   observation_end: str | None = None, months: int = 6,
+                   labels: Mapping[str, str] | None = None) -> Report:
+    """The segment market report: a summary, then one section per priority segment.
+
+    The summary says in words how many segments there are, the largest, the most valuable
+    and what to do first.
 
     Each section: size and share (customers, revenue, CLV), traits (notebook 02's profile
     card when there is one), needs (top categories and channels; the top survey need),
@@ -148,6 +203,10 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
         Put before the report's own title.
     observation_end : str, optional
     months : int, default 6
+    labels : mapping of str to str, optional
+        The data's values by their names in ``lang`` (the context's ``labels``:
+        :func:`custlib.data.context.data_labels`), for the profile cards; the other
+        tables arrive renamed (:meth:`custlib.run.workflow.CleanTables.relabelled`).
 
     Returns
     -------
@@ -160,6 +219,8 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
     end = (pd.Timestamp(observation_end) + pd.Timedelta(days=1) if observation_end else
            transactions["order_date"].max() + pd.Timedelta(seconds=1))
     seg = table[segment_col].astype(str) if segment_col in table else None
+    rep.section("segment-overview", t("report.segment_report.overview.title", lang)).bullets(
+        _overview_lines(recs, table, seg, lang))
     for prio, r in recs.iterrows():
         segment = str(r["segment"])
         rep.section(f"segment-{prio}", f"{prio}. {segment}")
@@ -167,7 +228,7 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
         rep.heading(t("report.segment_report.size", lang)).bullets(
             _size_lines(table.loc[members], table, r["why"], lang))
         if cards is not None and segment in cards.index:
-            traits = _trait_lines(cards.loc[segment], lang, currency)
+            traits = _trait_lines(cards.loc[segment], lang, currency, labels)
             if traits:
                 rep.heading(t("report.segment_report.traits", lang)).bullets(traits)
         tx = transactions[transactions["customer_id"].astype(str).isin(set(members))]

@@ -68,6 +68,46 @@ class CleanTables:
             return str(end)
         return str(pd.Timestamp(self.transactions["order_date"].max()).date())
 
+    def data_labels(self, lang: str) -> dict[str, str]:
+        """The names of the data's values in ``lang``, as notebook 01 recorded them.
+
+        From the business context's ``labels`` (:func:`custlib.data.context.data_labels`);
+        empty when it has none for ``lang``.
+        """
+        from custlib.data.context import data_labels
+
+        return data_labels({"labels": self.summary.get("labels")}, lang)
+
+    def relabelled(self, names: dict[str, str]) -> CleanTables:
+        """The tables with the data's values named for the report (the context's ``labels``).
+
+        Renamed: the transactions' category, channel and country, the customers' text
+        columns (customer type, region, acquisition channel, a segment column...), the
+        survey's ``top_need``. Ids, dates and amounts are left alone.
+
+        Parameters
+        ----------
+        names : dict of str to str
+            :func:`custlib.data.context.data_labels` for the report's language.
+
+        Returns
+        -------
+        CleanTables
+            Itself when ``names`` is empty.
+        """
+        from custlib.data.context import relabel
+
+        if not names:
+            return self
+        tx = relabel(self.transactions, names, LABELLED_TRANSACTION_COLUMNS)
+        survey = relabel(self.survey, names, ("top_need",))
+        assert tx is not None
+        return CleanTables(tx, relabel(self.customers, names), survey, self.summary)
+
+
+
+#: The transactions' columns whose values the context's ``labels`` rename in a report.
+LABELLED_TRANSACTION_COLUMNS = ("category", "channel", "country")
 
 
 def run_cleaning(run: RunFolder, **params: Any) -> list[Any]:
@@ -112,7 +152,8 @@ def run_cleaning(run: RunFolder, **params: Any) -> list[Any]:
                                             p["lang"])
     survey, _ = tables.prepare_survey(io.load_table("survey", p["survey"], **read), p["lang"])
     return cleaning.save_cleaning(result, run, customers=customers, survey=survey,
-                                  lang=p["lang"], currency=currency)
+                                  lang=p["lang"], currency=currency,
+                                  labels=business.get("labels"))
 
 
 def _read_clean(run: RunFolder) -> CleanTables:
@@ -124,12 +165,16 @@ def _read_clean(run: RunFolder) -> CleanTables:
     return CleanTables(tx, customers, survey, summary)
 
 
-def clean_tables(run: RunFolder) -> CleanTables:
+def clean_tables(run: RunFolder, lang: str | None = None) -> CleanTables:
     """The run's clean tables, cleaning first if notebook 01 has not run for it.
 
     Parameters
     ----------
     run : RunFolder
+    lang : str, optional
+        Name the data's values (channels, categories, customer attributes, needs) in this
+        language, by the business context's ``labels`` that notebook 01 recorded
+        (:meth:`CleanTables.relabelled`); default as the data writes them.
 
     Returns
     -------
@@ -141,7 +186,8 @@ def clean_tables(run: RunFolder) -> CleanTables:
         run_cleaning(run, **params)
         return _read_clean(run)
 
-    return provide(run, "cleaning", lambda: _read_clean(run), clean)
+    tables = provide(run, "cleaning", lambda: _read_clean(run), clean)
+    return tables.relabelled(tables.data_labels(lang)) if lang else tables
 
 
 def default_calibration_end(transactions: pd.DataFrame, observation_end: str, *,

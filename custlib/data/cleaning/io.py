@@ -17,7 +17,8 @@ WRITTEN_BY = "01_data_cleaning"
 
 def save_cleaning(result: CleaningResult, run: Any, *, customers: pd.DataFrame | None = None,
                   survey: pd.DataFrame | None = None, lang: str = "en",
-                  currency: str = "") -> list[Path]:
+                  currency: str = "", labels: dict[str, dict[str, str]] | None = None
+                  ) -> list[Path]:
     """Write a cleaning result (and the prepared optional tables) to the run folder.
 
     Parameters
@@ -30,6 +31,9 @@ def save_cleaning(result: CleaningResult, run: Any, *, customers: pd.DataFrame |
         Language of the log written for people.
     currency : str
         Recorded in the summary JSON for later notebooks.
+    labels : dict, optional
+        The business context's ``labels`` (``{lang: {data value: name}}``), recorded in the
+        summary JSON so that later notebooks name the data's values in their language.
 
     Returns
     -------
@@ -57,5 +61,7 @@ def save_cleaning(result: CleaningResult, run: Any, *, customers: pd.DataFrame |
                            index=False),
     ]
     summary = {**result.reconcile(), "currency": currency, "settings": result.settings}
+    if labels:
+        summary["labels"] = labels
     paths.append(artefacts.save_json(summary, run, "cleaning_summary", written_by=by))
     return paths

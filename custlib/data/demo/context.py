@@ -1,6 +1,8 @@
 """The demo company's business context: profile, purpose, competitors, SWOT, TOWS, canvas.
 
-Written to ``context.yaml`` next to the demo data; each text has a Chinese twin (``_zh``).
+Written to ``context.yaml`` next to the demo data; each text has a Chinese twin (``_zh``),
+and ``labels`` names the data's own values (channels, categories, survey needs, customer
+attributes) in Chinese, so that the Chinese report has no English word left.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ def business_context() -> dict[str, Any]:
     Returns
     -------
     dict
-        ``company``, ``analysis``, ``competitors``, ``swot``, ``tows``, ``canvas``.
+        ``company``, ``analysis``, ``competitors``, ``swot``, ``tows``, ``canvas``,
+        ``labels``.
     """
     return {
         "company": _company(),
@@ -25,6 +28,50 @@ def business_context() -> dict[str, Any]:
         "swot": _swot(),
         "tows": _tows(),
         "canvas": _canvas(),
+        "labels": {"zh": _labels_zh()},
+    }
+
+
+def _labels_zh() -> dict[str, str]:
+    """The Chinese names of every text value of the demo's data (its generator's words)."""
+    return {
+        # categories and channels of the transactions
+        "Decor": "家居装饰", "Garden": "园艺", "Kitchen": "厨具", "Office": "办公用品",
+        "Storage": "收纳", "Tableware": "餐具", "Textiles": "家纺",
+        "web": "网店", "store": "门店", "app": "App", "phone": "电话", "sales team": "销售团队",
+        # survey needs
+        "delivery speed": "配送速度", "price": "价格", "product range": "商品种类",
+        "quality": "质量", "service": "服务",
+        # countries
+        "China": "中国", "France": "法国", "Germany": "德国", "Ireland": "爱尔兰",
+        "Netherlands": "荷兰", "Spain": "西班牙", "United Kingdom": "英国",
+        "United States": "美国",
+        # customers: type, organisation, person
+        "individual": "个人", "organisation": "机构", "SME": "中小企业", "education": "教育",
+        "government": "政府", "large enterprise": "大型企业", "non-profit": "非营利组织",
+        "charity": "慈善", "healthcare": "医疗", "hospitality": "酒店餐饮",
+        "manufacturing": "制造业", "professional services": "专业服务",
+        "public administration": "公共管理", "real estate": "房地产", "retail": "零售",
+        "technology": "科技", "foreign": "外资", "private": "私营", "state-owned": "国有",
+        "female": "女", "male": "男", "manager": "经理", "office worker": "办公室职员",
+        "professional": "专业人士", "retired": "退休", "self-employed": "自雇",
+        "service worker": "服务业人员", "student": "学生", "teacher": "教师",
+        "high": "高收入", "low": "低收入", "lower-middle": "中低收入", "upper-middle": "中高收入",
+        # regions and cities
+        "Berlin": "柏林", "Catalonia": "加泰罗尼亚", "Ile-de-France": "法兰西岛",
+        "Leinster": "伦斯特", "London": "伦敦", "Midlands": "英格兰中部", "New York": "纽约",
+        "North East": "英格兰东北部", "North Holland": "北荷兰", "North West": "英格兰西北部",
+        "Scotland": "苏格兰", "Shanghai": "上海", "South East": "英格兰东南部",
+        "South West": "英格兰西南部", "Wales": "威尔士", "Amsterdam": "阿姆斯特丹",
+        "Barcelona": "巴塞罗那", "Birmingham": "伯明翰", "Brighton": "布莱顿",
+        "Bristol": "布里斯托尔", "Cardiff": "加的夫", "Dublin": "都柏林", "Edinburgh": "爱丁堡",
+        "Exeter": "埃克塞特", "Glasgow": "格拉斯哥", "Leeds": "利兹", "Leicester": "莱斯特",
+        "Liverpool": "利物浦", "Manchester": "曼彻斯特", "Newcastle": "纽卡斯尔",
+        "Nottingham": "诺丁汉", "Oxford": "牛津", "Paris": "巴黎", "Reading": "雷丁",
+        "Swansea": "斯旺西", "York": "约克",
+        # acquisition channels
+        "email": "电子邮件", "referral": "推荐", "search": "搜索引擎",
+        "social media": "社交媒体", "trade fair": "展会",
     }
 
 
