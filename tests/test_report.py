@@ -341,7 +341,7 @@ def test_kpis_against_the_previous_period():
                                                        lang="zh"), "GBP")
     text = rep.section("s", "S").html()
     # the log starts 14 days into the previous period: both compared over 351 days
-    shown_period = "最近 351 天: 2024-01-16 .. 2024-12-31 (数据从 2023-01-15 开始,上一期的前 14 天"
+    shown_period = "最近 351 天: 2024-01-16 – 2024-12-31 (数据从 2023-01-15 开始,上一期的前 14 天"
     assert shown_period in text and "£50" in text and "+25%" in text
     shown = kpis.format_kpis(k, "GBP")
     assert shown.loc[revenue].tolist() == ["£50", "£40", "+25%"]
@@ -349,6 +349,22 @@ def test_kpis_against_the_previous_period():
     assert "复购率(最近 351 天)" in text  # the window in the name, in Chinese too
     zh = kpis.format_kpis(kpis.kpis(tx, "2024-12-31", months=12, lang="zh"), "GBP")
     assert zh.loc["复购率(最近 351 天)", "change"] == "-16.7 个百分点"
+
+
+def test_the_value_card_shows_its_range_not_a_change():
+    tx = pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [10.0, 5.0, 8.0],
+                       "order_date": pd.to_datetime(["2023-01-05", "2024-02-01", "2024-03-01"])})
+    clv = pd.Series([40_000.0, 25_477.0], index=["a", "b"])
+    k = kpis.kpis(tx, "2024-12-31", clv=clv, clv_range=(51_923.4, 78_505.2))
+    value = "predicted margin from today's customers, next 12 months"
+    assert k.attrs["ranges"] == {value: (51_923.4, 78_505.2)}
+    assert kpis.format_kpis(k, "GBP").loc[value].tolist() == [
+        "£65,477", "—", "90% range £51,000–£79,000"]
+    zh = kpis.kpis(tx, "2024-12-31", clv=clv, clv_range=(51_923.4, 78_505.2), lang="zh")
+    assert kpis.format_kpis(zh, "GBP").iloc[-1]["change"] == "90% 区间 £51,000–£79,000"
+    assert kpis.kpis(tx, "2024-12-31", clv=clv).attrs["ranges"] == {}  # no bootstrap: no range
+    card = report.Report("R").kpis(k, "GBP").section("s", "S").html()
+    assert '<div class="c">90% range £51,000–£79,000</div>' in card
 
 
 def test_kpi_cards_are_coloured_by_what_the_change_means_for_the_business():

@@ -269,7 +269,7 @@ def test_kpis_compare_equal_lengths_when_the_log_starts_days_into_the_previous_p
     table = kpis(tx, "2024-12-31")
     revenue = table.loc["revenue"]
     assert (revenue["value"], revenue["previous"], revenue["change"]) == (346.0, 346.0, 0.0)
-    assert table.attrs["period"] == "2024-01-21 .. 2024-12-31" and table.attrs["days"] == 346
+    assert table.attrs["period"] == "2024-01-21 – 2024-12-31" and table.attrs["days"] == 346
     assert table.attrs["note"] == ("the log starts on 2023-01-20, 19 days into the previous "
                                    "period: both periods are shortened to 346 days, to compare "
                                    "equal lengths")
@@ -281,7 +281,7 @@ def test_kpis_compare_equal_lengths_when_the_log_starts_days_into_the_previous_p
     # two days short: whole enough, the periods stay 12 months and the note is empty
     near = kpis(tx.assign(order_date=pd.date_range("2023-01-03", periods=len(tx)))
                 .query("order_date <= '2024-12-31'"), "2024-12-31")
-    assert near.attrs["note"] == "" and near.attrs["period"] == "2024-01-01 .. 2024-12-31"
+    assert near.attrs["note"] == "" and near.attrs["period"] == "2024-01-01 – 2024-12-31"
     assert kpi_cards(near, "GBP", "en")["period_label"] == "Last 12 months"
 
 

@@ -29,7 +29,7 @@ from custlib.report.narrative import format_money_range
 from custlib.safety import escape_markdown
 
 __all__ = ["FEW_REPEAT_BUYERS", "LeftCensored", "add_certainty", "coverage", "left_censored",
-           "value_ranges"]
+           "total_range", "value_ranges"]
 
 #: Fewer repeat buyers than this: the spend model and the drop-out rates rest on few people.
 FEW_REPEAT_BUYERS: int = 100
@@ -148,6 +148,36 @@ def coverage(cleaning: dict[str, Any], first_date: str, observation_end: str,
     return text
 
 
+def total_range(intervals: pd.DataFrame | None) -> tuple[float, float] | None:
+    """The bootstrap interval of the whole base's value, for the KPI card.
+
+    Parameters
+    ----------
+    intervals : pandas.DataFrame or None
+        :attr:`custlib.value.bootstrap.ValueBootstrap.intervals_`, or None when notebook 03
+        ran without the bootstrap.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(low, high)``; None without intervals or when no refit converged.
+
+    Examples
+    --------
+    >>> total_range(pd.DataFrame({"scope": ["total", "segment"], "low": [5.0, 1.0],
+    ...                           "high": [9.0, 2.0]}))
+    (5.0, 9.0)
+    >>> total_range(None) is None
+    True
+    """
+    if intervals is None:
+        return None
+    total = intervals[intervals["scope"] == "total"]
+    if total.empty or not (np.isfinite(total["low"].iloc[0]) and np.isfinite(total["high"].iloc[0])):
+        return None
+    return float(total["low"].iloc[0]), float(total["high"].iloc[0])
+
+
 def value_ranges(intervals: pd.DataFrame, lang: str = "en", currency: str = "") -> pd.DataFrame:
     """The segments' value as ranges, for the report's table.
 
@@ -170,7 +200,7 @@ def value_ranges(intervals: pd.DataFrame, lang: str = "en", currency: str = "") 
     out = pd.DataFrame({
         "customers": rows["customers"].to_numpy(dtype=int),
         t("report.certainty.range_column", lang): [
-            format_money_range(lo, hi, currency) for lo, hi in zip(rows["low"], rows["high"])],
+            format_money_range(lo, hi, currency, lang) for lo, hi in zip(rows["low"], rows["high"])],
     }, index=pd.Index(rows["segment"].astype(str), name=t("report.certainty.segment", lang)))
     return out
 
@@ -265,7 +295,7 @@ def add_certainty(rep: Report, *, transactions: pd.DataFrame, cleaning: dict[str
             rep.text(t("report.certainty.all_failed", lang, months=str(months)))
         elif total is not None and boot:
             rep.text(t("report.certainty.value_total", lang, months=str(months),
-                       range=format_money_range(total["low"], total["high"], currency),
+                       range=format_money_range(total["low"], total["high"], currency, lang),
                        level=f"{boot['level']:.0%}", refits=str(boot["refits"])))
             rep.table(value_ranges(intervals, lang, currency), "value_ranges")
         else:

@@ -69,7 +69,8 @@ def _at_risk(snapshots: pd.DataFrame, mid: pd.Timestamp, covered: bool) -> tuple
 
 def kpis(transactions: pd.DataFrame, observation_end: str, *,
          snapshots: pd.DataFrame | None = None, clv: pd.Series | None = None,
-         months: int = 12, lang: str = "en") -> pd.DataFrame:
+         clv_range: tuple[float, float] | None = None, months: int = 12,
+         lang: str = "en") -> pd.DataFrame:
     """The handful of KPIs that open the report, each against the previous period.
 
     Customers (who bought), revenue and repeat-purchase rate (share of those customers
@@ -88,7 +89,13 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
         Index KPI (named in ``lang``: ``report.kpi`` in the catalogs); ``value``,
         ``previous``, ``change`` (relative, or points for shares). ``attrs``: ``period``
         (the current period's dates), ``days`` (its length), ``note`` (why the periods
-        are shorter, or '').
+        are shorter, or ''), ``ranges`` (a KPI's 90 % range: ``clv_range``).
+
+    Notes
+    -----
+    ``clv_range`` (notebook 03's bootstrap interval of the 12-month value,
+    :class:`custlib.value.bootstrap.ValueBootstrap`) is shown on the value's card in place
+    of a change: a manager reads a range, not a single number.
     """
     check_lang(lang)
     require_columns(transactions, ["customer_id", "order_date", "amount"], "kpis")
@@ -124,7 +131,9 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     out["change"] = np.where(shares, out["value"] - out["previous"],
                              out["value"] / out["previous"].replace(0, np.nan) - 1)
     out.index = [names[k] for k in out.index]
-    out.attrs["period"] = (f"{mid_cut + pd.Timedelta(1):%Y-%m-%d} .. {end:%Y-%m-%d}")
+    out.attrs["period"] = (f"{mid_cut + pd.Timedelta(1):%Y-%m-%d} – {end:%Y-%m-%d}")
+    out.attrs["ranges"] = ({names["clv"]: (float(clv_range[0]), float(clv_range[1]))}
+                           if clv is not None and clv_range is not None else {})
     out.attrs["days"] = out_days
     out.attrs["note"] = note
     out.attrs["shares"] = [names[k] for k in ("repeat_rate", "at_risk")]
@@ -178,11 +187,18 @@ def format_kpis(table: pd.DataFrame, currency: str = "", lang: str = "") -> pd.D
         return (percent(v, lang) if name in shares else money(v, currency, lang)
                 if name in amounts else number(v, lang))
 
+    from custlib.i18n import t
+    from custlib.report.narrative import format_money_range
+
+    ranges = table.attrs.get("ranges", {})
     rows = {}
     for name, r in table.iterrows():
         ch = r["change"]
         change = "—" if ch != ch else (points(ch, lang) if name in shares else
                                       signed_percent(ch, lang))
+        if name in ranges:
+            change = t("report.document.range90", lang,
+                       range=format_money_range(*ranges[name], currency, lang))
         rows[name] = {"current": one(str(name), r["value"]),
                       "previous": one(str(name), r["previous"]), "change": change}
     return pd.DataFrame(rows).T

@@ -54,13 +54,15 @@ def format_money(value: float, currency: str = "", lang: str = "en") -> str:
     return money(value, currency, lang)
 
 
-def format_money_range(low: float, high: float, currency: str = "") -> str:
+def format_money_range(low: float, high: float, currency: str = "", lang: str = "en") -> str:
     """An interval of amounts for text, rounded outwards to two digits of its width.
 
     Parameters
     ----------
     low, high : float
     currency : str
+    lang : str, default 'en'
+        The report's language (:func:`format_money`).
 
     Returns
     -------
@@ -79,7 +81,7 @@ def format_money_range(low: float, high: float, currency: str = "") -> str:
     width = float(high) - float(low)
     step = 10.0 ** max(0, int(np.floor(np.log10(width))) - 1) if width > 0 else 1.0
     lo, hi = np.floor(low / step) * step, np.ceil(high / step) * step
-    return f"{format_money(float(lo), currency)}–{format_money(float(hi), currency)}"
+    return f"{format_money(float(lo), currency, lang)}–{format_money(float(hi), currency, lang)}"
 
 
 def mapping_table(raw: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
@@ -387,7 +389,7 @@ def value_intervals(boot: Any, lang: str = "en", currency: str = "") -> str:
                                                                               boot.model)
     text = t("report.narrative.intervals.main", lang, refits=_n(len(boot.replicates_)),
              model=name, months=str(boot.horizon_months), customers=_n(total["customers"]),
-             range=escape_markdown(format_money_range(total["low"], total["high"], currency)),
+             range=escape_markdown(format_money_range(total["low"], total["high"], currency, lang)),
              level=f"{boot.level:.0%}", mid=_money(total["mid"], currency),
              seconds=f"{boot.seconds_:.0f}")
     if boot.failed_:
