@@ -267,7 +267,7 @@ def test_kpis_compare_equal_lengths_when_the_log_starts_days_into_the_previous_p
     days = pd.date_range("2023-01-20", "2024-12-31")  # one order a day, 1.0 each
     tx = pd.DataFrame({"customer_id": "a", "order_date": days, "amount": 1.0})
     table = kpis(tx, "2024-12-31")
-    revenue = table.loc["revenue"]
+    revenue = table.loc["revenue, last 346 days"]
     assert (revenue["value"], revenue["previous"], revenue["change"]) == (346.0, 346.0, 0.0)
     assert table.attrs["period"] == "2024-01-21 – 2024-12-31" and table.attrs["days"] == 346
     assert table.attrs["note"] == ("the log starts on 2023-01-20, 19 days into the previous "

@@ -173,9 +173,10 @@ def total_range(intervals: pd.DataFrame | None) -> tuple[float, float] | None:
     if intervals is None:
         return None
     total = intervals[intervals["scope"] == "total"]
-    if total.empty or not (np.isfinite(total["low"].iloc[0]) and np.isfinite(total["high"].iloc[0])):
+    if total.empty:
         return None
-    return float(total["low"].iloc[0]), float(total["high"].iloc[0])
+    low, high = float(total["low"].iloc[0]), float(total["high"].iloc[0])
+    return (low, high) if np.isfinite(low) and np.isfinite(high) else None
 
 
 def value_ranges(intervals: pd.DataFrame, lang: str = "en", currency: str = "") -> pd.DataFrame:
@@ -200,7 +201,8 @@ def value_ranges(intervals: pd.DataFrame, lang: str = "en", currency: str = "") 
     out = pd.DataFrame({
         "customers": rows["customers"].to_numpy(dtype=int),
         t("report.certainty.range_column", lang): [
-            format_money_range(lo, hi, currency, lang) for lo, hi in zip(rows["low"], rows["high"])],
+            format_money_range(lo, hi, currency, lang)
+            for lo, hi in zip(rows["low"], rows["high"], strict=True)],
     }, index=pd.Index(rows["segment"].astype(str), name=t("report.certainty.segment", lang)))
     return out
 
