@@ -9,7 +9,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,10 +20,9 @@ from custlib.run.runner import discover_notebooks, run
 def demo_run(tmp_path_factory):
     """One `custlib run --params params/demo.yaml` for the tests of this module."""
     tmp_path = tmp_path_factory.mktemp("demo_run")
-    params = tmp_path / "demo.yaml"  # the demo with 20 bootstrap refits, to keep make test short
-    demo = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"
-    params.write_text(demo.read_text(encoding="utf-8") + "\nbootstrap_refits: 20\n",
-                      encoding="utf-8")
+    from tests.golden import demo_params
+
+    params = demo_params(tmp_path)  # the demo with 20 bootstrap refits, as the golden file
     proc = subprocess.run(
         [sys.executable, "-m", "custlib", "run", "--params", str(params),
          "--reports-dir", str(tmp_path), "--quiet"],

@@ -198,7 +198,8 @@ def format_kpis(table: pd.DataFrame, currency: str = "", lang: str = "") -> pd.D
                                       signed_percent(ch, lang))
         if name in ranges:
             change = t("report.document.range90", lang,
-                       range=format_money_range(*ranges[name], currency, lang))
+                       range=format_money_range(ranges[name][0], ranges[name][1], currency,
+                                                    lang))
         rows[name] = {"current": one(str(name), r["value"]),
                       "previous": one(str(name), r["previous"]), "change": change}
     return pd.DataFrame(rows).T

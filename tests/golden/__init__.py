@@ -27,6 +27,18 @@ HERE = Path(__file__).resolve().parent
 VOLATILE = {"manifest.json", "run.json"}
 
 
+#: The demo as the tests run it: 20 bootstrap refits instead of 200, to keep make test short.
+DEMO_TEST_PARAMS = "\nbootstrap_refits: 20\n"
+
+
+def demo_params(folder: Path) -> Path:
+    """params/demo.yaml with :data:`DEMO_TEST_PARAMS`, written into ``folder``."""
+    demo = Path(__file__).resolve().parents[2] / "params" / "demo.yaml"
+    path = folder / "demo.yaml"
+    path.write_text(demo.read_text(encoding="utf-8") + DEMO_TEST_PARAMS, encoding="utf-8")
+    return path
+
+
 def _round(value: float, digits: int = 9) -> float | None:
     if value is None or not np.isfinite(value):
         return None if value is None or np.isnan(value) else float(value)

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.golden import cdnow_fingerprint, fingerprint, save
+from tests.golden import cdnow_fingerprint, demo_params, fingerprint, save
 
 
 def main(argv: list[str]) -> int:
@@ -18,7 +18,8 @@ def main(argv: list[str]) -> int:
         print(save("cdnow", cdnow_fingerprint()))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "custlib", "run", "--params", "params/demo.yaml",
+        subprocess.run([sys.executable, "-m", "custlib", "run", "--params",
+                        str(demo_params(Path(tmp))),
                         "--reports-dir", tmp, "--quiet"], check=True)
         print(save("demo", fingerprint(Path(tmp) / "demo")))
     return 0
