@@ -226,6 +226,8 @@ def test_kit_runs_on_shape(name, lang, tmp_path):
     """`custlib run` on the shape: every notebook runs and the run folder holds its
     invariants, or the run stops with the shape's message."""
     params = write_shape(name, tmp_path / "input", lang=lang)
+    with params.open("a", encoding="utf-8") as f:  # 20 refits: the ranges exist, CI stays short
+        f.write("\nbootstrap_refits: 20\n")
     reports = tmp_path / "reports"
     proc = subprocess.run(
         [sys.executable, "-m", "custlib", "run", "--params", str(params),

@@ -124,6 +124,23 @@ def test_a_customer_value_that_is_not_finite(run_dir, value, said):
     assert check_run(run_dir) == [f"data/customer_value.csv: column clv has {said} values"]
 
 
+def test_value_ranges_hold_their_estimate_and_add_up(run_dir):
+    path = run_dir / "tables" / "clv_intervals.csv"
+    table = pd.DataFrame({"scope": ["total", "segment", "segment"], "segment": ["", "A", "B"],
+                          "customers": [5, 3, 2], "low": [80.0, 50.0, 20.0],
+                          "mid": [100.0, 70.0, 30.0], "high": [120.0, 90.0, 40.0]})
+    table.to_csv(path, index=False)
+    assert check_run(run_dir) == []
+    table.loc[2, "low"] = 35.0  # above its estimate
+    table.to_csv(path, index=False)
+    assert check_run(run_dir) == ["tables/clv_intervals.csv: rows [2] do not hold "
+                                  "low <= mid <= high"]
+    table.loc[2, ["low", "customers"]] = [20.0, 1]
+    table.to_csv(path, index=False)
+    assert check_run(run_dir) == ["tables/clv_intervals.csv: the segments' customers or "
+                                  "estimates do not add up to the total row"]
+
+
 def test_lifecycle_gaps_missing_only_where_undefined(run_dir):
     path = run_dir / "data" / "customer_lifecycle.parquet"
     life = pd.read_parquet(path)

@@ -212,6 +212,34 @@ def check_customer_tables(root: Path) -> list[str]:
             if inf or unexplained:
                 problems.append(f"data/{path.name}: column {col} has {unexplained} NaN where "
                                 f"it is defined and {inf} infinite values")
+    return problems + _check_intervals(root)
+
+
+def _check_intervals(root: Path) -> list[str]:
+    """Notebook 03's value ranges hold their estimate and add up to the whole base.
+
+    Every row's ``low <= mid <= high`` (finite), the segments' customers add up to the
+    total's, and their estimates to the total estimate.
+    """
+    path = root / "tables" / "clv_intervals.csv"
+    if not path.is_file():
+        return []
+    table = _read(path)
+    problems = []
+    values = table[["low", "mid", "high"]].to_numpy(dtype=float)
+    bad = ~(np.isfinite(values).all(axis=1) & (values[:, 0] <= values[:, 1])
+            & (values[:, 1] <= values[:, 2]))
+    if bad.any():
+        problems.append(f"tables/clv_intervals.csv: rows {np.flatnonzero(bad).tolist()} do "
+                        "not hold low <= mid <= high")
+    total, parts = table[table["scope"] == "total"], table[table["scope"] == "segment"]
+    if len(total) != 1:
+        return [*problems, f"tables/clv_intervals.csv: {len(total)} total rows, expected 1"]
+    if len(parts) and (int(parts["customers"].sum()) != int(total["customers"].iloc[0])
+                       or not _close(float(parts["mid"].sum()), float(total["mid"].iloc[0]),
+                                     float(total["mid"].iloc[0]))):
+        problems.append("tables/clv_intervals.csv: the segments' customers or estimates do "
+                        "not add up to the total row")
     return problems
 
 
