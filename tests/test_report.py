@@ -73,6 +73,10 @@ def test_preferences_and_price_sensitivity():
     no_product = needs.price_sensitivity(tx.drop(columns="product_id"), seg)
     assert no_product["low_price_share"].isna().all()
     assert no_product["spend_per_order"].notna().all()
+    # one price per product (b's 8 raised to 10): no markdown to measure, not "0 % on price"
+    one_price = needs.price_sensitivity(tx.assign(unit_price=[10.0, 5.0, 10.0, 10.0]), seg)
+    assert one_price[["low_price_share", "low_price_revenue_share"]].isna().all().all()
+    assert one_price.loc["s2", "spend_per_order"] == 9.0  # the rest still measured
 
 
 def test_segment_tables_share_one_order_and_keep_unmatched_respondents(survey):

@@ -95,7 +95,9 @@ def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = No
 
     A line is *low-price* when its unit price is below ``discount`` times the product's
     median unit price across the log (a markdown, a promotion, a cheaper pack). Without a
-    ``product_id`` column the low-price shares are missing and the rest is computed.
+    ``product_id`` column the low-price shares are missing and the rest is computed; so
+    they are when no line of the log is low-price (every product sold at one price: a
+    column of 0 % would read as "nobody buys on price" when the log cannot tell).
 
     Returns
     -------
@@ -109,6 +111,8 @@ def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = No
     if "product_id" in tx:
         median = tx.groupby("product_id")["unit_price"].transform("median")
         low = (tx["unit_price"] < discount * median).astype(float)
+        if not low.any():  # one price per product: price sensitivity cannot be measured
+            low = pd.Series(np.nan, index=tx.index)
     else:
         low = pd.Series(np.nan, index=tx.index)
     seg = _segment_of(tx, segment)
