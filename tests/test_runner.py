@@ -49,6 +49,18 @@ def test_runs_only_selected_and_passes_parameters(tiny_kit, tmp_path):
     assert run_json["notebooks"][0]["status"] == "ok"
 
 
+def test_only_keeps_the_results_of_the_notebooks_not_run(tiny_kit, tmp_path):
+    rep = tmp_path / "rep"
+    run({"n": 21}, only=["01"], run_name="k", reports_dir=rep, notebooks_dir=tiny_kit,
+        progress=False)
+    (rep / "k" / "from_02.txt").write_text("kept")  # what another notebook wrote earlier
+    run({"n": 5}, only=["01"], run_name="k", reports_dir=rep, notebooks_dir=tiny_kit,
+        progress=False)
+    assert (rep / "k" / "out.txt").read_text() == "10"  # rerun: replaced
+    assert (rep / "k" / "from_02.txt").read_text() == "kept"  # not rerun: kept
+    assert sorted(p.name for p in rep.iterdir()) == ["k"]  # no partial folder left
+
+
 def test_failure_names_notebook_and_cell_and_keeps_it(tiny_kit, tmp_path):
     with pytest.raises(RunError) as err:
         run({}, run_name="r2", reports_dir=tmp_path / "rep", notebooks_dir=tiny_kit,

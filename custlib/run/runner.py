@@ -135,13 +135,19 @@ class _Run:
 
     def __init__(self, values: dict[str, Any], selected: list[Path],
                  declared: Mapping[str, Mapping[str, Any]], final: RunFolder, *,
-                 fresh_folder: bool, stream: Any) -> None:
+                 fresh_folder: bool, stream: Any, subset: bool = False) -> None:
         self.final, self.fresh, self.stream = final, fresh_folder, stream
         self.recorded = {**values, "run_name": final.name,
                          "reports_dir": str(final.root.parent)}
         if fresh_folder:
             self.rf = RunFolder(sibling(final.root, f".partial-{os.getpid()}"))
             remove(self.rf.root)
+            if subset and (final.root / "run.json").is_file():
+                # --only: the notebooks not run now keep their results (a rerun of 05
+                # reads 01-04's), built aside as ever and swapped in on success
+                import shutil
+
+                shutil.copytree(final.root, self.rf.root, symlinks=True)
         else:
             self.rf = final
         # the notebooks resolve the folder from these two: the partial folder while building
@@ -338,7 +344,8 @@ def _plan(params: str | os.PathLike[str] | Mapping[str, Any] | None,
     name = run_name or values.get("run_name") or "demo"
     target_root = reports_dir or values.get("reports_dir") or None
     final = run_folder(str(name), target_root, create=False)
-    return _Run(values, selected, declared, final, fresh_folder=fresh_folder, stream=stream)
+    return _Run(values, selected, declared, final, fresh_folder=fresh_folder, stream=stream,
+                subset=len(selected) < len(notebooks))
 
 
 def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
@@ -361,7 +368,9 @@ def run(params: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
         ``reports_dir``. A key no notebook declares is an error, so a typo is not
         silently ignored.
     only : sequence of str, optional
-        Run a subset: notebook numbers (``"01"`` or ``"1"``), names or stems.
+        Run a subset: notebook numbers (``"01"`` or ``"1"``), names or stems. The other
+        notebooks' results in an existing run folder of that name are kept (a rerun of
+        notebook 05 reads what 01-04 wrote), the run still built aside and swapped in.
     run_name : str, optional
         Overrides ``params['run_name']`` (default ``"demo"``).
     reports_dir : path-like, optional
