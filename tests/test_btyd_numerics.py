@@ -102,6 +102,23 @@ def test_bg_expected_equals_mpmath(model, params, x, tx, T):
                                         rel=1e-8)
 
 
+@pytest.mark.parametrize("model,params", [("bgnbd", (0.5, 10.0, 0.8, 5e4)),
+                                          ("mbgnbd", (2.0, 30.0, 0.05, 3e6))])
+@pytest.mark.parametrize("x,tx,T", [(0, 0.0, 40.0), (3, 20.0, 52.0), (40, 90.0, 100.0)])
+def test_bg_expected_with_a_huge_b_is_exact_without_adaptive_quadrature(
+        model, params, x, tx, T, monkeypatch):
+    """A refit whose drop-out is nearly nil (b in the millions: the bootstrap meets it on a
+    log with a 1e12 line) is valued by the Laguerre rule, to mpmath's figure, and never by
+    the adaptive quadrature, which took minutes over a bootstrap's refits."""
+    def refuse(*args):
+        raise AssertionError("adaptive quadrature used")
+
+    monkeypatch.setattr(formulas, "_beta_mean_quad", refuse)
+    mine = formulas._bg_expected(model, params, 39.0, float(x), tx, T)
+    assert float(np.ravel(mine)[0]) == pytest.approx(_bg_reference(model, params, 39.0, x, tx, T),
+                                                     rel=1e-8)
+
+
 def _model(key, params):
     m = btyd.BTYDModel(key)
     m.params_ = pd.Series(params, index=list(btyd.MODELS[key][1]))

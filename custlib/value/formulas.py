@@ -280,9 +280,35 @@ def _beta_mean_of_purchases(a: float, b_post: np.ndarray, k: np.ndarray, tau: np
             kk, tt = k[rows][:, None], tau[rows][:, None]
             h = -np.expm1(-kk * np.log1p(p[None, :] * tt)) / p[None, :]
             out[rows] = h @ wq
+    for bp in np.unique(b_post[~np.isfinite(out)]):  # the Jacobi rule overflowed
+        rows = (b_post == bp) & ~np.isfinite(out)
+        out[rows] = _beta_mean_large_b(a, float(bp), k[rows], tau[rows], nodes)
     for i in np.flatnonzero(~np.isfinite(out)):  # very long histories: adaptive quadrature
         out[i] = _beta_mean_quad(a, float(b_post[i]), float(k[i]), float(tau[i]))
     return out
+
+
+def _beta_mean_large_b(a: float, b_post: float, k: np.ndarray, tau: np.ndarray,
+                       nodes: int = 64) -> np.ndarray:
+    """The same mean for a large ``b_post`` (the Jacobi rule overflows from about 3,000).
+
+    With ``x = p b_post`` the density of ``x`` is ``x^(a-1) e^-x`` (generalised
+    Gauss-Laguerre) times the smooth ratio ``(1 - x / b_post)^(b_post - 1) e^x``; the
+    weights are normalised, so the rule is exact for the mean of a constant. NaN where it
+    does not apply (``b_post`` below 500, where the nodes would reach past ``x = b_post``):
+    the adaptive quadrature takes those.
+    """
+    from scipy.special import roots_genlaguerre
+
+    x, w = roots_genlaguerre(nodes, a - 1.0)
+    if b_post < 500.0 or x.max() >= b_post:
+        return np.full(len(k), np.nan)
+    log_ratio = (b_post - 1.0) * np.log1p(-x / b_post) + x
+    wq = w * np.exp(log_ratio - log_ratio.max())
+    wq = wq / wq.sum()
+    p = x / b_post
+    h = -np.expm1(-k[:, None] * np.log1p(p[None, :] * tau[:, None])) / p[None, :]
+    return np.asarray(h @ wq)
 
 
 def _beta_mean_quad(a: float, b_post: float, k: float, tau: float) -> float:
