@@ -119,6 +119,18 @@ def test_bg_expected_with_a_huge_b_is_exact_without_adaptive_quadrature(
                                                      rel=1e-8)
 
 
+@pytest.mark.parametrize("a,b_post", [(0.05, 5e4), (3.0, 1.09e6), (300.0, 5e4),
+                                      (4.9e5, 1.09e6), (4.9e5, 1e7)])
+def test_beta_mean_rules_for_overflowing_jacobi_equal_adaptive_quadrature(a, b_post):
+    """Both rules past the Jacobi rule's range (Laguerre for a small mean drop-out
+    probability, Hermite for a narrow one) give the adaptive quadrature's figure; the
+    second case's a, b, r and alpha are a bootstrap refit's on a log with a 1e12 line."""
+    k, tau = np.array([1.0, 5.0, 40.0, 3.4e7]), np.array([0.5, 2.0, 30.0, 2e-8])
+    mine = formulas._beta_mean_of_purchases(a, np.full(4, b_post), k, tau)
+    ref = [formulas._beta_mean_quad(a, b_post, kk, tt) for kk, tt in zip(k, tau, strict=True)]
+    assert mine == pytest.approx(ref, rel=1e-7)
+
+
 def _model(key, params):
     m = btyd.BTYDModel(key)
     m.params_ = pd.Series(params, index=list(btyd.MODELS[key][1]))

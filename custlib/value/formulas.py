@@ -283,6 +283,8 @@ def _beta_mean_of_purchases(a: float, b_post: np.ndarray, k: np.ndarray, tau: np
     for bp in np.unique(b_post[~np.isfinite(out)]):  # the Jacobi rule overflowed
         rows = (b_post == bp) & ~np.isfinite(out)
         out[rows] = _beta_mean_large_b(a, float(bp), k[rows], tau[rows], nodes)
+        if not np.isfinite(out[rows]).all():  # a and b both large: p nearly fixed
+            out[rows] = _beta_mean_concentrated(a, float(bp), k[rows], tau[rows], nodes)
     for i in np.flatnonzero(~np.isfinite(out)):  # very long histories: adaptive quadrature
         out[i] = _beta_mean_quad(a, float(b_post[i]), float(k[i]), float(tau[i]))
     return out
@@ -300,13 +302,38 @@ def _beta_mean_large_b(a: float, b_post: float, k: np.ndarray, tau: np.ndarray,
     """
     from scipy.special import roots_genlaguerre
 
+    if b_post < 500.0 or a > 0.01 * b_post:  # p's mean above 1 %: the ratio is not smooth
+        return np.full(len(k), np.nan)
     x, w = roots_genlaguerre(nodes, a - 1.0)
-    if b_post < 500.0 or x.max() >= b_post:
+    if x.max() >= b_post:
         return np.full(len(k), np.nan)
     log_ratio = (b_post - 1.0) * np.log1p(-x / b_post) + x
     wq = w * np.exp(log_ratio - log_ratio.max())
     wq = wq / wq.sum()
     p = x / b_post
+    h = -np.expm1(-k[:, None] * np.log1p(p[None, :] * tau[:, None])) / p[None, :]
+    return np.asarray(h @ wq)
+
+
+def _beta_mean_concentrated(a: float, b_post: float, k: np.ndarray, tau: np.ndarray,
+                            nodes: int = 64) -> np.ndarray:
+    """The same mean when ``Beta(a, b_post)`` is narrow (``a`` and ``b_post`` both large).
+
+    Gauss-Hermite nodes around the mean, ``p = mu + sigma z``, weighted by the Beta
+    density over the normal one and normalised. NaN when a node would leave (0, 1): the
+    adaptive quadrature takes those.
+    """
+    from scipy.special import roots_hermitenorm
+
+    n = a + b_post
+    mu, sigma = a / n, np.sqrt(a * b_post / (n * n * (n + 1.0)))
+    z, w = roots_hermitenorm(nodes)
+    p = mu + sigma * z
+    if p.min() <= 0.0 or p.max() >= 1.0:
+        return np.full(len(k), np.nan)
+    log_ratio = (a - 1.0) * np.log(p) + (b_post - 1.0) * np.log1p(-p) + z * z / 2.0
+    wq = w * np.exp(log_ratio - log_ratio.max())
+    wq = wq / wq.sum()
     h = -np.expm1(-k[:, None] * np.log1p(p[None, :] * tau[:, None])) / p[None, :]
     return np.asarray(h @ wq)
 
