@@ -4,33 +4,34 @@ One writer for every page the runner leaves next to the results: :func:`run_page
 run's notebooks, reports, artefacts, notes and parameters), :func:`batch_page` (every
 group of a ``custlib run --each`` batch) and :func:`not_current_banner` (put at the top
 of the pages of a previous run when a newer attempt failed). The words come from the
-``run`` message catalog; every value from data, parameters or file names is HTML-escaped
-(:func:`_e`) before it is placed in a page.
+``run`` message catalog and the markup from the Jinja2 templates in ``templates/``
+(``run_index.html.j2``, ``batch_index.html.j2``, ``last_attempt.html.j2``); this module
+only prepares the data (texts, relative hrefs, formatted sizes and counts). The templates
+are autoescaped: every value from data, parameters or file names is HTML-escaped, and so
+is every field of a catalog text (:func:`_msg`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from custlib.i18n import t
 from custlib.run import artefacts
 from custlib.run.config import RunFolder
 
+if TYPE_CHECKING:
+    import jinja2
+    from markupsafe import Markup
+
 __all__ = ["REPORT_FILES", "batch_page", "not_current_banner", "run_page", "write_page"]
 
 #: The documents a run may write, linked first on its index when it succeeded.
 REPORT_FILES = ("report.html", "report.pdf", "report_segments.html", "report_segments.pdf")
-
-_STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;}\n"
-          "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem}")
-_RUN_STYLE = ("\npre{background:#f6f6f6;padding:1rem}.status{padding:.6rem;border:2px solid "
-              "#c62828;\ncolor:#c62828}.status.running{border-color:#ef6c00;color:#ef6c00}")
-_BATCH_STYLE = "\n.err{color:#c62828}"
 
 
 class NotebookRow(Protocol):
@@ -55,67 +56,66 @@ class GroupRow(Protocol):
     error: str
 
 
-def _e(value: Any) -> str:
-    """``value`` as text, HTML-escaped (quotes too: it may land in an attribute)."""
-    return html.escape(str(value))
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    """The templates' environment: autoescaped, strict, ``msg`` for catalog words."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.globals["msg"] = jinja2.pass_context(_msg)
+    return env
+
+
+def _msg(context: Any, key: str, **fields: Any) -> Markup:
+    """The catalog text ``key`` in the page's language, its fields HTML-escaped.
+
+    Catalog page texts are HTML (see the ``run`` catalog); a field already marked safe
+    (markup built in a template, e.g. ``<code>name</code>``) is placed as it is.
+    """
+    from markupsafe import Markup, escape
+
+    text = t(key, context["lang"], **{k: escape(v) for k, v in fields.items()})
+    return Markup(text)  # noqa: S704 (catalog text, fields escaped)
+
+
+def _render(template: str, lang: str, **data: Any) -> str:
+    return _environment().get_template(template).render(lang=lang, **data)
 
 
 def _now() -> str:
     return _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
 
 
-def _page(title: str, style: str, body: Iterable[str], lang: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="{_e(lang)}"><head><meta charset="utf-8">\n'
-            f"<title>{title}</title>\n<style>{style}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+def _href(root: Path, path: Path) -> str:
+    return os.path.relpath(path, root)
 
 
-def _link(root: Path, path: Path, text: str) -> str:
-    return f'<a href="{_e(os.path.relpath(path, root))}">{text}</a>'
+def _kib(path: Path) -> str:
+    return f"{path.stat().st_size / 1024:,.0f}"
 
 
-def _size(path: Path, lang: str) -> str:
-    return t("run.index.size", lang, size=f"{path.stat().st_size / 1024:,.0f}")
+def _notebook_rows(root: Path, notebooks: Sequence[NotebookRow]) -> list[dict[str, str]]:
+    return [{"name": nb.name, "status": nb.status, "seconds": f"{nb.seconds:.1f}",
+             "html": _href(root, nb.html) if nb.html and nb.html.exists() else "",
+             "source": _href(root, nb.output) if nb.output.exists() else ""}
+            for nb in notebooks]
 
 
-def _notebook_rows(root: Path, notebooks: Sequence[NotebookRow], lang: str) -> str:
-    rows = []
-    for nb in notebooks:
-        rendered = (_link(root, nb.html, t("run.index.html_link", lang))
-                    if nb.html and nb.html.exists() else "")
-        source = (_link(root, nb.output, t("run.index.notebook_link", lang))
-                  if nb.output.exists() else "")
-        seconds = t("run.index.seconds", lang, seconds=f"{nb.seconds:.1f}")
-        rows.append(f"<tr><td>{_e(nb.name)}</td><td>{_e(nb.status)}</td><td>{seconds}</td>"
-                    f"<td>{rendered}</td><td>{source}</td></tr>")
-    return "".join(rows)
+def _artefacts(root: Path) -> list[dict[str, str]]:
+    return [{"href": _href(root, p), "kib": _kib(p)}
+            for sub in ("data", "tables", "figures") if (root / sub).is_dir()
+            for p in sorted((root / sub).iterdir())]
 
 
-def _artefact_items(root: Path, lang: str) -> str:
-    items = []
-    for sub in ("data", "tables", "figures"):
-        folder = root / sub
-        if folder.is_dir():
-            for p in sorted(folder.iterdir()):
-                rel = _e(os.path.relpath(p, root))
-                items.append(f'<li><a href="{rel}">{rel}</a> ({_size(p, lang)})</li>')
-    return "".join(items) or f"<li>{t('run.index.none', lang)}</li>"
-
-
-def _reports(root: Path, status: str, lang: str) -> str:
-    documents = [f'<li>{_link(root, root / name, name)} ({_size(root / name, lang)})</li>'
-                 for name in REPORT_FILES if (root / name).exists()]
-    if not documents or status != "ok":
-        return ""
-    return f"<h2>{t('run.index.reports', lang)}</h2><ul>{''.join(documents)}</ul>"
-
-
-def _notes(run: RunFolder, lang: str) -> list[str]:
-    notes = artefacts.read_notes(run)
-    if not notes:
+def _reports(root: Path, status: str) -> list[dict[str, str]]:
+    if status != "ok":
         return []
-    items = "".join(f"<li>{_e(n.get('text', ''))}</li>" for n in notes)
-    return [f"<h2>{t('run.index.notes', lang)}</h2><ul>{items}</ul>"]
+    return [{"name": name, "href": _href(root, root / name), "kib": _kib(root / name)}
+            for name in REPORT_FILES if (root / name).exists()]
 
 
 def run_page(run: RunFolder, notebooks: Sequence[NotebookRow], params: Mapping[str, Any],
@@ -138,42 +138,26 @@ def run_page(run: RunFolder, notebooks: Sequence[NotebookRow], params: Mapping[s
     Returns
     -------
     str
-        The whole page.
+        The whole page (template ``run_index.html.j2``).
     """
     import yaml
 
-    title = _e(name or run.name)
-    banner = t(f"run.index.status.{status}", lang) if status != "ok" else ""
-    heads = "".join(f"<th>{t(f'run.index.column.{c}', lang)}</th>"
-                    for c in ("notebook", "status", "time", "rendered", "source"))
-    body = [
-        f"<h1>{t('run.index.heading', lang, name=f'<code>{title}</code>')}</h1>",
-        f'<p class="status {_e(status)}"><strong>{banner}</strong></p>' if banner else "",
-        f"<p>{t('run.index.written', lang, when=_now(), status=_e(status))}</p>",
-        _reports(run.root, status, lang),
-        f"<h2>{t('run.index.notebooks', lang)}</h2>",
-        f"<table><tr>{heads}</tr>\n{_notebook_rows(run.root, notebooks, lang)}</table>",
-        f"<h2>{t('run.index.artefacts', lang)}</h2><ul>{_artefact_items(run.root, lang)}</ul>",
-        *_notes(run, lang),
-        f"<h2>{t('run.index.parameters', lang)}</h2><pre>"
-        f"{_e(yaml.safe_dump(dict(params), allow_unicode=True, sort_keys=False))}</pre>",
-    ]
-    title_text = (t("run.index.title", lang, name=title) if status == "ok" else
-                  t("run.index.title_status", lang, name=title, status=_e(status.upper())))
-    return _page(title_text, _STYLE + _RUN_STYLE, body, lang)
+    return _render(
+        "run_index.html.j2", lang, name=name or run.name, status=status, now=_now(),
+        reports=_reports(run.root, status), notebooks=_notebook_rows(run.root, notebooks),
+        artefacts=_artefacts(run.root),
+        notes=[n.get("text", "") for n in artefacts.read_notes(run)],
+        parameters=yaml.safe_dump(dict(params), allow_unicode=True, sort_keys=False))
 
 
-def _group_row(folder: Path, g: GroupRow, lang: str) -> str:
-    if g.report is not None:
-        link = _link(folder, g.report, _e(Path(g.report).name))
-        pdf = Path(g.report).with_suffix(".pdf")
-        if pdf.exists():
-            link += f" · {_link(folder, pdf, t('run.batch.pdf', lang))}"
-    else:
-        link = f'<span class="err">{_e(g.error)}</span>'
-    seconds = t("run.index.seconds", lang, seconds=f"{g.seconds:.0f}")
-    return (f"<tr><td>{_e(g.value)}</td><td>{g.rows:,}</td><td>{g.customers:,}</td>"
-            f"<td>{_e(g.status)}</td><td>{seconds}</td><td>{link}</td></tr>")
+def _group_row(folder: Path, g: GroupRow) -> dict[str, str]:
+    report = Path(g.report) if g.report is not None else None
+    pdf = report.with_suffix(".pdf") if report is not None else None
+    return {"value": g.value, "rows": f"{g.rows:,}", "customers": f"{g.customers:,}",
+            "status": g.status, "seconds": f"{g.seconds:.0f}", "error": g.error,
+            "report": _href(folder, report) if report is not None else "",
+            "report_name": report.name if report is not None else "",
+            "pdf": _href(folder, pdf) if pdf is not None and pdf.exists() else ""}
 
 
 def batch_page(folder: Path, column: str, groups: Sequence[GroupRow],
@@ -197,25 +181,12 @@ def batch_page(folder: Path, column: str, groups: Sequence[GroupRow],
     Returns
     -------
     str
-        The whole page.
+        The whole page (template ``batch_index.html.j2``).
     """
-    col = _e(column)
-    heads = f"<th>{col}</th>" + "".join(
-        f"<th>{t(f'run.batch.column.{c}', lang)}</th>"
-        for c in ("lines", "customers", "status", "time", "report"))
-    rows = "".join(_group_row(folder, g, lang)
-                   for g in sorted(groups, key=lambda g: -g.rows))
-    failed = sum(g.status != "ok" for g in groups)
-    left = "".join(f"<li>{t('run.batch.left_line', lang, value=_e(v), lines=n)}</li>"
-                   for v, n in skipped.items())
-    body = [
-        f"<h1>{t('run.batch.heading', lang, column=f'<code>{col}</code>')}</h1>",
-        f"<p>{t('run.batch.summary', lang, groups=len(groups), failed=failed, when=_now())}</p>",
-        f"<table><tr>{heads}</tr>{rows}</table>",
-        f"<h2>{t('run.batch.left_out', lang)}</h2><ul>{left}</ul>" if left else "",
-    ]
-    title = t("run.batch.title", lang, name=_e(name or folder.name))
-    return _page(title, _STYLE + _BATCH_STYLE, body, lang)
+    return _render(
+        "batch_index.html.j2", lang, name=name or folder.name, column=column, now=_now(),
+        groups=[_group_row(folder, g) for g in sorted(groups, key=lambda g: -g.rows)],
+        failed=sum(g.status != "ok" for g in groups), skipped=list(skipped.items()))
 
 
 def not_current_banner(when: str, status: str, kept: Path, lang: str = "en") -> str:
@@ -233,14 +204,10 @@ def not_current_banner(when: str, status: str, kept: Path, lang: str = "en") -> 
     Returns
     -------
     str
-        A ``<div class="status last-attempt">`` line.
+        A ``<div class="status last-attempt">`` line (template ``last_attempt.html.j2``).
     """
-    link = f'<a href="{_e(f"../{kept.name}/index.html")}">{_e(kept.name)}/</a>'
-    text = t("run.index.not_current", lang, when=_e(when), status=_e(status.upper()),
-             link=link)
-    return ('<div class="status last-attempt" style="padding:.6rem;margin:0 0 1rem;'
-            'border:2px solid #c62828;color:#c62828;background:#fff;font-family:'
-            f'system-ui,sans-serif"><strong>{text}</strong></div>\n')
+    return _render("last_attempt.html.j2", lang, when=when, status=status, kept=kept.name,
+                   href=f"../{kept.name}/index.html")
 
 
 def write_page(path: Path, page: str) -> Path:
