@@ -73,6 +73,10 @@ MEASURE = """() => {
                        || {innerText: ''}).innerText.trim() + '"'),
     images: imgs.length,
     text: document.body.innerText,
+    // the text without <code>: a parameter or key shown as code, for the reader to type
+    prose: (() => { const cs = [...document.querySelectorAll('code')];
+      cs.forEach(c => { c.style.display = 'none'; });
+      const t = document.body.innerText; cs.forEach(c => { c.style.display = ''; }); return t; })(),
   };
 }"""
 
@@ -167,9 +171,6 @@ def test_images_load(looked, lang, page, width):
     assert not seen["broken"], f"images that do not load: {seen['broken']}"
 
 
-@pytest.mark.xfail(strict=False, reason="most report figures have no alt text yet (11 of "
-                   "13 in the demo): a caption and alt text on every figure is being added "
-                   "with the shared figure theme (issue 15, helper figs)")
 @pytest.mark.parametrize(("lang", "page", "width"), A4)
 def test_images_say_what_they_show(looked, lang, page, width):
     seen = looked(lang, page, width)
@@ -189,9 +190,10 @@ def test_no_raw_values_or_column_keys_in_the_text(looked, lang, page, width):
     raw = sorted({m.group(0) for m in RAW_VALUES.finditer(text)})
     assert not raw, f"raw values in the text: {raw}; e.g. " + "; ".join(
         _around(text, m.start()) for m in list(RAW_VALUES.finditer(text))[:5])
-    keys = sorted({m.group(0) for m in RAW_KEY.finditer(text)})
+    prose = looked(lang, page, width)["prose"]  # keys set as code, to be typed, are fine
+    keys = sorted({m.group(0) for m in RAW_KEY.finditer(prose)})
     assert not keys, f"column keys in the text: {keys}; e.g. " + "; ".join(
-        _around(text, m.start()) for m in list(RAW_KEY.finditer(text))[:5])
+        _around(prose, m.start()) for m in list(RAW_KEY.finditer(prose))[:5])
 
 
 def _around(text: str, at: int, width: int = 40) -> str:

@@ -120,9 +120,6 @@ def test_no_text_under_7_pt(pdfs, lang, doc):
     assert not found, "\n".join(map(str, found))
 
 
-@pytest.mark.xfail(strict=False, reason="figures print text at 3-6.9 pt on today's report: "
-                   "one figure theme for every plot (issue 15, helper figs) and SWOT/canvas as "
-                   "HTML grids instead of pictures (helper grids) are being made")
 @pytest.mark.parametrize(("lang", "doc"), DOCS)
 @demo_marks
 def test_no_figure_text_under_7_pt(pdfs, lang, doc):

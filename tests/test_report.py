@@ -305,8 +305,9 @@ def test_canvas_from_the_analysis_alone():
     assert ('<div class="cell key_partners"><h4>Key Partners</h4><p class="empty">not in the '
             'context file, and the data cannot tell</p></div>') in body
     assert body.count('<p class="empty">not in the context file') == 5
-    assert ("list its items in the business-context file under canvas: key_partners, "
-            "key_activities, key_resources, value_propositions, cost_structure.</p>") in body
+    assert ("list its items in the business-context file under <code>canvas:</code>: "
+            "<code>key_partners</code>, <code>key_activities</code>, <code>key_resources</code>, "
+            "<code>value_propositions</code>, <code>cost_structure</code>.</p>") in body
     assert 'class="badge analyst"' not in body  # the legend names only the sources shown
     with pytest.raises(ParameterError, match=r"\['partners'\] are not canvas blocks"):
         report.Report("R").standard_section("swot").canvas({"partners": []})

@@ -291,7 +291,17 @@ def canvas_grid(blocks: dict[str, list[tuple[str, str]]], lang: str) -> dict[str
     empty = [c["key"] for c in cells if not c["lines"]]
     return {"title": t("report.grid.canvas", lang), "legend": _legend(every, lang),
             "cells": cells, "metrics": metrics, "empty": t("report.grid.empty_block", lang),
-            "missing": t("report.grid.fill_hint", lang, keys=", ".join(empty)) if empty else ""}
+            "missing": _fill_hint(empty, lang)}
+
+
+def _fill_hint(keys: list[str], lang: str) -> Any:
+    """Which ``canvas:`` keys of the context file fill the empty blocks, the keys as code."""
+    from markupsafe import Markup
+
+    if not keys:
+        return ""
+    text = t("report.grid.fill_hint", lang, keys=", ".join(f"`{k}`" for k in keys))
+    return Markup(inline_markdown(text))  # noqa: S704 (escaped by the Markdown renderer)
 
 
 def _block(kind: str, content: Any, caption: str, lang: str,
