@@ -8,8 +8,6 @@ Two demo runs (en, zh) with their PDFs: make test-full (``fullrun``).
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -41,19 +39,10 @@ PAGE_TOLERANCE = 0.0005
 
 
 @pytest.fixture(scope="module")
-def demo_pdfs(tmp_path_factory) -> dict[str, Path]:
-    """The run folders of the demo in English and in Chinese, with their PDFs."""
-    out = {}
-    for lang, params in (("en", "params/demo.yaml"), ("zh", "params/demo_zh.yaml")):
-        reports = tmp_path_factory.mktemp(f"viewers_{lang}")
-        proc = subprocess.run(
-            [sys.executable, "-m", "custlib", "run", "--params", params, "--reports-dir",
-             str(reports), "--no-html", "--quiet"],
-            capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        (folder,) = [p for p in reports.iterdir() if (p / "report.pdf").exists()]
-        out[lang] = folder
-    return out
+def demo_pdfs(report_runs) -> dict[str, Path]:
+    """The run folders of the demo in English and in Chinese, with their PDFs (the session's
+    report runs, shared with tests/test_browser.py and tests/test_pages.py)."""
+    return {"en": report_runs["en"], "zh": report_runs["zh"]}
 
 
 def _pages(pdf: Path, dpi: int = 50) -> list[tuple[np.ndarray, np.ndarray]]:
