@@ -239,7 +239,11 @@ def test_swot_tows_and_canvas_are_grids_of_text_marked_by_source():
     assert ('<span class="badge analysis">analysis</span> measured by the kit in this '
             'run&#39;s data, with its figure; <span class="badge analyst">context file</span> '
             'the business&#39;s own statement in the context file') in body
-    assert '<div class="grid canvas km">' in body and 'class="empty"' not in body
+    # the canvas in three parts (a printed page may end between them): its nine blocks'
+    # upper band, costs and revenues, key metrics
+    assert re.findall(r'<div class="grid canvas (\w+)">', body) == ["upper", "lower", "metrics"]
+    assert '<div class="grid canvas lower"><div class="cell cost_structure">' in body
+    assert 'class="empty"' not in body
     # a canvas block badges each source once (narrow columns)
     assert ('<h4>Key Metrics</h4><div class="src"><span class="badge analyst">context file</span>'
             '<ul><li>Repeat-purchase rate</li><li>Customer lifetime value</li><li>Share of '
@@ -251,7 +255,7 @@ def test_swot_tows_and_canvas_are_grids_of_text_marked_by_source():
     sizes = [float(x) for x in re.findall(r"font-size:([\d.]+)pt", grid_rules)]
     assert sizes and min(sizes) >= 8
     # a phone: one column, the canvas's areas (with key metrics too) dropped
-    assert "{.swot,.tows,.canvas,.canvas.km{grid-template-columns:1fr;grid-template-areas:none}" \
+    assert "{.swot,.tows,.canvas,.canvas.upper,.canvas.lower,.canvas.metrics{grid-template-columns:1fr;grid-template-areas:none}" \
         in html
 
 

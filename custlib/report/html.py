@@ -271,7 +271,9 @@ def canvas_grid(blocks: dict[str, list[tuple[str, str]]], lang: str) -> dict[str
         relationships, channels, customer segments, cost structure, revenue streams), then
         key metrics when it has items (``metrics``), each a ``key``, ``title``, ``lines``
         and the same by source, ``groups`` (a narrow block shows its badge once per
-        source: ``source``, ``badge``, ``lines`` of text); ``empty``, the one line of a
+        source: ``source``, ``badge``, ``lines`` of text) and its ``part`` of the layout
+        ('upper': the seven blocks of the two upper rows, 'lower': costs and revenues,
+        'metrics'; printed, a page may end between parts); ``empty``, the one line of a
         block with no item, and ``missing``: where to add the empty blocks' items (``''``
         when none is empty).
     """
@@ -286,7 +288,10 @@ def canvas_grid(blocks: dict[str, list[tuple[str, str]]], lang: str) -> dict[str
             groups = [{"source": s, "badge": _badge(s, lang),
                        "lines": [i["text"] for i in lines if i["source"] == s]}
                       for s in dict.fromkeys(i["source"] for i in lines)]
-            cells.append({"key": k, "title": titles[k], "lines": lines, "groups": groups})
+            part = ("metrics" if k == "key_metrics" else
+                    "lower" if k in ("cost_structure", "revenue_streams") else "upper")
+            cells.append({"key": k, "title": titles[k], "lines": lines, "groups": groups,
+                          "part": part})
     every = [i for c in cells for i in c["lines"]]
     empty = [c["key"] for c in cells if not c["lines"]]
     return {"title": t("report.grid.canvas", lang), "legend": _legend(every, lang),
