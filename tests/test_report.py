@@ -255,8 +255,8 @@ def test_swot_tows_and_canvas_are_grids_of_text_marked_by_source():
     sizes = [float(x) for x in re.findall(r"font-size:([\d.]+)pt", grid_rules)]
     assert sizes and min(sizes) >= 8
     # a phone: one column, the canvas's areas (with key metrics too) dropped
-    assert "{.swot,.tows,.canvas,.canvas.upper,.canvas.lower,.canvas.metrics{grid-template-columns:1fr;grid-template-areas:none}" \
-        in html
+    assert ("{.swot,.tows,.canvas,.canvas.upper,.canvas.lower,.canvas.metrics"
+            "{grid-template-columns:1fr;grid-template-areas:none}") in html
 
 
 def test_swot_and_canvas_grids_in_chinese():
