@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.i18n import check_lang, label, t
+from custlib.i18n.formats import percent
 from custlib.report.document import Report
 
 __all__ = ["add_competitor_figures", "add_lifecycle_figures", "caption", "clv_alt",
@@ -26,7 +27,7 @@ __all__ = ["add_competitor_figures", "add_lifecycle_figures", "caption", "clv_al
 
 
 def _pct(value: float) -> str:
-    return f"{value:.0%}"
+    return percent(value)  # the report's one percent format (shares here are never negative)
 
 
 def _join(items: list[str], lang: str) -> str:
