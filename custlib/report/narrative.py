@@ -385,8 +385,9 @@ def value_intervals(boot: Any, lang: str = "en", currency: str = "") -> str:
     check_lang(lang)
     table = boot.intervals_
     total = table[table["scope"] == "total"].iloc[0]
-    name = {"bgnbd": "BG/NBD", "pareto": "Pareto/NBD", "mbgnbd": "MBG/NBD"}.get(boot.model,
-                                                                              boot.model)
+    from custlib.value.purchase import MODELS
+
+    name = MODELS[boot.model][2] if boot.model in MODELS else str(boot.model)
     text = t("report.narrative.intervals.main", lang, refits=_n(len(boot.replicates_)),
              model=name, months=str(boot.horizon_months), customers=_n(total["customers"]),
              range=escape_markdown(format_money_range(total["low"], total["high"], currency, lang)),
