@@ -361,12 +361,24 @@ def ensure_data(data_dir: Path, rows: int, seed: int, *, verbose: bool = True,
     dict
         The log's ``meta.json``: paths, bytes, seconds, peak MiB of the generator.
     """
+    import fcntl
+
     paths = data_paths(data_dir, rows, seed)
-    if paths["meta"].is_file():
-        meta = json.loads(paths["meta"].read_text())
-        if meta.get("version") == VERSION:
-            return {**meta, "cached": True}
     data_dir.mkdir(parents=True, exist_ok=True)
+    # one writer at a time: a second benchmark waits for the log, then reuses it
+    with open(data_dir / f"{paths['folder'].name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if paths["meta"].is_file():
+            meta = json.loads(paths["meta"].read_text())
+            if meta.get("version") == VERSION:
+                return {**meta, "cached": True}
+        return _write_data(paths, rows, seed, verbose=verbose, chunk_rows=chunk_rows)
+
+
+def _write_data(paths: dict[str, Path], rows: int, seed: int, *, verbose: bool,
+                chunk_rows: int) -> dict[str, Any]:
+    """Write the CSV file and the Parquet folder of :func:`ensure_data`, then meta.json."""
+    data_dir = paths["folder"].parent
     free = shutil.disk_usage(data_dir).free
     need = needed_bytes(rows)
     if free < need * 1.2:
@@ -405,7 +417,8 @@ def ensure_data(data_dir: Path, rows: int, seed: int, *, verbose: bool = True,
             rss.append(_rss_mib())
             if verbose:
                 print(f"  generated {done:,}/{rows:,} lines in "
-                      f"{time.perf_counter() - t0:.0f} s, resident {rss[-1]:.0f} MiB",
+                      f"{time.perf_counter() - t0:.0f} s, resident {rss[-1]:.0f} MiB "
+                      f"(Arrow buffers {pa.total_allocated_bytes() / 2**20:.0f} MiB)",
                       flush=True)
     finally:
         if csv_writer is not None:
@@ -531,6 +544,9 @@ def run_kit(params: Path, reports: Path, outcome: Outcome, *, timeout: float,
             _kill_group(proc.pid)
             outcome.exit_code = proc.wait()
             outcome.error = f"stopped after the --timeout of {timeout:.0f} s"
+        except BaseException:  # Ctrl-C: the run is in a session of its own, stop it too
+            _kill_group(proc.pid)
+            raise
         finally:
             sampler.stop.set()
             sampler.join()
@@ -629,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only generate the logs (time and memory of the generator)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
+    # a `kill` of the benchmark stops the run it started too (run_kit catches SystemExit)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     total = sum(needed_bytes(r, data=not data_paths(args.data_dir, r, args.seed)["meta"]
                              .is_file()) for r in args.rows)
@@ -640,12 +658,12 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     engines = list(args.engines)
-    if not args.generate_only and "duckdb" in engines and not has_engine_param():
+    engine_param = not args.generate_only and has_engine_param()
+    if not args.generate_only and not engine_param and "duckdb" in engines:
         print("bench_kit: notebook 01 takes no `engine` parameter in this tree "
               "(`python -m custlib params 01` does not list it): running the pandas engine "
               "only", flush=True)
         engines = ["pandas"]
-    engine_param = has_engine_param() if not args.generate_only else False
 
     outcomes: list[Outcome] = []
     tmp = Path(tempfile.mkdtemp(prefix="custlib-bench-"))
