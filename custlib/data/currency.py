@@ -46,6 +46,8 @@ def single_currency(transactions: pd.DataFrame, currency: str = "") -> str:
     >>> single_currency(pd.DataFrame({"amount": [1.0]}), "GBP")
     'GBP'
     """
+    if not isinstance(transactions, pd.DataFrame):  # a log staged by the DuckDB engine
+        return currency_of_counts(transactions.currency_counts(), currency)
     if "currency" not in transactions.columns:
         return currency
     codes = transactions["currency"].dropna().astype(str).str.strip().str.upper()

@@ -58,6 +58,8 @@ def overview(tx: pd.DataFrame) -> pd.Series:
     pandas.Series
         rows, customers, orders, first_date, last_date, revenue, rows_without_customer.
     """
+    if not isinstance(tx, pd.DataFrame):  # a log staged by the DuckDB engine
+        return tx.overview()
     require_columns(tx, ["customer_id", "order_date"], "overview")
     t = typed(tx)
     orders = t["order_id"].nunique() if "order_id" in t.columns else np.nan
@@ -112,14 +114,16 @@ def missing_values(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         Index: columns of ``df``; columns: missing count and share.
     """
     check_lang(lang)
-    cols = [c for c in df.columns if c != "source_row"]
-    counts = {}
-    for c in cols:
-        s = df[c]
-        miss = s.isna()
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
-            miss |= s.astype(str).str.strip().eq("")
-        counts[c] = int(miss.sum())
+    if not isinstance(df, pd.DataFrame):  # a log staged by the DuckDB engine
+        counts = df.missing_counts().to_dict()
+    else:
+        counts = {}
+        for c in [c for c in df.columns if c != "source_row"]:
+            s = df[c]
+            miss = s.isna()
+            if s.dtype == object or pd.api.types.is_string_dtype(s):
+                miss |= s.astype(str).str.strip().eq("")
+            counts[c] = int(miss.sum())
     out = pd.DataFrame({"missing": pd.Series(counts)})
     out["missing_share"] = out["missing"] / max(len(df), 1)
     out.columns = [label("data.profile", c, lang) for c in out.columns]
@@ -163,6 +167,8 @@ def revenue_by_month(tx: pd.DataFrame) -> pd.Series:
     pandas.Series
         Indexed by month start timestamps.
     """
+    if not isinstance(tx, pd.DataFrame):  # a log staged by the DuckDB engine
+        return tx.revenue_by_month()
     t = typed(tx).dropna(subset=["order_date"])
     if t.empty:
         return pd.Series(dtype="float64")

@@ -56,7 +56,7 @@ from custlib.data.parsing.options import ParseInfo
 from custlib.data.window import SparseTail, tail_from_counts
 from custlib.errors import DataError
 
-__all__ = ["clean_transactions_duckdb"]
+__all__ = ["StagedLog", "clean_transactions_duckdb"]
 
 _OPTIONAL = [f.name for f in TRANSACTIONS if not f.required and f.name not in
              ("unit_price", "amount")]
@@ -105,14 +105,171 @@ def _stage(con: Any, raw: pd.DataFrame | Iterable[pd.DataFrame]) -> tuple[dict[s
     return dtypes, attrs
 
 
-def _check_currency(con: Any) -> None:
-    """One currency in the log, as :func:`~custlib.data.currency.single_currency` says it."""
-    d = con.execute("SELECT currency AS v, count(*) AS n FROM raw WHERE currency IS NOT NULL "
-                    "GROUP BY currency").df()
-    codes = pd.Series(d["v"].astype(str).str.strip().str.upper().to_numpy(), dtype="str")
-    counts = pd.Series(d["n"].to_numpy()).groupby(codes.to_numpy()).sum()
-    counts = counts[counts.index != ""].sort_values(ascending=False, kind="stable")
-    currency_of_counts(counts)
+class StagedLog:
+    """A raw log staged in DuckDB: what the DuckDB engine cleans, never whole in memory.
+
+    The loaders return one for ``engine='duckdb'``; notebook 01 shows its first rows, its
+    profile (:mod:`custlib.data.profiling` accepts it) and cleans it with
+    :func:`~custlib.data.cleaning.clean_transactions`. The staging database lives in a
+    temporary folder that :meth:`close` (or the end of the process) removes.
+
+    Parameters
+    ----------
+    batches : pandas.DataFrame or iterable of pandas.DataFrame
+        Contract columns as loaded (values as stored), a batch at a time, with
+        ``source_row`` (else the running position).
+    workdir : path-like, optional
+        Where the temporary folder goes; default: the system's temporary folder.
+    memory_limit : str, default '1GB'
+        DuckDB's memory limit; past it, DuckDB spills to the temporary folder.
+    threads : int, optional
+        DuckDB's threads; default: one per core.
+
+    Attributes
+    ----------
+    columns : list of str
+        The contract columns and ``source_row``.
+    attrs : dict
+        The first batch's ``attrs`` (source, column mapping, parse options).
+    """
+
+    def __init__(self, batches: pd.DataFrame | Iterable[pd.DataFrame], *,
+                 workdir: str | os.PathLike[str] | None = None, memory_limit: str = "1GB",
+                 threads: int | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="custlib-duckdb-", dir=workdir)
+        self.con = _connect(Path(self._tmp.name), memory_limit, threads)
+        self.dtypes, self.attrs = _stage(self.con, batches)
+        self.columns = list(self.dtypes)
+        self._rows = int(self.con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
+        self._profiled = False
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __repr__(self) -> str:
+        return (f"StagedLog({self._rows:,} lines, columns {self.columns}, "
+                f"source {self.attrs.get('source', '?')!r})")
+
+    def head(self, n: int = 5) -> pd.DataFrame:
+        """The first ``n`` lines as stored, in file order.
+
+        Parameters
+        ----------
+        n : int, default 5
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        df = self.con.sql(f"SELECT * FROM raw ORDER BY source_row LIMIT {int(n)}"
+                          ).to_arrow_table().to_pandas()
+        for c in df.columns:
+            if c in self.dtypes:
+                df[c] = _as_raw(df[c], self.dtypes[c])
+        df.attrs = dict(self.attrs)
+        return df
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """A query of table ``raw`` (the staged lines), as a pandas frame.
+
+        Parameters
+        ----------
+        sql : str
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return self.con.sql(sql).to_arrow_table().to_pandas()
+
+    def _profile(self) -> str:
+        """Table ``profile``: the lines typed leniently (what does not parse is missing)."""
+        if not self._profiled:
+            present = [c for c in self.dtypes if c != "source_row"]
+            _type(self.con, self.dtypes, present,
+                  ParseOptions.build(self.attrs.get("parse_options")), drop_invalid=True)
+            self.con.execute("DROP TABLE IF EXISTS profile")
+            self.con.execute("ALTER TABLE t RENAME TO profile")
+            self._profiled = True
+        return "profile"
+
+    def overview(self) -> pd.Series:
+        """:func:`custlib.data.profiling.overview` of the staged lines.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        table = self._profile()
+        orders = "count(DISTINCT order_id)" if "order_id" in self.dtypes else "NULL"
+        row = self.con.execute(
+            f"SELECT count(*), count(DISTINCT customer_id), {orders}, min(order_date), "
+            "max(order_date), sum(amount), count(*) FILTER (WHERE customer_id IS NULL) "
+            f"FROM {table}").fetchall()[0]
+        return pd.Series({
+            "rows": int(row[0]), "customers": int(row[1]),
+            "orders": int(row[2]) if row[2] is not None else np.nan,
+            "first_date": pd.Timestamp(row[3]) if row[3] is not None else pd.NaT,
+            "last_date": pd.Timestamp(row[4]) if row[4] is not None else pd.NaT,
+            "revenue": float(row[5] or 0.0), "rows_without_customer": int(row[6]),
+        }, dtype=object)
+
+    def revenue_by_month(self) -> pd.Series:
+        """:func:`custlib.data.profiling.revenue_by_month` of the staged lines.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        table = self._profile()
+        d = self.query(f"SELECT date_trunc('month', order_date) AS m, sum(amount) AS r FROM "
+                       f"{table} WHERE order_date IS NOT NULL GROUP BY m ORDER BY m")
+        if d.empty:
+            return pd.Series(dtype="float64")
+        out = pd.Series(d["r"].to_numpy(dtype="float64"),
+                        index=pd.DatetimeIndex(d["m"]).to_period("M"))
+        full = pd.period_range(out.index.min(), out.index.max(), freq="M")
+        out = out.reindex(full, fill_value=0.0)
+        out.index = out.index.to_timestamp()
+        return out
+
+    def missing_counts(self) -> pd.Series:
+        """Missing values per column (blank text counts as missing), ``source_row`` aside.
+
+        Returns
+        -------
+        pandas.Series
+            Counts by column.
+        """
+        parts = []
+        for c in self.columns:
+            if c == "source_row":
+                continue
+            blank = (f" OR trim({_q(c)}) = ''" if pd.api.types.is_string_dtype(self.dtypes[c])
+                     else "")
+            parts.append(f"count(*) FILTER (WHERE {_q(c)} IS NULL{blank}) AS {_q(c)}")
+        row = self.query("SELECT " + ", ".join(parts) + " FROM raw")
+        return row.iloc[0].astype("int64")
+
+    def currency_counts(self) -> pd.Series:
+        """Lines per currency code (stripped, upper case), most first; empty without one.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        if "currency" not in self.dtypes:
+            return pd.Series(dtype="int64")
+        d = self.query("SELECT currency AS v, count(*) AS n FROM raw WHERE currency IS NOT "
+                       "NULL GROUP BY currency")
+        codes = pd.Series(d["v"].astype(str).str.strip().str.upper().to_numpy(), dtype="str")
+        counts = pd.Series(d["n"].to_numpy()).groupby(codes.to_numpy()).sum()
+        return counts[counts.index != ""].sort_values(ascending=False, kind="stable")
+
+    def close(self) -> None:
+        """Close the database and remove its folder."""
+        self.con.close()
+        self._tmp.cleanup()
 
 
 def _as_raw(values: pd.Series, dtype: Any) -> pd.Series:
@@ -221,7 +378,8 @@ class _Books:
 
 
 def clean_transactions_duckdb(
-    raw: pd.DataFrame | Iterable[pd.DataFrame], *, rules: Mapping[str, bool] | None = None,
+    raw: StagedLog | pd.DataFrame | Iterable[pd.DataFrame], *,
+    rules: Mapping[str, bool] | None = None,
     observation_start: str | None = None, observation_end: str | None = None,
     min_date: str = "1990-01-01", max_date: str | None = None,
     non_product_codes: Sequence[str] = DEFAULT_NON_PRODUCT_CODES, cancel_prefix: str = "C",
@@ -235,9 +393,9 @@ def clean_transactions_duckdb(
 
     Parameters
     ----------
-    raw : pandas.DataFrame or iterable of pandas.DataFrame
-        Contract columns as loaded, with ``source_row``; batches of one log are staged
-        one after the other (memory holds one batch). Never modified.
+    raw : StagedLog, pandas.DataFrame or iterable of pandas.DataFrame
+        A staged log, or contract columns as loaded, with ``source_row``, staged a batch
+        at a time (memory holds one batch). Never modified.
     rules, observation_start, observation_end, min_date, max_date, non_product_codes, \
 cancel_prefix, unmatched_cancellations, extreme_method, extreme_factor, date_format, \
 dayfirst, drop_invalid, decimal, thousands, timezone
@@ -267,27 +425,29 @@ dayfirst, drop_invalid, decimal, thousands, timezone
         extreme_factor=extreme_factor)
     settings = CleaningSettings.build(rules=rules, max_date=max_date,
                                       non_product_codes=non_product_codes, **given)
-    with tempfile.TemporaryDirectory(prefix="custlib-duckdb-", dir=workdir) as tmp:
-        con = _connect(Path(tmp), memory_limit, threads)
-        try:
-            dtypes, attrs = _stage(con, raw)
-            present = [c for c in dtypes if c != "source_row"]
-            if "customer_id" not in present or "order_date" not in present:
-                require_columns(pd.DataFrame(columns=present), ["customer_id", "order_date"],
-                                "clean_transactions")
-            if "currency" in present:
-                _check_currency(con)
-            options = ParseOptions.build(attrs.get("parse_options"), date_format=date_format,
-                                         dayfirst=dayfirst, decimal=decimal,
-                                         thousands=thousands, timezone=timezone)
-            books, infos = _type(con, dtypes, present, options, drop_invalid)
-            raw_rows = int(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
-            raw_revenue = float(books.amounts("true").fillna(0.0).sum())
-            _run_rules(books, settings, infos, drop_invalid)
-            result = _finish(books, settings, given, non_product_codes, options, infos,
-                             raw_rows, raw_revenue)
-        finally:
-            con.close()
+    staged = raw if isinstance(raw, StagedLog) else \
+        StagedLog(raw, workdir=workdir, memory_limit=memory_limit, threads=threads)
+    con, dtypes, attrs = staged.con, staged.dtypes, staged.attrs
+    try:
+        present = [c for c in dtypes if c != "source_row"]
+        if "customer_id" not in present or "order_date" not in present:
+            require_columns(pd.DataFrame(columns=present), ["customer_id", "order_date"],
+                            "clean_transactions")
+        currency_of_counts(staged.currency_counts())
+        options = ParseOptions.build(attrs.get("parse_options"), date_format=date_format,
+                                     dayfirst=dayfirst, decimal=decimal,
+                                     thousands=thousands, timezone=timezone)
+        books, infos = _type(con, dtypes, present, options, drop_invalid)
+        raw_rows = int(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+        raw_revenue = float(books.amounts("true").fillna(0.0).sum())
+        _run_rules(books, settings, infos, drop_invalid)
+        result = _finish(books, settings, given, non_product_codes, options, infos,
+                         raw_rows, raw_revenue)
+    finally:
+        for table in ("t", "dup", "repeats", "netted_customers"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        if staged is not raw:
+            staged.close()
     _check_not_empty(result)
     result.reconcile()
     return result
@@ -305,14 +465,14 @@ def _type(con: Any, dtypes: dict[str, Any], present: list[str], options: ParseOp
         infos[f.name] = info
         typed_dtypes[f.name] = mapping["typed"].dtype
         con.register("_map", mapping)
-        con.execute(f"CREATE TEMP TABLE m{i} AS SELECT * FROM _map")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE m{i} AS SELECT * FROM _map "
+                    "WHERE v IS NOT NULL")
         con.unregister("_map")
         # a missing value is missing typed too, whatever the column: a plain equi-join
         joins.append(f"LEFT JOIN m{i} ON raw.{_q(f.name)} = m{i}.v")
         selects.append(f"m{i}.typed AS {_q(f.name)}")
     con.execute(f"CREATE TABLE t AS SELECT {', '.join(selects)}, raw.source_row FROM raw "
                 + " ".join(joins))
-    con.execute("DROP TABLE raw")
     _check_blank(con, infos, drop_invalid)
     _derive_money(con, present, typed_dtypes)
     if "order_id" not in present:
@@ -328,7 +488,6 @@ def _type(con: Any, dtypes: dict[str, Any], present: list[str], options: ParseOp
         con.execute(f"UPDATE t SET _failed = nullif(substr({which}, 3), '')")
     con.execute("ALTER TABLE t ADD COLUMN _out VARCHAR")
     con.execute("ALTER TABLE t ADD COLUMN _reason VARCHAR")
-    con.execute("ALTER TABLE t ADD COLUMN _failed_any VARCHAR")
     order = ["customer_id", "order_id", "order_date", "quantity", "unit_price", "amount"]
     order += [c for c in _OPTIONAL if c in present] + ["source_row"]
     books = _Books(con, order, typed_dtypes)
