@@ -1,9 +1,10 @@
-"""Reading the user's data: files in CSV, Parquet or Excel, and named presets.
+"""Reading the user's data: files in CSV, Parquet or Excel, Parquet datasets, databases, presets.
 
 Loaders read and never modify: they return the values as stored (text from CSV, typed
-values from Parquet and Excel) under the contract's column names, with a ``source_row``
-column holding each row's position in the file, so every later step can be traced back
-to a line of the source. Types are parsed by the first cleaning rule
+values from Parquet, Excel and databases) under the contract's column names, with a
+``source_row`` column holding each row's position in the file (in the sorted files of a
+Parquet folder or glob; in the result of a database table or query), so every later step
+can be traced back to a line of the source. Types are parsed by the first cleaning rule
 (:func:`custlib.data.cleaning.clean_transactions`).
 
 Presets bundle a file and its column mapping (:mod:`custlib.data.presets`: ``demo``,
@@ -58,11 +59,14 @@ PathLike = str | os.PathLike[str]
 TABLES: tuple[str, ...] = ("transactions", "customers", "survey")
 
 
-def _resolve_source(source: PathLike | None, table: str) -> tuple[str | None, dict, dict]:
+def _resolve_source(source: PathLike | None, table: str,
+                    database: str = "") -> tuple[str | None, dict, dict]:
     """Return (path, default column mapping, read options) for a path or preset name."""
     if source is None:
         return None, {}, {}
     text = str(source)
+    if database:  # a table or a query: read_table checks which
+        return text, {}, {}
     if text in PRESETS:
         preset = PRESETS[text]
         if table == "transactions":
@@ -79,10 +83,16 @@ def _load(source: PathLike | None, table: str,
           columns: Mapping[str, str | None] | None, options: dict[str, Any],
           parse: Mapping[str, Any]) -> pd.DataFrame:
     parse_options = ParseOptions.build(**parse)  # checks decimal/thousands/... early
-    path, preset_columns, read_options = _resolve_source(source, table)
+    database = str(options.pop("database", "") or "")
+    path, preset_columns, read_options = _resolve_source(source, table, database)
     if path is None:
         raise SourceError(f"the preset {source!r} has no {table} table")
     read_options.update(options)
+    if database:
+        from custlib.data.database import check_source_name
+
+        check_source_name(path, table)
+        read_options = {"database": database}
     raw = read_table(path, **read_options)
     if raw.empty:
         raise SourceError(f"{raw.attrs.get('source', path)} has no {table} rows")
@@ -97,7 +107,7 @@ def _load(source: PathLike | None, table: str,
 
 def read_options(separator: str = "", encoding: str = "", decimal: str = "",
                  thousands: str = "", dayfirst: bool | None = None,
-                 timezone: str = "") -> dict[str, Any]:
+                 timezone: str = "", database: str = "") -> dict[str, Any]:
     """The loaders' reading options from notebook 01's parameters.
 
     A parameters cell has no "not set" for a bool, so ``dayfirst=False`` there means
@@ -108,6 +118,9 @@ def read_options(separator: str = "", encoding: str = "", decimal: str = "",
     separator, encoding, decimal, thousands, timezone : str
         As in notebook 01 ('' infers or uses the default).
     dayfirst : bool or None
+    database : str, default ''
+        A SQLAlchemy URL: the sources are then tables or queries of that database
+        (:mod:`custlib.data.database`); empty: files and presets.
 
     Returns
     -------
@@ -119,8 +132,11 @@ def read_options(separator: str = "", encoding: str = "", decimal: str = "",
     >>> read_options(decimal=",", dayfirst=False)["dayfirst"] is None
     True
     """
-    return {"separator": separator, "encoding": encoding, "decimal": decimal,
-            "thousands": thousands, "dayfirst": dayfirst or None, "timezone": timezone}
+    out = {"separator": separator, "encoding": encoding, "decimal": decimal,
+           "thousands": thousands, "dayfirst": dayfirst or None, "timezone": timezone}
+    if database:
+        out["database"] = database
+    return out
 
 
 def load_transactions(source: PathLike = "demo",
@@ -133,7 +149,10 @@ def load_transactions(source: PathLike = "demo",
     Parameters
     ----------
     source : path-like or preset name, default 'demo'
-        A CSV, Parquet or Excel file, or one of :data:`PRESETS`.
+        A CSV, Parquet or Excel file, a folder or glob of Parquet files (hive partition
+        folders such as ``year=2024`` become text columns), or one of :data:`PRESETS`;
+        with ``database=`` in ``read_options``, a table (``schema.table``) or a query
+        starting with SELECT or WITH (see :mod:`custlib.data.database`).
     columns : mapping, optional
         ``{contract name: your column}``, for example for UCI Online Retail II
         ``{"order_id": "Invoice", "product_id": "StockCode", "order_date":
@@ -147,13 +166,15 @@ def load_transactions(source: PathLike = "demo",
         recorded in ``attrs['parse_options']`` for cleaning and profiling; empty:
         inferred per column.
     **read_options
-        Passed to :func:`read_table` (``sheet_name``, ``skiprows``...).
+        Passed to :func:`read_table` (``sheet_name``, ``skiprows``..., or ``database``:
+        a SQLAlchemy URL whose tables or queries the sources are).
 
     Returns
     -------
     pandas.DataFrame
         Contract columns with values as stored, plus ``source_row`` (0-based position
-        of the row in the file). ``attrs['column_mapping']`` records the mapping used.
+        of the row in the file, the dataset's sorted files, or the database's result).
+        ``attrs['column_mapping']`` records the mapping used.
 
     Raises
     ------
@@ -187,14 +208,15 @@ def load_table(table: str, source: PathLike | None = "demo",
     ----------
     table : {'transactions', 'customers', 'survey'}
     source : path-like, preset name or None
-        A CSV, Parquet or Excel file, or one of :data:`PRESETS`. Empty or None means
+        A CSV, Parquet or Excel file, a Parquet folder or glob, or one of
+        :data:`PRESETS`; with ``database=``, a table or a query. Empty or None means
         "no such table" (returns None); the transactions cannot be empty.
     columns : mapping, optional
         ``{contract name: your column}``.
     separator, encoding, decimal, thousands, dayfirst, timezone : optional
         As for :func:`load_transactions`.
     **read_options
-        Passed to :func:`read_table`.
+        Passed to :func:`read_table` (``database``: see :func:`load_transactions`).
 
     Returns
     -------
