@@ -199,3 +199,27 @@ def test_random_logs_the_same_in_both_engines(raw, netting, keep, end):
         del expected
         same_result(raw, **params)
 
+
+
+@pytest.mark.fullrun
+@pytest.mark.notebooks
+def test_demo_kit_with_the_duckdb_engine_matches_the_golden_run(tmp_path):
+    """`custlib run` of the demo with ``engine: duckdb``: every table of the five notebooks
+    (cleaning log, customer tables, segments, fitted parameters, CLV, lifecycle) equals the
+    stored fingerprint of the pandas run (tests/golden/demo.json)."""
+    import subprocess
+    import sys
+
+    from tests import golden
+
+    params = golden.demo_params(tmp_path)
+    with params.open("a", encoding="utf-8") as f:
+        f.write("engine: duckdb\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "custlib", "run", "--params", str(params), "--reports-dir",
+         str(tmp_path / "reports"), "--no-html", "--quiet"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    differ = golden.differences(golden.load("demo"), golden.fingerprint(tmp_path / "reports"
+                                                                         / "demo"))
+    assert not differ, "tables that differ from the pandas run:\n" + "\n".join(differ[:40])

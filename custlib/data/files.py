@@ -173,7 +173,7 @@ def iter_source_batches(source: PathLike, table: str = "transactions", *,
     database : str, default ''
         A SQLAlchemy URL (:mod:`custlib.data.database`); empty: ``source`` is a path.
     batch_rows : int, default 100000
-        Rows per page for datasets and databases; a single file is one page.
+        Rows per page (a CSV or Parquet file too; an Excel sheet is one page).
     **options
         For a file, as for :func:`read_table`; ignored for a database (``separator``
         and ``encoding`` mean nothing there).
@@ -197,7 +197,55 @@ def iter_source_batches(source: PathLike, table: str = "transactions", *,
     elif datasets.is_dataset(source):
         yield from datasets.iter_dataset(source, batch_rows=batch_rows)
     else:
-        yield _read_file(source, **options)
+        yield from _iter_file(source, batch_rows=batch_rows, **options)
+
+
+def _iter_file(source: PathLike, *, batch_rows: int, format: str | None = None,
+               separator: str = "", encoding: str = "", **options: Any
+               ) -> Iterator[pd.DataFrame]:
+    """One file in pages: a CSV or Parquet file a page at a time, an Excel sheet whole.
+
+    The pages hold the values :func:`read_table` reads, page after page.
+    """
+    _, name = _open_source(source)
+    kind = _format_of(name, format)
+    if kind == "excel" or str(source).startswith("package:"):
+        yield _read_file(source, format=format, separator=separator, encoding=encoding,
+                         **options)
+        return
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            handle = pq.ParquetFile(resolve_path(source, must_exist=True))
+            batches = handle.iter_batches(batch_size=batch_rows)
+            for batch in batches:
+                page = batch.to_pandas()
+                page.columns = [str(c).strip() for c in page.columns]
+                page.attrs = {"source": name, "read_options": {}}
+                yield page
+        except (OSError, ValueError) as exc:
+            raise SourceError(f"cannot read {name} as parquet: {exc}") from None
+        return
+    handle, name = _open_source(source)
+    separator = _check_separator(separator)
+    _check_encoding(encoding)
+    try:
+        reader, used = _read_csv(handle, name, separator, encoding,
+                                 {**options, "chunksize": batch_rows})
+        with reader:
+            for page in reader:
+                page.columns = [str(c).strip() for c in page.columns]
+                page.attrs = {"source": name, "read_options": used}
+                yield page
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"cannot read {name}: not valid {exc.encoding} text (byte "
+            f"{exc.object[exc.start:exc.start + 1]!r} at position {exc.start}); set "
+            "`encoding: latin-1` in your parameter file (or encoding='latin-1' in Python), "
+            "or the file's own encoding such as cp1252 or gbk") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise SourceError(f"cannot read {name} as csv: {exc}") from None
 
 
 def read_table(source: PathLike, *, format: str | None = None, separator: str = "",

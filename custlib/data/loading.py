@@ -30,7 +30,8 @@ from custlib.data.context import (
 )
 from custlib.data.contract import map_columns
 from custlib.data.currency import single_currency
-from custlib.data.files import SEPARATORS, read_table, sniff_separator
+from custlib.data.engines import check_engine
+from custlib.data.files import SEPARATORS, iter_source_batches, read_table, sniff_separator
 from custlib.data.parsing import ParseOptions, with_options
 from custlib.data.presets import PRESETS, Preset
 from custlib.errors import ParameterError, SourceError, format_list
@@ -81,7 +82,7 @@ def _resolve_source(source: PathLike | None, table: str,
 
 def _load(source: PathLike | None, table: str,
           columns: Mapping[str, str | None] | None, options: dict[str, Any],
-          parse: Mapping[str, Any]) -> pd.DataFrame:
+          parse: Mapping[str, Any], engine: str = "pandas") -> Any:
     parse_options = ParseOptions.build(**parse)  # checks decimal/thousands/... early
     database = str(options.pop("database", "") or "")
     path, preset_columns, read_options = _resolve_source(source, table, database)
@@ -93,6 +94,9 @@ def _load(source: PathLike | None, table: str,
 
         check_source_name(path, table)
         read_options = {"database": database}
+    if check_engine(engine) == "duckdb":
+        return _stage(path, table, {**preset_columns, **(columns or {})}, read_options,
+                      parse_options)
     raw = read_table(path, **read_options)
     if raw.empty:
         raise SourceError(f"{raw.attrs.get('source', path)} has no {table} rows")
@@ -103,6 +107,30 @@ def _load(source: PathLike | None, table: str,
     out.attrs["source"] = raw.attrs.get("source", str(path))
     out.attrs["read_options"] = raw.attrs.get("read_options", {})
     return with_options(out, parse_options)
+
+
+def _stage(path: str, table: str, mapping: dict[str, str | None], read_options: dict[str, Any],
+           parse_options: ParseOptions) -> Any:
+    """The source staged in DuckDB a page at a time (the DuckDB engine's raw log)."""
+    from custlib.data.engines.duckdb import StagedLog
+
+    def pages() -> Any:
+        offset = 0
+        for page in iter_source_batches(path, table, **read_options):
+            out = map_columns(page, table, mapping)
+            out.insert(len(out.columns), "source_row",
+                       pd.RangeIndex(offset, offset + len(out), dtype="int64"))
+            out = out.reset_index(drop=True)
+            out.attrs["source"] = page.attrs.get("source", str(path))
+            out.attrs["read_options"] = page.attrs.get("read_options", {})
+            offset += len(out)
+            yield with_options(out, parse_options)
+
+    staged = StagedLog(pages())
+    if not len(staged):
+        staged.close()
+        raise SourceError(f"{staged.attrs.get('source', path)} has no {table} rows")
+    return staged
 
 
 def read_options(separator: str = "", encoding: str = "", decimal: str = "",
@@ -143,7 +171,8 @@ def load_transactions(source: PathLike = "demo",
                       columns: Mapping[str, str | None] | None = None, *,
                       separator: str = "", encoding: str = "", decimal: str = "",
                       thousands: str = "", dayfirst: bool | None = None,
-                      timezone: str = "", **read_options: Any) -> pd.DataFrame:
+                      timezone: str = "", engine: str = "pandas",
+                      **read_options: Any) -> pd.DataFrame:
     """Load a transaction log under the contract's column names.
 
     Parameters
@@ -165,6 +194,10 @@ def load_transactions(source: PathLike = "demo",
         How to read money and dates (see :class:`custlib.data.parsing.ParseOptions`);
         recorded in ``attrs['parse_options']`` for cleaning and profiling; empty:
         inferred per column.
+    engine : {'pandas', 'duckdb'}, default 'pandas'
+        ``duckdb``: the source is read a page at a time into a
+        :class:`~custlib.data.engines.duckdb.StagedLog` (DuckDB, on disk) instead of a
+        frame, for logs bigger than memory; clean it with ``clean_transactions``.
     **read_options
         Passed to :func:`read_table` (``sheet_name``, ``skiprows``..., or ``database``:
         a SQLAlchemy URL whose tables or queries the sources are).
@@ -194,7 +227,7 @@ def load_transactions(source: PathLike = "demo",
     return _load(source, "transactions", columns, {**read_options, "separator": separator,
                                             "encoding": encoding},
                  {"decimal": decimal, "thousands": thousands, "dayfirst": dayfirst,
-                  "timezone": timezone})
+                  "timezone": timezone}, engine)
 
 
 def load_table(table: str, source: PathLike | None = "demo",

@@ -17,6 +17,7 @@ from custlib.i18n import check_lang, label, t
 
 __all__ = [
     "compare_overviews",
+    "lines_dated_outside",
     "missing_values",
     "orders_per_customer",
     "overview",
@@ -178,6 +179,24 @@ def revenue_by_month(tx: pd.DataFrame) -> pd.Series:
     out = out.reindex(full, fill_value=0.0)
     out.index = out.index.to_timestamp()
     return out
+
+
+def lines_dated_outside(tx: pd.DataFrame, start: pd.Timestamp, stop: pd.Timestamp) -> int:
+    """Lines dated before ``start`` or at or after ``stop`` (raw or clean, or staged).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame or StagedLog
+    start, stop : pandas.Timestamp
+
+    Returns
+    -------
+    int
+    """
+    if not isinstance(tx, pd.DataFrame):  # a log staged by the DuckDB engine
+        return tx.lines_dated_outside(start, stop)
+    dates = typed(tx)["order_date"]
+    return int(((dates < start) | (dates >= stop)).sum())
 
 
 def revenue_by_country(tx: pd.DataFrame, top: int = 10) -> pd.Series:

@@ -85,6 +85,13 @@ class Check:
     choices: tuple[str, ...] = ()
 
 
+def _has_duckdb() -> bool:
+    """Whether the DuckDB engine can run here."""
+    import importlib.util
+
+    return importlib.util.find_spec("duckdb") is not None
+
+
 def choice(*values: Any, hint: str = "") -> Check:
     """A parameter that takes one of ``values``."""
     return Check(_or_list(values), lambda v: isinstance(v, str) and v in values, hint,
@@ -300,6 +307,9 @@ SPEC: dict[str, Check | _Lazy] = {
     "observation_start": date(),
     "observation_end": date(auto=True),
     "unmatched_cancellations": choice("drop", "keep"),
+    "engine": Check("'pandas' or 'duckdb' (with the duckdb package installed)",
+                    lambda v: v == "pandas" or (v == "duckdb" and _has_duckdb()),
+                    "pip install 'custlib[fast]' for duckdb", ("pandas", "duckdb")),
     "extreme_factor": number(0, low_open=True),
     "rules": Check("a mapping {rule: true/false}", lambda v: isinstance(v, dict)
                    and all(k in rule_names() and isinstance(x, bool) for k, x in v.items())),

@@ -94,7 +94,11 @@ def _stage(con: Any, raw: pd.DataFrame | Iterable[pd.DataFrame]) -> tuple[dict[s
             batch = batch.assign(source_row=np.arange(offset, offset + len(batch),
                                                       dtype="int64"))
         offset += len(batch)
-        con.register("_batch", pa.Table.from_pandas(batch, preserve_index=False))
+        table = pa.Table.from_pandas(batch, preserve_index=False)
+        for i, f in enumerate(table.schema):  # a page whose column is all empty
+            if pa.types.is_null(f.type):
+                table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
+        con.register("_batch", table)
         if con.execute("SELECT count(*) FROM information_schema.tables "
                        "WHERE table_name = 'raw'").fetchall()[0][0]:
             con.execute("INSERT INTO raw BY NAME SELECT * FROM _batch")
@@ -232,6 +236,22 @@ class StagedLog:
         out = out.reindex(full, fill_value=0.0)
         out.index = out.index.to_timestamp()
         return out
+
+    def lines_dated_outside(self, start: pd.Timestamp, stop: pd.Timestamp) -> int:
+        """:func:`custlib.data.profiling.lines_dated_outside` of the staged lines.
+
+        Parameters
+        ----------
+        start, stop : pandas.Timestamp
+
+        Returns
+        -------
+        int
+        """
+        table = self._profile()
+        return int(self.con.execute(
+            f"SELECT count(*) FROM {table} WHERE order_date < ? OR order_date >= ?",
+            [start.to_pydatetime(), stop.to_pydatetime()]).fetchall()[0][0])
 
     def missing_counts(self) -> pd.Series:
         """Missing values per column (blank text counts as missing), ``source_row`` aside.
