@@ -223,7 +223,8 @@ def load_glossary(path: str | Path | None = None) -> Glossary:
 def _load(file: Path, _mtime: int) -> Glossary:
     import yaml
 
-    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+    data = yaml.load(file.read_text(encoding="utf-8"), Loader=loader) or {}
     groups = tuple(Group(str(g["id"]), _by_lang(f"group {g.get('id')!r}", g))
                    for g in data.get("groups") or ())
     page = {}
