@@ -73,13 +73,16 @@ def test_ci_runs_the_readme_test_command():
 # --- docs/ -----------------------------------------------------------------------------
 
 def test_every_page_exists_and_is_linked():
-    expected = {"index.md", "architecture.md", "corpus.md", *STAGE_PAGES}
+    expected = {"index.md", "architecture.md", "corpus.md", "glossary.md", "course.md",
+                "case-study-cdnow.md", *STAGE_PAGES}
     assert expected <= {p.name for p in DOCS.glob("*.md")}
     index = _text(DOCS / "index.md")
     for name in sorted(expected - {"index.md"}):
         assert f"]({name})" in index, f"docs/index.md does not link {name}"
     readme = _text(ROOT / "README.md")
     assert "](docs/index.md)" in readme and "](docs/architecture.md)" in readme
+    for page in ("glossary.md", "course.md", "case-study-cdnow.md"):  # teaching with the kit
+        assert f"](docs/{page})" in readme, f"README.md does not link docs/{page}"
 
 
 def _resolve(dotted: str) -> object:
@@ -118,9 +121,12 @@ def test_every_package_path_exists():
 
 
 def _anchors(path: Path) -> set[str]:
-    """GitHub's anchors of a Markdown file's headings."""
-    heads = re.findall(r"^#{1,6}\s+(.+?)\s*$", _prose(_text(path)), re.M)
-    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in heads}
+    """GitHub's anchors of a Markdown file's headings, and its explicit ``<a id="...">``
+    anchors (the glossary's terms)."""
+    prose = _prose(_text(path))
+    heads = re.findall(r"^#{1,6}\s+(.+?)\s*$", prose, re.M)
+    return ({re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in heads}
+            | set(re.findall(r'<a id="([\w-]+)"></a>', prose)))
 
 
 def test_every_relative_link_resolves():

@@ -11,7 +11,7 @@ import pandas as pd
 
 from custlib.errors import DataError, ParameterError
 
-__all__ = ["single_currency"]
+__all__ = ["currency_of_counts", "single_currency"]
 
 
 def single_currency(transactions: pd.DataFrame, currency: str = "") -> str:
@@ -46,10 +46,32 @@ def single_currency(transactions: pd.DataFrame, currency: str = "") -> str:
     >>> single_currency(pd.DataFrame({"amount": [1.0]}), "GBP")
     'GBP'
     """
+    if not isinstance(transactions, pd.DataFrame):  # a log staged by the DuckDB engine
+        return currency_of_counts(transactions.currency_counts(), currency)
     if "currency" not in transactions.columns:
         return currency
     codes = transactions["currency"].dropna().astype(str).str.strip().str.upper()
-    counts = codes[codes != ""].value_counts()
+    return currency_of_counts(codes[codes != ""].value_counts(), currency)
+
+
+def currency_of_counts(counts: pd.Series, currency: str = "") -> str:
+    """:func:`single_currency` from the lines per currency code (an engine that counts them).
+
+    Parameters
+    ----------
+    counts : pandas.Series
+        Lines per code (stripped, upper case, blanks left out), most lines first.
+    currency : str, default ''
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    DataError, ParameterError
+        As :func:`single_currency`.
+    """
     if len(counts) > 1:
         found = ", ".join(f"{code}: {n:,} line{'s' if n != 1 else ''}"
                           for code, n in counts.head(5).items())

@@ -1,8 +1,12 @@
-"""Reading a file as stored: CSV (separator sniffed, text kept as text), Parquet, Excel.
+"""Reading a table as stored: a file (CSV, Parquet, Excel), a Parquet dataset, a database.
 
 :func:`read_table` reads one table and nothing more: no column is renamed, no value parsed
 (:mod:`custlib.data.loading` maps columns to the contract, :mod:`custlib.data.parsing` types
-them). A header that names a column twice stops the read.
+them). A header that names a column twice stops the read. CSV separators are sniffed and
+CSV text is kept as text. A folder or glob of Parquet files is read by
+:mod:`custlib.data.datasets`, a table or query of a SQL database by
+:mod:`custlib.data.database`; :func:`iter_source_batches` gives any source as pages of rows,
+in the source's order, for readers that stream.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import gzip
 import importlib.resources
 import io as _io
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +27,7 @@ from custlib._compat import quiet_import
 from custlib.errors import ColumnError, CustlibError, ParameterError, SourceError, format_list
 from custlib.run.config import resolve_path
 
-__all__ = ["SEPARATORS", "read_table", "sniff_separator"]
+__all__ = ["SEPARATORS", "iter_source_batches", "read_table", "sniff_separator"]
 
 PathLike = str | os.PathLike[str]
 
@@ -50,7 +54,7 @@ def _open_source(source: PathLike) -> tuple[Any, str]:
             raise SourceError(f"file {filename!r} not found in package {module!r}")
         return _io.BytesIO(res.read_bytes()), f"{module}/{filename}"
     path = resolve_path(source, must_exist=True)
-    if path.is_dir():
+    if path.is_dir():  # read_table reads folders as datasets; this is a safeguard
         raise SourceError(f"{path} is a folder; expected a CSV, Parquet or Excel file")
     return path, str(path)
 
@@ -148,19 +152,119 @@ def _check_unique(names: list[str], name: str) -> None:
             f"remove the repeats; columns found: {format_list(names, 30)}")
 
 
+#: Rows per page when a dataset or a database is read in pages.
+BATCH_ROWS = 100_000
+
+
+def iter_source_batches(source: PathLike, table: str = "transactions", *,
+                        database: str = "", batch_rows: int = BATCH_ROWS,
+                        **options: Any) -> Iterator[pd.DataFrame]:
+    """Read a source as pages of rows, values as stored, in the source's row order.
+
+    The running position of a row over the pages is its ``source_row``.
+
+    Parameters
+    ----------
+    source : path-like or str
+        With ``database``: a table (``schema.table`` allowed) or a query starting with
+        SELECT or WITH. Without: a folder or glob of Parquet files, or one file.
+    table : str, default 'transactions'
+        The contract table read, for messages.
+    database : str, default ''
+        A SQLAlchemy URL (:mod:`custlib.data.database`); empty: ``source`` is a path.
+    batch_rows : int, default 100000
+        Rows per page (a CSV or Parquet file too; an Excel sheet is one page).
+    **options
+        For a file, as for :func:`read_table`; ignored for a database (``separator``
+        and ``encoding`` mean nothing there).
+
+    Yields
+    ------
+    pandas.DataFrame
+        Each with ``attrs['source']`` (a database URL with its password masked).
+
+    Raises
+    ------
+    SourceError, ParameterError, ColumnError
+        As for :func:`read_table`.
+    """
+    from custlib.data import database as db
+    from custlib.data import datasets
+
+    if database:
+        db.check_source_name(str(source), table)
+        yield from db.iter_database(database, str(source), batch_rows=batch_rows)
+    elif datasets.is_dataset(source):
+        yield from datasets.iter_dataset(source, batch_rows=batch_rows)
+    else:
+        yield from _iter_file(source, batch_rows=batch_rows, **options)
+
+
+def _iter_file(source: PathLike, *, batch_rows: int, format: str | None = None,
+               separator: str = "", encoding: str = "", **options: Any
+               ) -> Iterator[pd.DataFrame]:
+    """One file in pages: a CSV or Parquet file a page at a time, an Excel sheet whole.
+
+    The pages hold the values :func:`read_table` reads, page after page.
+    """
+    _, name = _open_source(source)
+    kind = _format_of(name, format)
+    if kind == "excel" or str(source).startswith("package:"):
+        yield _read_file(source, format=format, separator=separator, encoding=encoding,
+                         **options)
+        return
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            handle = pq.ParquetFile(resolve_path(source, must_exist=True))
+            batches = handle.iter_batches(batch_size=batch_rows)
+            for batch in batches:
+                page = batch.to_pandas()
+                page.columns = [str(c).strip() for c in page.columns]
+                page.attrs = {"source": name, "read_options": {}}
+                yield page
+        except (OSError, ValueError) as exc:
+            raise SourceError(f"cannot read {name} as parquet: {exc}") from None
+        return
+    handle, name = _open_source(source)
+    separator = _check_separator(separator)
+    _check_encoding(encoding)
+    try:
+        reader, used = _read_csv(handle, name, separator, encoding,
+                                 {**options, "chunksize": batch_rows})
+        with reader:
+            for page in reader:
+                page.columns = [str(c).strip() for c in page.columns]
+                page.attrs = {"source": name, "read_options": used}
+                yield page
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"cannot read {name}: not valid {exc.encoding} text (byte "
+            f"{exc.object[exc.start:exc.start + 1]!r} at position {exc.start}); set "
+            "`encoding: latin-1` in your parameter file (or encoding='latin-1' in Python), "
+            "or the file's own encoding such as cp1252 or gbk") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise SourceError(f"cannot read {name} as csv: {exc}") from None
+
+
 def read_table(source: PathLike, *, format: str | None = None, separator: str = "",
-               encoding: str = "", **options: Any) -> pd.DataFrame:
-    """Read a CSV, Parquet or Excel file as stored.
+               encoding: str = "", database: str = "", **options: Any) -> pd.DataFrame:
+    """Read a file, a Parquet dataset or a database table or query as stored.
 
     CSV columns are read as text (nothing is guessed, so ids keep leading zeros and
     parsing errors surface later with the column's name). A header that names a column
     twice stops the read (pandas would silently rename the second ``quantity.1``).
+    Datasets and databases are read with :func:`iter_source_batches` and the pages put
+    together; Parquet and database values keep their stored types.
 
     Parameters
     ----------
     source : path-like
         A file path (relative paths are read from the project root) or
-        ``package:<module>/<file>``.
+        ``package:<module>/<file>``; a folder of Parquet files (hive partitions become
+        text columns) or a glob (``data/lake/*.parquet``); with ``database``, a table or
+        a query.
     format : {'csv', 'parquet', 'excel'}, optional
         Overrides the guess from the file suffix.
     separator : str, default ''
@@ -170,6 +274,9 @@ def read_table(source: PathLike, *, format: str | None = None, separator: str = 
     encoding : str, default ''
         CSV text encoding (``'latin-1'``, ``'cp1252'``, ``'gbk'``); empty: UTF-8, with or
         without a byte-order mark.
+    database : str, default ''
+        A SQLAlchemy URL (PostgreSQL, SQLite, DuckDB file); see
+        :mod:`custlib.data.database` for credentials.
     **options
         Passed to :func:`pandas.read_csv`, :func:`pandas.read_parquet` or
         :func:`pandas.read_excel` (``sheet_name``, ``skiprows``, ...).
@@ -183,12 +290,31 @@ def read_table(source: PathLike, *, format: str | None = None, separator: str = 
     Raises
     ------
     SourceError
-        The file is missing, of an unknown type, not in the encoding, or cannot be parsed.
+        The file is missing, of an unknown type, not in the encoding, or cannot be parsed;
+        a glob that matches nothing; a database table or query that cannot be read.
     ColumnError
         The header names a column more than once.
     ParameterError
-        An unknown format or encoding, or a separator that is not one character.
+        An unknown format or encoding, or a separator that is not one character; a
+        database URL that is not one, or holds a password.
     """
+    from custlib.data import datasets
+
+    if not database and (format is not None or not datasets.is_dataset(source)):
+        return _read_file(source, format=format, separator=separator, encoding=encoding,
+                          **options)
+    pages = list(iter_source_batches(source, database=database, **options))
+    df = pages[0] if len(pages) == 1 else pd.concat(pages, ignore_index=True)
+    df.attrs = {"source": pages[0].attrs.get("source", str(source)), "read_options": {}}
+    if df.columns.duplicated().any():
+        _check_unique([str(c) for c in df.columns], df.attrs["source"])
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _read_file(source: PathLike, *, format: str | None = None, separator: str = "",
+               encoding: str = "", **options: Any) -> pd.DataFrame:
+    """One file as :func:`read_table` reads it."""
     handle, name = _open_source(source)
     format = _format_of(name, format)
     separator = _check_separator(separator)

@@ -1,9 +1,10 @@
-"""Reading the user's data: files in CSV, Parquet or Excel, and named presets.
+"""Reading the user's data: files in CSV, Parquet or Excel, Parquet datasets, databases, presets.
 
 Loaders read and never modify: they return the values as stored (text from CSV, typed
-values from Parquet and Excel) under the contract's column names, with a ``source_row``
-column holding each row's position in the file, so every later step can be traced back
-to a line of the source. Types are parsed by the first cleaning rule
+values from Parquet, Excel and databases) under the contract's column names, with a
+``source_row`` column holding each row's position in the file (in the sorted files of a
+Parquet folder or glob; in the result of a database table or query), so every later step
+can be traced back to a line of the source. Types are parsed by the first cleaning rule
 (:func:`custlib.data.cleaning.clean_transactions`).
 
 Presets bundle a file and its column mapping (:mod:`custlib.data.presets`: ``demo``,
@@ -29,7 +30,8 @@ from custlib.data.context import (
 )
 from custlib.data.contract import map_columns
 from custlib.data.currency import single_currency
-from custlib.data.files import SEPARATORS, read_table, sniff_separator
+from custlib.data.engines import check_engine
+from custlib.data.files import SEPARATORS, iter_source_batches, read_table, sniff_separator
 from custlib.data.parsing import ParseOptions, with_options
 from custlib.data.presets import PRESETS, Preset
 from custlib.errors import ParameterError, SourceError, format_list
@@ -58,11 +60,14 @@ PathLike = str | os.PathLike[str]
 TABLES: tuple[str, ...] = ("transactions", "customers", "survey")
 
 
-def _resolve_source(source: PathLike | None, table: str) -> tuple[str | None, dict, dict]:
+def _resolve_source(source: PathLike | None, table: str,
+                    database: str = "") -> tuple[str | None, dict, dict]:
     """Return (path, default column mapping, read options) for a path or preset name."""
     if source is None:
         return None, {}, {}
     text = str(source)
+    if database:  # a table or a query: read_table checks which
+        return text, {}, {}
     if text in PRESETS:
         preset = PRESETS[text]
         if table == "transactions":
@@ -77,12 +82,21 @@ def _resolve_source(source: PathLike | None, table: str) -> tuple[str | None, di
 
 def _load(source: PathLike | None, table: str,
           columns: Mapping[str, str | None] | None, options: dict[str, Any],
-          parse: Mapping[str, Any]) -> pd.DataFrame:
+          parse: Mapping[str, Any], engine: str = "pandas") -> Any:
     parse_options = ParseOptions.build(**parse)  # checks decimal/thousands/... early
-    path, preset_columns, read_options = _resolve_source(source, table)
+    database = str(options.pop("database", "") or "")
+    path, preset_columns, read_options = _resolve_source(source, table, database)
     if path is None:
         raise SourceError(f"the preset {source!r} has no {table} table")
     read_options.update(options)
+    if database:
+        from custlib.data.database import check_source_name
+
+        check_source_name(path, table)
+        read_options = {"database": database}
+    if check_engine(engine) == "duckdb":
+        return _stage(path, table, {**preset_columns, **(columns or {})}, read_options,
+                      parse_options)
     raw = read_table(path, **read_options)
     if raw.empty:
         raise SourceError(f"{raw.attrs.get('source', path)} has no {table} rows")
@@ -95,9 +109,33 @@ def _load(source: PathLike | None, table: str,
     return with_options(out, parse_options)
 
 
+def _stage(path: str, table: str, mapping: dict[str, str | None], read_options: dict[str, Any],
+           parse_options: ParseOptions) -> Any:
+    """The source staged in DuckDB a page at a time (the DuckDB engine's raw log)."""
+    from custlib.data.engines.duckdb import StagedLog
+
+    def pages() -> Any:
+        offset = 0
+        for page in iter_source_batches(path, table, **read_options):
+            out = map_columns(page, table, mapping)
+            out.insert(len(out.columns), "source_row",
+                       pd.RangeIndex(offset, offset + len(out), dtype="int64"))
+            out = out.reset_index(drop=True)
+            out.attrs["source"] = page.attrs.get("source", str(path))
+            out.attrs["read_options"] = page.attrs.get("read_options", {})
+            offset += len(out)
+            yield with_options(out, parse_options)
+
+    staged = StagedLog(pages())
+    if not len(staged):
+        staged.close()
+        raise SourceError(f"{staged.attrs.get('source', path)} has no {table} rows")
+    return staged
+
+
 def read_options(separator: str = "", encoding: str = "", decimal: str = "",
                  thousands: str = "", dayfirst: bool | None = None,
-                 timezone: str = "") -> dict[str, Any]:
+                 timezone: str = "", database: str = "") -> dict[str, Any]:
     """The loaders' reading options from notebook 01's parameters.
 
     A parameters cell has no "not set" for a bool, so ``dayfirst=False`` there means
@@ -108,6 +146,9 @@ def read_options(separator: str = "", encoding: str = "", decimal: str = "",
     separator, encoding, decimal, thousands, timezone : str
         As in notebook 01 ('' infers or uses the default).
     dayfirst : bool or None
+    database : str, default ''
+        A SQLAlchemy URL: the sources are then tables or queries of that database
+        (:mod:`custlib.data.database`); empty: files and presets.
 
     Returns
     -------
@@ -119,21 +160,28 @@ def read_options(separator: str = "", encoding: str = "", decimal: str = "",
     >>> read_options(decimal=",", dayfirst=False)["dayfirst"] is None
     True
     """
-    return {"separator": separator, "encoding": encoding, "decimal": decimal,
-            "thousands": thousands, "dayfirst": dayfirst or None, "timezone": timezone}
+    out = {"separator": separator, "encoding": encoding, "decimal": decimal,
+           "thousands": thousands, "dayfirst": dayfirst or None, "timezone": timezone}
+    if database:
+        out["database"] = database
+    return out
 
 
 def load_transactions(source: PathLike = "demo",
                       columns: Mapping[str, str | None] | None = None, *,
                       separator: str = "", encoding: str = "", decimal: str = "",
                       thousands: str = "", dayfirst: bool | None = None,
-                      timezone: str = "", **read_options: Any) -> pd.DataFrame:
+                      timezone: str = "", engine: str = "pandas",
+                      **read_options: Any) -> pd.DataFrame:
     """Load a transaction log under the contract's column names.
 
     Parameters
     ----------
     source : path-like or preset name, default 'demo'
-        A CSV, Parquet or Excel file, or one of :data:`PRESETS`.
+        A CSV, Parquet or Excel file, a folder or glob of Parquet files (hive partition
+        folders such as ``year=2024`` become text columns), or one of :data:`PRESETS`;
+        with ``database=`` in ``read_options``, a table (``schema.table``) or a query
+        starting with SELECT or WITH (see :mod:`custlib.data.database`).
     columns : mapping, optional
         ``{contract name: your column}``, for example for UCI Online Retail II
         ``{"order_id": "Invoice", "product_id": "StockCode", "order_date":
@@ -146,14 +194,20 @@ def load_transactions(source: PathLike = "demo",
         How to read money and dates (see :class:`custlib.data.parsing.ParseOptions`);
         recorded in ``attrs['parse_options']`` for cleaning and profiling; empty:
         inferred per column.
+    engine : {'pandas', 'duckdb'}, default 'pandas'
+        ``duckdb``: the source is read a page at a time into a
+        :class:`~custlib.data.engines.duckdb.StagedLog` (DuckDB, on disk) instead of a
+        frame, for logs bigger than memory; clean it with ``clean_transactions``.
     **read_options
-        Passed to :func:`read_table` (``sheet_name``, ``skiprows``...).
+        Passed to :func:`read_table` (``sheet_name``, ``skiprows``..., or ``database``:
+        a SQLAlchemy URL whose tables or queries the sources are).
 
     Returns
     -------
     pandas.DataFrame
         Contract columns with values as stored, plus ``source_row`` (0-based position
-        of the row in the file). ``attrs['column_mapping']`` records the mapping used.
+        of the row in the file, the dataset's sorted files, or the database's result).
+        ``attrs['column_mapping']`` records the mapping used.
 
     Raises
     ------
@@ -173,7 +227,7 @@ def load_transactions(source: PathLike = "demo",
     return _load(source, "transactions", columns, {**read_options, "separator": separator,
                                             "encoding": encoding},
                  {"decimal": decimal, "thousands": thousands, "dayfirst": dayfirst,
-                  "timezone": timezone})
+                  "timezone": timezone}, engine)
 
 
 def load_table(table: str, source: PathLike | None = "demo",
@@ -187,14 +241,15 @@ def load_table(table: str, source: PathLike | None = "demo",
     ----------
     table : {'transactions', 'customers', 'survey'}
     source : path-like, preset name or None
-        A CSV, Parquet or Excel file, or one of :data:`PRESETS`. Empty or None means
+        A CSV, Parquet or Excel file, a Parquet folder or glob, or one of
+        :data:`PRESETS`; with ``database=``, a table or a query. Empty or None means
         "no such table" (returns None); the transactions cannot be empty.
     columns : mapping, optional
         ``{contract name: your column}``.
     separator, encoding, decimal, thousands, dayfirst, timezone : optional
         As for :func:`load_transactions`.
     **read_options
-        Passed to :func:`read_table`.
+        Passed to :func:`read_table` (``database``: see :func:`load_transactions`).
 
     Returns
     -------

@@ -17,6 +17,7 @@ from custlib.i18n import check_lang, label, t
 
 __all__ = [
     "compare_overviews",
+    "lines_dated_outside",
     "missing_values",
     "orders_per_customer",
     "overview",
@@ -58,6 +59,8 @@ def overview(tx: pd.DataFrame) -> pd.Series:
     pandas.Series
         rows, customers, orders, first_date, last_date, revenue, rows_without_customer.
     """
+    if not isinstance(tx, pd.DataFrame):  # a log staged by the DuckDB engine
+        return tx.overview()
     require_columns(tx, ["customer_id", "order_date"], "overview")
     t = typed(tx)
     orders = t["order_id"].nunique() if "order_id" in t.columns else np.nan
@@ -112,14 +115,16 @@ def missing_values(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         Index: columns of ``df``; columns: missing count and share.
     """
     check_lang(lang)
-    cols = [c for c in df.columns if c != "source_row"]
-    counts = {}
-    for c in cols:
-        s = df[c]
-        miss = s.isna()
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
-            miss |= s.astype(str).str.strip().eq("")
-        counts[c] = int(miss.sum())
+    if not isinstance(df, pd.DataFrame):  # a log staged by the DuckDB engine
+        counts = df.missing_counts().to_dict()
+    else:
+        counts = {}
+        for c in [c for c in df.columns if c != "source_row"]:
+            s = df[c]
+            miss = s.isna()
+            if s.dtype == object or pd.api.types.is_string_dtype(s):
+                miss |= s.astype(str).str.strip().eq("")
+            counts[c] = int(miss.sum())
     out = pd.DataFrame({"missing": pd.Series(counts)})
     out["missing_share"] = out["missing"] / max(len(df), 1)
     out.columns = [label("data.profile", c, lang) for c in out.columns]
@@ -163,6 +168,8 @@ def revenue_by_month(tx: pd.DataFrame) -> pd.Series:
     pandas.Series
         Indexed by month start timestamps.
     """
+    if not isinstance(tx, pd.DataFrame):  # a log staged by the DuckDB engine
+        return tx.revenue_by_month()
     t = typed(tx).dropna(subset=["order_date"])
     if t.empty:
         return pd.Series(dtype="float64")
@@ -172,6 +179,24 @@ def revenue_by_month(tx: pd.DataFrame) -> pd.Series:
     out = out.reindex(full, fill_value=0.0)
     out.index = out.index.to_timestamp()
     return out
+
+
+def lines_dated_outside(tx: pd.DataFrame, start: pd.Timestamp, stop: pd.Timestamp) -> int:
+    """Lines dated before ``start`` or at or after ``stop`` (raw or clean, or staged).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame or StagedLog
+    start, stop : pandas.Timestamp
+
+    Returns
+    -------
+    int
+    """
+    if not isinstance(tx, pd.DataFrame):  # a log staged by the DuckDB engine
+        return tx.lines_dated_outside(start, stop)
+    dates = typed(tx)["order_date"]
+    return int(((dates < start) | (dates >= stop)).sum())
 
 
 def revenue_by_country(tx: pd.DataFrame, top: int = 10) -> pd.Series:

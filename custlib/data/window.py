@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PARTIAL_DAYS", "PARTIAL_MONTH_DAYS", "Edges", "PartialPeriod", "SparseTail",
            "cleaning_edges", "detect_edges", "edges_text", "partial_months", "partial_periods",
-           "sparse_tail"]
+           "sparse_tail", "tail_from_counts"]
 
 #: A month missing at least this many days of observation is partial.
 PARTIAL_MONTH_DAYS: int = 3
@@ -219,8 +219,36 @@ def sparse_tail(tx: pd.DataFrame, *, max_share: float = 0.05, min_days: int = 14
         return None
     lines_per_day = dates.dt.normalize().value_counts().sort_index()
     per_day = _purchases_per_day(tx.loc[dates.index])
+    return tail_from_counts(lines_per_day, per_day, max_share=max_share, min_days=min_days,
+                            max_rate_ratio=max_rate_ratio, window_days=window_days,
+                            alpha=alpha)
+
+
+def tail_from_counts(lines_per_day: pd.Series, per_day: pd.Series, *, max_share: float = 0.05,
+                     min_days: int = 14, max_rate_ratio: float = 0.2, window_days: int = 91,
+                     alpha: float = 1e-6) -> SparseTail | None:
+    """:func:`sparse_tail` from counts per day (an engine that counts them elsewhere).
+
+    Parameters
+    ----------
+    lines_per_day : pandas.Series
+        Lines per calendar day (days with lines only), indexed by day, sorted.
+    per_day : pandas.Series
+        Purchases per calendar day (distinct orders, a line without an order id counting
+        as one), indexed by day; days without purchases may be missing.
+    max_share, min_days, max_rate_ratio, window_days, alpha
+        As for :func:`sparse_tail`.
+
+    Returns
+    -------
+    SparseTail or None
+    """
+    if lines_per_day.empty:
+        return None
+    full = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D")
+    per_day = per_day.reindex(full, fill_value=0).astype(float)
     last = per_day.index[-1]
-    n_lines = len(dates)
+    n_lines = int(lines_per_day.sum())
     after = n_lines - lines_per_day.cumsum()  # lines after each day with lines
     candidates = after[(after <= max_share * n_lines) & (after > 0)
                        & ((last - after.index).days >= min_days)]

@@ -16,11 +16,11 @@ import pandas as pd
 
 from custlib.data.cleaning.result import rule_label
 from custlib.data.profiling import (
+    lines_dated_outside,
     missing_values,
     orders_per_customer,
     revenue_by_country,
     revenue_by_month,
-    typed,
 )
 from custlib.i18n import check_lang, t
 from custlib.plots.categories import check_max_categories, keep_top
@@ -69,9 +69,8 @@ def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = Non
         if window is not None:
             outside = (s.index < window[0]) | (s.index > window[1])
             if key == "before":
-                dates = typed(frame)["order_date"]
-                hidden = int(((dates < window[0]) |
-                              (dates >= window[1] + pd.offsets.MonthBegin(1))).sum())
+                hidden = lines_dated_outside(frame, window[0],
+                                             window[1] + pd.offsets.MonthBegin(1))
             s = s[~outside]
         ax.plot(s.index, s.values, marker="o", ms=3, label=t(f"data.profile.{key}", lang))
     if hidden:

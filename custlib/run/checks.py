@@ -23,8 +23,9 @@ import yaml
 from custlib.errors import ParameterError
 from custlib.i18n import LANGS
 
-__all__ = ["SPEC", "Check", "babel_locale", "check_of", "choice", "codec", "date", "did_you_mean",
-           "number", "parse_date", "rule_names", "timezone", "transaction_fields", "yaml_form"]
+__all__ = ["SPEC", "Check", "babel_locale", "check_of", "choice", "codec", "database_problem",
+           "database_url", "date", "did_you_mean", "number", "parse_date", "rule_names",
+           "timezone", "transaction_fields", "yaml_form"]
 
 
 def yaml_form(value: Any) -> str:
@@ -82,6 +83,13 @@ class Check:
     test: Callable[[Any], bool]
     hint: str = ""
     choices: tuple[str, ...] = ()
+
+
+def _has_duckdb() -> bool:
+    """Whether the DuckDB engine can run here."""
+    import importlib.util
+
+    return importlib.util.find_spec("duckdb") is not None
 
 
 def choice(*values: Any, hint: str = "") -> Check:
@@ -167,6 +175,39 @@ def codec() -> Check:
     """A text encoding known to Python (``utf-8``, ``latin-1``, ``cp1252``, ...)."""
     return Check("'' (detected) or an encoding such as 'utf-8', 'latin-1' or 'cp1252'",
                  _empty_or_accepted_by(codecs.lookup, LookupError))
+
+
+def database_problem(v: Any) -> str:
+    """What is wrong with a ``database`` parameter ('' when nothing is).
+
+    It must parse as a URL of a dialect the kit reads, hold no password, and every
+    ``${NAME}`` in it must be set (environment or ``.env``). The message never shows a
+    password.
+    """
+    from custlib.data import database as db
+
+    if not isinstance(v, str):
+        return f"parameter 'database' is not text; expected {_DATABASE}"
+    if v == "":
+        return ""
+    try:
+        db.check_url(v)
+        for name in db.placeholders(v):
+            db.fill_placeholders(f"${{{name}}}")
+    except ParameterError as exc:
+        return str(exc)
+    return ""
+
+
+_DATABASE = ("'' (files and presets) or a SQLAlchemy URL such as "
+             "'postgresql://ann@db:5432/shop', 'sqlite:///data/shop.db' or "
+             "'duckdb:///data/shop.duckdb', with no password in it")
+
+
+def database_url() -> Check:
+    """A SQLAlchemy URL of a dialect the kit reads, without a password, or empty."""
+    return Check(_DATABASE, lambda v: database_problem(v) == "",
+                 "a password comes from ${NAME}: an environment variable or the .env file")
 
 
 def _zone(v: str) -> Any:
@@ -266,6 +307,9 @@ SPEC: dict[str, Check | _Lazy] = {
     "observation_start": date(),
     "observation_end": date(auto=True),
     "unmatched_cancellations": choice("drop", "keep"),
+    "engine": Check("'pandas' or 'duckdb' (with the duckdb package installed)",
+                    lambda v: v == "pandas" or (v == "duckdb" and _has_duckdb()),
+                    "pip install 'custlib[fast]' for duckdb", ("pandas", "duckdb")),
     "extreme_factor": number(0, low_open=True),
     "rules": Check("a mapping {rule: true/false}", lambda v: isinstance(v, dict)
                    and all(k in rule_names() and isinstance(x, bool) for k, x in v.items())),
@@ -275,6 +319,7 @@ SPEC: dict[str, Check | _Lazy] = {
     "decimal": choice(*_parse_choices("DECIMAL_CHOICES")),
     "thousands": choice(*_parse_choices("THOUSANDS_CHOICES")),
     "timezone": timezone(),
+    "database": database_url(),
     # 02 segmentation
     "time_unit": Check("'D', 'W' or 'M' (days, weeks, months)", lambda v: isinstance(v, str)
                        and v in _freqs(), choices=("D", "W", "M")),

@@ -37,6 +37,7 @@ from custlib.run.checks import (
     check_of,
     choice,
     codec,
+    database_problem,
     date,
     did_you_mean,
     number,
@@ -277,10 +278,13 @@ def validate(values: Mapping[str, Any], declared: Mapping[str, Mapping[str, Mapp
             continue
         raise ParameterError(_message(where, key, value, check))
     _check_together(out, where, types)
+    _check_database_sources(out, where, declared)
     return out
 
 
 def _message(where: str, key: str, value: Any, check: Check) -> str:
+    if key == "database":  # its own message: the value is never shown with a password
+        return where + database_problem(value)
     msg = f"{where}parameter {yaml_form(key)} is {yaml_form(value)}; expected {check.expected}"
     extra = ""
     if key == "columns" and isinstance(value, dict):
@@ -304,6 +308,40 @@ def _message(where: str, key: str, value: Any, check: Check) -> str:
     if check.hint:
         extra += f" ({check.hint})"
     return msg + extra
+
+
+def _check_database_sources(values: Mapping[str, Any], where: str,
+                            declared: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
+    """With ``database`` set, the sources name tables or hold queries, never presets."""
+    if not values.get("database"):
+        return
+    from custlib.data.database import check_source_name
+    from custlib.data.presets import PRESETS
+
+    defaults = {k: p.get("default") for params in declared.values() for k, p in params.items()}
+    for key in ("transactions", "customers", "survey"):
+        if key not in values and key not in defaults:
+            continue
+        value = values[key] if key in values else _literal(defaults[key])
+        if not isinstance(value, str) or value == "":
+            continue
+        if value in PRESETS:
+            given = "is" if key in values else "is, by default,"
+            raise ParameterError(
+                f"{where}parameter {yaml_form(key)} {given} {yaml_form(value)}, a preset; with "
+                f"'database' set it names a table or holds a query: write {key}: '' "
+                f"(no {key} table) or the table's name, e.g. {key}: public.{key}")
+        try:
+            check_source_name(value, key)
+        except ParameterError as exc:
+            raise ParameterError(f"{where}{exc}") from None
+
+
+def _literal(text: Any) -> Any:
+    try:
+        return ast.literal_eval(text) if isinstance(text, str) else text
+    except (ValueError, SyntaxError):
+        return None
 
 
 def _check_together(values: Mapping[str, Any], where: str,

@@ -139,7 +139,7 @@ def run_cleaning(run: RunFolder, **params: Any) -> list[Any]:
     currency = p["currency"] or business.get("company", {}).get("currency", "")
     read = io.read_options(**{k: p[k] for k in ("separator", "encoding", "decimal",
                                                 "thousands", "dayfirst", "timezone")})
-    raw = io.load_transactions(p["transactions"], p["columns"], **read)
+    raw = io.load_transactions(p["transactions"], p["columns"], engine=p["engine"], **read)
     result = cleaning.clean_transactions(
         raw, rules=p["rules"], observation_start=p["observation_start"] or None,
         observation_end=p["observation_end"] or None,
@@ -147,7 +147,7 @@ def run_cleaning(run: RunFolder, **params: Any) -> list[Any]:
         unmatched_cancellations=p["unmatched_cancellations"],
         extreme_factor=p["extreme_factor"], date_format=p["date_format"] or None,
         dayfirst=p["dayfirst"] or None, decimal=p["decimal"], thousands=p["thousands"],
-        timezone=p["timezone"], drop_invalid=p["drop_invalid"])
+        timezone=p["timezone"], drop_invalid=p["drop_invalid"], engine=p["engine"])
     customers, _ = tables.prepare_customers(io.load_table("customers", p["customers"], **read),
                                             p["lang"])
     survey, _ = tables.prepare_survey(io.load_table("survey", p["survey"], **read), p["lang"])

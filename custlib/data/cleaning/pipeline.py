@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,8 +20,12 @@ from custlib.data.cleaning.settings import DEFAULT_NON_PRODUCT_CODES, CleaningSe
 from custlib.data.cleaning.typed import type_transactions
 from custlib.data.contract import require_columns
 from custlib.data.currency import single_currency
+from custlib.data.engines import check_engine
 from custlib.data.parsing import ParseOptions
 from custlib.errors import EmptyResultError
+
+if TYPE_CHECKING:
+    from custlib.data.engines.duckdb import StagedLog
 
 __all__ = ["CleaningPipeline", "PipelineRun", "clean_transactions"]
 
@@ -152,20 +156,20 @@ def _check_not_empty(result: CleaningResult) -> None:
 
 
 def clean_transactions(
-    raw: pd.DataFrame, *, rules: Mapping[str, bool] | None = None,
+    raw: pd.DataFrame | StagedLog, *, rules: Mapping[str, bool] | None = None,
     observation_start: str | None = None, observation_end: str | None = None,
     min_date: str = "1990-01-01", max_date: str | None = None,
     non_product_codes: Sequence[str] = DEFAULT_NON_PRODUCT_CODES, cancel_prefix: str = "C",
     unmatched_cancellations: str = "drop", extreme_method: str = "iqr",
     extreme_factor: float = 3.0, date_format: str | None = None,
     dayfirst: bool | None = None, drop_invalid: bool = False, decimal: str = "",
-    thousands: str = "", timezone: str = "",
+    thousands: str = "", timezone: str = "", engine: str = "pandas",
 ) -> CleaningResult:
     """Clean a raw transaction log rule by rule (see :mod:`custlib.data.cleaning`).
 
     Parameters
     ----------
-    raw : pandas.DataFrame
+    raw : pandas.DataFrame or StagedLog
         Contract columns as loaded (text or typed), with ``source_row``. Never modified.
     rules : mapping of str to bool, optional
         Switch rules off by name, e.g. ``{"duplicates": False}``.
@@ -193,6 +197,10 @@ def clean_transactions(
         :class:`~custlib.errors.DataError`).
     drop_invalid : bool, default False
         Remove (and count) rows whose date or money does not parse instead of raising.
+    engine : {'pandas', 'duckdb'}, default 'pandas'
+        Where the rules run (:mod:`custlib.data.engines`): in memory, or in DuckDB over a
+        log staged on disk (the same result; ``raw`` may then be a
+        :class:`~custlib.data.engines.duckdb.StagedLog`, which implies ``duckdb``).
 
     Returns
     -------
@@ -214,6 +222,18 @@ def clean_transactions(
     >>> result.reconcile()["raw_rows"]
     6919
     """
+    check_engine(engine)
+    if engine == "duckdb" or not isinstance(raw, pd.DataFrame):
+        from custlib.data.engines.duckdb import clean_transactions_duckdb
+
+        return clean_transactions_duckdb(
+            raw, rules=rules, observation_start=observation_start,
+            observation_end=observation_end, min_date=min_date, max_date=max_date,
+            non_product_codes=non_product_codes, cancel_prefix=cancel_prefix,
+            unmatched_cancellations=unmatched_cancellations, extreme_method=extreme_method,
+            extreme_factor=extreme_factor, date_format=date_format, dayfirst=dayfirst,
+            drop_invalid=drop_invalid, decimal=decimal, thousands=thousands,
+            timezone=timezone)
     given: dict[str, Any] = dict(
         observation_start=observation_start, observation_end=observation_end,
         min_date=min_date, cancel_prefix=cancel_prefix,

@@ -1,0 +1,225 @@
+"""The engines give the same answers: pandas and DuckDB, line for line.
+
+Each comparison cleans one raw log with both engines and asserts the same cleaning log
+(every rule's rows, the same revenue to a millionth, the same sentence), the same clean,
+anonymous, removed and adjustment tables (values and dtypes) and the same settings. The
+demo, CDNOW and a few switches run in ``make test``; every shape of the variety corpus and
+every switch in ``make test-full``; random logs (Hypothesis) in both.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+hypothesis = pytest.importorskip("hypothesis", reason="pip install -e '.[dev]' for hypothesis")
+pytest.importorskip("duckdb", reason="pip install duckdb (custlib[fast]) for the DuckDB engine")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from custlib.data.cleaning import clean_transactions  # noqa: E402
+from custlib.data.demo.corpus import SHAPES, make_shape  # noqa: E402
+from custlib.data.engines import ENGINES, check_engine  # noqa: E402
+from custlib.data.engines.duckdb import clean_transactions_duckdb  # noqa: E402
+from custlib.data.loading import load_transactions, read_options  # noqa: E402
+from custlib.errors import CustlibError, ParameterError  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*exact duplicates of an earlier line",
+                                        "ignore:the log's usual volume ends")
+
+
+def same_result(raw: pd.DataFrame, **params) -> None:
+    """Clean with both engines; assert the same books, tables and settings."""
+    a = clean_transactions(raw, **params)
+    b = clean_transactions_duckdb(raw, **params)
+    log_a, log_b = a.log.drop(columns="note"), b.log.drop(columns="note")
+    pd.testing.assert_frame_equal(log_a.drop(columns="revenue"), log_b.drop(columns="revenue"))
+    np.testing.assert_allclose(log_a["revenue"], log_b["revenue"], rtol=1e-9, atol=1e-6)
+    assert [n("zh") for n in a.log["note"]] == [n("zh") for n in b.log["note"]]
+    for name in ("transactions", "anonymous", "removed", "adjustments"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False,
+                                      rtol=1e-12, obj=name)
+    assert a.settings == b.settings
+    assert (a.raw_rows, round(a.raw_revenue, 6)) == (b.raw_rows, round(b.raw_revenue, 6))
+
+
+@pytest.fixture(scope="module")
+def demo() -> pd.DataFrame:
+    return load_transactions("demo")
+
+
+def test_the_engines_and_their_check():
+    assert ENGINES == ("pandas", "duckdb") and check_engine("duckdb") == "duckdb"
+    with pytest.raises(ParameterError, match="parameter 'engine' is 'spark'; expected one of"):
+        check_engine("spark")
+
+
+def test_demo_the_same_in_both_engines(demo):
+    same_result(demo)
+
+
+def test_cdnow_the_same_in_both_engines():
+    same_result(load_transactions("cdnow_sample"))
+
+
+@pytest.mark.parametrize("params", [
+    {"observation_end": "auto"},
+    {"rules": {"cancellations": False}},
+    {"unmatched_cancellations": "keep", "extreme_method": "quantile", "extreme_factor": 0.99},
+], ids=["auto-end", "no-netting", "keep-unmatched-quantile"])
+def test_switches_the_same_in_both_engines(demo, params):
+    same_result(demo, **params)
+
+
+@pytest.mark.fullrun
+@pytest.mark.parametrize("params", [
+    {"observation_start": "2023-01-01", "observation_end": "2024-06-30"},
+    {"rules": {"duplicates": False}}, {"rules": {"missing_customer": False}},
+    {"rules": {"extremes": False}}, {"non_product_codes": []},
+    {"rules": {"window": False, "impossible_dates": False, "non_product": False,
+               "invalid_prices": False}},
+    {"min_date": "2023-01-01", "max_date": "2024-06-01"},
+])
+def test_every_switch_the_same_in_both_engines(demo, params):
+    same_result(demo, **params)
+
+
+def test_unparsable_values_dropped_or_stopped_alike(demo):
+    raw = demo.copy()
+    raw.loc[[3, 50, 51], "order_date"] = "not a date"
+    raw.loc[[7], "quantity"] = "x"
+    raw.loc[[9], "order_date"] = ""
+    same_result(raw, drop_invalid=True)
+    messages = []
+    for clean in (clean_transactions, clean_transactions_duckdb):
+        with pytest.raises(CustlibError) as info:
+            clean(raw)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    assert "3 of 19351 value(s) are not dates (row 3: 'not a date'" in messages[0]
+
+
+def test_two_currencies_stop_alike():
+    shape = make_shape("two_currencies")
+    raw = load_transactions(_write(shape), shape.params.get("columns") or {})
+    messages = []
+    for clean in (clean_transactions, clean_transactions_duckdb):
+        with pytest.raises(CustlibError) as info:
+            clean(raw)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] and "GBP: 924 lines, EUR: 426 lines" in messages[0]
+
+
+def test_batches_are_one_log(demo):
+    """A log staged in batches (as read from a big file) is the log in one piece."""
+    one = clean_transactions_duckdb(demo)
+    parts = clean_transactions_duckdb(demo.iloc[i:i + 5000] for i in range(0, len(demo), 5000))
+    pd.testing.assert_frame_equal(one.transactions, parts.transactions)
+    pd.testing.assert_frame_equal(one.log.drop(columns="note"), parts.log.drop(columns="note"))
+
+
+def _write(shape, tmp_path=None) -> str:
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="custlib-engines-"))
+    path = folder / "transactions.csv"
+    shape.transactions.to_csv(path, index=False)
+    return str(path)
+
+
+_CLEAN = ("rules", "observation_start", "observation_end", "non_product_codes",
+          "cancel_prefix", "unmatched_cancellations", "extreme_factor", "date_format",
+          "dayfirst", "drop_invalid", "decimal", "thousands", "timezone")
+
+
+@pytest.mark.fullrun
+@pytest.mark.parametrize("name", [n for n in SHAPES if n != "two_currencies"])
+def test_every_corpus_shape_the_same_in_both_engines(name):
+    shape = make_shape(name)
+    params = shape.params
+    read = read_options(**{k: params[k] for k in ("separator", "encoding", "decimal",
+                                                 "thousands", "dayfirst", "timezone")
+                           if k in params})
+    raw = load_transactions(_write(shape), params.get("columns") or {}, **read)
+    clean = {k: params[k] or None if k in ("observation_start", "observation_end",
+                                           "date_format", "dayfirst") else params[k]
+             for k in _CLEAN if k in params}
+    same_result(raw, **clean)
+
+
+# --- random logs ----------------------------------------------------------------------------
+
+ids = st.sampled_from(["1001", "1002", "1001.0", "00017", "C-9", "", " 1003 ", "N/A"])
+products = st.sampled_from(["A1", "B2", "POST", "M", "", "A1 "])
+
+
+@st.composite
+def raw_logs(draw) -> pd.DataFrame:
+    """Text logs with every rule's cases: anonymous and float-written ids, cancellations
+    and returns, zero prices, fee codes, repeated lines, several lines a day."""
+    n = draw(st.integers(min_value=1, max_value=60))
+    day0 = pd.Timestamp("2022-01-01")
+    rows = []
+    for i in range(n):
+        qty = draw(st.integers(min_value=-6, max_value=30))
+        prefix = "C" if qty < 0 and draw(st.booleans()) else ""
+        when = day0 + pd.Timedelta(days=draw(st.integers(0, 400)),
+                                   hours=draw(st.integers(0, 23)))
+        rows.append({"customer_id": draw(ids), "order_id": f"{prefix}{700 + i // 3}",
+                     "order_date": f"{when:%Y-%m-%d %H:%M}", "quantity": str(qty),
+                     "unit_price": draw(st.sampled_from(["0", "2.5", "10", "99.99", "4000"])),
+                     "product_id": draw(products),
+                     "country": draw(st.sampled_from(["UK", "France", ""]))})
+    if draw(st.booleans()):
+        rows += rows[: draw(st.integers(0, len(rows)))]
+    raw = pd.DataFrame(rows).astype("str")
+    raw["source_row"] = np.arange(len(raw), dtype="int64")
+    return raw
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=raw_logs(), netting=st.booleans(), keep=st.booleans(),
+       end=st.sampled_from([None, "auto", "2022-10-31"]))
+def test_random_logs_the_same_in_both_engines(raw, netting, keep, end):
+    params = {"rules": {"cancellations": netting}, "observation_end": end,
+              "unmatched_cancellations": "keep" if keep else "drop"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            expected = clean_transactions(raw, **params)
+        except CustlibError as exc:  # the DuckDB engine stops with the same message
+            with pytest.raises(type(exc)) as info:
+                clean_transactions_duckdb(raw, **params)
+            assert str(info.value) == str(exc)
+            return
+        del expected
+        same_result(raw, **params)
+
+
+
+@pytest.mark.fullrun
+@pytest.mark.notebooks
+def test_demo_kit_with_the_duckdb_engine_matches_the_golden_run(tmp_path):
+    """`custlib run` of the demo with ``engine: duckdb``: every table of the five notebooks
+    (cleaning log, customer tables, segments, fitted parameters, CLV, lifecycle) equals the
+    stored fingerprint of the pandas run (tests/golden/demo.json)."""
+    import subprocess
+    import sys
+
+    from tests import golden
+
+    params = golden.demo_params(tmp_path)
+    with params.open("a", encoding="utf-8") as f:
+        f.write("engine: duckdb\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "custlib", "run", "--params", str(params), "--reports-dir",
+         str(tmp_path / "reports"), "--no-html", "--quiet"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    differ = golden.differences(golden.load("demo"), golden.fingerprint(tmp_path / "reports"
+                                                                         / "demo"))
+    assert not differ, "tables that differ from the pandas run:\n" + "\n".join(differ[:40])
