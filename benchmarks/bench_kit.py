@@ -695,16 +695,19 @@ def main(argv: list[str] | None = None) -> int:
                           flush=True)
                     if args.reports_dir is None:  # a 100M-line run folder is large
                         shutil.rmtree(reports / name, ignore_errors=True)
+                    if args.json is not None:  # after every run: a long benchmark may stop
+                        args.json.write_text(json.dumps([o.__dict__ for o in outcomes],
+                                                        indent=2) + "\n")
+    except KeyboardInterrupt:
+        print("bench_kit: interrupted; the runs that finished:", flush=True)
     finally:
         if args.reports_dir is None:
             shutil.rmtree(tmp, ignore_errors=True)
-    if outcomes:
-        print()
-        print(table(outcomes))
-        print("\npeak GiB: the sum of the resident memory of the runner and all its "
-              "descendants (kernels), sampled every 100 ms")
-    if args.json is not None:
-        args.json.write_text(json.dumps([o.__dict__ for o in outcomes], indent=2) + "\n")
+        if outcomes:
+            print()
+            print(table(outcomes))
+            print("\npeak GiB: the sum of the resident memory of the runner and all its "
+                  "descendants (kernels), sampled every 100 ms")
     return 0 if all(o.exit_code == 0 for o in outcomes) else 1
 
 
