@@ -513,11 +513,13 @@ def has_engine_param() -> bool:
     return any(line.strip().startswith("engine:") for line in proc.stdout.splitlines())
 
 
-def params_file(folder: Path, source: Path, name: str, engine: str | None) -> Path:
+def params_file(folder: Path, source: Path, name: str, engine: str | None,
+                overrides: dict[str, Any] | None = None) -> Path:
     """Write the run's parameters: the UCI example's, on the generated source."""
     import yaml
 
     values = yaml.safe_load(EXAMPLE_PARAMS.read_text(encoding="utf-8"))
+    values.update(overrides or {})
     values.update(run_name=name, transactions=str(source))
     if engine is not None:
         values["engine"] = engine
@@ -556,13 +558,18 @@ def run_kit(params: Path, reports: Path, outcome: Outcome, *, timeout: float,
     if sampler.over_limit:
         outcome.error = f"stopped: the process tree went above --max-gib {limit_gib:g}"
     name = params.stem
-    for folder in (reports / name, reports / f"{name}.failed"):
-        state = folder / "run.json"
+    # the run folder; a failed run's; a killed run's partial folder (its notebooks so far)
+    for state in [reports / name / "run.json", reports / f"{name}.failed" / "run.json",
+                  *sorted(reports.glob(f"{name}.partial-{proc.pid}/run.json"))]:
         if state.is_file():
             data = json.loads(state.read_text(encoding="utf-8"))
             outcome.notebooks = {nb["name"][:2]: float(nb["seconds"])
-                                 for nb in data.get("notebooks", [])}
+                                 for nb in data.get("notebooks", [])
+                                 if nb.get("status") in ("ok", "failed")}
             break
+    if outcome.exit_code is not None and outcome.exit_code < 0 and not outcome.error:
+        outcome.error = (f"killed by signal {-outcome.exit_code} from outside the benchmark "
+                         "(out of memory, or another process)")
     if outcome.exit_code != 0 and not outcome.error:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-6:]
         outcome.error = "\n".join(tail)
@@ -622,6 +629,19 @@ def parse_size(text: str) -> int:
     return value
 
 
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["bootstrap_refits=0", "lang=zh"]`` -> ``{"bootstrap_refits": 0, "lang": "zh"}``."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise SystemExit(f"bench_kit: --set takes NAME=VALUE, not {item!r}")
+        out[name.strip()] = yaml.safe_load(value)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", "--sizes", dest="rows", type=parse_size, nargs="+",
@@ -641,10 +661,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-gib", type=float, default=18.0,
                         help="stop a run whose process tree goes above this (shared machine)")
     parser.add_argument("--no-html", action="store_true", help="pass --no-html to the runs")
+    parser.add_argument("--set", dest="overrides", nargs="+", default=[], metavar="NAME=VALUE",
+                        help="notebook parameters over the UCI example's, as YAML values, "
+                             "e.g. --set bootstrap_refits=0")
     parser.add_argument("--generate-only", action="store_true",
                         help="only generate the logs (time and memory of the generator)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
+    overrides = parse_overrides(args.overrides)
+    if overrides:
+        print(f"bench_kit: parameters over {EXAMPLE_PARAMS.name}'s: {overrides}", flush=True)
     # a `kill` of the benchmark stops the run it started too (run_kit catches SystemExit)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
@@ -685,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
                 for engine in engines:
                     name = f"bench_{rows}_{source}_{engine}"
                     params = params_file(tmp, Path(meta[source]), name,
-                                         engine if engine_param else None)
+                                         engine if engine_param else None, overrides)
                     o = run_kit(params, reports, Outcome(rows, engine, source),
                                 timeout=args.timeout, no_html=args.no_html,
                                 limit_gib=args.max_gib)
