@@ -146,6 +146,13 @@ def test_sizes_read_as_lines():
         bench_kit.parse_size("lots")
 
 
+def test_parameters_set_over_the_example():
+    assert bench_kit.parse_overrides(["bootstrap_refits=0", "lang=zh", "margin=0.25"]) == {
+        "bootstrap_refits": 0, "lang": "zh", "margin": 0.25}
+    with pytest.raises(SystemExit, match="NAME=VALUE"):
+        bench_kit.parse_overrides(["bootstrap_refits"])
+
+
 def test_targets_of_issue_16():
     o = bench_kit.Outcome(10_000_000, "duckdb", "parquet", seconds=80.0, peak_gib=3.2,
                           exit_code=0)
