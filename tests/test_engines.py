@@ -3,8 +3,9 @@
 Each comparison cleans one raw log with both engines and asserts the same cleaning log
 (every rule's rows, the same revenue to a millionth, the same sentence), the same clean,
 anonymous, removed and adjustment tables (values and dtypes) and the same settings. The
-demo, CDNOW and a few switches run in ``make test``; every shape of the variety corpus and
-every switch in ``make test-full``; random logs (Hypothesis) in both.
+demo, CDNOW, unparsable values and random logs (Hypothesis) run in ``make test``; every
+switch, every shape of the variety corpus and the demo kit with ``engine: duckdb`` in
+``make test-full``.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def test_cdnow_the_same_in_both_engines():
     same_result(load_transactions("cdnow_sample"))
 
 
+@pytest.mark.fullrun
 @pytest.mark.parametrize("params", [
     {"observation_end": "auto"},
     {"rules": {"cancellations": False}},
