@@ -15,6 +15,8 @@
 #                   it after make test-full
 #   make nbval      every notebook executed in place by nbval, one after the other
 #   make test-deep  the whole suite with 1,000 random examples a Hypothesis property
+#   make student    the notebooks for a class: build/student/ (exercises, no solutions) and
+#                   build/teacher/ (with the solutions), outputs stripped, each with a README
 #   make pages      every page of the demo runs' PDFs (en, zh: the report and the segment
 #                   report) as PNG in reports/<run>/pages/,
 #                   with what the page checks find (text under 7 pt, pages more than half empty);
@@ -30,7 +32,7 @@ PYTEST_ARGS ?=
 XDIST  := -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: help install report test unit notebooks test-full corpus nbval test-deep lint lab demo-data strip \
-        clean params pages
+        clean params pages student
 
 help:
 	@echo "make report  - run every notebook on the bundled demo data (PARAMS=$(PARAMS))"
@@ -44,6 +46,7 @@ help:
 	@echo "make pages   - every page of the demo PDFs (en, zh) as PNG in reports/<run>/pages/, checked"
 	@echo "make lab     - open the notebooks in JupyterLab"
 	@echo "make params  - list the parameters of every notebook"
+	@echo "make student - student copies (no solutions) in build/student/, teacher copies in build/teacher/"
 	@echo "make demo-data - regenerate data/raw/demo from the seeded generator"
 	@echo "make strip   - strip outputs from the notebooks before committing"
 
@@ -104,6 +107,9 @@ lab: $(STAMP)
 
 params: $(STAMP)
 	$(PY) -m custlib params
+
+student: $(STAMP)
+	$(PY) -m custlib student --out build
 
 demo-data: $(STAMP)
 	$(PY) -m custlib demo
