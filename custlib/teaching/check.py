@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.i18n import LANGS, check_lang, labels, t
+from custlib.safety import escape_markdown
 
 __all__ = [
     "SHARE_TOLERANCE", "Feedback", "direction", "extreme_lines", "kept_rows", "median_lifetime",
@@ -49,7 +50,6 @@ __all__ = [
 SHARE_TOLERANCE = 0.005
 
 _MARKS = {"right": "✅", "wrong": "❌", "unanswered": "✏️", "not_applicable": "➖"}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,7 @@ class Feedback:
         return self.ok
 
     def _repr_markdown_(self) -> str:
-        escaped = _MD_SPECIAL.sub(r"\\\1", self.message)
-        return f"{_MARKS[self.status]} {escaped}"
+        return f"{_MARKS[self.status]} {escape_markdown(self.message)}"
 
     def _repr_html_(self) -> str:
         return (f'<div class="custlib-check custlib-check-{self.status}">'
@@ -223,7 +222,8 @@ def top_rule(answer: Any, result: Any, *, lang: str = "en") -> Feedback:
     ----------
     answer : str
         A rule's name as code (``duplicates``) or as the log shows it, in any language.
-        Rules tied for the most rows all count as right.
+        Rules tied for the most rows all count as right; when no rule took a row, the
+        exercise does not apply.
     result : custlib.data.cleaning.CleaningResult
     lang : {'en', 'zh'}
 
@@ -232,15 +232,17 @@ def top_rule(answer: Any, result: Any, *, lang: str = "en") -> Feedback:
     Feedback
     """
     check_lang(lang)
+    log = result.log[result.log["action"].isin(_TAKING)]
+    most = log["rows"].max() if len(log) else 0
+    if not most > 0:
+        return _not_applicable(lang, "nothing_removed")
     if _unanswered(answer):
         return _pending(lang)
-    log = result.log[result.log["action"].isin(_TAKING)]
     rules = [str(r) for r in result.log["rule"] if r not in ("kept", "reconciliation")]
     named = [r for r in rules if _name(answer) in _names_of("data.cleaning.rule", r)]
     if not named:
-        return _wrong(lang, "unknown_rule", rules=", ".join(rules))
-    most = log["rows"].max() if len(log) else 0
-    if most > 0 and named[0] in set(log.loc[log["rows"] == most, "rule"]):
+        return _wrong(lang, "unknown_rule")
+    if named[0] in set(log.loc[log["rows"] == most, "rule"]):
         return _right(lang)
     return _wrong(lang, "top_rule")
 
@@ -474,8 +476,7 @@ def model_choice(answer: Any, comparison: Any, *, lang: str = "en") -> Feedback:
     said = next((key for key, (_, _, name) in MODELS.items()
                  if text in (key, _name(name).replace(" ", ""))), None)
     if said is None:
-        return _wrong(lang, "unknown_model",
-                      models=", ".join(MODELS[k][2] for k in comparison.models_))
+        return _wrong(lang, "unknown_model")
     if said == comparison.ranked_first_:
         return _right(lang)
     return _wrong(lang, "model_choice")
@@ -601,15 +602,12 @@ def stage_of(answer: Any, customer_id: Any, state: pd.DataFrame, *,
     -------
     Feedback
     """
-    from custlib.lifecycle.stages import STAGES
-
     check_lang(lang)
     if _unanswered(answer):
         return _pending(lang)
     said = _stage(answer)
     if said is None:
-        names = labels("lifecycle.stage", lang)
-        return _wrong(lang, "unknown_stage", stages=", ".join(names.get(s, s) for s in STAGES))
+        return _wrong(lang, "unknown_stage")
     if said == str(state.loc[customer_id, "stage"]):
         return _right(lang)
     return _wrong(lang, "stage_of")
