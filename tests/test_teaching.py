@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -404,6 +405,9 @@ def test_student_and_teacher_copies(tmp_path):
         assert [c["id"] for c in teacher["cells"]] == [c["id"] for c in original["cells"]]
         assert all(not c.get("outputs") and c.get("execution_count") is None
                    for c in student["cells"] + teacher["cells"] if c["cell_type"] == "code")
+        intro = "".join(student["cells"][0]["source"])
+        link = re.search(r"\[glossary\]\(([^)]+)\)", intro).group(1)  # found from the copy
+        assert (tmp_path / "build" / "student" / link).resolve() == ROOT / "docs" / "glossary.md"
     readme = (tmp_path / "build" / "student" / "README.md").read_text(encoding="utf-8")
     assert "Student copies" in readme and "jupyter lab" in readme and "学生版" in readme
     assert "solution" in (tmp_path / "build" / "teacher" / "README.md").read_text("utf-8")
@@ -423,6 +427,11 @@ def test_copies_strip_outputs_and_replace_an_old_copy(tmp_path):
     assert "execution" not in out["cells"][0]["metadata"] and "papermill" not in out["metadata"]
     assert nb["cells"][0]["outputs"]  # the original is untouched
     assert copies.exercises(nb) == [(0, 1)]
+    page = {"cells": [{"cell_type": "markdown", "source": "[a](../docs/x.md#y) [b](https://e.org)"
+                       " [c](#top) [d](mailto:x@e.org)"}]}
+    copies.relink(page, tmp_path / "nb", tmp_path / "out" / "student")
+    assert "".join(page["cells"][0]["source"]) == \
+        "[a](../../docs/x.md#y) [b](https://e.org) [c](#top) [d](mailto:x@e.org)"
     (tmp_path / "student").mkdir()
     (tmp_path / "student" / "old.ipynb").write_text("{}")
     copies.write_copies(tmp_path)

@@ -8,21 +8,24 @@ kept, and a README saying what they are and how to open them:
   top to bottom and each check says "not answered yet";
 * ``teacher/``: every cell, solutions included.
 
-The notebooks are read and written as JSON, so nothing but the removed cells and outputs
-changes.
+The notebooks are read and written as JSON, so nothing but the removed cells, the outputs
+and the relative links (rewritten so that ``../docs/glossary.md`` still finds the glossary
+from the copy's folder) changes.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 from custlib.i18n import LANGS, t
 
-__all__ = ["EXERCISE_TAG", "SOLUTION_TAG", "exercises", "strip_outputs", "student_copy",
-           "write_copies"]
+__all__ = ["EXERCISE_TAG", "SOLUTION_TAG", "exercises", "relink", "strip_outputs",
+           "student_copy", "write_copies"]
 
 #: Tag of the code cell a student fills in.
 EXERCISE_TAG = "exercise"
@@ -96,6 +99,40 @@ def exercises(notebook: dict[str, Any]) -> list[tuple[int, int | None]]:
     return out
 
 
+_LINK = re.compile(r"(\]\()([^)\s#]+)")
+
+
+def relink(notebook: dict[str, Any], source: Path, target: Path) -> dict[str, Any]:
+    """Relative links of the markdown cells, rewritten for a copy in ``target``.
+
+    A link such as ``../docs/glossary.md`` in a notebook of ``source`` points at the same
+    file from ``target``; web links (``https:``), ``mailto:`` and anchors are kept.
+
+    Parameters
+    ----------
+    notebook : dict
+    source, target : Path
+        The folders of the original and of the copy.
+
+    Returns
+    -------
+    dict
+        The notebook, changed in place.
+    """
+    def fix(m: re.Match[str]) -> str:
+        link = m.group(2)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", link, re.I) or link.startswith("/"):
+            return m.group(0)
+        moved = os.path.relpath((source / link).resolve(), target.resolve())
+        return m.group(1) + Path(moved).as_posix()
+
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = _LINK.sub(fix, text).splitlines(keepends=True)
+    return notebook
+
+
 def _write(notebook: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -136,8 +173,8 @@ def write_copies(out: str | Path = "build", notebooks_dir: str | Path | None = N
         folder.mkdir(parents=True)
         for path in books:
             nb = json.loads(path.read_text(encoding="utf-8"))
-            _write(student_copy(nb) if kind == "student" else strip_outputs(nb),
-                   folder / path.name)
+            copy = student_copy(nb) if kind == "student" else strip_outputs(nb)
+            _write(relink(copy, path.parent, folder), folder / path.name)
         (folder / "README.md").write_text(_readme(kind, [p.name for p in books]),
                                           encoding="utf-8")
     return folders
