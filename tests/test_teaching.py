@@ -364,6 +364,19 @@ def test_every_check_is_tested_and_speaks_chinese():
     assert check.direction(..., 1, 2, lang="zh").message.startswith("尚未作答")
 
 
+def test_every_message_a_check_names_is_in_the_catalogs():
+    from custlib import i18n
+
+    source = (ROOT / "custlib" / "teaching" / "check.py").read_text(encoding="utf-8")
+    hints = set(re.findall(r'\blang, "([a-z_]+)"', source))  # _wrong(lang, "hint"), ...
+    whys = set(re.findall(r'_not_applicable\(lang, "([a-z_]+)"\)', source))
+    hints -= whys
+    assert len(hints) >= 25 and len(whys) >= 6
+    for lang in i18n.LANGS:
+        assert {f"teaching.hint.{h}" for h in hints} <= set(i18n.catalog(lang)), lang
+        assert {f"teaching.why.{w}" for w in whys} <= set(i18n.catalog(lang)), lang
+
+
 # --- the exercises in the notebooks -------------------------------------------------------
 
 
