@@ -231,7 +231,7 @@ class StagedLog:
         if d.empty:
             return pd.Series(dtype="float64")
         out = pd.Series(d["r"].to_numpy(dtype="float64"),
-                        index=pd.DatetimeIndex(d["m"]).to_period("M"))
+                        index=pd.DatetimeIndex(d["m"]).to_period("M"), name="amount")
         full = pd.period_range(out.index.min(), out.index.max(), freq="M")
         out = out.reindex(full, fill_value=0.0)
         out.index = out.index.to_timestamp()
