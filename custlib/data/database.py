@@ -232,8 +232,6 @@ def resolve_url(text: str) -> Any:
                  tuple(fill_placeholders(x) for x in v)) for k, v in url.query.items()}
     url = url.set(query=query, **parts)
     backend = url.get_backend_name()
-    if backend == "postgresql" and "+" not in url.drivername:
-        url = url.set(drivername="postgresql+psycopg")
     if backend in ("sqlite", "duckdb") and url.database not in (None, "", ":memory:"):
         path = resolve_path(url.database)
         if not path.is_file():
@@ -341,6 +339,8 @@ def _engine(url: Any) -> Any:
 
         uri = f"file:{urllib.parse.quote(url.database)}?mode=ro"
         return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
+    if url.get_backend_name() == "postgresql" and "+" not in url.drivername:
+        url = url.set(drivername="postgresql+psycopg")  # psycopg 3, SQLAlchemy 2.0's too
     return sa.create_engine(url)
 
 
@@ -396,7 +396,8 @@ def _iter_duckdb(url: Any, source: str, batch_rows: int) -> Iterator[pd.DataFram
                                 [table, schema, schema]).fetchone()
             if not found or not found[0]:
                 names = [r[0] for r in con.execute(
-                    "SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+                    "SELECT CASE WHEN schema_name = 'main' THEN table_name ELSE schema_name "
+                    "|| '.' || table_name END FROM duckdb_tables() ORDER BY 1").fetchall()]
                 raise SourceError(f"{mask_url(url)} has no table {source!r}; tables there: "
                                   f"{format_list(names) or 'none'}")
             keys = _duckdb_primary_key(con, source)
