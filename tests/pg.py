@@ -145,8 +145,11 @@ def load_demo(srv: Server, schema: str = "shop") -> dict[str, int]:
     """The demo's three tables in ``schema``, owned by :data:`ROLE`; rows per table.
 
     The transactions are typed as a shop's database would hold them (integer quantities,
-    timestamps, NUMERIC prices, NULL for a missing customer id), with a ``line_id``
-    primary key in the file's order; customers and survey are text, NULL where empty.
+    timestamps, NUMERIC prices, NULL for a missing customer id); customers and survey are
+    text, NULL where empty. Each table has a primary key, so that a table is read in the
+    file's order (PostgreSQL keeps no insertion order: without a key, COPY's pages come
+    back with rows out of it): ``line_id`` (the line in the file) for the transactions and
+    the survey, ``customer_id`` for the customers (the file is sorted by it).
     """
     import pandas as pd
 
@@ -161,11 +164,13 @@ def load_demo(srv: Server, schema: str = "shop") -> dict[str, int]:
         for name, df in frames.items():
             cols = [f'"{c}" {typed.get(c, "text") if name == "transactions" else "text"}'
                     for c in df.columns]
-            if name == "transactions":
+            if name == "customers":
+                cols[0] += " PRIMARY KEY"
+            else:
                 cols.insert(0, "line_id integer PRIMARY KEY")
             conn.execute(f"CREATE TABLE {schema}.{name} ({', '.join(cols)})")
             names = ", ".join(f'"{c}"' for c in df.columns)
-            lead = "line_id, " if name == "transactions" else ""
+            lead = "" if name == "customers" else "line_id, "
             with conn.cursor().copy(f"COPY {schema}.{name} ({lead}{names}) FROM STDIN") as cp:
                 for i, row in enumerate(df.itertuples(index=False)):
                     values = [None if v == "" else v for v in row]

@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.notebooks, pytest.mark.fullrun]
 WINDOW = {"observation_start": "2022-01-01", "observation_end": "2024-12-31",
           "context": "demo", "bootstrap_refits": 0}
 DEMO_COLUMNS = dict(PRESETS["demo"].columns)
+SURVEY = ("customer_id, survey_date, satisfaction, recommend, repurchase_intention, top_need, "
+          "complaint, complaint_text")
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +130,8 @@ def kit_runs(shop, tmp_path_factory):
                             "\"Country\", \"Category\", \"Channel\" FROM shop.transactions "
                             "ORDER BY line_id",
             "customers": "SELECT * FROM shop.customers ORDER BY customer_id",
-            "survey": "WITH s AS (SELECT * FROM shop.survey) SELECT * FROM s"}, env),
+            "survey": f"WITH s AS (SELECT * FROM shop.survey) SELECT {SURVEY} FROM s "
+                      "ORDER BY line_id"}, env),
     }
     return runs, shop.password
 
@@ -162,11 +165,10 @@ def test_database_runs_give_the_csv_runs_customers(kit_runs):
         got = pd.read_parquet(runs[kind] / "data" / "customer_summary.parquet")
         pd.testing.assert_frame_equal(got, csv, check_exact=True)
         assert round(got["total_revenue"].sum(), 2) == round(csv["total_revenue"].sum(), 2)
-        for table in ("customers", "survey"):  # the query run's customers: sorted by id
-            frames = [pd.read_parquet(runs[k] / "data" / f"{table}.parquet")
-                      .sort_values("customer_id", kind="stable").reset_index(drop=True)
-                      for k in (kind, "csv")]
-            pd.testing.assert_frame_equal(*frames)
+        for table in ("customers", "survey"):  # source_row too: the same order
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(runs[kind] / "data" / f"{table}.parquet"),
+                pd.read_parquet(runs["csv"] / "data" / f"{table}.parquet"))
 
 
 def test_the_password_is_in_no_file_of_the_runs(kit_runs):

@@ -300,7 +300,7 @@ def check_source_name(text: str, what: str) -> None:
     raise ParameterError(
         f"parameter {what!r} is {text!r}; with 'database' set it names a table (letters, "
         "digits and _, 'schema.table' allowed) or holds a query starting with SELECT or "
-        "WITH")
+        "WITH (a table with another name: SELECT * FROM \"Order Lines\" ORDER BY ...)")
 
 
 def _safe(exc: BaseException, url: Any) -> str:
