@@ -26,7 +26,7 @@ COLUMNS = {"order_id": "Invoice", "customer_id": "Customer ID", "order_date": "I
 
 
 def _lines(uci_like: pd.DataFrame) -> pd.DataFrame:
-    """The UCI-like log typed as a database holds it, with a line number."""
+    """The UCI-like log typed as a database holds it."""
     df = uci_like.drop(columns=["Description", "Country"]).copy()
     df["Quantity"] = df["Quantity"].astype(int)
     df["Price"] = df["Price"].astype(float)
@@ -48,6 +48,9 @@ def shop_db(tmp_path, uci_like) -> Path:
                         (i + 1, r[0], r[1], r[2], r[3], r[4], r[5]))
         con.execute("CREATE TABLE notes (txt TEXT)")  # no primary key: stored order
         con.executemany("INSERT INTO notes VALUES (?)", [("b",), ("a",), ("c",)])
+        con.execute('CREATE TABLE countries ("Customer ID" TEXT PRIMARY KEY, country TEXT)')
+        con.executemany("INSERT INTO countries VALUES (?, ?)",
+                        [("13085", "United Kingdom"), ("12682", "France")])
     con.close()
     return path
 
@@ -88,7 +91,7 @@ def test_relative_sqlite_path_is_read_from_the_project_root(shop_db, monkeypatch
 def test_database_errors_name_the_table_or_the_query(shop_db):
     url = f"sqlite:///{shop_db}"
     with pytest.raises(SourceError, match=r"has no table 'orders'; tables there: "
-                                          r"'notes', 'sales'"):
+                                          r"'countries', 'notes', 'sales'"):
         load_transactions("orders", database=url)
     with pytest.raises(SourceError, match="cannot read the query .*no such column: nope"):
         load_transactions("SELECT nope FROM sales", database=url)
@@ -113,6 +116,33 @@ def test_pages_run_in_order_and_put_together_equal_the_table(shop_db):
     empty = list(iter_source_batches("SELECT * FROM sales WHERE 0",
                                      database=f"sqlite:///{shop_db}"))
     assert len(empty) == 1 and empty[0].empty and "Invoice" in empty[0].columns
+
+
+def test_batches_split_a_database_log_into_files(shop_db, tmp_path):
+    from custlib.run import batch
+
+    values = {"database": f"sqlite:///{shop_db}", "columns": COLUMNS, "survey": "",
+              "transactions": 'SELECT s.*, c.country AS "Country" FROM sales s '
+                              'LEFT JOIN countries c USING ("Customer ID") ORDER BY line',
+              "customers": "SELECT \"Customer ID\" AS customer_id FROM countries"}
+    result, plans, counts = batch._split(values, "country", tmp_path / "by_country",
+                                         "notebooks", 1)
+    assert counts.to_dict() == {"United Kingdom": 3, "France": 1}
+    assert [p["database"] for p in plans] == ["", ""]  # each group reads its files
+    uk = pd.read_parquet(plans[0]["transactions"])
+    assert uk["order_id"].tolist() == ["489434", "489434", "C489436"]
+    assert pd.read_parquet(plans[1]["customers"])["customer_id"].tolist() == ["12682"]
+
+
+def test_run_cleaning_reads_from_a_database(shop_db, tmp_path):
+    from custlib.run import workflow
+    from custlib.run.config import run_folder
+
+    run = run_folder("sql", tmp_path)
+    workflow.run_cleaning(run, database=f"sqlite:///{shop_db}", transactions="sales",
+                          columns=COLUMNS, customers="", survey="", context="")
+    kept = pd.read_parquet(run.data / "transactions_clean.parquet")
+    assert sorted(kept["customer_id"].unique()) == ["13085"]  # POST and the anonymous out
 
 
 def test_duckdb_file_table_and_query(tmp_path, uci_like):
