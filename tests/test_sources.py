@@ -208,6 +208,12 @@ def test_glob_reads_the_matching_files_in_path_order(tmp_path, monkeypatch):
     assert len(deep) == 6 and deep["year"].tolist()[:2] == ["2023", "2023"]
 
 
+def test_a_file_whose_name_looks_like_a_glob_is_a_file(tmp_path):
+    path = tmp_path / "sales[2024].csv"
+    path.write_text("order_id,amount\n1,2.50\n")
+    assert read_table(path)["amount"].tolist() == ["2.50"]  # CSV text, as before
+
+
 def test_loader_numbers_rows_over_the_dataset(tmp_path):
     lake = tmp_path / "sales"
     lake.mkdir()
