@@ -171,6 +171,26 @@ def test_database_runs_give_the_csv_runs_customers(kit_runs):
                 pd.read_parquet(runs["csv"] / "data" / f"{table}.parquet"))
 
 
+def test_a_refused_password_stops_the_run_and_is_in_none_of_its_files(shop, tmp_path):
+    wrong = "wrong-" + shop.password[::-1]
+    env = {**os.environ, "CUSTLIB_TEST_PG_PASSWORD": wrong}
+    env.pop("PGPASSWORD", None)
+    path = tmp_path / "refused.yaml"
+    path.write_text(yaml.safe_dump({"run_name": "refused", **WINDOW, "database": shop.url(),
+                                    "transactions": "shop.transactions", "customers": "",
+                                    "survey": ""}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "custlib", "run", "--params", str(path), "--reports-dir",
+         str(tmp_path), "--only", "01", "--no-html", "--quiet"],
+        cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    assert "password authentication failed" in proc.stderr + proc.stdout
+    assert "analyst:***@" in proc.stderr + proc.stdout
+    files = [p for p in (tmp_path / "refused.failed").rglob("*") if p.is_file()]
+    assert files and not [p for p in files if wrong.encode() in p.read_bytes()]
+    assert wrong not in proc.stderr + proc.stdout
+
+
 def test_the_password_is_in_no_file_of_the_runs(kit_runs):
     runs, password = kit_runs
     seen = 0
