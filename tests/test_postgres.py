@@ -69,6 +69,20 @@ def test_libpq_finds_the_password_in_pgpassword(shop, monkeypatch):
     assert tx["order_id"].tolist() == ["518876", "518877", "518878"]
 
 
+def test_libpq_reads_a_service_file(shop, tmp_path, monkeypatch):
+    from tests import pg
+
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[custlib_shop]\nhost={shop.socket_dir}\nport={shop.port}\n"
+                        f"dbname={pg.DATABASE}\nuser={pg.ROLE}\npassword={shop.password}\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    tx = load_transactions("shop.transactions", DEMO_COLUMNS,
+                           database="postgresql:///?service=custlib_shop")
+    assert len(tx) == 19351
+    assert tx.attrs["source"] == "postgresql:///?service=custlib_shop shop.transactions"
+
+
 def test_a_wrong_password_stops_with_the_server_message_masked(shop, monkeypatch):
     monkeypatch.setenv("CUSTLIB_TEST_PG_PASSWORD", "not-the-password")
     monkeypatch.delenv("PGPASSWORD", raising=False)
