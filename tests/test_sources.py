@@ -291,6 +291,13 @@ def test_placeholders_are_filled_from_the_environment_then_dotenv(tmp_path, monk
     assert db.mask_url(db.resolve_url(url)) == "postgresql://ann:***@db.cwd:5432/shop"
 
 
+def test_a_password_from_a_placeholder_in_the_query_is_masked(monkeypatch):
+    monkeypatch.setenv("SHOP_PW", "p@ss w/rd&x=1")
+    url = db.resolve_url("postgresql://ann@db/shop?password=${SHOP_PW}&sslmode=require")
+    assert url.query["password"] == "p@ss w/rd&x=1"
+    assert db.mask_url(url) == "postgresql://ann@db/shop?password=***&sslmode=require"
+
+
 def test_the_read_source_and_errors_show_the_url_masked(shop_db, monkeypatch):
     monkeypatch.setenv("SHOP_PW", "hunter2")
     url = f"sqlite://ann:${{SHOP_PW}}@/{shop_db}"

@@ -263,11 +263,10 @@ def mask_url(url: Any) -> str:
             url = _parse(url)
         except ParameterError:
             return _mask_text(url)
-    text = url.render_as_string(hide_password=True)
-    for k, v in url.query.items():
-        if k.lower() == "password":
-            text = text.replace(f"{k}={v}", f"{k}=***")
-    return str(text)
+    hidden = [k for k in url.query if k.lower() == "password"]
+    if hidden:  # libpq's ?password=... (only ever from a ${NAME}: see check_url)
+        url = url.set(query={**url.query, **{k: "MASKED" for k in hidden}})
+    return str(url.render_as_string(hide_password=True)).replace("=MASKED", "=***")
 
 
 def is_query(text: str) -> bool:
@@ -306,8 +305,11 @@ def check_source_name(text: str, what: str) -> None:
 def _safe(exc: BaseException, url: Any) -> str:
     """The driver's message, with the password (if any) masked and no SQL echo."""
     text = str(getattr(exc, "orig", None) or exc).split("\n[SQL:")[0].strip()
-    if url.password:
-        text = text.replace(str(url.password), "***")
+    secrets = [url.password] + [v for k, v in url.query.items() if k.lower() == "password"]
+    for secret in secrets:
+        for value in (secret if isinstance(secret, tuple) else (secret,)):
+            if value:
+                text = text.replace(str(value), "***")
     return text
 
 
