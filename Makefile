@@ -17,6 +17,8 @@
 #   make test-deep  the whole suite with 1,000 random examples a Hypothesis property
 #   make glossary   docs/glossary.md and docs/glossary.zh.md from custlib/teaching/glossary.yaml
 #                   (tests/test_glossary.py fails while they differ)
+#   make student    the notebooks for a class: build/student/ (exercises, no solutions) and
+#                   build/teacher/ (with the solutions), outputs stripped, each with a README
 #   make pages      every page of the demo runs' PDFs (en, zh: the report and the segment
 #                   report) as PNG in reports/<run>/pages/,
 #                   with what the page checks find (text under 7 pt, pages more than half empty);
@@ -32,7 +34,7 @@ PYTEST_ARGS ?=
 XDIST  := -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: help install report test unit notebooks test-full corpus nbval test-deep lint lab demo-data strip \
-        clean params pages glossary
+        clean params pages glossary student
 
 help:
 	@echo "make report  - run every notebook on the bundled demo data (PARAMS=$(PARAMS))"
@@ -47,6 +49,7 @@ help:
 	@echo "make lab     - open the notebooks in JupyterLab"
 	@echo "make params  - list the parameters of every notebook"
 	@echo "make glossary - write docs/glossary.md and docs/glossary.zh.md from custlib/teaching/glossary.yaml"
+	@echo "make student - student copies (no solutions) in build/student/, teacher copies in build/teacher/"
 	@echo "make demo-data - regenerate data/raw/demo from the seeded generator"
 	@echo "make strip   - strip outputs from the notebooks before committing"
 
@@ -110,6 +113,8 @@ params: $(STAMP)
 
 glossary: $(STAMP)
 	$(PY) -m custlib.teaching.glossary
+student: $(STAMP)
+	$(PY) -m custlib student --out build
 
 demo-data: $(STAMP)
 	$(PY) -m custlib demo

@@ -43,6 +43,27 @@ def pytest_configure(config):
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL server for the session (tests/pg.py), stopped after it.
+
+    Skips, saying what to install, where the server binaries or psycopg are missing.
+    """
+    from tests import pg
+
+    if pg.find_bin() is None:
+        pytest.skip(pg.SKIP_REASON)
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install "
+                                          "'custlib[sql]' (or the dev extra)")
+    try:
+        with pg.server() as srv:
+            yield srv
+    except RuntimeError as exc:
+        if "refuses to run as root" in str(exc):
+            pytest.skip(str(exc))
+        raise
+
+
 def _write_notebook(path: Path, params: str, body: str) -> None:
     """A three-cell notebook: a title, a tagged parameters cell and ``body``."""
     import nbformat

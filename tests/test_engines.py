@@ -3,8 +3,9 @@
 Each comparison cleans one raw log with both engines and asserts the same cleaning log
 (every rule's rows, the same revenue to a millionth, the same sentence), the same clean,
 anonymous, removed and adjustment tables (values and dtypes) and the same settings. The
-demo, CDNOW and a few switches run in ``make test``; every shape of the variety corpus and
-every switch in ``make test-full``; random logs (Hypothesis) in both.
+demo, CDNOW, unparsable values and random logs (Hypothesis) run in ``make test``; every
+switch, every shape of the variety corpus and the demo kit with ``engine: duckdb`` in
+``make test-full``.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def test_cdnow_the_same_in_both_engines():
     same_result(load_transactions("cdnow_sample"))
 
 
+@pytest.mark.fullrun
 @pytest.mark.parametrize("params", [
     {"observation_end": "auto"},
     {"rules": {"cancellations": False}},
@@ -223,3 +225,51 @@ def test_demo_kit_with_the_duckdb_engine_matches_the_golden_run(tmp_path):
     differ = golden.differences(golden.load("demo"), golden.fingerprint(tmp_path / "reports"
                                                                          / "demo"))
     assert not differ, "tables that differ from the pandas run:\n" + "\n".join(differ[:40])
+
+
+@pytest.mark.parametrize("kind", ["csv-semicolon-latin1", "parquet"])
+def test_files_read_in_pages_are_the_file(tmp_path, kind):
+    """A CSV or Parquet file read a page at a time (the DuckDB engine's way) holds the
+    values :func:`read_table` reads, in the same order, under the same header."""
+    from custlib.data.files import iter_source_batches, read_table
+
+    frame = pd.DataFrame({"Customer ID": ["00017", "", "1001.0", "Zoë"] * 5,
+                          "Price": ["2,50", "3", "", "1.000,25"] * 5,
+                          " Invoice ": [f"C{i}" for i in range(20)]})
+    if kind == "parquet":
+        path = tmp_path / "log.parquet"
+        frame.assign(Price=np.arange(20) / 4).to_parquet(path)
+        options: dict = {}
+    else:
+        path = tmp_path / "log.csv"
+        frame.to_csv(path, sep=";", index=False, encoding="latin-1")
+        options = {"separator": ";", "encoding": "latin-1"}
+    whole = read_table(path, **options)
+    pages = list(iter_source_batches(path, batch_rows=6, **options))
+    assert [len(p) for p in pages] == [6, 6, 6, 2]
+    together = pd.concat(pages, ignore_index=True)
+    pd.testing.assert_frame_equal(together, whole)
+    assert list(together.columns) == ["Customer ID", "Price", "Invoice"]
+    assert pages[0].attrs["source"] == whole.attrs["source"]
+
+
+def test_staged_log_profiles_as_the_frame(demo):
+    """What notebook 01 shows of a staged log: its first lines, overview, missing values,
+    revenue by month and currency are those of the frame."""
+    from custlib.data import profiling
+    from custlib.data.engines.duckdb import StagedLog
+
+    staged = StagedLog(demo.iloc[i:i + 4000] for i in range(0, len(demo), 4000))
+    try:
+        assert len(staged) == len(demo) == 19_351
+        pd.testing.assert_frame_equal(staged.head(3), demo.head(3))
+        pd.testing.assert_series_equal(profiling.overview(staged), profiling.overview(demo))
+        pd.testing.assert_frame_equal(profiling.missing_values(staged, "zh"),
+                                      profiling.missing_values(demo, "zh"))
+        pd.testing.assert_series_equal(profiling.revenue_by_month(staged),
+                                       profiling.revenue_by_month(demo), rtol=1e-12)
+        start, stop = pd.Timestamp("2022-01-01"), pd.Timestamp("2025-01-01")
+        assert profiling.lines_dated_outside(staged, start, stop) == \
+            profiling.lines_dated_outside(demo, start, stop) == 6
+    finally:
+        staged.close()

@@ -93,6 +93,25 @@ def test_demo_run_end_to_end(demo_run):
     assert "An error above 20% is large" not in text
 
 
+def test_demo_run_solutions_pass_their_checks(demo_run):
+    """Issue 18: in the demo run every solution cell's check says right, and every exercise
+    cell (still ``answer = ...``) says not answered yet."""
+    tmp_path, proc = demo_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for nb in discover_notebooks():
+        cells = json.loads((tmp_path / "demo" / "notebooks" / nb.name).read_text("utf-8"))["cells"]
+        said = {tag: [] for tag in ("exercise", "solution")}
+        for cell in cells:
+            for tag in set(cell["metadata"].get("tags", [])) & set(said):
+                html = [o["data"]["text/html"] for o in cell.get("outputs", [])
+                        if "text/html" in o.get("data", {})]
+                status = re.findall(r"custlib-check-([a-z_]+)", "".join(map("".join, html)))
+                said[tag].append(status[-1] if status else "no feedback")
+        assert len(said["solution"]) >= 4, nb.name
+        assert set(said["solution"]) == {"right"}, (nb.name, said["solution"])
+        assert set(said["exercise"]) == {"unanswered"}, (nb.name, said["exercise"])
+
+
 @pytest.mark.notebooks
 @pytest.mark.fullrun
 def test_cdnow_run_skips_attribute_sections(tmp_path):

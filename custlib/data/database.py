@@ -232,8 +232,6 @@ def resolve_url(text: str) -> Any:
                  tuple(fill_placeholders(x) for x in v)) for k, v in url.query.items()}
     url = url.set(query=query, **parts)
     backend = url.get_backend_name()
-    if backend == "postgresql" and "+" not in url.drivername:
-        url = url.set(drivername="postgresql+psycopg")
     if backend in ("sqlite", "duckdb") and url.database not in (None, "", ":memory:"):
         path = resolve_path(url.database)
         if not path.is_file():
@@ -265,11 +263,10 @@ def mask_url(url: Any) -> str:
             url = _parse(url)
         except ParameterError:
             return _mask_text(url)
-    text = url.render_as_string(hide_password=True)
-    for k, v in url.query.items():
-        if k.lower() == "password":
-            text = text.replace(f"{k}={v}", f"{k}=***")
-    return str(text)
+    hidden = [k for k in url.query if k.lower() == "password"]
+    if hidden:  # libpq's ?password=... (only ever from a ${NAME}: see check_url)
+        url = url.set(query={**url.query, **{k: "MASKED" for k in hidden}})
+    return str(url.render_as_string(hide_password=True)).replace("=MASKED", "=***")
 
 
 def is_query(text: str) -> bool:
@@ -302,14 +299,17 @@ def check_source_name(text: str, what: str) -> None:
     raise ParameterError(
         f"parameter {what!r} is {text!r}; with 'database' set it names a table (letters, "
         "digits and _, 'schema.table' allowed) or holds a query starting with SELECT or "
-        "WITH")
+        "WITH (a table with another name: SELECT * FROM \"Order Lines\" ORDER BY ...)")
 
 
 def _safe(exc: BaseException, url: Any) -> str:
     """The driver's message, with the password (if any) masked and no SQL echo."""
     text = str(getattr(exc, "orig", None) or exc).split("\n[SQL:")[0].strip()
-    if url.password:
-        text = text.replace(str(url.password), "***")
+    secrets = [url.password] + [v for k, v in url.query.items() if k.lower() == "password"]
+    for secret in secrets:
+        for value in (secret if isinstance(secret, tuple) else (secret,)):
+            if value:
+                text = text.replace(str(value), "***")
     return text
 
 
@@ -341,6 +341,8 @@ def _engine(url: Any) -> Any:
 
         uri = f"file:{urllib.parse.quote(url.database)}?mode=ro"
         return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
+    if url.get_backend_name() == "postgresql" and "+" not in url.drivername:
+        url = url.set(drivername="postgresql+psycopg")  # psycopg 3, SQLAlchemy 2.0's too
     return sa.create_engine(url)
 
 
@@ -396,7 +398,8 @@ def _iter_duckdb(url: Any, source: str, batch_rows: int) -> Iterator[pd.DataFram
                                 [table, schema, schema]).fetchone()
             if not found or not found[0]:
                 names = [r[0] for r in con.execute(
-                    "SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+                    "SELECT CASE WHEN schema_name = 'main' THEN table_name ELSE schema_name "
+                    "|| '.' || table_name END FROM duckdb_tables() ORDER BY 1").fetchall()]
                 raise SourceError(f"{mask_url(url)} has no table {source!r}; tables there: "
                                   f"{format_list(names) or 'none'}")
             keys = _duckdb_primary_key(con, source)

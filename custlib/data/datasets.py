@@ -35,6 +35,8 @@ _PARQUET = (".parquet", ".pq")
 def is_dataset(source: str | os.PathLike[str]) -> bool:
     """True when ``source`` is a glob pattern or an existing folder.
 
+    A file that exists is a file, even when its name holds ``*``, ``?`` or ``[``.
+
     Parameters
     ----------
     source : path-like
@@ -53,7 +55,8 @@ def is_dataset(source: str | os.PathLike[str]) -> bool:
     text = str(source)
     if text.startswith("package:"):
         return False
-    return any(c in text for c in _MAGIC) or resolve_path(text).is_dir()
+    path = resolve_path(text)
+    return path.is_dir() or (not path.is_file() and any(c in text for c in _MAGIC))
 
 
 def _base_of(pattern: str) -> Path:

@@ -259,13 +259,14 @@ def _load_inputs(values: dict[str, Any], column: str, notebooks_dir: str | os.Pa
     if not given.get("transactions"):
         raise ParameterError("--each needs a transaction log: the parameters give no "
                              "'transactions' and no notebook declares one")
-    tx = io.load_transactions(given["transactions"], given.get("columns") or {})
+    read = {"database": given["database"]} if given.get("database") else {}
+    tx = io.load_transactions(given["transactions"], given.get("columns") or {}, **read)
     if column not in tx.columns:
         raise ParameterError(f"--each {column!r}: not a column of the transactions; expected "
                              f"one of {format_list([c for c in tx.columns if c != 'source_row'])}")
-    customers = io.load_table("customers", given["customers"]) if given.get("customers") \
-        else None
-    survey = io.load_table("survey", given["survey"]) if given.get("survey") else None
+    customers = io.load_table("customers", given["customers"], **read) \
+        if given.get("customers") else None
+    survey = io.load_table("survey", given["survey"], **read) if given.get("survey") else None
     return tx, customers, survey
 
 
@@ -289,6 +290,8 @@ def _split(values: dict[str, Any], column: str, base: Path, notebooks_dir: str |
         ids = set(part["customer_id"].astype(str))
         group_params = {**values, "transactions": str(_save_input(part, group, "transactions")),
                         "columns": {}, "report_scope": f"{column}: {value}"}
+        if "database" in values:  # each group reads the files written here
+            group_params["database"] = ""
         if customers is not None:
             c = customers.drop(columns="source_row")
             mine = c[c[column].astype("string").str.strip() == value] if column in c else \

@@ -1,4 +1,4 @@
-"""Command line: ``custlib run``, ``custlib params``, ``custlib presets``, ``custlib demo``.
+"""Command line: ``custlib run``, ``params``, ``presets``, ``demo`` and ``student``.
 
 Exit codes: 0 success, 1 a notebook failed, 2 bad input (parameters, files, columns),
 130 interrupted (Ctrl-C).
@@ -93,6 +93,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_student(args: argparse.Namespace) -> int:
+    from custlib.teaching.copies import write_copies
+
+    folders = write_copies(args.out, notebooks_dir=args.notebooks_dir)
+    for kind, folder in folders.items():
+        print(f"{kind:<8} {folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``custlib`` command."""
     parser = argparse.ArgumentParser(
@@ -129,6 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder to write (default data/raw/demo)")
     p.add_argument("--seed", type=int, default=20240601, help="random seed")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("student", help="write the notebooks for a class: student copies "
+                                       "(no solutions) and teacher copies")
+    p.add_argument("--out", default="build",
+                   help="folder for student/ and teacher/ (default build)")
+    p.add_argument("--notebooks-dir", default=str(NOTEBOOKS_DIR),
+                   help="folder of the numbered notebooks (default: the project's notebooks/)")
+    p.set_defaults(func=_cmd_student)
     return parser
 
 

@@ -138,7 +138,8 @@ def run_cleaning(run: RunFolder, **params: Any) -> list[Any]:
     business = io.load_context(p["context"])
     currency = p["currency"] or business.get("company", {}).get("currency", "")
     read = io.read_options(**{k: p[k] for k in ("separator", "encoding", "decimal",
-                                                "thousands", "dayfirst", "timezone")})
+                                                "thousands", "dayfirst", "timezone",
+                                                "database")})
     raw = io.load_transactions(p["transactions"], p["columns"], engine=p["engine"], **read)
     result = cleaning.clean_transactions(
         raw, rules=p["rules"], observation_start=p["observation_start"] or None,

@@ -231,7 +231,7 @@ class StagedLog:
         if d.empty:
             return pd.Series(dtype="float64")
         out = pd.Series(d["r"].to_numpy(dtype="float64"),
-                        index=pd.DatetimeIndex(d["m"]).to_period("M"))
+                        index=pd.DatetimeIndex(d["m"]).to_period("M"), name="amount")
         full = pd.period_range(out.index.min(), out.index.max(), freq="M")
         out = out.reindex(full, fill_value=0.0)
         out.index = out.index.to_timestamp()
@@ -389,8 +389,10 @@ class _Books:
     def frame(self, where: str, columns: Sequence[str]) -> pd.DataFrame:
         """Lines as a pandas frame in the pandas pipeline's dtypes, in file order."""
         cols = ", ".join(_q(c) for c in columns)
-        df = self.con.sql(f"SELECT {cols} FROM t WHERE {where} ORDER BY source_row"
-                          ).to_arrow_table().to_pandas()
+        table = self.con.sql(f"SELECT {cols} FROM t WHERE {where} ORDER BY source_row"
+                             ).to_arrow_table()
+        df = table.to_pandas(self_destruct=True, split_blocks=True)  # one copy at a time
+        del table
         for c in df.columns:
             if c in self.dtypes:
                 df[c] = _as_raw(df[c], self.dtypes[c])
