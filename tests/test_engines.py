@@ -273,3 +273,79 @@ def test_staged_log_profiles_as_the_frame(demo):
             profiling.lines_dated_outside(demo, start, stop) == 6
     finally:
         staged.close()
+
+
+# --- what a review found: inputs where a shortcut would have differed ----------------------
+
+def _log_frame(rows: list[tuple], **extra) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_date", "quantity",
+                                     "unit_price", "product_id"]).astype("str")
+    df["source_row"] = np.arange(len(df), dtype="int64")
+    return df.assign(**extra)
+
+
+def test_majority_votes_count_lines_not_distinct_values():
+    """With drop_invalid, day/month order and the decimal mark go by how many lines agree:
+    20 lines of 13/01 (day first) outvote three distinct month-first values, 20 lines of
+    '2,50' outvote ten distinct dot-decimal prices."""
+    rows = [("1", f"o{i}", "13/01/2021", "1", "2,50", "A") for i in range(20)]
+    rows += [("2", f"p{i}", "14/02/2021", "1", f"{i + 1}.25", "B") for i in range(7)]
+    rows += [("3", f"q{i}", f"01/{14 + i}/2021", "1", f"{i + 10}.75", "C") for i in range(3)]
+    same_result(_log_frame(rows), drop_invalid=True)
+
+
+def test_a_date_column_with_two_separators_is_named_as_most_lines_write_it():
+    rows = [("1", f"o{i}", f"{13 + i}-01-2021", "1", "2", "A") for i in range(5)]
+    rows += [("2", "p1", "14/01/2021", "1", "2", "B"), ("2", "p2", "15/01/2021", "1", "2", "B")]
+    same_result(_log_frame(rows))
+
+
+def test_two_logs_put_together_repeat_source_row():
+    """``source_row`` is a label (two logs concatenated repeat it); lines are told apart by
+    their place, as the pandas engine does."""
+    a = _log_frame([("a", "1", "2022-01-03", "2", "5", "X"), ("a", "C1", "2022-01-04", "-2",
+                                                              "5", "X"),
+                    ("a", "2", "2022-02-01", "1", "3", "Y")])
+    b = _log_frame([("b", "7", "2022-01-05", "1", "4", "X"), ("b", "8", "2022-01-06", "3", "4",
+                                                              "Z"),
+                    ("b", "C8", "2022-01-07", "-1", "4", "Z")])
+    same_result(pd.concat([a, b], ignore_index=True))
+
+
+def test_netted_anonymous_lines_are_listed_in_file_order():
+    rows = [("", "1", "2022-01-03", "2", "5", "X"), ("", "C1", "2022-01-04", "-2", "5", "X"),
+            ("a", "2", "2022-01-05", "1", "3", "Y"), ("a", "C2", "2022-01-06", "-1", "3", "Y"),
+            ("b", "3", "2022-01-07", "1", "9", "Z")]
+    same_result(_log_frame(rows), rules={"missing_customer": False})
+
+
+def test_a_page_of_floats_after_a_page_of_integers_widens_the_column():
+    from custlib.data.engines.duckdb import StagedLog
+    from custlib.errors import SourceError
+
+    first = pd.DataFrame({"customer_id": ["1", "2"], "order_date": ["2022-01-01"] * 2,
+                          "quantity": [1, 2], "unit_price": [2.0, 3.0]})
+    second = first.assign(quantity=[1.5, 2.0])
+    whole = pd.concat([first, second], ignore_index=True)
+    staged = clean_transactions_duckdb([first, second])
+    expected = clean_transactions(whole.assign(source_row=np.arange(4)))
+    pd.testing.assert_frame_equal(staged.transactions, expected.transactions)
+    assert staged.transactions["quantity"].tolist() == [1.0, 2.0, 1.5]  # the 4th repeats the 2nd
+    with pytest.raises(SourceError, match="column 'quantity' changes type from one page"):
+        StagedLog([first, first.assign(quantity=["x", "y"])])
+
+
+def test_blank_text_is_missing_as_python_strips_it():
+    from custlib.data import profiling
+    from custlib.data.engines.duckdb import StagedLog
+
+    frame = pd.DataFrame({"customer_id": ["1", "\t", " \u00a0\u3000 ", "2"],
+                          "order_date": ["2022-01-01"] * 4, "quantity": ["1"] * 4,
+                          "unit_price": ["2"] * 4})
+    staged = StagedLog(frame)
+    try:
+        pd.testing.assert_frame_equal(profiling.missing_values(staged),
+                                      profiling.missing_values(frame))
+        assert profiling.missing_values(staged).iloc[0, 0] == 2
+    finally:
+        staged.close()

@@ -167,6 +167,15 @@ def test_duckdb_file_table_and_query(tmp_path, uci_like):
     assert q["unit_price"].tolist() == [1.25, 2.10, 6.95, 6.95, 18.0]
     with pytest.raises(SourceError, match=r"has no table 'main.sales'; tables there: 'shop.sales'"):
         load_transactions("main.sales", database=url)
+    # the kit only reads: a second statement, or a query reaching outside the file, stops
+    evil = tmp_path / "written.csv"
+    with pytest.raises(SourceError, match="must be one SELECT .* statement; the kit only reads"):
+        load_transactions(f"SELECT * FROM shop.sales; COPY (SELECT 42) TO '{evil}'", COLUMNS,
+                          database=url)
+    with pytest.raises(SourceError, match="file system operations are disabled"):
+        load_transactions(f"SELECT * FROM read_csv('{tmp_path / 'other.csv'}')", COLUMNS,
+                          database=url)
+    assert not evil.exists()
 
 
 # Parquet folders and globs ---------------------------------------------------------------

@@ -388,7 +388,16 @@ def _iter_duckdb(url: Any, source: str, batch_rows: int) -> Iterator[pd.DataFram
     except duckdb.Error as exc:
         raise SourceError(f"cannot open {mask_url(url)}: {exc}") from None
     try:
+        # a read-only file can still reach outside itself (COPY ... TO, read_csv, INSTALL):
+        # no external access, and one SELECT statement, nothing after it
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
         if is_query(source):
+            statements = con.extract_statements(source)
+            if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+                raise SourceError(f"{_what(source)} must be one SELECT (or WITH ... SELECT) "
+                                  "statement; the kit only reads. Write it as a single query "
+                                  "without ';' and other statements")
             sql = source
         else:
             schema, _, table = source.strip().rpartition(".")

@@ -54,7 +54,7 @@ from custlib.data.currency import currency_of_counts
 from custlib.data.parsing import ParseOptions, parse_table
 from custlib.data.parsing.options import ParseInfo
 from custlib.data.window import SparseTail, tail_from_counts
-from custlib.errors import DataError
+from custlib.errors import DataError, SourceError
 
 __all__ = ["StagedLog", "clean_transactions_duckdb"]
 
@@ -81,9 +81,17 @@ def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:
 
 
 def _stage(con: Any, raw: pd.DataFrame | Iterable[pd.DataFrame]) -> tuple[dict[str, Any], dict]:
-    """Load the raw lines into table ``raw``; return the columns' pandas dtypes and attrs."""
+    """Load the raw lines into table ``raw``; return the columns' pandas dtypes and attrs.
+
+    ``raw`` gets ``_ord``: each line's place in the pandas engine's order (by ``source_row``,
+    then by position, as :func:`~custlib.data.cleaning.clean_transactions` sorts), which
+    also identifies the line when ``source_row`` repeats (two logs put together). A later
+    page whose column holds floats where the first page held integers widens the column
+    (as pandas puts such pages together); any other change of type stops.
+    """
     batches = [raw] if isinstance(raw, pd.DataFrame) else raw
     dtypes: dict[str, Any] = {}
+    types: dict[str, Any] = {}
     attrs: dict = {}
     offset = 0
     for batch in batches:
@@ -93,11 +101,30 @@ def _stage(con: Any, raw: pd.DataFrame | Iterable[pd.DataFrame]) -> tuple[dict[s
         if "source_row" not in batch.columns:
             batch = batch.assign(source_row=np.arange(offset, offset + len(batch),
                                                       dtype="int64"))
+        batch = batch.assign(_pos=np.arange(offset, offset + len(batch), dtype="int64"))
         offset += len(batch)
         table = pa.Table.from_pandas(batch, preserve_index=False)
-        for i, f in enumerate(table.schema):  # a page whose column is all empty
-            if pa.types.is_null(f.type):
-                table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
+        for i, f in enumerate(table.schema):
+            if pa.types.is_null(f.type):  # a page whose column is all empty
+                table = table.set_column(i, f.name, table.column(i).cast(
+                    types.get(f.name, pa.string())))
+                continue
+            known = types.setdefault(f.name, f.type)
+            if f.type == known:
+                continue
+            if pa.types.is_integer(known) and pa.types.is_floating(f.type):
+                con.execute(f"ALTER TABLE raw ALTER COLUMN {_q(f.name)} TYPE DOUBLE")
+                types[f.name], dtypes[f.name] = pa.float64(), np.dtype("float64")
+            elif (pa.types.is_floating(known) and pa.types.is_integer(f.type)) or \
+                    (pa.types.is_string(known) or pa.types.is_large_string(known)) and \
+                    (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)):
+                table = table.set_column(i, f.name, table.column(i).cast(known))
+            else:
+                raise SourceError(
+                    f"column {f.name!r} changes type from one page of the source to the next "
+                    f"({known} in the first lines, {f.type} from line {offset - len(batch):,}); "
+                    "a page cannot be read as the first one was. Export the column with one "
+                    "type (cast it in the query or the file), or use engine: pandas")
         con.register("_batch", table)
         if con.execute("SELECT count(*) FROM information_schema.tables "
                        "WHERE table_name = 'raw'").fetchall()[0][0]:
@@ -105,8 +132,24 @@ def _stage(con: Any, raw: pd.DataFrame | Iterable[pd.DataFrame]) -> tuple[dict[s
         else:
             con.execute("CREATE TABLE raw AS SELECT * FROM _batch")
         con.unregister("_batch")
+    if not dtypes:
+        con.execute("CREATE TABLE raw (source_row BIGINT, _pos BIGINT)")
+    ordered = con.execute("SELECT count(*) FROM (SELECT source_row < lag(source_row) OVER "
+                          "(ORDER BY _pos) AS back FROM raw) WHERE back").fetchall()[0][0]
+    if ordered:  # not in file order: the order pandas sorts them into
+        con.execute("CREATE TABLE raw_sorted AS SELECT * EXCLUDE (_pos), row_number() OVER "
+                    "(ORDER BY source_row, _pos) - 1 AS _ord FROM raw")
+        con.execute("DROP TABLE raw")
+        con.execute("ALTER TABLE raw_sorted RENAME TO raw")
+    else:
+        con.execute("ALTER TABLE raw RENAME COLUMN _pos TO _ord")
     dtypes.setdefault("source_row", np.dtype("int64"))
     return dtypes, attrs
+
+
+#: Text that Python's ``str.strip`` leaves empty (its whitespace, in RE2's syntax).
+_BLANK = ("^[\\t\\n\\x{0b}\\f\\r\\x{1c}-\\x{1f} \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
+          "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]*$")
 
 
 class StagedLog:
@@ -142,7 +185,16 @@ class StagedLog:
                  threads: int | None = None) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="custlib-duckdb-", dir=workdir)
         self.con = _connect(Path(self._tmp.name), memory_limit, threads)
-        self.dtypes, self.attrs = _stage(self.con, batches)
+        try:
+            self.dtypes, self.attrs = _stage(self.con, batches)
+        except BaseException:  # the spill folder and the connection go too
+            self.con.close()
+            self._tmp.cleanup()
+            raise
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:  # a generator holding a file or a database cursor
+                close()
         self.columns = list(self.dtypes)
         self._rows = int(self.con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
         self._profiled = False
@@ -165,7 +217,8 @@ class StagedLog:
         -------
         pandas.DataFrame
         """
-        df = self.con.sql(f"SELECT * FROM raw ORDER BY source_row LIMIT {int(n)}"
+        cols = ", ".join(_q(c) for c in self.columns)
+        df = self.con.sql(f"SELECT {cols} FROM raw ORDER BY _ord LIMIT {int(n)}"
                           ).to_arrow_table().to_pandas()
         for c in df.columns:
             if c in self.dtypes:
@@ -265,8 +318,8 @@ class StagedLog:
         for c in self.columns:
             if c == "source_row":
                 continue
-            blank = (f" OR trim({_q(c)}) = ''" if pd.api.types.is_string_dtype(self.dtypes[c])
-                     else "")
+            blank = (f" OR regexp_matches({_q(c)}, '{_BLANK}')"
+                     if pd.api.types.is_string_dtype(self.dtypes[c]) else "")
             parts.append(f"count(*) FILTER (WHERE {_q(c)} IS NULL{blank}) AS {_q(c)}")
         row = self.query("SELECT " + ", ".join(parts) + " FROM raw")
         return row.iloc[0].astype("int64")
@@ -329,27 +382,42 @@ def _weighted(info: ParseInfo, f: Field, raw: pd.Series, typed: pd.Series,
     return info
 
 
+#: ``dd/mm/yyyy``-like dates and their separator (a column with several separators names
+#: the one most lines use: a count the distinct values do not have).
+_DMY_SEPARATOR = r"^\s*\d{1,2}([-/. ])\d{1,2}[-/. ]"
+
+
 def _parse_column(con: Any, f: Field, dtype: Any, options: ParseOptions,
                   errors: str) -> tuple[pd.DataFrame, ParseInfo]:
-    """Parse a column's distinct values; return (value -> typed value) and the decisions."""
+    """Parse a column's distinct values; return (value -> typed value) and the decisions.
+
+    Where a decision could depend on how many lines hold a value (a majority vote over
+    values that contradict each other, with ``drop_invalid``; the separator of dates
+    written with several), the whole column is parsed instead, as the pandas engine does.
+    """
     col = _q(f.name)
-    d = con.execute(f"SELECT {col} AS v, min(source_row) AS first_row, count(*) AS n "
-                    f"FROM raw GROUP BY {col} ORDER BY first_row").df()
+    d = con.execute(f"SELECT {col} AS v, min(_ord) AS first, arg_min(source_row, _ord) AS "
+                    f"first_row, count(*) AS n FROM raw GROUP BY {col} ORDER BY first").df()
     values = _as_raw(d["v"], dtype)
     frame = pd.DataFrame({f.name: values, "source_row": d["first_row"].to_numpy()})
     try:
         parsed = parse_table(frame, [f], options=options, errors=errors)
+        info = parsed.info[f.name]
+        counted = (errors == "coerce" and info.invalid > 0) or (
+            f.kind == "datetime" and pd.api.types.is_string_dtype(values)
+            and values.str.extract(_DMY_SEPARATOR)[0].nunique() > 1)
     except DataError:
-        # the message counts and names lines: say it as the whole column would
-        whole = con.execute(f"SELECT {col} AS v, source_row FROM raw ORDER BY source_row").df()
-        parse_table(pd.DataFrame({f.name: _as_raw(whole["v"], dtype),
-                                  "source_row": whole["source_row"].to_numpy()}),
-                    [f], options=options, errors=errors)
-        raise
-    typed = parsed.frame[f.name]
-    info = _weighted(parsed.info[f.name], f, values, typed, d["n"].to_numpy())
-    mapping = pd.DataFrame({"v": d["v"], "typed": typed.reset_index(drop=True)})
-    return mapping, info
+        counted = True  # the message counts and names lines: say it as the column would
+    if not counted:
+        typed = parsed.frame[f.name]
+        info = _weighted(info, f, values, typed, d["n"].to_numpy())
+        return pd.DataFrame({"v": d["v"], "typed": typed.reset_index(drop=True)}), info
+    whole = con.execute(f"SELECT {col} AS v, source_row FROM raw ORDER BY _ord").df()
+    parsed = parse_table(pd.DataFrame({f.name: _as_raw(whole["v"], dtype),
+                                       "source_row": whole["source_row"].to_numpy()}),
+                         [f], options=options, errors=errors)
+    mapping = pd.DataFrame({"v": whole["v"], "typed": parsed.frame[f.name].to_numpy()})
+    return mapping.drop_duplicates("v").reset_index(drop=True), parsed.info[f.name]
 
 
 class _Books:
@@ -374,7 +442,7 @@ class _Books:
     def amounts(self, where: str, column: str = "amount") -> pd.Series:
         """A column of the lines still in that match ``where``, in file order."""
         arr = self.sql(f"SELECT {column} AS x FROM t WHERE _out IS NULL AND ({where}) "
-                       "ORDER BY source_row").fetchnumpy()["x"]
+                       "ORDER BY _ord").fetchnumpy()["x"]
         return pd.Series(np.asarray(arr, dtype="float64"))
 
     def remove(self, rule: Rule, where: str, reason_sql: str, note: Note) -> None:
@@ -389,7 +457,7 @@ class _Books:
     def frame(self, where: str, columns: Sequence[str]) -> pd.DataFrame:
         """Lines as a pandas frame in the pandas pipeline's dtypes, in file order."""
         cols = ", ".join(_q(c) for c in columns)
-        table = self.con.sql(f"SELECT {cols} FROM t WHERE {where} ORDER BY source_row"
+        table = self.con.sql(f"SELECT {cols} FROM t WHERE {where} ORDER BY _ord"
                              ).to_arrow_table()
         df = table.to_pandas(self_destruct=True, split_blocks=True)  # one copy at a time
         del table
@@ -493,7 +561,8 @@ def _type(con: Any, dtypes: dict[str, Any], present: list[str], options: ParseOp
         # a missing value is missing typed too, whatever the column: a plain equi-join
         joins.append(f"LEFT JOIN m{i} ON raw.{_q(f.name)} = m{i}.v")
         selects.append(f"m{i}.typed AS {_q(f.name)}")
-    con.execute(f"CREATE TABLE t AS SELECT {', '.join(selects)}, raw.source_row FROM raw "
+    con.execute(f"CREATE TABLE t AS SELECT {', '.join(selects)}, raw.source_row, raw._ord "
+                "FROM raw "
                 + " ".join(joins))
     _check_blank(con, infos, drop_invalid)
     _derive_money(con, present, typed_dtypes)
@@ -525,7 +594,7 @@ def _check_blank(con: Any, infos: dict[str, ParseInfo], drop_invalid: bool) -> N
         if name not in infos:
             continue
         rows = con.execute(f"SELECT source_row FROM t WHERE {_q(name)} IS NULL "
-                           "ORDER BY source_row").fetchnumpy()["source_row"]
+                           "ORDER BY _ord").fetchnumpy()["source_row"]
         if not len(rows):
             continue
         head = [int(r) for r in rows[:5]]
@@ -601,9 +670,9 @@ def _duplicates(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> None:
     # lines whose hash repeats, then the exact comparison among those only
     books.sql(f"CREATE OR REPLACE TEMP TABLE repeats AS SELECT hash({cols}) AS h FROM t "
               "WHERE _out IS NULL GROUP BY h HAVING count(*) > 1")
-    books.sql("CREATE OR REPLACE TEMP TABLE dup AS SELECT source_row FROM ("
-              f"SELECT source_row, row_number() OVER (PARTITION BY {cols} "
-              "ORDER BY source_row) AS k FROM t WHERE _out IS NULL AND hash("
+    books.sql("CREATE OR REPLACE TEMP TABLE dup AS SELECT _ord FROM ("
+              f"SELECT _ord, row_number() OVER (PARTITION BY {cols} "
+              "ORDER BY _ord) AS k FROM t WHERE _out IS NULL AND hash("
               f"{cols}) IN (SELECT h FROM repeats)) WHERE k > 1")
     n_in = books.count("true")
     n_dup = int(books.sql("SELECT count(*) FROM dup").fetchall()[0][0])
@@ -616,7 +685,7 @@ def _duplicates(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> None:
                       "unit bought looks like this; if yours does, keep them with "
                       "rules={'duplicates': False} (params: rules: {duplicates: false})",
                       UserWarning, stacklevel=5)
-    books.remove(rule, "source_row IN (SELECT source_row FROM dup)",
+    books.remove(rule, "_ord IN (SELECT _ord FROM dup)",
                  "'exact duplicate of an earlier line'", note)
 
 
@@ -726,7 +795,7 @@ def _cancellations(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> No
     key = "product_id" if "product_id" in books.columns else "unit_price"
     books.sql("CREATE OR REPLACE TEMP TABLE netted_customers AS "
               "SELECT customer_id, sum(n) OVER (ORDER BY first_row) AS upto FROM ("
-              "SELECT customer_id, min(source_row) AS first_row, count(*) AS n FROM t "
+              "SELECT customer_id, min(_ord) AS first_row, count(*) AS n FROM t "
               "WHERE _out IS NULL AND customer_id IN (SELECT DISTINCT customer_id FROM t "
               "WHERE _out IS NULL AND quantity < 0) GROUP BY customer_id)")
     null_negative = books.count("customer_id IS NULL AND quantity < 0") > 0
@@ -741,9 +810,10 @@ def _cancellations(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> No
                    f"(upto - 1) // {NETTING_BATCH_LINES} = {b})")
         else:
             who = "customer_id IS NULL"
-        df = books.frame(f"_out IS NULL AND {who}", books.columns)
+        df = books.frame(f"_out IS NULL AND {who}", books.columns + ["_ord"])
         if df.empty:
             continue
+        order = df.pop("_ord").to_numpy()
         matched, neg = net(df)
         qty = df["quantity"].to_numpy()
         price = df["unit_price"].to_numpy()
@@ -761,31 +831,32 @@ def _cancellations(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> No
         removed_rows.append(df[full].assign(
             rule=rule.name, revenue=df.loc[full, "amount"],
             reason=np.where(neg[full], "negative line fully netted",
-                            "line fully reversed by a later cancellation or return")))
+                            "line fully reversed by a later cancellation or return"),
+            _ord=order[full]))
         if partial.any():
             books.adjustments.append(pd.DataFrame({
                 "source_row": df.loc[partial, "source_row"].to_numpy(), "rule": rule.name,
                 "quantity_removed": matched[partial] * sign[partial],
-                "revenue": delta_rev[partial]}))
-        changed = partial
+                "revenue": delta_rev[partial], "_ord": order[partial]}))
         update = pd.DataFrame({
-            "source_row": df.loc[changed, "source_row"].to_numpy(),
-            "quantity": (qty - matched * sign)[changed],
-            "amount": (df["amount"].to_numpy() - delta_rev)[changed]})
-        gone = pd.DataFrame({"source_row": df.loc[full, "source_row"].to_numpy()})
+            "_ord": order[partial], "quantity": (qty - matched * sign)[partial],
+            "amount": (df["amount"].to_numpy() - delta_rev)[partial]})
         books.con.register("_upd", update)
         books.sql("UPDATE t SET quantity = _upd.quantity, amount = _upd.amount FROM _upd "
-                  "WHERE t.source_row = _upd.source_row")
+                  "WHERE t._ord = _upd._ord")
         books.con.unregister("_upd")
-        books.con.register("_gone", gone)
-        books.sql("UPDATE t SET _out = 'cancellations' WHERE source_row IN "
-                  "(SELECT source_row FROM _gone)")
+        books.con.register("_gone", pd.DataFrame({"_ord": order[full]}))
+        books.sql("UPDATE t SET _out = 'cancellations' WHERE _ord IN (SELECT _ord FROM _gone)")
         books.con.unregister("_gone")
     note = Note("data.cleaning.note.cancellations", {
         "cancellations": f"{n_cancel:,}", "returns": f"{n_return:,}",
         "full": f"{n_full:,}", "partial": f"{n_partial:,}"})
     books.log.append(rule.row(n_full, netted_rev, note))
-    books.netted_removed = removed_rows  # type: ignore[attr-defined]
+    netted = pd.concat(removed_rows, ignore_index=True) if removed_rows else \
+        books.frame("false", books.columns).assign(rule=rule.name, revenue=0.0, reason="",
+                                                   _ord=0)
+    netted = netted.sort_values("_ord", kind="stable").drop(columns="_ord")
+    books.netted_removed = [netted.reset_index(drop=True)]  # type: ignore[attr-defined]
     books.removed_rules.append(rule.name)
     del key
 
@@ -825,7 +896,7 @@ def _extremes(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> None:
         books.sql(f"UPDATE t SET is_extreme = true, extreme_reason = {reason} "
                   f"WHERE ({alive}) AND ({flagged})", [*limits.values(), *limits.values()])
     where = f"({alive}) AND is_extreme"
-    arr = books.sql(f"SELECT amount AS x FROM t WHERE {where} ORDER BY source_row"
+    arr = books.sql(f"SELECT amount AS x FROM t WHERE {where} ORDER BY _ord"
                     ).fetchnumpy()["x"]
     revenue = float(pd.Series(np.asarray(arr, dtype="float64")).sum())
     rows = len(arr)
@@ -867,7 +938,8 @@ def _finish(books: _Books, settings: CleaningSettings, given: dict[str, Any],
             part["reason"] = part["reason"].astype("str")
         removed.append(part)
     adjustments = (pd.concat(books.adjustments, ignore_index=True)
-                   .sort_values("source_row", kind="stable") if books.adjustments else None)
+                   .sort_values("_ord", kind="stable").drop(columns="_ord")
+                   if books.adjustments else None)
     run = PipelineRun(kept=kept, anonymous=anonymous, removed=removed,
                       log=books.log, decided=books.decided)
     if adjustments is not None:
