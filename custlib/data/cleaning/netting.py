@@ -22,7 +22,7 @@ import pandas as pd
 from custlib.data.cleaning.result import Note
 from custlib.data.cleaning.rules import CleaningContext, Rule, RuleOutcome
 
-__all__ = ["Cancellations", "UnmatchedCancellations", "net"]
+__all__ = ["Cancellations", "UnmatchedCancellations", "net", "netted"]
 
 
 def net(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -85,6 +85,34 @@ def net(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return matched, neg
 
 
+def netted(df: pd.DataFrame, cancel_prefix: str) -> tuple[np.ndarray, ...]:
+    """:func:`net`, and what it means for each line.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        As for :func:`net`, with ``order_id`` and ``unit_price``.
+    cancel_prefix : str
+
+    Returns
+    -------
+    tuple of ndarray
+        ``matched``, ``negative``, ``is_cancel`` (negative lines whose order id starts with
+        the prefix), ``full`` and ``partial`` (lines reversed wholly or in part), ``sign``
+        (-1 for negative lines) and ``delta_rev``: the revenue netting removes from each
+        line (a positive line loses matched x price; a negative line "loses" -matched x
+        price, it was negative revenue).
+    """
+    matched, neg = net(df)
+    is_cancel = neg & df["order_id"].fillna("").str.startswith(cancel_prefix).to_numpy() \
+        if cancel_prefix else np.zeros(len(df), bool)
+    full = (matched > 0) & np.isclose(matched, np.abs(df["quantity"].to_numpy()))
+    partial = (matched > 0) & ~full
+    sign = np.where(neg, -1.0, 1.0)
+    delta_rev = matched * df["unit_price"].to_numpy() * sign
+    return matched, neg, is_cancel, full, partial, sign, delta_rev
+
+
 @dataclass(frozen=True)
 class Cancellations(Rule):
     """Negative lines netted against the lines they reverse (see the module docstring).
@@ -102,18 +130,8 @@ class Cancellations(Rule):
     def apply(self, frame: pd.DataFrame, context: CleaningContext) -> RuleOutcome:
         """Net; remove lines reversed in full, shrink lines reversed in part."""
         df = frame.reset_index(drop=True)
-        matched, neg = net(df)
+        matched, neg, is_cancel, full, partial, sign, delta_rev = netted(df, self.cancel_prefix)
         qty = df["quantity"].to_numpy()
-        price = df["unit_price"].to_numpy()
-        prefix = self.cancel_prefix
-        is_cancel = neg & df["order_id"].fillna("").str.startswith(prefix).to_numpy() \
-            if prefix else np.zeros(len(df), bool)
-        full = (matched > 0) & np.isclose(matched, np.abs(qty))
-        partial = (matched > 0) & ~full
-        # revenue removed by netting: a positive line loses matched x price; a negative line
-        # "loses" -matched x price (it was negative revenue)
-        sign = np.where(neg, -1.0, 1.0)
-        delta_rev = matched * price * sign
         netted_rev = float(df.loc[full, "amount"].sum()) + float(delta_rev[partial].sum())
         removed = df[full].assign(
             rule=self.name, revenue=df.loc[full, "amount"],

@@ -247,16 +247,33 @@ class Duplicates(Rule):
         """Remove exact repeats of an earlier line (``source_row`` aside)."""
         cols = [c for c in frame.columns if c != "source_row"]
         dup = frame.duplicated(subset=cols, keep="first")
-        share = float(dup.mean()) if len(frame) else 0.0
-        note = Note("data.cleaning.note.duplicates")
-        if share > MANY_DUPLICATES:
-            note = Note("data.cleaning.note.duplicates_many", {"share": f"{share:.1%}"})
-            warnings.warn(f"{int(dup.sum()):,} lines ({share:.1%}) are exact duplicates of an "
-                          "earlier line and are removed. A log that repeats a line once per "
-                          "unit bought looks like this; if yours does, keep them with "
-                          "rules={'duplicates': False} (params: rules: {duplicates: false})",
-                          UserWarning, stacklevel=4)  # the caller of clean_transactions
+        note = duplicates_note(int(dup.sum()), len(frame), stacklevel=5)
         return self.remove(frame, dup, "exact duplicate of an earlier line", note)
+
+
+def duplicates_note(duplicates: int, lines: int, *, stacklevel: int) -> Note:
+    """The log's note on exact duplicates; above :data:`MANY_DUPLICATES`, also a warning.
+
+    Parameters
+    ----------
+    duplicates, lines : int
+        Duplicate lines, and the lines the rule looked at.
+    stacklevel : int
+        Of the warning, so that it names the caller of ``clean_transactions``.
+
+    Returns
+    -------
+    Note
+    """
+    share = duplicates / lines if lines else 0.0
+    if share <= MANY_DUPLICATES:
+        return Note("data.cleaning.note.duplicates")
+    warnings.warn(f"{duplicates:,} lines ({share:.1%}) are exact duplicates of an "
+                  "earlier line and are removed. A log that repeats a line once per "
+                  "unit bought looks like this; if yours does, keep them with "
+                  "rules={'duplicates': False} (params: rules: {duplicates: false})",
+                  UserWarning, stacklevel=stacklevel)
+    return Note("data.cleaning.note.duplicates_many", {"share": f"{share:.1%}"})
 
 
 #: above this share of lines, exact duplicates are more likely a line per unit than glitches
@@ -335,12 +352,7 @@ class Window(Rule):
             left = sparse_tail(kept) if len(kept) else None
         tail: Note | str = Note("data.cleaning.note.tail", left.fields()) if left else ""
         if left is not None:
-            warnings.warn(f"the log's usual volume ends on {left.end:%Y-%m-%d}: only "
-                          f"{left.lines:,} lines trickle over the {left.days} days after it, to "
-                          f"{left.last_date:%Y-%m-%d}; taking that as the end of observation "
-                          f"makes every customer look {left.days} days older. Set "
-                          f"observation_end: auto (or {left.end:%Y-%m-%d}) to end there",
-                          UserWarning, stacklevel=4)  # the caller of clean_transactions
+            warn_tail(left, stacklevel=5)
         if self.auto and found is None:
             tail = Note("data.cleaning.note.auto_none")
         if start is None and end is None:
@@ -364,6 +376,23 @@ class Window(Rule):
         if end is not None:
             return text + t("data.cleaning.span.to", lang, end=f"{end:%Y-%m-%d}")
         return text + t("data.cleaning.span.onwards", lang)
+
+
+def warn_tail(left: SparseTail, *, stacklevel: int) -> None:
+    """Warn that a sparse tail is left inside the window, with the end to use.
+
+    Parameters
+    ----------
+    left : SparseTail
+    stacklevel : int
+        Of the warning, so that it names the caller of ``clean_transactions``.
+    """
+    warnings.warn(f"the log's usual volume ends on {left.end:%Y-%m-%d}: only "
+                  f"{left.lines:,} lines trickle over the {left.days} days after it, to "
+                  f"{left.last_date:%Y-%m-%d}; taking that as the end of observation "
+                  f"makes every customer look {left.days} days older. Set "
+                  f"observation_end: auto (or {left.end:%Y-%m-%d}) to end there",
+                  UserWarning, stacklevel=stacklevel)
 
 
 def _tail_dict(tail: SparseTail | None) -> dict[str, Any] | None:

@@ -16,10 +16,35 @@ from custlib.data.contract import TRANSACTIONS, derive_money
 from custlib.data.parsing import ParseOptions, parse_table
 from custlib.errors import DataError
 
-__all__ = ["type_transactions"]
+__all__ = ["blank_error", "type_transactions"]
 
 _OPTIONAL = [f.name for f in TRANSACTIONS if not f.required and f.name not in
              ("unit_price", "amount")]
+
+
+def blank_error(column: str, count: int, rows: list) -> DataError:
+    """The error for lines without a date (``order_date``) or a money value.
+
+    Parameters
+    ----------
+    column : str
+    count : int
+        Lines without a value.
+    rows : list
+        The first of them (source rows).
+
+    Returns
+    -------
+    DataError
+    """
+    if column == "order_date":
+        return DataError(f"column 'order_date': {count} row(s) have no date (rows {rows}); "
+                         "every order needs one. Set `drop_invalid: true` in your parameter "
+                         "file (or drop_invalid=True in Python) to remove and count them")
+    return DataError(f"column {column!r}: {count} row(s) have no value (rows {rows}); "
+                     "expected a number on every line. Set `drop_invalid: true` in your "
+                     "parameter file (or drop_invalid=True in Python) to remove and count "
+                     "them")
 
 
 def type_transactions(raw: pd.DataFrame, options: ParseOptions, drop_invalid: bool
@@ -59,23 +84,12 @@ def type_transactions(raw: pd.DataFrame, options: ParseOptions, drop_invalid: bo
         if f.kind == "datetime" or (f.kind == "number" and
                                     (f.required or f.name in ("unit_price", "amount"))):
             failures[f.name] = df[f.name].isna()
-    blank_dates = failures.get("order_date", pd.Series(False, index=raw.index))
-    if blank_dates.any() and not drop_invalid:
-        rows = labels[blank_dates].head(5).tolist() if labels is not None else \
-            list(raw.index[blank_dates][:5])
-        raise DataError(f"column 'order_date': {int(blank_dates.sum())} row(s) have no date "
-                        f"(rows {rows}); every order needs one. Set `drop_invalid: true` in "
-                        "your parameter file (or drop_invalid=True in Python) to remove and "
-                        "count them")
-    for name in ("quantity", "unit_price", "amount"):
+    for name in ("order_date", "quantity", "unit_price", "amount"):
         mask = failures.get(name)
         if mask is not None and mask.any() and not drop_invalid:
             rows = labels[mask].head(5).tolist() if labels is not None else \
                 list(raw.index[mask][:5])
-            raise DataError(f"column {name!r}: {int(mask.sum())} row(s) have no value "
-                            f"(rows {rows}); expected a number on every line. Set "
-                            "`drop_invalid: true` in your parameter file (or "
-                            "drop_invalid=True in Python) to remove and count them")
+            raise blank_error(name, int(mask.sum()), rows)
     derive_money(df)
     if "order_id" not in raw.columns:
         df["order_id"] = (df["customer_id"].fillna("?") + "|"

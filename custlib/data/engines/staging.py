@@ -1,0 +1,319 @@
+"""Staging a raw log in DuckDB: the DuckDB engine's raw lines, a page at a time.
+
+:class:`StagedLog` holds the lines in a DuckDB database in a temporary folder (DuckDB
+spills there past its memory limit) with ``_ord``, each line's place in the order the pandas
+engine cleans in, and answers what notebook 01 shows of a raw log (first lines, overview,
+missing values, revenue by month, currencies) without holding it in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from custlib.data.parsing import ParseOptions
+from custlib.errors import SourceError
+
+__all__ = ["StagedLog"]
+
+
+def _q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:
+    import duckdb
+
+    con = duckdb.connect(":memory:")  # spills to temp_directory past memory_limit
+    con.execute(f"SET temp_directory = '{(workdir / 'spill').as_posix()}'")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def _stage(con: Any, raw: pd.DataFrame | Iterable[pd.DataFrame]) -> tuple[dict[str, Any], dict]:
+    """Load the raw lines into table ``raw``; return the columns' pandas dtypes and attrs.
+
+    ``raw`` gets ``_ord``: each line's place in the pandas engine's order (by ``source_row``,
+    then by position, as :func:`~custlib.data.cleaning.clean_transactions` sorts), which
+    also identifies the line when ``source_row`` repeats (two logs put together). A later
+    page whose column holds floats where the first page held integers widens the column
+    (as pandas puts such pages together); any other change of type stops.
+    """
+    batches = [raw] if isinstance(raw, pd.DataFrame) else raw
+    dtypes: dict[str, Any] = {}
+    types: dict[str, Any] = {}
+    attrs: dict = {}
+    offset = 0
+    for batch in batches:
+        if not dtypes:
+            dtypes = dict(batch.dtypes)
+            attrs = dict(batch.attrs)
+        if "source_row" not in batch.columns:
+            batch = batch.assign(source_row=np.arange(offset, offset + len(batch),
+                                                      dtype="int64"))
+        batch = batch.assign(_pos=np.arange(offset, offset + len(batch), dtype="int64"))
+        offset += len(batch)
+        table = pa.Table.from_pandas(batch, preserve_index=False)
+        for i, f in enumerate(table.schema):
+            if pa.types.is_null(f.type):  # a page whose column is all empty
+                table = table.set_column(i, f.name, table.column(i).cast(
+                    types.get(f.name, pa.string())))
+                continue
+            known = types.setdefault(f.name, f.type)
+            if f.type == known:
+                continue
+            if pa.types.is_integer(known) and pa.types.is_floating(f.type):
+                con.execute(f"ALTER TABLE raw ALTER COLUMN {_q(f.name)} TYPE DOUBLE")
+                types[f.name], dtypes[f.name] = pa.float64(), np.dtype("float64")
+            elif (pa.types.is_floating(known) and pa.types.is_integer(f.type)) or \
+                    (pa.types.is_string(known) or pa.types.is_large_string(known)) and \
+                    (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)):
+                table = table.set_column(i, f.name, table.column(i).cast(known))
+            else:
+                raise SourceError(
+                    f"column {f.name!r} changes type from one page of the source to the next "
+                    f"({known} in the first lines, {f.type} from line {offset - len(batch):,}); "
+                    "a page cannot be read as the first one was. Export the column with one "
+                    "type (cast it in the query or the file), or use engine: pandas")
+        con.register("_batch", table)
+        if con.execute("SELECT count(*) FROM information_schema.tables "
+                       "WHERE table_name = 'raw'").fetchall()[0][0]:
+            con.execute("INSERT INTO raw BY NAME SELECT * FROM _batch")
+        else:
+            con.execute("CREATE TABLE raw AS SELECT * FROM _batch")
+        con.unregister("_batch")
+    if not dtypes:
+        con.execute("CREATE TABLE raw (source_row BIGINT, _pos BIGINT)")
+    ordered = con.execute("SELECT count(*) FROM (SELECT source_row < lag(source_row) OVER "
+                          "(ORDER BY _pos) AS back FROM raw) WHERE back").fetchall()[0][0]
+    if ordered:  # not in file order: the order pandas sorts them into
+        con.execute("CREATE TABLE raw_sorted AS SELECT * EXCLUDE (_pos), row_number() OVER "
+                    "(ORDER BY source_row, _pos) - 1 AS _ord FROM raw")
+        con.execute("DROP TABLE raw")
+        con.execute("ALTER TABLE raw_sorted RENAME TO raw")
+    else:
+        con.execute("ALTER TABLE raw RENAME COLUMN _pos TO _ord")
+    dtypes.setdefault("source_row", np.dtype("int64"))
+    return dtypes, attrs
+
+
+#: Text that Python's ``str.strip`` leaves empty (its whitespace, in RE2's syntax).
+_BLANK = ("^[\\t\\n\\x{0b}\\f\\r\\x{1c}-\\x{1f} \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
+          "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]*$")
+
+
+class StagedLog:
+    """A raw log staged in DuckDB: what the DuckDB engine cleans, never whole in memory.
+
+    The loaders return one for ``engine='duckdb'``; notebook 01 shows its first rows, its
+    profile (:mod:`custlib.data.profiling` accepts it) and cleans it with
+    :func:`~custlib.data.cleaning.clean_transactions`. The staging database lives in a
+    temporary folder that :meth:`close` (or the end of the process) removes.
+
+    Parameters
+    ----------
+    batches : pandas.DataFrame or iterable of pandas.DataFrame
+        Contract columns as loaded (values as stored), a batch at a time, with
+        ``source_row`` (else the running position).
+    workdir : path-like, optional
+        Where the temporary folder goes; default: the system's temporary folder.
+    memory_limit : str, default '1GB'
+        DuckDB's memory limit; past it, DuckDB spills to the temporary folder.
+    threads : int, optional
+        DuckDB's threads; default: one per core.
+
+    Attributes
+    ----------
+    columns : list of str
+        The contract columns and ``source_row``.
+    attrs : dict
+        The first batch's ``attrs`` (source, column mapping, parse options).
+    """
+
+    def __init__(self, batches: pd.DataFrame | Iterable[pd.DataFrame], *,
+                 workdir: str | os.PathLike[str] | None = None, memory_limit: str = "1GB",
+                 threads: int | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="custlib-duckdb-", dir=workdir)
+        self.con = _connect(Path(self._tmp.name), memory_limit, threads)
+        try:
+            self.dtypes, self.attrs = _stage(self.con, batches)
+        except BaseException:  # the spill folder and the connection go too
+            self.con.close()
+            self._tmp.cleanup()
+            raise
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:  # a generator holding a file or a database cursor
+                close()
+        self.columns = list(self.dtypes)
+        self._rows = int(self.con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
+        self._profiled = False
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __repr__(self) -> str:
+        return (f"StagedLog({self._rows:,} lines, columns {self.columns}, "
+                f"source {self.attrs.get('source', '?')!r})")
+
+    def head(self, n: int = 5) -> pd.DataFrame:
+        """The first ``n`` lines as stored, in file order.
+
+        Parameters
+        ----------
+        n : int, default 5
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        cols = ", ".join(_q(c) for c in self.columns)
+        df = self.con.sql(f"SELECT {cols} FROM raw ORDER BY _ord LIMIT {int(n)}"
+                          ).to_arrow_table().to_pandas()
+        for c in df.columns:
+            if c in self.dtypes:
+                df[c] = _as_raw(df[c], self.dtypes[c])
+        df.attrs = dict(self.attrs)
+        return df
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """A query of table ``raw`` (the staged lines), as a pandas frame.
+
+        Parameters
+        ----------
+        sql : str
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return self.con.sql(sql).to_arrow_table().to_pandas()
+
+    def _profile(self) -> str:
+        """Table ``profile``: the lines typed leniently (what does not parse is missing)."""
+        if not self._profiled:
+            present = [c for c in self.dtypes if c != "source_row"]
+            from custlib.data.engines.typed import _type
+
+            _type(self.con, self.dtypes, present,
+                  ParseOptions.build(self.attrs.get("parse_options")), drop_invalid=True)
+            self.con.execute("DROP TABLE IF EXISTS profile")
+            self.con.execute("ALTER TABLE t RENAME TO profile")
+            self._profiled = True
+        return "profile"
+
+    def overview(self) -> pd.Series:
+        """:func:`custlib.data.profiling.overview` of the staged lines.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        table = self._profile()
+        orders = "count(DISTINCT order_id)" if "order_id" in self.dtypes else "NULL"
+        row = self.con.execute(
+            f"SELECT count(*), count(DISTINCT customer_id), {orders}, min(order_date), "
+            "max(order_date), sum(amount), count(*) FILTER (WHERE customer_id IS NULL) "
+            f"FROM {table}").fetchall()[0]
+        return pd.Series({
+            "rows": int(row[0]), "customers": int(row[1]),
+            "orders": int(row[2]) if row[2] is not None else np.nan,
+            "first_date": pd.Timestamp(row[3]) if row[3] is not None else pd.NaT,
+            "last_date": pd.Timestamp(row[4]) if row[4] is not None else pd.NaT,
+            "revenue": float(row[5] or 0.0), "rows_without_customer": int(row[6]),
+        }, dtype=object)
+
+    def revenue_by_month(self) -> pd.Series:
+        """:func:`custlib.data.profiling.revenue_by_month` of the staged lines.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        table = self._profile()
+        d = self.query(f"SELECT date_trunc('month', order_date) AS m, sum(amount) AS r FROM "
+                       f"{table} WHERE order_date IS NOT NULL GROUP BY m ORDER BY m")
+        if d.empty:
+            return pd.Series(dtype="float64")
+        out = pd.Series(d["r"].to_numpy(dtype="float64"),
+                        index=pd.DatetimeIndex(d["m"]).to_period("M"), name="amount")
+        full = pd.period_range(out.index.min(), out.index.max(), freq="M")
+        out = out.reindex(full, fill_value=0.0)
+        out.index = out.index.to_timestamp()
+        return out
+
+    def lines_dated_outside(self, start: pd.Timestamp, stop: pd.Timestamp) -> int:
+        """:func:`custlib.data.profiling.lines_dated_outside` of the staged lines.
+
+        Parameters
+        ----------
+        start, stop : pandas.Timestamp
+
+        Returns
+        -------
+        int
+        """
+        table = self._profile()
+        return int(self.con.execute(
+            f"SELECT count(*) FROM {table} WHERE order_date < ? OR order_date >= ?",
+            [start.to_pydatetime(), stop.to_pydatetime()]).fetchall()[0][0])
+
+    def missing_counts(self) -> pd.Series:
+        """Missing values per column (blank text counts as missing), ``source_row`` aside.
+
+        Returns
+        -------
+        pandas.Series
+            Counts by column.
+        """
+        parts = []
+        for c in self.columns:
+            if c == "source_row":
+                continue
+            blank = (f" OR regexp_matches({_q(c)}, '{_BLANK}')"
+                     if pd.api.types.is_string_dtype(self.dtypes[c]) else "")
+            parts.append(f"count(*) FILTER (WHERE {_q(c)} IS NULL{blank}) AS {_q(c)}")
+        row = self.query("SELECT " + ", ".join(parts) + " FROM raw")
+        return row.iloc[0].astype("int64")
+
+    def currency_counts(self) -> pd.Series:
+        """Lines per currency code (stripped, upper case), most first; empty without one.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        if "currency" not in self.dtypes:
+            return pd.Series(dtype="int64")
+        d = self.query("SELECT currency AS v, count(*) AS n FROM raw WHERE currency IS NOT "
+                       "NULL GROUP BY currency")
+        codes = pd.Series(d["v"].astype(str).str.strip().str.upper().to_numpy(), dtype="str")
+        counts = pd.Series(d["n"].to_numpy()).groupby(codes.to_numpy()).sum()
+        return counts[counts.index != ""].sort_values(ascending=False, kind="stable")
+
+    def close(self) -> None:
+        """Close the database and remove its folder."""
+        self.con.close()
+        self._tmp.cleanup()
+
+
+def _as_raw(values: pd.Series, dtype: Any) -> pd.Series:
+    """Distinct values fetched from DuckDB in the dtype the loader gave the column."""
+    if values.dtype == dtype:
+        return values
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return pd.Series(values.to_numpy(dtype=object), dtype=dtype)
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError):
+        return values
