@@ -367,7 +367,8 @@ def test_every_check_is_tested_and_speaks_chinese():
 def test_every_message_a_check_names_is_in_the_catalogs():
     from custlib import i18n
 
-    source = (ROOT / "custlib" / "teaching" / "check.py").read_text(encoding="utf-8")
+    source = "".join((ROOT / "custlib" / "teaching" / name).read_text(encoding="utf-8")
+                     for name in ("check_data.py", "check_value.py", "feedback.py"))
     hints = set(re.findall(r'\blang, "([a-z_]+)"', source))  # _wrong(lang, "hint"), ...
     whys = set(re.findall(r'_not_applicable\(lang, "([a-z_]+)"\)', source))
     hints -= whys
