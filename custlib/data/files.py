@@ -239,11 +239,7 @@ def _iter_file(source: PathLike, *, batch_rows: int, format: str | None = None,
                 page.attrs = {"source": name, "read_options": used}
                 yield page
     except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"cannot read {name}: not valid {exc.encoding} text (byte "
-            f"{exc.object[exc.start:exc.start + 1]!r} at position {exc.start}); set "
-            "`encoding: latin-1` in your parameter file (or encoding='latin-1' in Python), "
-            "or the file's own encoding such as cp1252 or gbk") from None
+        raise _not_text(name, exc) from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise SourceError(f"cannot read {name} as csv: {exc}") from None
 
@@ -330,11 +326,7 @@ def _read_file(source: PathLike, *, format: str | None = None, separator: str = 
     except CustlibError:
         raise
     except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"cannot read {name}: not valid {exc.encoding} text (byte "
-            f"{exc.object[exc.start:exc.start + 1]!r} at position {exc.start}); set "
-            "`encoding: latin-1` in your parameter file (or encoding='latin-1' in Python), "
-            "or the file's own encoding such as cp1252 or gbk") from None
+        raise _not_text(name, exc) from None
     except ImportError as exc:
         raise SourceError(f"reading {name} as {format} needs an extra package: {exc}") from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
@@ -347,6 +339,15 @@ def _read_file(source: PathLike, *, format: str | None = None, separator: str = 
     df.attrs["source"] = name
     df.attrs["read_options"] = used
     return df
+
+
+def _not_text(name: str, exc: UnicodeDecodeError) -> SourceError:
+    """The error for a file that is not text in the encoding it was read with."""
+    return SourceError(
+        f"cannot read {name}: not valid {exc.encoding} text (byte "
+        f"{exc.object[exc.start:exc.start + 1]!r} at position {exc.start}); set "
+        "`encoding: latin-1` in your parameter file (or encoding='latin-1' in Python), "
+        "or the file's own encoding such as cp1252 or gbk")
 
 
 def _format_of(name: str, format: str | None) -> str:
