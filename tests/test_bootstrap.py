@@ -152,3 +152,28 @@ def test_bad_settings_name_the_parameter(summary):
         ValueBootstrap(level=1.5).fit(summary)
     with pytest.raises(ParameterError, match="no segment 'x'"):
         ValueBootstrap(n_refits=0, progress=False).fit(summary).interval("x")
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "pareto"])
+def test_refits_start_from_the_estimate_and_reach_the_same_maximum(summary, model,
+                                                                   monkeypatch):
+    starts = []
+
+    class Recording(btyd.BTYDModel):
+        def fit(self, summary, y=None, *, sample_weight=None):  # type: ignore[override]
+            starts.append(self.start)
+            return super().fit(summary, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(bootstrap, "BTYDModel", Recording)
+    b = ValueBootstrap(model, n_refits=3, margin=0.3, progress=False).fit(summary)
+    assert starts[0] is None  # the estimate: the default start
+    assert len(starts) == 4 and all(np.array_equal(s, b.purchase_.params_.to_numpy())
+                                    for s in starts[1:])
+    # a refit from the estimate finds the maximum a cold start finds
+    rng = np.random.default_rng(3)
+    w = rng.multinomial(len(summary), np.full(len(summary), 1 / len(summary))).astype(float)
+    warm = btyd.BTYDModel(model, start=b.purchase_.params_).fit(summary, sample_weight=w)
+    cold = btyd.BTYDModel(model).fit(summary, sample_weight=w)
+    assert warm.attempts_["start"].tolist() == ["given"]
+    np.testing.assert_allclose(warm.params_, cold.params_, rtol=2e-4)
+    assert warm.log_likelihood_ == pytest.approx(cold.log_likelihood_, rel=1e-9)

@@ -167,11 +167,28 @@ def test_own_likelihood_equals_lifetimes(ch, lifetimes, key, cls):
     assert total == pytest.approx(own.sum(), rel=1e-10)
 
 
-@pytest.mark.parametrize("key", ["bgnbd", "mbgnbd"])
-def test_analytic_gradient_matches_finite_differences(ch, key):
+@pytest.mark.parametrize("params", [(0.55, 10.6, 0.61, 11.7), (0.4, 3.0, 0.9, 3.0),
+                                    (0.47, 0.2, 7.5e-5, 300.0), (2.0, 40.0, 0.3, 0.05)],
+                         ids=["cdnow", "alpha=beta", "beta>>alpha", "alpha>>beta"])
+def test_pareto_objective_equals_per_customer_likelihood(ch, params):
+    # the fit's objective integrates A_0 for every pattern; the per-customer likelihood
+    # sums its series where z <= 0.9: the same total either way
+    kx, ktx, kT, w = fitting._distinct(ch)
+    total, _ = formulas._OBJECTIVES["pareto"](np.log(params),
+                                              formulas._Patterns(np.floor(kx), ktx, kT, w))
+    own = formulas._OWN_LL["pareto"](np.asarray(params), np.floor(kx), ktx, kT)
+    assert total == pytest.approx(float(w @ own), rel=1e-12)
+
+
+@pytest.mark.parametrize("key,logp", [("bgnbd", [0.4, 6.0, 0.7, 2.0]),
+                                      ("mbgnbd", [0.4, 6.0, 0.7, 2.0]),
+                                      ("pareto", [0.55, 10.6, 0.61, 11.7]),
+                                      ("pareto", [0.47, 0.2, 7.5e-5, 300.0]),
+                                      ("pareto", [2.0, 40.0, 0.3, 0.05])])
+def test_analytic_gradient_matches_finite_differences(ch, key, logp):
     kx, ktx, kT, w = fitting._distinct(ch)
     data = formulas._Patterns(np.floor(kx), ktx, kT, w)
-    logp = np.log([0.4, 6.0, 0.7, 2.0])
+    logp = np.log(logp)
     _, grad = formulas._OBJECTIVES[key](logp, data)
     h = 1e-6
     numeric = [(formulas._OBJECTIVES[key](logp + h * e, data)[0] -

@@ -115,3 +115,20 @@ def test_clusterer_clones_and_round_trips_its_parameters(three_groups):
     assert fitted.fit_predict(three_groups).tolist() == fitted.labels_.tolist()
     with pytest.raises(ParameterError, match="not fitted"):
         RFMClusterer().names()
+
+
+def test_many_customers_choose_k_on_the_sample_and_fit_it_on_everyone(three_groups):
+    from sklearn.base import clone
+
+    model = RFMClusterer(random_state=1, sample_size=150, k_range=(2, 4)).fit(three_groups)
+    sample = np.random.default_rng(1).choice(len(three_groups), 150, replace=False)
+    on_sample = clone(model)._pipeline(3).fit(three_groups.iloc[sample])
+    assert model.scores_.loc[model.scores_["k"] == 3, "inertia"].item() == pytest.approx(
+        on_sample.named_steps["kmeans"].inertia_)
+    assert model.n_clusters_ == 3 and len(model.labels_) == len(three_groups)
+    everyone = clone(model)._pipeline(3).fit(model._check(three_groups))
+    assert model.pipeline_.named_steps["kmeans"].inertia_ == pytest.approx(
+        everyone.named_steps["kmeans"].inertia_)
+    # the same groups as when every candidate is fitted on everyone
+    full = RFMClusterer(random_state=1, k_range=(2, 4)).fit(three_groups)
+    assert (model.labels_ == full.labels_).all()

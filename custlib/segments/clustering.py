@@ -4,10 +4,11 @@
 (spend and counts are heavily skewed), standard scaling and one-hot encoding of
 categorical attributes, then :class:`sklearn.cluster.KMeans`. When ``n_clusters`` is not
 given it tries every k in ``k_range``, records the inertia (for the elbow plot) and the
-silhouette score (on a sample of at most ``sample_size`` customers), and keeps the k with
-the best silhouette. Clusters are then renumbered in a stable order, most valuable first
-(by median total revenue), and named from their centres ("recent, frequent, high spend").
-The figures (elbow and silhouette, snake plot) are in :mod:`custlib.plots.segments`.
+silhouette score (on a sample of at most ``sample_size`` customers, on which the candidates
+are fitted too when there are more customers), and keeps the k with the best silhouette.
+Clusters are then renumbered in a stable order, most valuable first (by median total
+revenue), and named from their centres ("recent, frequent, high spend"). The figures
+(elbow and silhouette, snake plot) are in :mod:`custlib.plots.segments`.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
     numeric_attributes, categorical_attributes : sequence of str, optional
         Extra columns (for example ``age``; ``customer_type``), scaled or one-hot encoded.
     sample_size : int, default 10000
-        Customers used for each silhouette score.
+        Customers used for each silhouette score. With more customers than this and k to
+        choose, the candidate k are also fitted on this sample (their ``inertia`` in
+        ``scores_`` is the sample's) and the chosen k is then fitted on every customer.
     random_state : int, default 0
     n_init : int, default 10
 
@@ -65,7 +68,8 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
     labels_ : pandas.Series
         Cluster number (1 = most valuable) per customer of the fitted data.
     scores_ : pandas.DataFrame
-        k, inertia and silhouette for each k tried.
+        k, inertia and silhouette for each k tried (on the sample when there are more than
+        ``sample_size`` customers).
     centers_ : pandas.DataFrame
         Median of each feature per cluster, in original units.
     names_ : dict of int to str
@@ -168,9 +172,12 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
         rng = np.random.default_rng(self.random_state)
         sample = (rng.choice(len(data), self.sample_size, replace=False)
                   if len(data) > self.sample_size else np.arange(len(data)))
+        # on many customers, the candidate k are fitted on the sample the silhouette uses,
+        # and only the chosen k on everyone: k-means' cost grows with customers x k x n_init
+        trial = data.iloc[sample] if len(ks) > 1 and len(sample) < len(data) else data
         rows, fitted = [], {}
         for k in ks:
-            pipe = self._pipeline(k).fit(data)
+            pipe = self._pipeline(k).fit(trial)
             Z = pipe.named_steps["prepare"].transform(data.iloc[sample])
             labels = pipe.named_steps["kmeans"].predict(Z)
             sil = silhouette_score(Z, labels) if len(set(labels)) > 1 else float("nan")
@@ -181,7 +188,7 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
         best = int(self.scores_.loc[self.scores_["silhouette"].idxmax(), "k"]) \
             if self.n_clusters is None else self.n_clusters
         self.n_clusters_ = best
-        self.pipeline_ = fitted[best]
+        self.pipeline_ = fitted[best] if trial is data else self._pipeline(best).fit(data)
         raw = self.pipeline_.predict(data)
         value_col = "total_revenue" if "total_revenue" in X.columns else self.features[-1]
         med = pd.Series(X[value_col].to_numpy()).groupby(raw).median()

@@ -10,7 +10,8 @@ Resampling is cheap because the fits run on distinct customer histories: the cus
 grouped once into distinct (frequency, recency, T, average spend, segment) rows, and a
 resample is a multinomial draw of how many customers each row stands for; every refit then
 runs on the same few thousand rows with new weights (``sample_weight`` of
-:meth:`BTYDModel.fit <custlib.value.purchase.BTYDModel.fit>`).
+:meth:`BTYDModel.fit <custlib.value.purchase.BTYDModel.fit>`), starting from the parameters
+fitted on all customers (``start``), which a resample's maximum is close to.
 
 References
 ----------
@@ -95,6 +96,8 @@ class ValueBootstrap(BaseEstimator):
         Why, one line per failed refit.
     seconds_ : float
         Wall time of the refits.
+    purchase_ : BTYDModel
+        The purchase model fitted on all customers; every refit starts from its parameters.
     n_patterns_ : int
         Distinct customer rows the refits ran on.
     """
@@ -202,11 +205,14 @@ class ValueBootstrap(BaseEstimator):
         if estimate:
             purchase = BTYDModel(self.model).fit(patterns, sample_weight=weight)
             spend = GammaGammaModel().fit(patterns, sample_weight=weight)
+            self.purchase_ = purchase
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", FitWarning)
                 try:
-                    purchase = BTYDModel(self.model).fit(patterns, sample_weight=weight)
+                    start = self.purchase_.params_.to_numpy()  # the estimate's parameters
+                    purchase = BTYDModel(self.model, start=start).fit(patterns,
+                                                                      sample_weight=weight)
                     spend = GammaGammaModel().fit(patterns, sample_weight=weight)
                 except (CustlibError, FitWarning) as exc:
                     first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy.optimize import OptimizeResult, minimize
 
 from custlib import errors
-from custlib.value.formulas import _OBJECTIVES, _OWN_LL, _Patterns
+from custlib.value.formulas import _OBJECTIVES, _Patterns
 
 __all__ = ["FitWarning", "require_fitted"]
 
@@ -94,7 +94,8 @@ def _own_fit(model: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.nda
 
     lifetimes' objective, time scaled so the longest ``T`` is 10.
     BG/NBD and MBG/NBD: BFGS from lifetimes' start with the analytic gradient. Pareto/NBD:
-    L-BFGS-B with central-difference gradients of custlib's log-space likelihood, the
+    L-BFGS-B with the analytic gradient of custlib's log-space likelihood (one quadrature
+    per evaluation, :func:`custlib.value.pareto._objective_pareto`), the
     log-parameters kept within ``+-log(1e6)`` (``_LOG_CAP``; a stop for precision loss
     counts as converged when the gradient that can still move is below 1e-4: the
     likelihood's flat ridges; the maximum is the published one to 3 decimals).
@@ -104,38 +105,29 @@ def _own_fit(model: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.nda
     """
     budget = budget or _Budget(np.inf)
     budget.best_value, budget.best_x = np.inf, None  # the best point of this attempt
-    if model in _OBJECTIVES:
-        total = _OBJECTIVES[model]
-        data = _Patterns(x, tx, T, w)
+    total = _OBJECTIVES[model]
+    data = _Patterns(x, tx, T, w)
 
-        def objective(logp: np.ndarray) -> tuple[float, np.ndarray]:
-            p = np.exp(logp)
-            ll, g = total(logp, data)
-            value = float(-ll / data.wsum + penalizer * (p ** 2).sum())
-            budget.seen(logp, value)
-            return value, -g / data.wsum + penalizer * 2 * p ** 2
+    def objective(logp: np.ndarray) -> tuple[float, np.ndarray]:
+        p = np.exp(logp)
+        ll, g = total(logp, data)
+        value = float(-ll / data.wsum + penalizer * (p ** 2).sum())
+        grad = -g / data.wsum + penalizer * 2 * p ** 2
+        if bounds is not None and not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            value, grad = np.inf, np.zeros_like(grad)  # L-BFGS-B: step back from here
+        budget.seen(logp, value)
+        return value, grad
 
-        method, jac = "BFGS", True
-        options: dict[str, Any] = {"maxiter": max_iterations}
-        bounds = None
-    else:
-        ll_rows = _OWN_LL[model]
-        wsum = float(w.sum())
-
-        def objective(logp: np.ndarray) -> float:  # type: ignore[misc]
-            p = np.exp(logp)
-            value = float(-(w @ ll_rows(p, x, tx, T)) / wsum + penalizer * (p ** 2).sum())
-            value = value if np.isfinite(value) else np.inf
-            budget.seen(logp, value)
-            return value
-
-        method, jac, tol = "L-BFGS-B", "3-point", None  # type: ignore[assignment]
+    method, bounds = "BFGS", None
+    options: dict[str, Any] = {"maxiter": max_iterations}
+    if model == "pareto":
+        method, tol = "L-BFGS-B", None  # type: ignore[assignment]
         options = {"maxiter": max_iterations, "gtol": 1e-8, "ftol": 1e-11}
         bounds = [(-_LOG_CAP, _LOG_CAP)] * len(x0)
     with np.errstate(all="ignore"):
         try:
             res = minimize(objective, x0=np.clip(x0, *bounds[0]) if bounds else x0,
-                           jac=jac, method=method, tol=tol, options=options, bounds=bounds)
+                           jac=True, method=method, tol=tol, options=options, bounds=bounds)
             grad = np.asarray(res.jac, dtype=float)
             if bounds is not None:  # the gradient that can still move: not out of a bound
                 xs = np.asarray(res.x, dtype=float)

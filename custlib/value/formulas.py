@@ -31,6 +31,17 @@ import numpy as np
 from scipy.integrate import quad
 from scipy.special import betaln, expit, gammaln, hyp2f1, psi, roots_jacobi
 
+from custlib.value.pareto import (  # noqa: F401  (Pareto/NBD lives in its own module)
+    _log_power_integral,
+    _objective_pareto,
+    _pareto_expected,
+    _pareto_expected_new,
+    _pareto_ll,
+    _pareto_log_a0,
+    _pareto_log_odds_dead,
+    _pareto_p_alive,
+)
+
 # --- log-likelihoods: per customer, and factored with gradients for fitting -------------
 
 
@@ -55,208 +66,6 @@ def _mbgnbd_ll(params: np.ndarray, x: np.ndarray, tx: np.ndarray,
     a3 = -(r + x) * np.log(alpha + T)
     a4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
     return a1 + a2 + a3 + np.logaddexp(a4, 0.0)
-
-
-# --- Pareto/NBD in log space (Fader & Hardie 2005, "A note on deriving the Pareto/NBD
-# model and related expressions", eqs. 18-22, 36-41) ----------------------------------------
-
-def _log1mexp(u: np.ndarray) -> np.ndarray:
-    """``log(1 - exp(u))`` for ``u <= 0``, accurate at both ends (-inf at ``u = 0``)."""
-    u = np.minimum(u, 0.0)
-    with np.errstate(divide="ignore"):
-        return np.where(u > -0.6931471805599453, np.log(-np.expm1(u)), np.log1p(-np.exp(u)))
-
-
-def _log_series_1(p: np.ndarray, c: np.ndarray, z: np.ndarray,
-                  max_terms: int = 2_000_000) -> np.ndarray:
-    """``log 2F1(1, p; c; z) = log sum_n (p)_n / (c)_n z^n`` for ``0 < p < c``, ``0 <= z < 1``.
-
-    Every term is positive and each ratio ``(p + n) / (c + n) z`` is below ``z``: the terms
-    are summed chunk by chunk relative to the last term of the previous chunk (products of
-    ratios below 1, which cannot overflow), the running sum is kept in log space, and the
-    sum stops when the geometric bound of the tail is below 1e-17 of the sum.
-    """
-    p, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (p, c, z)))
-    p, c, z = p.ravel(), c.ravel(), z.ravel()
-    log_sum = np.zeros(len(z))
-    log_term = np.zeros(len(z))
-    active = z > 0
-    if not active.any():
-        return log_sum
-    with np.errstate(divide="ignore"):
-        log_z = np.log(z)
-        tail_factor = log_z - np.log1p(-z)
-    start, chunk = 0, 24  # most sums end within the first chunk; long ones grow it
-    while active.any() and start < max_terms:
-        idx = np.flatnonzero(active)
-        n = start + np.arange(chunk, dtype=float)
-        rel = np.cumprod((p[idx, None] + n) / (c[idx, None] + n) * z[idx, None], axis=1)
-        with np.errstate(divide="ignore"):
-            log_sum[idx] = np.logaddexp(log_sum[idx], log_term[idx] + np.log(rel.sum(axis=1)))
-            log_term[idx] = log_term[idx] + np.log(rel[:, -1])
-        active[idx] = log_term[idx] + tail_factor[idx] > log_sum[idx] - 40.0
-        start += chunk
-        chunk = min(chunk * 2, 8192)
-    return log_sum
-
-
-#: above this argument ``z`` at ``t_x``, ``A_0`` is integrated instead of summed: the
-#: series needs about ``40 / (1 - z)`` terms (hundreds of thousands when one scale parameter
-#: runs away from the other), the quadrature a fixed number of nodes.
-_SERIES_MAX_Z = 0.9
-
-
-def _tanh_sinh_rule(step: float = 1 / 12, t_max: float = 3.5) -> tuple[np.ndarray, ...]:
-    """Nodes ``xi``, ``1 - xi`` and weights of the tanh-sinh rule on ``[0, 1]``.
-
-    The double exponential rule is exact to rounding for functions analytic inside the
-    interval, even with power-law behaviour at its ends.
-    """
-    t = np.arange(-t_max, t_max + step / 2, step)
-    u = np.pi / 2 * np.sinh(t)
-    xi, xic = expit(2 * u), expit(-2 * u)
-    w = step * np.pi / 4 * np.cosh(t) / np.cosh(u) ** 2
-    keep = (xi > 0) & (xic > 0) & (w > 0)
-    return xi[keep], xic[keep], w[keep]
-
-
-_TANH_SINH = _tanh_sinh_rule()
-
-
-def _log_power_integral(A: np.ndarray, B: np.ndarray, hi: float | np.ndarray,
-                        lo: float | np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
-    """``log int_t0^t1 (hi + u)^-A (lo + u)^-B du``, by quadrature.
-
-    For ``A, B > 0``, ``A + B > 1``, ``0 <= lo < hi`` and ``t0 < t1``. In ``lambda =
-    log(lo + u)`` the log-integrand ``psi = (1 - B) lambda - A log(hi - lo + e^lambda)``
-    is concave and analytic in a strip of half-width pi. The range is cut
-    where either factor alone has fallen by ``e^-100`` (the rest is below rounding); the
-    slope ``sigma`` of ``psi`` at ``t0`` is taken out exactly by the substitution
-    ``xi = (1 - e^(sigma (lambda - lambda_0))) / (1 - e^(sigma L))``, and what is left, a
-    bounded function with at most a power-law end, is integrated by the tanh-sinh rule.
-    Everything is summed in log space, so nothing overflows. Tested against mpmath at
-    arguments ``z`` from 0.9 to ``1 - 1e-9`` (``tests/test_btyd_numerics.py``).
-    """
-    xi, xic, wk = _TANH_SINH
-    A, B, hi, lo, t0, t1 = (v[:, None] for v in np.broadcast_arrays(
-        *(np.atleast_1d(np.asarray(v, dtype=float)) for v in (A, B, hi, lo, t0, t1))))
-    d = hi - lo
-    e0 = lo + t0
-    with np.errstate(over="ignore"):
-        cut = t0 + np.minimum((hi + t0) * np.expm1(100.0 / A), e0 * np.expm1(100.0 / B))
-    length = np.log1p((np.minimum(t1, cut) - t0) / e0)  # of the range of lambda
-    sigma = np.minimum((1.0 - B) - A * e0 / (hi + t0), 0.0)
-    s_len = sigma * length
-    bent = s_len < -1e-300
-    s_safe = np.where(bent, sigma, -1.0)
-    log_q = np.where(bent, np.log(xic + xi * np.exp(s_len)), 0.0)  # log(1 + xi expm1(sL))
-    off = np.where(bent, log_q / s_safe, xi * length)  # lambda - lambda_0
-    log_jac = np.where(bent, np.log(np.where(bent, np.expm1(s_len) / s_safe, 1.0)) - log_q,
-                       np.log(length))
-    v = (1.0 - B) * (np.log(e0) + off) - A * np.log(d + e0 * np.exp(off)) + log_jac
-    top = v.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(v - top) @ wk[:, None]))[:, 0]
-
-
-def _pareto_log_a0(params: np.ndarray, x: np.ndarray, tx: np.ndarray,
-                   T: np.ndarray) -> np.ndarray:
-    """``log A_0`` of the Pareto/NBD likelihood (Fader & Hardie 2005, eqs. 19-20).
-
-    ``A_0 = F(t_x) - F(T)`` with ``F(y) = 2F1(a, b; a + 1; d / (m + y)) / (m + y)^a``,
-    ``a = r + s + x``, ``m = max(alpha, beta)``, ``d = |alpha - beta|`` and ``b = s + 1``
-    when ``alpha >= beta``, ``r + x`` otherwise. When ``z = d / (m + t_x) <= 0.9`` the
-    hypergeometric function is taken through Euler's transformation, ``2F1(a, b; a + 1; z)
-    = (1 - z)^(1 - b) 2F1(1, a + 1 - b; a + 1; z)``, whose series has positive terms, and
-    the difference is formed as ``F(t_x) (1 - F(T) / F(t_x))`` with the ratio computed from
-    ``T - t_x`` directly, so that nothing cancels or overflows. Closer to ``z = 1``, where
-    the series needs ~``40 / (1 - z)`` terms, ``A_0`` is integrated:
-    ``A_0 = a int_tx^T (m + u)^-(a + 1 - b) (m - d + u)^-b du`` (the likelihood's own
-    integral over the time of death; :func:`_log_power_integral`). ``-inf`` when
-    ``t_x = T``.
-    """
-    r, alpha, s, beta = (float(v) for v in params)
-    x, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T)))
-    shape = x.shape
-    x, tx, T = x.ravel(), tx.ravel(), T.ravel()
-    a = r + s + x
-    hi, lo = max(alpha, beta), min(alpha, beta)
-    b = np.full_like(x, s + 1.0) if alpha >= beta else r + x
-    d = hi - lo
-    gap = T - tx
-    out = np.full(x.shape, -np.inf)
-    near = (d / (hi + tx) > _SERIES_MAX_Z) & (gap > 0)
-    far = (gap > 0) & ~near
-    if near.any():
-        out[near] = np.log(a[near]) + _log_power_integral(
-            (a + 1.0 - b)[near], b[near], hi, lo, tx[near], T[near])
-    if far.any():
-        out[far] = _pareto_log_a0_series(a[far], b[far], hi, lo, d, tx[far], T[far])
-    return out.reshape(shape)
-
-
-def _pareto_log_a0_series(a: np.ndarray, b: np.ndarray, hi: float, lo: float, d: float,
-                          tx: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """``log A_0`` by the positive-term series (see :func:`_pareto_log_a0`)."""
-    c = a + 1.0
-    ys = np.concatenate([tx, T])
-    log_s = _log_series_1(np.concatenate([c - b] * 2), np.concatenate([c] * 2), d / (hi + ys))
-    s_tx, s_T = log_s[:tx.size], log_s[tx.size:]
-    log_f_tx = -a * np.log(hi + tx) + (1.0 - b) * (np.log(lo + tx) - np.log(hi + tx)) + s_tx
-    gap = T - tx
-    diff = (-a * np.log1p(gap / (hi + tx))
-            + (1.0 - b) * (np.log1p(gap / (lo + tx)) - np.log1p(gap / (hi + tx)))
-            + s_T - s_tx)
-    return np.where(gap > 0, log_f_tx + _log1mexp(diff), -np.inf)
-
-
-def _pareto_ll(params: np.ndarray, x: np.ndarray, tx: np.ndarray,
-               T: np.ndarray) -> np.ndarray:
-    """Pareto/NBD log-likelihood of each customer (Fader & Hardie 2005, eq. 18)."""
-    r, alpha, s, beta = (float(v) for v in params)
-    first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    second = np.log(s) - np.log(r + s + x) + _pareto_log_a0(params, x, tx, T)
-    return (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-            + np.logaddexp(first, second))
-
-
-def _pareto_log_odds_dead(params: np.ndarray, x: np.ndarray, tx: np.ndarray,
-                          T: np.ndarray) -> np.ndarray:
-    """``log(1 / P(alive) - 1)`` (Fader & Hardie 2005, eq. 36 rearranged)."""
-    r, alpha, s, beta = (float(v) for v in params)
-    return (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T)
-            + s * np.log(beta + T) + _pareto_log_a0(params, x, tx, T))
-
-
-def _pareto_p_alive(params: np.ndarray, x: np.ndarray, tx: np.ndarray,
-                    T: np.ndarray) -> np.ndarray:
-    """P(alive) of each customer under Pareto/NBD, as ``1 / (1 + exp(log odds))``."""
-    return expit(-_pareto_log_odds_dead(params, x, tx, T))
-
-
-def _power_gap(k: float, log_ratio: np.ndarray) -> np.ndarray:
-    """``(1 - exp(-k L)) / k``, with its limit ``L`` at ``k = 0``."""
-    if abs(k) < 1e-12:
-        return np.asarray(log_ratio, dtype=float) * (1.0 - 0.5 * k * log_ratio)
-    return -np.expm1(-k * log_ratio) / k
-
-
-def _pareto_expected(params: np.ndarray, t: np.ndarray, x: np.ndarray, tx: np.ndarray,
-                     T: np.ndarray) -> np.ndarray:
-    """Expected purchases in the next ``t`` periods under Pareto/NBD (eq. 41).
-
-    P(alive) times ``(r + x)(beta + T) / ((alpha + T)(s - 1)) [1 - ((beta + T)/(beta + T +
-    t))^(s-1)]``.
-    """
-    r, alpha, s, beta = (float(v) for v in params)
-    rate = (r + x) * (beta + T) / (alpha + T)
-    return _pareto_p_alive(params, x, tx, T) * rate * _power_gap(
-        s - 1.0, np.log1p(t / (beta + T)))
-
-
-def _pareto_expected_new(params: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Expected repeat purchases by ``t`` of a new customer (eq. 27), finite at s = 1."""
-    r, alpha, s, beta = (float(v) for v in params)
-    return r * beta / alpha * _power_gap(s - 1.0, np.log1p(np.asarray(t, float) / beta))
 
 
 def _beta_mean_of_purchases(a: float, b_post: np.ndarray, k: np.ndarray, tau: np.ndarray,
@@ -508,7 +317,7 @@ def _objective_mbgnbd(logp: np.ndarray, d: _Patterns) -> tuple[float, np.ndarray
     return ll, np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
 
 
-_OBJECTIVES = {"bgnbd": _objective_bgnbd, "mbgnbd": _objective_mbgnbd}
+_OBJECTIVES = {"bgnbd": _objective_bgnbd, "mbgnbd": _objective_mbgnbd, "pareto": _objective_pareto}
 
 
 # --- Gamma-Gamma spend (Fader & Hardie 2013, "The Gamma-Gamma model of monetary value") ---

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,10 @@ class BTYDModel(BaseEstimator):
         ``attempts_`` and warns (:class:`FitWarning`).
     max_iterations : int, default 2000
         Iteration limit of the optimiser in each attempt.
+    start : sequence of 4 floats, optional
+        Parameters the first attempt starts from, on the data's time scale (as
+        ``params_``): a fit of nearly the same data makes a refit several times faster (the
+        bootstrap starts every refit from the point estimate). None: the default start.
 
     Attributes
     ----------
@@ -150,7 +155,7 @@ class BTYDModel(BaseEstimator):
 
     def __init__(self, model: str = "bgnbd", penalizer: float = 0.0, weighted: bool = True,
                  max_retries: int = 3, random_state: int = 0, max_seconds: float = 60.0,
-                 max_iterations: int = 2000) -> None:
+                 max_iterations: int = 2000, start: Sequence[float] | None = None) -> None:
         self.model = model
         self.penalizer = penalizer
         self.weighted = weighted
@@ -158,6 +163,7 @@ class BTYDModel(BaseEstimator):
         self.random_state = random_state
         self.max_seconds = max_seconds
         self.max_iterations = max_iterations
+        self.start = start
 
     @property
     def name(self) -> str:
@@ -257,6 +263,18 @@ class BTYDModel(BaseEstimator):
                 isinstance(self.max_iterations, int) and self.max_iterations >= 1):
             raise ParameterError(f"parameter 'max_iterations' is {self.max_iterations!r}; "
                                  "expected a whole number >= 1, such as 2000")
+        if self.start is not None:
+            values = np.asarray(self.start, dtype=object).ravel()
+            if len(values) != 4 or not all(
+                    isinstance(v, (int, float, np.floating, np.integer))
+                    and not isinstance(v, bool) and np.isfinite(v) and v > 0 for v in values):
+                raise ParameterError(f"parameter 'start' is {self.start!r}; expected 4 "
+                                     f"numbers > 0 ({', '.join(MODELS[self.model][1])}), "
+                                     "such as the params_ of an earlier fit, or None")
+
+    def _fit_scale(self, scale: float) -> np.ndarray:
+        """Factors from the data's time scale to the fit's (the longest ``T`` is 10)."""
+        return np.array([1.0, scale, 1.0, scale if self.model == "pareto" else 1.0])
 
     def _attempts(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray,
                   scale: float) -> tuple[list[dict[str, Any]], np.ndarray | None, bool, str]:
@@ -273,7 +291,9 @@ class BTYDModel(BaseEstimator):
         """
         rng = np.random.default_rng(self.random_state)
         n_params = len(MODELS[self.model][1])
-        plan: list[tuple[np.ndarray | None, float]] = [(None, float(self.penalizer))]
+        first = None if self.start is None else np.log(
+            np.asarray(self.start, dtype=float) * self._fit_scale(scale))
+        plan: list[tuple[np.ndarray | None, float]] = [(first, float(self.penalizer))]
         for i in range(self.max_retries):
             draw = np.log(rng.uniform(0.1, 3.0, n_params))
             pen = float(self.penalizer) if i == 0 else max(float(self.penalizer), 10.0 ** (i - 4))
@@ -281,7 +301,7 @@ class BTYDModel(BaseEstimator):
         budget = _Budget(float(self.max_seconds))
         attempts: list[dict[str, Any]] = []
         params, converged, note = None, False, ""
-        for start, pen in plan:
+        for i, (start, pen) in enumerate(plan):
             began = time.monotonic()
             try:
                 params, note, converged = self._fit_once(x, tx, T, w, scale, start, pen,
@@ -289,7 +309,7 @@ class BTYDModel(BaseEstimator):
             except Exception as exc:  # numerical failures of an attempt
                 first_line = str(exc).strip().splitlines()[0][:80] if str(exc).strip() else ""
                 params, note, converged = None, f"{type(exc).__name__}: {first_line}", False
-            attempts.append({"start": "default" if start is None else
+            attempts.append({"start": "default" if start is None else "given" if i == 0 else
                              np.round(np.exp(start), 2).tolist(), "penalizer": pen,
                              "outcome": note,
                              "seconds": round(time.monotonic() - began, 3)})
@@ -308,10 +328,7 @@ class BTYDModel(BaseEstimator):
         x0 = default if start is None else start
         res = _own_fit(self.model, x, tx * scale, T * scale, w, pen, x0, budget=budget,
                        max_iterations=self.max_iterations)
-        params = np.exp(np.asarray(res.x, dtype=float))
-        params[1] /= scale  # alpha
-        if self.model == "pareto":
-            params[3] /= scale  # beta
+        params = np.exp(np.asarray(res.x, dtype=float)) / self._fit_scale(scale)
         finite = bool(np.all(np.isfinite(params)))
         if bool(res.success) and finite:
             return params, "converged", True
@@ -323,8 +340,8 @@ class BTYDModel(BaseEstimator):
         """Pareto/NBD parameters at the cap of the fit's time scale (see ``at_bound_``)."""
         if self.model != "pareto":
             return ()
-        fit_scale = np.array([1.0, scale, 1.0, scale])
-        return tuple(n for n, v in zip(MODELS[self.model][1], np.log(params * fit_scale))
+        return tuple(n for n, v in zip(MODELS[self.model][1],
+                                       np.log(params * self._fit_scale(scale)))
                      if abs(v) >= _LOG_CAP - 1e-9)
 
     # --- predictions --------------------------------------------------------------------
