@@ -453,6 +453,7 @@ class Outcome:
     peak_gib: float = 0.0
     exit_code: int | None = None
     notebooks: dict[str, float] = field(default_factory=dict)
+    kernel_gib: list[float] = field(default_factory=list)
     error: str = ""
 
 
@@ -466,6 +467,7 @@ class TreeSampler(threading.Thread):
         self.root = psutil.Process(pid)
         self.interval, self.limit = interval, limit_gib * 2**30
         self.peak = 0
+        self.kernels: dict[int, int] = {}  # kernel pid -> its peak RSS, in start order
         self.over_limit = False
         self.stop = threading.Event()
 
@@ -480,7 +482,10 @@ class TreeSampler(threading.Thread):
             total = 0
             for p in procs:
                 try:
-                    total += p.memory_info().rss
+                    rss = p.memory_info().rss
+                    total += rss
+                    if p.pid in self.kernels or "ipykernel" in " ".join(p.cmdline()):
+                        self.kernels[p.pid] = max(self.kernels.get(p.pid, 0), rss)
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass
             self.peak = max(self.peak, total)
@@ -555,6 +560,7 @@ def run_kit(params: Path, reports: Path, outcome: Outcome, *, timeout: float,
             _kill_group(proc.pid)  # kernels left behind, if any
     outcome.seconds = time.perf_counter() - t0
     outcome.peak_gib = sampler.peak / 2**30
+    outcome.kernel_gib = [v / 2**30 for v in sampler.kernels.values()]  # one per notebook
     if sampler.over_limit:
         outcome.error = f"stopped: the process tree went above --max-gib {limit_gib:g}"
     name = params.stem
@@ -717,7 +723,9 @@ def main(argv: list[str] | None = None) -> int:
                                 limit_gib=args.max_gib)
                     outcomes.append(o)
                     status = "ok" if o.exit_code == 0 else f"FAILED: {o.error}"
-                    print(f"  {name}: {o.seconds:.1f} s, peak {o.peak_gib:.2f} GiB, {status}",
+                    kernels = ", ".join(f"{g:.2f}" for g in o.kernel_gib)
+                    print(f"  {name}: {o.seconds:.1f} s, peak {o.peak_gib:.2f} GiB "
+                          f"(each notebook's kernel at most: {kernels} GiB), {status}",
                           flush=True)
                     if args.reports_dir is None:  # a 100M-line run folder is large
                         shutil.rmtree(reports / name, ignore_errors=True)

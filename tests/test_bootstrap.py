@@ -177,3 +177,24 @@ def test_refits_start_from_the_estimate_and_reach_the_same_maximum(summary, mode
     assert warm.attempts_["start"].tolist() == ["given"]
     np.testing.assert_allclose(warm.params_, cold.params_, rtol=2e-4)
     assert warm.log_likelihood_ == pytest.approx(cold.log_likelihood_, rel=1e-9)
+
+
+def test_any_number_of_processes_gives_the_same_interval_bit_for_bit(summary, segments):
+    one = ValueBootstrap("bgnbd", n_refits=10, margin=0.3, random_state=4, progress=False,
+                         n_jobs=1).fit(summary, segments)
+    two = ValueBootstrap("bgnbd", n_refits=10, margin=0.3, random_state=4, progress=False,
+                         n_jobs=2).fit(summary, segments)
+    assert (one.n_jobs_, two.n_jobs_) == (1, 2)
+    pd.testing.assert_frame_equal(one.replicates_, two.replicates_, check_exact=True)
+    pd.testing.assert_frame_equal(one.intervals_, two.intervals_, check_exact=True)
+
+
+def test_processes_by_the_size_of_the_work(summary, monkeypatch):
+    monkeypatch.setattr(bootstrap.os, "cpu_count", lambda: 8)
+    small = ValueBootstrap("bgnbd", n_refits=8, progress=False)
+    assert small._jobs(ValueBootstrap.PARALLEL_FROM - 1) == 1
+    assert small._jobs(ValueBootstrap.PARALLEL_FROM) == 4  # one per CPU, at most 4
+    assert ValueBootstrap(n_refits=2)._jobs(10 ** 6) == 1  # too few refits to share
+    assert ValueBootstrap(n_jobs=-1)._jobs(10) == 8
+    with pytest.raises(ParameterError, match="'n_jobs' is 0; expected a number of processes"):
+        ValueBootstrap(n_jobs=0).fit(summary)

@@ -25,6 +25,7 @@ http://www.brucehardie.com/notes/025/
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import warnings
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 
 from custlib.data.contract import require_columns
@@ -78,6 +80,11 @@ class ValueBootstrap(BaseEstimator):
         Seed of the resampling (a numpy Generator): the same data give the same interval.
     progress : bool, default True
         Show a progress bar (tqdm, on standard error).
+    n_jobs : int, optional
+        Processes that run the refits (-1: one per CPU). None: one per CPU (at most 4) when
+        there are at least ``PARALLEL_FROM`` distinct customer rows, else 1. The interval
+        is the same, bit for bit, for any ``n_jobs``: the draws come from one generator in
+        order and each refit depends on its draw alone.
 
     Attributes
     ----------
@@ -98,14 +105,19 @@ class ValueBootstrap(BaseEstimator):
         Wall time of the refits.
     purchase_ : BTYDModel
         The purchase model fitted on all customers; every refit starts from its parameters.
+    n_jobs_ : int
+        Processes the refits ran in.
     n_patterns_ : int
         Distinct customer rows the refits ran on.
     """
 
+    #: distinct customer rows from which ``n_jobs=None`` runs the refits in parallel
+    PARALLEL_FROM = 2_000
+
     def __init__(self, model: str = "bgnbd", n_refits: int = 200, level: float = 0.9, *,
                  horizon_months: int = 12, unit: str = "weeks", margin: float = 1.0,
                  annual_discount_rate: float = 0.10, random_state: int = 0,
-                 progress: bool = True) -> None:
+                 progress: bool = True, n_jobs: int | None = None) -> None:
         self.model = model
         self.n_refits = n_refits
         self.level = level
@@ -115,6 +127,7 @@ class ValueBootstrap(BaseEstimator):
         self.annual_discount_rate = annual_discount_rate
         self.random_state = random_state
         self.progress = progress
+        self.n_jobs = n_jobs
 
     def fit(self, summary: pd.DataFrame, segments: pd.Series | None = None) -> ValueBootstrap:
         """Estimate the value and resample it.
@@ -152,15 +165,21 @@ class ValueBootstrap(BaseEstimator):
         n = int(counts.sum())
         rows: list[np.ndarray] = []
         self.failures_: list[str] = []
+        self.n_jobs_ = self._jobs(len(patterns))
+        batch = 4 * self.n_jobs_
         began = time.monotonic()
-        for _ in _bar(range(self.n_refits), self.progress, MODELS[self.model][2]):
-            draw = rng.multinomial(n, counts / n).astype(float)
-            try:
-                value = self._value(patterns, draw)
-            except _RefitFailed as exc:
-                self.failures_.append(str(exc))
-                continue
-            rows.append(_sums(value * draw, seg_codes, len(names)))
+        with _progress(self.n_refits, self.progress, MODELS[self.model][2]) as bar, \
+                Parallel(n_jobs=self.n_jobs_) as parallel:
+            for start in range(0, self.n_refits, batch):
+                # the draws in order from one generator: the same interval for any n_jobs
+                draws = [rng.multinomial(n, counts / n).astype(float)
+                         for _ in range(min(batch, self.n_refits - start))]
+                tasks = [delayed(self._refit)(patterns, d, seg_codes, len(names)) for d in draws]
+                results = parallel(tasks) if self.n_jobs_ > 1 else [
+                    fn(*args, **kwargs) for fn, args, kwargs in tasks]
+                for result in results:
+                    (self.failures_ if isinstance(result, str) else rows).append(result)
+                bar.update(len(draws))
         self.seconds_ = time.monotonic() - began
         self.failed_ = len(self.failures_)
         labels = [TOTAL, *names]
@@ -181,6 +200,23 @@ class ValueBootstrap(BaseEstimator):
         self.intervals_ = table.iloc[order].reset_index(drop=True)
         return self
 
+    def _refit(self, patterns: pd.DataFrame, draw: np.ndarray, seg_codes: np.ndarray,
+               n_segments: int) -> np.ndarray | str:
+        """One refit's sums (total, then per segment), or why it failed."""
+        try:
+            value = self._value(patterns, draw)
+        except _RefitFailed as exc:
+            return str(exc)
+        return _sums(value * draw, seg_codes, n_segments)
+
+    def _jobs(self, n_patterns: int) -> int:
+        """Processes for the refits: ``n_jobs``, or by the size of the work when None."""
+        if self.n_jobs is not None:
+            return self.n_jobs if self.n_jobs > 0 else max(1, os.cpu_count() or 1)
+        if n_patterns < self.PARALLEL_FROM or self.n_refits < 8:
+            return 1  # starting processes would cost more than it saves
+        return max(1, min(os.cpu_count() or 1, 4))
+
     def _check_settings(self) -> None:
         """Raise :class:`ParameterError` on a setting out of range."""
         if self.model not in MODELS:
@@ -190,6 +226,10 @@ class ValueBootstrap(BaseEstimator):
                                                    and 0 <= self.n_refits <= 10_000):
             raise ParameterError(f"parameter 'bootstrap_refits' is {self.n_refits!r}; "
                                  "expected a whole number from 0 (off) to 10000, such as 200")
+        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not (
+                isinstance(self.n_jobs, int) and (self.n_jobs >= 1 or self.n_jobs == -1))):
+            raise ParameterError(f"parameter 'n_jobs' is {self.n_jobs!r}; expected a number "
+                                 "of processes >= 1, -1 for one per CPU, or None (by size)")
         if isinstance(self.level, bool) or not (isinstance(self.level, (int, float))
                                                 and 0.5 <= self.level < 1):
             raise ParameterError(f"parameter 'level' is {self.level!r}; expected a coverage "
@@ -269,10 +309,8 @@ def _sums(values: np.ndarray, seg_codes: np.ndarray, n_segments: int) -> np.ndar
     return np.r_[values.sum(), per]
 
 
-def _bar(items: range, show: bool, name: str) -> Any:
-    """``items`` with a tqdm progress bar on standard error when ``show``."""
-    if not show or len(items) == 0:
-        return items
+def _progress(total: int, show: bool, name: str) -> Any:
+    """A tqdm progress bar on standard error when ``show``, else one that shows nothing."""
     from tqdm import tqdm
-    return tqdm(items, desc=f"bootstrap {name}", unit="refit", file=sys.stderr,
-                mininterval=1.0)
+    return tqdm(total=total, desc=f"bootstrap {name}", unit="refit", file=sys.stderr,
+                mininterval=1.0, disable=not show or total == 0)
