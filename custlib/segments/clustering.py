@@ -151,6 +151,7 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
         RFMClusterer
             self
         """
+        from sklearn import config_context
         from sklearn.metrics import silhouette_score
 
         data = self._check(X)
@@ -180,7 +181,8 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
             pipe = self._pipeline(k).fit(trial)
             Z = pipe.named_steps["prepare"].transform(data.iloc[sample])
             labels = pipe.named_steps["kmeans"].predict(Z)
-            sil = silhouette_score(Z, labels) if len(set(labels)) > 1 else float("nan")
+            with config_context(working_memory=64):  # MiB per block of distances (not 1 GiB)
+                sil = silhouette_score(Z, labels) if len(set(labels)) > 1 else float("nan")
             rows.append({"k": k, "inertia": float(pipe.named_steps["kmeans"].inertia_),
                          "silhouette": float(sil)})
             fitted[k] = pipe
