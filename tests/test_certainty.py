@@ -120,6 +120,30 @@ def test_the_panel_says_when_no_refit_converged():
                          "of the ranges.")
 
 
+@pytest.mark.parametrize("calibration,final,expected", [
+    (True, True, ""),
+    (False, True, "**The Pareto/NBD fit on the calibration period stopped at the time limit "),
+    (True, False, "**The Pareto/NBD fit on all customers stopped at the time limit "),
+    (False, False, "**The Pareto/NBD fits on the calibration period and on all customers "
+                   "stopped at the time limit ")])
+def test_a_fit_stopped_at_its_time_limit_is_a_caveat(calibration, final, expected):
+    btyd = {**BTYD, "selected_model": "pareto",
+            "calibration_models": {"pareto": {"model": "Pareto/NBD", "converged": calibration},
+                                   "bgnbd": {"model": "BG/NBD", "converged": False}},
+            "final_model": {"model": "Pareto/NBD", "converged": final}}
+    texts = [c for kind, c, _ in _panel(btyd=btyd) if kind == "text"]
+    stopped = [x for x in texts if "time limit" in x]
+    if not expected:  # a model that was not chosen stopping says nothing about the value
+        assert stopped == [] and certainty.fits_stopped(btyd) == ""
+        return
+    assert stopped == [expected + "before converging**: the parameters are the best found by "
+                       "then, so they and every value computed from them depend on how fast "
+                       "the machine was. Raise `fit_max_seconds` in notebook 03's parameters "
+                       "and run again."]
+    zh = [c for kind, c, _ in _panel("zh", btyd=btyd) if kind == "text"]
+    assert any("`fit_max_seconds`" in x and "时间上限" in x for x in zh)
+
+
 def test_a_low_p_alive_is_explained_in_words():
     table = pd.DataFrame({"rfm_segment": ["Champions"] * 2 + ["Lost"] * 2,
                           "clv": [50.0, 30.0, 1.0, 1.0], "p_alive": [0.4, 0.44, 0.9, 0.9]},

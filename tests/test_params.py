@@ -33,6 +33,10 @@ BAD = [  # (values, exact fragment of the message)
     ({"holdout_share": 1}, "parameter 'holdout_share' is 1; expected 0 (automatic) or a share "
                            "strictly between 0 and 1"),
     ({"holdout_share": -0.5}, "parameter 'holdout_share' is -0.5; expected 0 (automatic)"),
+    ({"fit_max_seconds": 0}, "parameter 'fit_max_seconds' is 0; expected seconds above 0 "
+                             "(at most a day), such as 60"),
+    ({"fit_max_seconds": "60"}, "parameter 'fit_max_seconds' is '60'; expected a number "
+                                "(notebook 03_clv.ipynb declares fit_max_seconds: float)"),
     ({"margin": -1}, "parameter 'margin' is -1; expected 0 < margin <= 1"),
     ({"margin": 0}, "parameter 'margin' is 0; expected 0 < margin <= 1"),
     ({"horizon_months": 0}, "parameter 'horizon_months' is 0; expected a whole number "

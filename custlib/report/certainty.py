@@ -220,13 +220,31 @@ def _model_error(btyd: dict[str, Any] | None, lang: str) -> str:
              end=str(hold["observation_end"]))
 
 
+def fits_stopped(btyd: dict[str, Any] | None, lang: str = "en") -> str:
+    """The model fits behind the value that stopped at ``fit_max_seconds``, named; or ''.
+
+    The chosen model's calibration fit (its holdout errors chose it) and the fit on all
+    customers (every value) are named when notebook 03's ``btyd_params.json`` says they did
+    not converge.
+    """
+    btyd = btyd or {}
+    calibration = (btyd.get("calibration_models") or {}).get(btyd.get("selected_model")) or {}
+    final = btyd.get("final_model") or {}
+    which = {(True, True): "both", (True, False): "calibration", (False, True): "final"}.get(
+        (calibration.get("converged") is False, final.get("converged") is False))
+    if which is None:
+        return ""
+    model = final.get("model") or calibration.get("model") or btyd.get("selected_model", "")
+    return t(f"report.certainty.fit_stopped_{which}", lang, model=escape_markdown(str(model)))
+
+
 def caveats(transactions: pd.DataFrame, cleaning: dict[str, Any], btyd: dict[str, Any] | None,
             lang: str = "en") -> list[str]:
     """The caveats that apply to this run, one sentence each.
 
     A start that cuts histories (:func:`left_censored`), a sparse tail the cleaning found
-    (:mod:`custlib.data.window`), fewer than :data:`FEW_REPEAT_BUYERS` repeat buyers, and
-    failed bootstrap refits.
+    (:mod:`custlib.data.window`), fewer than :data:`FEW_REPEAT_BUYERS` repeat buyers, model
+    fits stopped at their time limit (:func:`fits_stopped`), and failed bootstrap refits.
     """
     out = []
     found = left_censored(transactions)
@@ -241,6 +259,9 @@ def caveats(transactions: pd.DataFrame, cleaning: dict[str, Any], btyd: dict[str
     if repeat is not None and repeat < FEW_REPEAT_BUYERS:
         out.append(t("report.certainty.few_repeat", lang, n=f"{int(repeat):,}",
                      minimum=str(FEW_REPEAT_BUYERS)))
+    stopped = fits_stopped(btyd, lang)
+    if stopped:
+        out.append(t("report.certainty.fit_stopped", lang, fits=stopped))
     boot = (btyd or {}).get("bootstrap") or {}
     if boot.get("failed"):
         out.append(t("report.certainty.failed_refits", lang, failed=str(boot["failed"]),

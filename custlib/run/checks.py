@@ -346,6 +346,8 @@ SPEC: dict[str, Check | _Lazy] = {
                      expected="0 < margin <= 1 (0.3 for a 30% margin; 1 values revenue)"),
     "bootstrap_refits": number(0, 10_000, integer=True,
                                expected="a whole number from 0 (off) to 10000, such as 200"),
+    "fit_max_seconds": number(0, 86_400, low_open=True,
+                              expected="seconds above 0 (at most a day), such as 60"),
     "annual_discount_rate": number(0, 1, high_open=True,
                                    expected="a yearly rate from 0 up to (not including) 1, "
                                             "such as 0.10 for 10% a year"),

@@ -232,7 +232,8 @@ class BTYDModel(BaseEstimator):
         self.stop_reason_ = "converged" if converged else note
         if not converged:
             warnings.warn(f"{self.name}: {note}; the parameters are the best found so far, "
-                          "not a converged fit (raise max_seconds to let it finish)",
+                          "not a converged fit (raise max_seconds, notebook 03's "
+                          "fit_max_seconds, to let it finish)",
                           FitWarning, stacklevel=2)
         self.penalizer_used_ = float(attempts[-1]["penalizer"])
         self.n_customers_ = int(w.sum())
