@@ -114,3 +114,55 @@ def test_waterfall_steps_follow_the_log():
     assert steps[["rule", "start", "end", "kind"]].values.tolist() == [
         ["raw", 0.0, 3.0, "total"], ["duplicates", 3.0, 2.0, "step"],
         ["invalid_prices", 2.0, 1.0, "step"], ["kept", 0.0, 1.0, "total"]]
+
+
+def _parses(monkeypatch) -> list[int]:
+    """Count the parses of a raw log (``profiling.typed`` on text)."""
+    calls: list[int] = []
+    real = profiling.coerce_transactions
+
+    def counting(tx, *args, **kwargs):
+        calls.append(len(tx))
+        return real(tx, *args, **kwargs)
+
+    monkeypatch.setattr(profiling, "coerce_transactions", counting)
+    return calls
+
+
+def test_a_raw_profile_parses_once_and_gives_the_raw_logs_numbers(raw, monkeypatch):
+    clean = clean_transactions(raw, rules={"duplicates": False}, drop_invalid=True).transactions
+    expected = {"overview": profiling.overview(raw),
+                "compare": profiling.compare_overviews(raw, clean, "zh"),
+                "month": profiling.revenue_by_month(raw),
+                "missing": profiling.missing_values(raw),
+                "outside": profiling.lines_dated_outside(raw, pd.Timestamp("2022-01-10"),
+                                                         pd.Timestamp("2022-03-15"))}
+    parses = _parses(monkeypatch)
+    before = profiling.raw_profile(raw)
+    assert isinstance(before, profiling.RawProfile) and len(before) == 6
+    pd.testing.assert_series_equal(profiling.overview(before), expected["overview"])
+    pd.testing.assert_frame_equal(profiling.compare_overviews(before, clean, "zh"),
+                                  expected["compare"])
+    pd.testing.assert_series_equal(profiling.revenue_by_month(before), expected["month"])
+    pd.testing.assert_frame_equal(profiling.missing_values(before), expected["missing"])
+    assert profiling.lines_dated_outside(before, pd.Timestamp("2022-01-10"),
+                                         pd.Timestamp("2022-03-15")) == expected["outside"] == 3
+    ax = figures.plot_revenue_by_month(before, clean)
+    assert parses == [6]  # one parse of the raw log for everything above
+    plt.close(ax.figure)
+    # the raw log is untouched and a profile's results cannot be changed through it
+    assert raw["order_date"].iloc[-1] == "not a date"
+    profiling.overview(before)["rows"] = 0
+    assert profiling.overview(before)["rows"] == 6
+
+
+def test_a_staged_log_is_its_own_profile(raw, tmp_path):
+    pytest.importorskip("duckdb")
+    from custlib.data.loading import load_transactions
+
+    raw.drop(columns="source_row").to_csv(tmp_path / "log.csv", index=False)
+    staged = load_transactions(tmp_path / "log.csv", engine="duckdb")
+    try:
+        assert profiling.raw_profile(staged) is staged
+    finally:
+        staged.close()

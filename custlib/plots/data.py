@@ -43,8 +43,9 @@ def plot_revenue_by_month(before: pd.DataFrame, after: pd.DataFrame | None = Non
 
     Parameters
     ----------
-    before : pandas.DataFrame
-        Transactions (raw or clean).
+    before : pandas.DataFrame, RawProfile or StagedLog
+        Transactions (raw or clean), or the raw log's profile
+        (:func:`custlib.data.profiling.raw_profile`).
     after : pandas.DataFrame, optional
         A second log drawn on the same axes (the clean one).
     lang : {'en', 'zh'}
