@@ -162,3 +162,31 @@ def test_targets_of_issue_16():
     o.exit_code = 1
     assert bench_kit.verdict(o) == "<90s <3GiB MISS (failed)"
     assert bench_kit.verdict(bench_kit.Outcome(1_000_000, "pandas", "csv")) == "-"
+
+
+@pytest.mark.fullrun  # 1M lines generated and cleaned twice: about a minute
+def test_the_duckdb_engine_cleans_a_log_bigger_than_its_memory_limit(tmp_path):
+    """1M lines need about 100 MB of DuckDB's memory staged in an in-memory database; staged
+    in a database file they leave memory, and 100 MB is enough. (A 10M-line log ran out of
+    the default 1 GB in notebook 01 while the clean lines were read back.)"""
+    pytest.importorskip("duckdb")
+    import yaml
+
+    from custlib.data.cleaning import clean_transactions
+    from custlib.data.loading import load_transactions
+
+    meta = bench_kit.ensure_data(tmp_path, 1_000_000, 0, verbose=False)
+    params = yaml.safe_load((ROOT / "params" / "example_uci_online_retail.yaml").read_text())
+    results = {}
+    for limit in ("100MB", "1GB"):
+        raw = load_transactions(meta["csv"], params["columns"], engine="duckdb")
+        try:
+            raw.con.execute(f"SET memory_limit = '{limit}'")  # the staged log's database
+            results[limit] = clean_transactions(raw)
+        finally:
+            raw.close()
+    tight, roomy = results["100MB"], results["1GB"]
+    assert len(tight.transactions) == len(roomy.transactions) > 700_000
+    pd.testing.assert_frame_equal(tight.log, roomy.log)
+    pd.testing.assert_frame_equal(tight.transactions.reset_index(drop=True),
+                                  roomy.transactions.reset_index(drop=True))

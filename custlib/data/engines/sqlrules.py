@@ -75,14 +75,32 @@ class _Books:
     def frame(self, where: str, columns: Sequence[str]) -> pd.DataFrame:
         """Lines as a pandas frame in the pandas pipeline's dtypes, in file order."""
         cols = ", ".join(_q(c) for c in columns)
-        table = self.con.sql(f"SELECT {cols} FROM t WHERE {where} ORDER BY _ord"
-                             ).to_arrow_table()
+        table = _fetch_arrow(self.con, f"SELECT {cols} FROM t WHERE {where} ORDER BY _ord")
         df = table.to_pandas(self_destruct=True, split_blocks=True)  # one copy at a time
         del table
         for c in df.columns:
             if c in self.dtypes:
                 df[c] = _as_raw(df[c], self.dtypes[c])
         return df
+
+
+def _fetch_arrow(con: Any, sql: str) -> Any:
+    """The result of ``sql`` as an Arrow table, streamed out of DuckDB in batches.
+
+    A result fetched whole is first collected inside DuckDB, within its memory limit, and a
+    big log's clean lines do not fit there (10M lines in 1 GB: out of memory); streamed,
+    DuckDB holds one batch at a time (the sort behind ``ORDER BY`` spills to disk).
+    """
+    import pyarrow as pa
+
+    rel = con.sql(sql)
+    reader = (rel.to_arrow_reader(_FETCH_ROWS) if hasattr(rel, "to_arrow_reader")
+              else rel.fetch_record_batch(_FETCH_ROWS))
+    return pa.Table.from_batches(list(reader), schema=reader.schema)
+
+
+#: rows per batch streamed out of DuckDB
+_FETCH_ROWS = 100_000
 
 
 def _run_rules(books: _Books, settings: CleaningSettings, infos: dict[str, ParseInfo],

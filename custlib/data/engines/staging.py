@@ -32,7 +32,10 @@ def _q(name: str) -> str:
 def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:
     import duckdb
 
-    con = duckdb.connect(":memory:")  # spills to temp_directory past memory_limit
+    # a database file in the work folder, not ':memory:': the staged tables themselves can
+    # then leave memory (an in-memory table must stay within memory_limit, and a big log's
+    # does not: 10M lines ran out of 1 GB); the sorts and joins spill to temp_directory
+    con = duckdb.connect(str(workdir / "staged.duckdb"))
     con.execute(f"SET temp_directory = '{(workdir / 'spill').as_posix()}'")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     if threads:
@@ -128,7 +131,8 @@ class StagedLog:
     workdir : path-like, optional
         Where the temporary folder goes; default: the system's temporary folder.
     memory_limit : str, default '1GB'
-        DuckDB's memory limit; past it, DuckDB spills to the temporary folder.
+        DuckDB's memory limit; past it, the staged tables stay in their database file and
+        sorts and joins spill to the temporary folder.
     threads : int, optional
         DuckDB's threads; default: one per core.
 
