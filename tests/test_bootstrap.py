@@ -198,3 +198,26 @@ def test_processes_by_the_size_of_the_work(summary, monkeypatch):
     assert ValueBootstrap(n_jobs=-1)._jobs(10) == 8
     with pytest.raises(ParameterError, match="'n_jobs' is 0; expected a number of processes"):
         ValueBootstrap(n_jobs=0).fit(summary)
+
+
+def _many_patterns(n: int = 60_000, seed: int = 5) -> pd.DataFrame:
+    """Customers with distinct histories: more patterns than a BLAS splits across threads."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(20, 80, n).round(3)
+    frequency = rng.poisson(2.0, n).astype(float)
+    recency = np.where(frequency > 0, (T * rng.uniform(0.2, 1.0, n)).round(3), 0.0)
+    spend = np.where(frequency > 0, rng.gamma(4.0, 10.0, n).round(2), 0.0)
+    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": T,
+                         "monetary_value": spend}, index=[f"c{i}" for i in range(n)])
+
+
+@pytest.mark.fullrun  # 60,000 patterns, 8 refits: about 20 s
+def test_processes_and_blas_threads_do_not_change_a_bit_on_many_patterns():
+    # OpenBLAS adds up a dot product of 50,000 terms on several threads, in another order
+    # than on one: the refits in this process and in workers must use the same
+    many = _many_patterns()
+    assert len(bootstrap._patterns(many, None)[0]) > 50_000
+    runs = [ValueBootstrap("bgnbd", n_refits=4, margin=0.3, progress=False, n_jobs=jobs
+                           ).fit(many) for jobs in (1, 2)]
+    assert [r.n_jobs_ for r in runs] == [1, 2]
+    pd.testing.assert_frame_equal(runs[0].replicates_, runs[1].replicates_, check_exact=True)

@@ -397,3 +397,20 @@ def test_the_quadrature_in_blocks_equals_one_block_bit_for_bit(monkeypatch):
               *pareto._power_moments(A, B, 30.0, 2.0, t0, t1))
     for a, b in zip(whole, blocks, strict=True):
         assert a.shape == (n,) and np.array_equal(a, b)
+
+
+@pytest.mark.fullrun  # 60,000 patterns fitted twice: about 10 s
+def test_the_same_parameters_whatever_the_number_of_blas_threads():
+    # a multi-threaded BLAS sums a dot product of 50,000+ terms in another order; on this
+    # flat likelihood that moved BG/NBD's b by 1.6e6 before fits ran on one thread
+    from threadpoolctl import threadpool_limits
+
+    from tests.test_bootstrap import _many_patterns
+
+    many = _many_patterns()
+    w = np.random.default_rng(0).multinomial(len(many), np.full(len(many), 1 / len(many)))
+    fits = []
+    for threads in (2, 1):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            fits.append(btyd.BTYDModel("bgnbd").fit(many, sample_weight=w.astype(float)))
+    assert fits[0].params_.tolist() == fits[1].params_.tolist()

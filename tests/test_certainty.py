@@ -196,3 +196,11 @@ def test_the_panel_renders(lang):
     assert '<section id="certainty">' in html and "£40,000–£62,000" in html
     shown = re.sub(r"data:[a-z/]+;base64,[A-Za-z0-9+/=]+", "", html)  # the embedded font
     assert "None" not in shown and "nan" not in shown
+
+
+def test_the_bootstraps_estimate_stopped_at_its_time_limit_is_the_same_caveat():
+    btyd = {**BTYD, "selected_model": "bgnbd", "final_model": {"model": "BG/NBD",
+                                                               "converged": True},
+            "bootstrap": {**BTYD["bootstrap"], "estimate_converged": False}}
+    assert certainty.fits_stopped(btyd) == "The BG/NBD fit on all customers"
+    assert certainty.fits_stopped({**btyd, "bootstrap": BTYD["bootstrap"]}) == ""

@@ -349,3 +349,37 @@ def test_blank_text_is_missing_as_python_strips_it():
         assert profiling.missing_values(staged).iloc[0, 0] == 2
     finally:
         staged.close()
+
+
+def test_a_staged_log_cleans_up_after_itself(tmp_path):
+    import gc
+    import os
+    import subprocess
+    import sys
+
+    from custlib.data.engines.staging import StagedLog
+
+    work = tmp_path / "it's here"  # a quote in the path
+    work.mkdir()
+    frame = _log_frame([("1", "A1", "2024-01-02", "2", "3.5", "P1")])
+    log = StagedLog(frame, workdir=work)
+    (folder,) = work.iterdir()
+    assert folder.name.startswith(f"custlib-duckdb-{os.getpid()}-")
+    assert (folder / "staged.duckdb").is_file() and len(log) == 1
+    log.close()
+    assert not folder.exists()
+    StagedLog(frame, workdir=work)  # dropped without close: collected, removed
+    gc.collect()
+    assert list(work.iterdir()) == []
+    # a folder left by a process that was killed goes; a live process's stays
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (work / f"custlib-duckdb-{dead}-x1" / "spill").mkdir(parents=True)
+    (work / f"custlib-duckdb-{os.getppid()}-x2").mkdir()
+    (work / "custlib-duckdb-notapid-x3").mkdir()
+    log = StagedLog(frame, workdir=work)
+    names = sorted(p.name for p in work.iterdir())
+    assert f"custlib-duckdb-{dead}-x1" not in names
+    assert f"custlib-duckdb-{os.getppid()}-x2" in names
+    assert "custlib-duckdb-notapid-x3" in names
+    log.close()

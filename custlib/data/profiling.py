@@ -4,8 +4,10 @@ What a careful analyst looks at first: how many rows, customers and orders; whic
 what is missing; how many orders a customer places; revenue by month and by country.
 Every function accepts raw (text) or clean (typed) frames: raw values are coerced with
 :func:`custlib.data.contract.coerce_transactions`, unparsable ones counted as missing. A raw
-log profiled more than once is parsed once by :func:`raw_profile`, whose result the
-functions take in its place (as they take a log staged by the DuckDB engine).
+log profiled more than once is parsed once by :func:`raw_profile`, whose result
+:func:`overview`, :func:`compare_overviews`, :func:`missing_values`, :func:`revenue_by_month`
+and :func:`lines_dated_outside` take in its place (as they take a log staged by the DuckDB
+engine).
 The figures of these profiles are in :mod:`custlib.plots.data`.
 """
 

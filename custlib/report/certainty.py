@@ -230,8 +230,10 @@ def fits_stopped(btyd: dict[str, Any] | None, lang: str = "en") -> str:
     btyd = btyd or {}
     calibration = (btyd.get("calibration_models") or {}).get(btyd.get("selected_model")) or {}
     final = btyd.get("final_model") or {}
+    estimate = (btyd.get("bootstrap") or {}).get("estimate_converged")  # the same fit, again
     which = {(True, True): "both", (True, False): "calibration", (False, True): "final"}.get(
-        (calibration.get("converged") is False, final.get("converged") is False))
+        (calibration.get("converged") is False,
+         final.get("converged") is False or estimate is False))
     if which is None:
         return ""
     model = final.get("model") or calibration.get("model") or btyd.get("selected_model", "")

@@ -25,6 +25,7 @@ http://www.brucehardie.com/notes/025/
 
 from __future__ import annotations
 
+import numbers
 import os
 import sys
 import time
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
+from threadpoolctl import threadpool_limits
 
 from custlib.data.contract import require_columns
 from custlib.errors import CustlibError, ParameterError
@@ -82,9 +84,15 @@ class ValueBootstrap(BaseEstimator):
         Show a progress bar (tqdm, on standard error).
     n_jobs : int, optional
         Processes that run the refits (-1: one per CPU). None: one per CPU (at most 4) when
-        there are at least ``PARALLEL_FROM`` distinct customer rows, else 1. The interval
-        is the same, bit for bit, for any ``n_jobs``: the draws come from one generator in
-        order and each refit depends on its draw alone.
+        there are at least ``PARALLEL_FROM`` distinct customer rows and 8 refits or more,
+        else 1. The interval is the same, bit for bit, for any ``n_jobs``: the draws come
+        from one generator in order, each refit depends on its draw alone, and every refit
+        runs its linear algebra on one thread (a multi-threaded BLAS adds up long vectors
+        in another order with more threads).
+    max_seconds : float, default 60
+        Time limit of each fit of the purchase model (notebook 03's ``fit_max_seconds``):
+        the estimate's fit warns when it stops there (``estimate_converged_`` False); a
+        refit that stops there counts as failed.
 
     Attributes
     ----------
@@ -107,6 +115,8 @@ class ValueBootstrap(BaseEstimator):
         The purchase model fitted on all customers; every refit starts from its parameters.
     n_jobs_ : int
         Processes the refits ran in.
+    estimate_converged_ : bool
+        Whether the purchase model's fit on all customers converged within ``max_seconds``.
     n_patterns_ : int
         Distinct customer rows the refits ran on.
     """
@@ -117,7 +127,8 @@ class ValueBootstrap(BaseEstimator):
     def __init__(self, model: str = "bgnbd", n_refits: int = 200, level: float = 0.9, *,
                  horizon_months: int = 12, unit: str = "weeks", margin: float = 1.0,
                  annual_discount_rate: float = 0.10, random_state: int = 0,
-                 progress: bool = True, n_jobs: int | None = None) -> None:
+                 progress: bool = True, n_jobs: int | None = None,
+                 max_seconds: float = 60.0) -> None:
         self.model = model
         self.n_refits = n_refits
         self.level = level
@@ -128,6 +139,7 @@ class ValueBootstrap(BaseEstimator):
         self.random_state = random_state
         self.progress = progress
         self.n_jobs = n_jobs
+        self.max_seconds = max_seconds
 
     def fit(self, summary: pd.DataFrame, segments: pd.Series | None = None) -> ValueBootstrap:
         """Estimate the value and resample it.
@@ -202,9 +214,13 @@ class ValueBootstrap(BaseEstimator):
 
     def _refit(self, patterns: pd.DataFrame, draw: np.ndarray, seg_codes: np.ndarray,
                n_segments: int) -> np.ndarray | str:
-        """One refit's sums (total, then per segment), or why it failed."""
+        """One refit's sums (total, then per segment), or why it failed.
+
+        On one BLAS thread, in this process or a worker: the same sums whatever ``n_jobs``.
+        """
         try:
-            value = self._value(patterns, draw)
+            with threadpool_limits(limits=1, user_api="blas"):
+                value = self._value(patterns, draw)
         except _RefitFailed as exc:
             return str(exc)
         return _sums(value * draw, seg_codes, n_segments)
@@ -212,7 +228,7 @@ class ValueBootstrap(BaseEstimator):
     def _jobs(self, n_patterns: int) -> int:
         """Processes for the refits: ``n_jobs``, or by the size of the work when None."""
         if self.n_jobs is not None:
-            return self.n_jobs if self.n_jobs > 0 else max(1, os.cpu_count() or 1)
+            return int(self.n_jobs) if self.n_jobs > 0 else max(1, os.cpu_count() or 1)
         if n_patterns < self.PARALLEL_FROM or self.n_refits < 8:
             return 1  # starting processes would cost more than it saves
         return max(1, min(os.cpu_count() or 1, 4))
@@ -227,7 +243,8 @@ class ValueBootstrap(BaseEstimator):
             raise ParameterError(f"parameter 'bootstrap_refits' is {self.n_refits!r}; "
                                  "expected a whole number from 0 (off) to 10000, such as 200")
         if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not (
-                isinstance(self.n_jobs, int) and (self.n_jobs >= 1 or self.n_jobs == -1))):
+                isinstance(self.n_jobs, numbers.Integral)
+                and (self.n_jobs >= 1 or self.n_jobs == -1))):
             raise ParameterError(f"parameter 'n_jobs' is {self.n_jobs!r}; expected a number "
                                  "of processes >= 1, -1 for one per CPU, or None (by size)")
         if isinstance(self.level, bool) or not (isinstance(self.level, (int, float))
@@ -243,16 +260,19 @@ class ValueBootstrap(BaseEstimator):
         them; the ``estimate`` raises the models' own errors (the data cannot be valued).
         """
         if estimate:
-            purchase = BTYDModel(self.model).fit(patterns, sample_weight=weight)
+            purchase = BTYDModel(self.model, max_seconds=self.max_seconds).fit(
+                patterns, sample_weight=weight)
             spend = GammaGammaModel().fit(patterns, sample_weight=weight)
             self.purchase_ = purchase
+            self.estimate_converged_ = bool(purchase.converged_)
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", FitWarning)
                 try:
                     start = self.purchase_.params_.to_numpy()  # the estimate's parameters
-                    purchase = BTYDModel(self.model, start=start).fit(patterns,
-                                                                      sample_weight=weight)
+                    purchase = BTYDModel(self.model, start=start,
+                                         max_seconds=self.max_seconds).fit(
+                        patterns, sample_weight=weight)
                     spend = GammaGammaModel().fit(patterns, sample_weight=weight)
                 except (CustlibError, FitWarning) as exc:
                     first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""

@@ -278,9 +278,9 @@ def _pareto_expected(params: np.ndarray, t: np.ndarray, x: np.ndarray, tx: np.nd
     rate = (r + x) * (beta + T) / (alpha + T)
     # P(alive) once per history: the same history is often asked at many horizons (CLV)
     frame = pd.DataFrame({"x": x.ravel(), "tx": tx.ravel(), "T": T.ravel()})
-    codes = frame.groupby(["x", "tx", "T"], sort=False).ngroup().to_numpy()
-    first = frame.drop_duplicates().to_numpy().T  # in the order of ngroup's numbers
-    alive = _pareto_p_alive(params, *first)[codes].reshape(x.shape)
+    codes = frame.groupby(["x", "tx", "T"], sort=False, dropna=False).ngroup().to_numpy()
+    first = np.unique(codes, return_index=True)[1]  # each history's first row, by code
+    alive = _pareto_p_alive(params, *frame.to_numpy()[first].T)[codes].reshape(x.shape)
     return alive * rate * _power_gap(
         s - 1.0, np.log1p(t / (beta + T)))
 

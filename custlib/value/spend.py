@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator
 
 from custlib.data.contract import require_columns
 from custlib.errors import DataError, EmptyResultError, format_list
-from custlib.value.fitting import _check_weights, require_fitted
+from custlib.value.fitting import _check_weights, one_blas_thread, require_fitted
 from custlib.value.formulas import _gg_expected_spend, _gg_objective
 
 __all__ = ["GammaGammaModel", "SpendTailError"]
@@ -218,8 +218,9 @@ def _fit_once(x: np.ndarray, m: np.ndarray, w: np.ndarray,
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the optimiser's line-search notes: not for people
         try:
-            res = minimize(_gg_objective, x0=0.1 * np.ones(3), args=(x, m, w, penalizer),
-                           jac=True, method=None, tol=1e-7)
+            with one_blas_thread():  # the same sums on any machine (see one_blas_thread)
+                res = minimize(_gg_objective, x0=0.1 * np.ones(3), args=(x, m, w, penalizer),
+                               jac=True, method=None, tol=1e-7)
         except (ValueError, FloatingPointError) as exc:
             return str(exc).splitlines()[0][:80]
     if not res.success:

@@ -9,7 +9,9 @@ missing values, revenue by month, currencies) without holding it in memory.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -36,11 +38,47 @@ def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:
     # then leave memory (an in-memory table must stay within memory_limit, and a big log's
     # does not: 10M lines ran out of 1 GB); the sorts and joins spill to temp_directory
     con = duckdb.connect(str(workdir / "staged.duckdb"))
-    con.execute(f"SET temp_directory = '{(workdir / 'spill').as_posix()}'")
-    con.execute(f"SET memory_limit = '{memory_limit}'")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    try:
+        spill = (workdir / "spill").as_posix().replace("'", "''")
+        con.execute(f"SET temp_directory = '{spill}'")
+        limit = memory_limit.replace("'", "''")
+        con.execute(f"SET memory_limit = '{limit}'")
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+_PREFIX = "custlib-duckdb-"
+
+
+def _sweep(where: str | os.PathLike[str] | None) -> None:
+    """Remove staging folders left by processes that no longer run (killed, out of memory).
+
+    A folder is named ``custlib-duckdb-<pid>-...`` by the process that made it; one whose
+    process is gone can hold a database file as large as its log.
+    """
+    root = Path(where) if where is not None else Path(tempfile.gettempdir())
+    for folder in root.glob(f"{_PREFIX}*-*"):
+        pid = folder.name[len(_PREFIX):].split("-", 1)[0]
+        if not (pid.isdigit() and folder.is_dir()) or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive (or not ours to ask about): leave it
+            pass
+
+
+def _release(con: Any, folder: tempfile.TemporaryDirectory[str]) -> None:
+    """Close the database, then remove its folder (a Windows file cannot go while open)."""
+    try:
+        con.close()
+    finally:
+        folder.cleanup()
 
 
 def _stage(con: Any, raw: pd.DataFrame | Iterable[pd.DataFrame]) -> tuple[dict[str, Any], dict]:
@@ -120,8 +158,10 @@ class StagedLog:
 
     The loaders return one for ``engine='duckdb'``; notebook 01 shows its first rows, its
     profile (:mod:`custlib.data.profiling` accepts it) and cleans it with
-    :func:`~custlib.data.cleaning.clean_transactions`. The staging database lives in a
-    temporary folder that :meth:`close` (or the end of the process) removes.
+    :func:`~custlib.data.cleaning.clean_transactions`. The staging database (a file about
+    as large as the log) lives in a temporary folder that :meth:`close`, the log's garbage
+    collection or the end of the process removes; a folder left by a process that was
+    killed is removed by the next staging in the same place.
 
     Parameters
     ----------
@@ -147,13 +187,19 @@ class StagedLog:
     def __init__(self, batches: pd.DataFrame | Iterable[pd.DataFrame], *,
                  workdir: str | os.PathLike[str] | None = None, memory_limit: str = "1GB",
                  threads: int | None = None) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="custlib-duckdb-", dir=workdir)
-        self.con = _connect(Path(self._tmp.name), memory_limit, threads)
+        _sweep(workdir)
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-", dir=workdir)
+        try:
+            self.con = _connect(Path(self._tmp.name), memory_limit, threads)
+        except BaseException:
+            self._tmp.cleanup()
+            raise
+        # closed and removed by close(), when the log is collected, or at the process's end
+        self._release = weakref.finalize(self, _release, self.con, self._tmp)
         try:
             self.dtypes, self.attrs = _stage(self.con, batches)
-        except BaseException:  # the spill folder and the connection go too
-            self.con.close()
-            self._tmp.cleanup()
+        except BaseException:  # the database, its folder and the connection go too
+            self._release()
             raise
         finally:
             close = getattr(batches, "close", None)
@@ -307,8 +353,7 @@ class StagedLog:
 
     def close(self) -> None:
         """Close the database and remove its folder."""
-        self.con.close()
-        self._tmp.cleanup()
+        self._release()
 
 
 def _as_raw(values: pd.Series, dtype: Any) -> pd.Series:
