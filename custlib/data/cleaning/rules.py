@@ -350,11 +350,7 @@ class Window(Rule):
             left = found
         else:
             left = sparse_tail(kept) if len(kept) else None
-        tail: Note | str = Note("data.cleaning.note.tail", left.fields()) if left else ""
-        if left is not None:
-            warn_tail(left, stacklevel=5)
-        if self.auto and found is None:
-            tail = Note("data.cleaning.note.auto_none")
+        tail = tail_note(left, found, auto=self.auto, stacklevel=5)
         if start is None and end is None:
             outcome = RuleOutcome(frame, [self.row(0, 0.0, Note(
                 "data.cleaning.note.window_unset", {"tail": tail}))])
@@ -376,6 +372,34 @@ class Window(Rule):
         if end is not None:
             return text + t("data.cleaning.span.to", lang, end=f"{end:%Y-%m-%d}")
         return text + t("data.cleaning.span.onwards", lang)
+
+
+def tail_note(left: SparseTail | None, found: SparseTail | None, *, auto: bool,
+              stacklevel: int) -> Note | str:
+    """The window rule's note on a sparse tail, warning when one is left inside the window.
+
+    Parameters
+    ----------
+    left : SparseTail or None
+        The tail still inside the window after the rule.
+    found : SparseTail or None
+        The tail found before it (``observation_end: auto`` ends there).
+    auto : bool
+        Whether the end was asked for as ``auto``.
+    stacklevel : int
+        Of the warning, counted from the caller of this function.
+
+    Returns
+    -------
+    Note or str
+        The note, or '' when there is nothing to say.
+    """
+    tail: Note | str = Note("data.cleaning.note.tail", left.fields()) if left else ""
+    if left is not None:
+        warn_tail(left, stacklevel=stacklevel + 1)
+    if auto and found is None:
+        tail = Note("data.cleaning.note.auto_none")
+    return tail
 
 
 def warn_tail(left: SparseTail, *, stacklevel: int) -> None:

@@ -23,7 +23,7 @@ from custlib.data.cleaning.rules import (
     Window,
     _tail_dict,
     duplicates_note,
-    warn_tail,
+    tail_note,
 )
 from custlib.data.cleaning.settings import CleaningSettings
 from custlib.data.engines.staging import _as_raw, _q
@@ -205,11 +205,7 @@ def _window(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> None:
         reason = (f"CASE WHEN {late} THEN 'sparse tail after {end:%Y-%m-%d} "
                   "(observation_end: auto)' ELSE 'outside the observation window' END")
     left = found if end is None else _tail(books, f"NOT coalesce({where}, false)")
-    tail: Note | str = Note("data.cleaning.note.tail", left.fields()) if left else ""
-    if left is not None:
-        warn_tail(left, stacklevel=6)
-    if rule.auto and found is None:
-        tail = Note("data.cleaning.note.auto_none")
+    tail = tail_note(left, found, auto=rule.auto, stacklevel=6)
     if start is None and end is None:
         books.log.append(rule.row(0, 0.0, Note("data.cleaning.note.window_unset",
                                                {"tail": tail})))
