@@ -18,7 +18,7 @@ import pandas as pd
 from custlib.data.contract import require_columns
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, t
-from custlib.lifecycle.stages import LifecycleStager, purchase_days, stage_name
+from custlib.lifecycle.stages import STAGES, LifecycleStager, purchase_days, stage_name
 
 __all__ = ["LISTS", "action_lists", "pseudonymise"]
 
@@ -66,7 +66,8 @@ def action_lists(state: pd.DataFrame, transactions: pd.DataFrame, *,
                  clv: pd.Series | None = None, segment: pd.Series | None = None,
                  value_share: float = 0.8, top_n: int | None = None,
                  customer_id_col: str = "customer_id", category_col: str = "category",
-                 order_id_col: str = "order_id", lang: str = "en") -> dict[str, pd.DataFrame]:
+                 order_id_col: str = "order_id", days: pd.DataFrame | None = None,
+                 lang: str = "en") -> dict[str, pd.DataFrame]:
     """The lists a marketing team acts on, each row with its reason.
 
     * **win_back** (挽留): high past value, now at risk, dormant or churned; ranked by the
@@ -95,6 +96,9 @@ def action_lists(state: pd.DataFrame, transactions: pd.DataFrame, *,
         High value = the top customers making this share of past revenue.
     top_n : int, optional
         Keep the first ``top_n`` rows of each list.
+    days : pandas.DataFrame, optional
+        :func:`custlib.lifecycle.stages.purchase_days` of ``transactions``, when already
+        computed (the onboarding list's time to a second purchase); default computed here.
     lang : {'en', 'zh'}
 
     Returns
@@ -116,7 +120,7 @@ def action_lists(state: pd.DataFrame, transactions: pd.DataFrame, *,
         "growth": _growth(s, transactions, lang, customer_id_col=customer_id_col,
                           category_col=category_col, order_id_col=order_id_col),
         "onboarding": _onboarding(s, state, transactions, stager, lang,
-                                  customer_id_col=customer_id_col),
+                                  customer_id_col=customer_id_col, days=days),
     }
     return {key: _finish(key, frame, top_n) for key, frame in lists.items()}
 
@@ -125,11 +129,14 @@ def _candidates(state: pd.DataFrame, value_share: float, lang: str,
                 **by_id: pd.Series | None) -> pd.DataFrame:
     """Buyers with their stage's name, whether they are high value, and the series by id."""
     s = state[state["stage"] != "potential"].copy()
-    s["stage_name"] = [stage_name(x, lang) for x in s["stage"]]
-    order = s["revenue"].sort_values(ascending=False)
+    names = {x: stage_name(x, lang) for x in STAGES}  # looked up once per stage
+    s["stage_name"] = [names[x] if x in names else stage_name(x, lang) for x in s["stage"]]
+    # by position, not by id: a membership test of text ids hashes every string
+    order = s["revenue"].reset_index(drop=True).sort_values(ascending=False)
     cum = order.cumsum() / order.sum()
-    high = set(cum.index[(cum.shift(fill_value=0) < value_share).to_numpy()])
-    s["high_value"] = s.index.isin(high)
+    high = np.zeros(len(s), dtype=bool)
+    high[order.index.to_numpy()] = (cum.shift(fill_value=0) < value_share).to_numpy()
+    s["high_value"] = high
     for name, series in by_id.items():
         if series is not None:
             v = series.copy()
@@ -181,13 +188,8 @@ def _retention(s: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _growth(s: pd.DataFrame, transactions: pd.DataFrame, lang: str, *, customer_id_col: str,
             category_col: str, order_id_col: str) -> pd.DataFrame:
     """Active, loyal and reactivated customers below their segment's spend or breadth."""
-    tx = transactions.copy()
-    tx["_c"] = tx[customer_id_col].astype(str)
-    orders = tx[order_id_col].astype(str) if order_id_col in tx else tx["order_date"].astype(str)
-    per = pd.DataFrame({"orders": orders.groupby(tx["_c"]).nunique()})
-    per["categories"] = tx[category_col].groupby(tx["_c"]).nunique() \
-        if category_col in tx else np.nan
-    s = s.join(per)
+    s = s.join(_breadth(transactions, customer_id_col=customer_id_col,
+                        category_col=category_col, order_id_col=order_id_col))
     s["spend_per_order"] = s["revenue"] / s["orders"]
     group = s["segment"] if "segment" in s else pd.Series("all", index=s.index)
     base = s[s["stage"].isin(["active", "loyal", "reactivated"])]
@@ -214,11 +216,34 @@ def _growth(s: pd.DataFrame, transactions: pd.DataFrame, lang: str, *, customer_
     return gr
 
 
+def _breadth(transactions: pd.DataFrame, *, customer_id_col: str, category_col: str,
+             order_id_col: str) -> pd.DataFrame:
+    """Distinct orders and categories of each customer (index: the ids as text, sorted).
+
+    Counted on integer codes, each text column factorised once: a ``groupby(...).nunique()``
+    on millions of text values hashes every string again per key.
+    """
+    cust, ids = pd.factorize(transactions[customer_id_col].astype(str), sort=True)
+    orders = (transactions[order_id_col] if order_id_col in transactions
+              else transactions["order_date"]).astype(str)
+    per = pd.DataFrame({"orders": pd.Series(pd.factorize(orders)[0]).groupby(cust).nunique()})
+    if category_col in transactions:
+        category = pd.factorize(transactions[category_col])[0]  # -1: missing, not counted
+        per["categories"] = pd.Series(category).where(category >= 0).groupby(cust).nunique()
+    else:
+        per["categories"] = np.nan
+    per.index = ids.take(per.index.to_numpy())
+    return per
+
+
 def _onboarding(s: pd.DataFrame, state: pd.DataFrame, transactions: pd.DataFrame,
-                stager: LifecycleStager, lang: str, *, customer_id_col: str) -> pd.DataFrame:
+                stager: LifecycleStager, lang: str, *, customer_id_col: str,
+                days: pd.DataFrame | None = None) -> pd.DataFrame:
     """New one-time buyers silent for the median time repeat buyers took to buy again."""
     rep = state[state["purchase_days"] > 1]
-    second = _time_to_second(transactions, customer_id_col, rep.index)
+    if days is None:
+        days = purchase_days(transactions, customer_id_col=customer_id_col, monetary_col=None)
+    second = _time_to_second(days, rep.index)
     due_after = float(second.median()) if len(second) else stager.new_days_ / 2
     o = s[(s["stage"] == "new") & (s["purchase_days"] == 1) &
           (s["days_since_last"] >= due_after)].copy()
@@ -239,12 +264,21 @@ def _finish(key: str, frame: pd.DataFrame, top_n: int | None) -> pd.DataFrame:
     return frame.head(top_n) if top_n else frame
 
 
-def _time_to_second(transactions: pd.DataFrame, customer_id_col: str,
-                    ids: pd.Index) -> pd.Series:
+def _time_to_second(days: pd.DataFrame, ids: pd.Index) -> pd.Series:
     """Days from the first to the second purchase day of each repeat buyer in ``ids``."""
-    days = purchase_days(transactions, customer_id_col=customer_id_col, monetary_col=None)
-    days = days[days["customer_id"].isin(ids)]
-    rank = days.groupby("customer_id").cumcount()
-    first = days[rank == 0].set_index("customer_id")["day"]
-    second = days[rank == 1].set_index("customer_id")["day"]
-    return (second - first.reindex(second.index)).dt.days.astype(float)
+    require_columns(days, ["customer_id", "day"], "action_lists(days=...)")
+    codes, names = pd.factorize(days["customer_id"], sort=True)
+    day = days["day"].to_numpy()
+    order = np.lexsort((day, codes))  # by customer, then day, whatever order they came in
+    codes, day = codes[order], day[order]
+    # a customer's first row starts their block; the next row in it is the second day
+    start = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]] & (codes >= 0))
+    nxt = start + 1
+    has_second = np.zeros(len(start), dtype=bool)
+    inside = nxt < len(codes)
+    has_second[inside] = codes[nxt[inside]] == codes[start[inside]]
+    first, second = start[has_second], nxt[has_second]
+    gap = pd.Series(day[second] - day[first],
+                    index=pd.Index(names.take(codes[first]), name="customer_id"))
+    wanted = pd.Index(ids).unique().get_indexer(gap.index) >= 0  # (Index.isin: slow on text)
+    return gap[wanted].dt.days.astype(float)

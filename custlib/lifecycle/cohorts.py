@@ -38,9 +38,18 @@ def _periods(days: pd.DataFrame, freq: str) -> pd.DataFrame:
     if days.empty:
         raise EmptyResultError("cohorts: no purchases")
     d = days[["customer_id", "day", "revenue"]].copy()
+    # customers as integer codes (hashing text ids once) and periods as ordinals: the
+    # cohort is the customer's first period, the age the number of periods since
+    d["_c"], _ = pd.factorize(d["customer_id"])
+    if (d["_c"] < 0).any():
+        raise DataError(f"cohorts: {int((d['_c'] < 0).sum()):,} purchase days have no "
+                        "customer_id; expected purchase days of known customers (as "
+                        "custlib.lifecycle.stages.purchase_days gives)")
     d["period"] = d["day"].dt.to_period(freq)
-    d["cohort"] = d.groupby("customer_id")["period"].transform("min")
-    d["age"] = (d["period"] - d["cohort"]).map(lambda off: off.n).astype(int)
+    ordinal = d["period"].array.asi8
+    first = pd.Series(ordinal, index=d.index).groupby(d["_c"]).transform("min").to_numpy()
+    d["cohort"] = pd.PeriodIndex.from_ordinals(first, freq=d["period"].dtype.freq)
+    d["age"] = ordinal - first
     return d
 
 
@@ -91,7 +100,7 @@ def cohort_retention(days: pd.DataFrame, *, freq: str = "M", counts: bool = Fals
     """
     d = _periods(days, freq)
     first, partial = _edges(d, freq, observation_end)
-    active = d.drop_duplicates(["customer_id", "period"])
+    active = d.drop_duplicates(["_c", "period"])
     table = active.groupby(["cohort", "age"]).size().unstack(fill_value=0)
     size = table[0]
     last = d["period"].max()
@@ -139,7 +148,7 @@ def cohort_cumulative_revenue(days: pd.DataFrame, *, freq: str = "M",
     """
     d = _periods(days, freq)
     first, partial = _edges(d, freq, observation_end)
-    size = d.groupby("cohort")["customer_id"].nunique()
+    size = d.groupby("cohort")["_c"].nunique()
     rev = d.groupby(["cohort", "age"])["revenue"].sum().unstack(fill_value=0.0)
     last = d["period"].max()
     reached = _reached(rev.index, rev.columns, last, partial is not None)
@@ -211,7 +220,7 @@ def cohort_clv(days: pd.DataFrame, clv: pd.Series, *, freq: str = "M") -> pd.Dat
     pandas.DataFrame
         Per cohort: ``customers``, ``mean_clv``, ``total_clv``.
     """
-    d = _periods(days, freq).drop_duplicates("customer_id").set_index("customer_id")
+    d = _periods(days, freq).drop_duplicates("_c").set_index("customer_id")
     values = clv.copy()
     values.index = values.index.astype(str)
     d["clv"] = values.reindex(d.index)

@@ -115,15 +115,37 @@ def purchase_days(transactions: pd.DataFrame, *, customer_id_col: str = "custome
     if not pd.api.types.is_datetime64_any_dtype(transactions[datetime_col]):
         raise ParameterError(f"purchase_days: column {datetime_col!r} must hold dates (clean "
                              "the log first with custlib.data.cleaning.clean_transactions)")
+    # group on the ids' sorted codes: factorising millions of strings once, not per key
+    codes, ids = pd.factorize(transactions[customer_id_col].astype(str), sort=True)
     frame = pd.DataFrame({
-        "customer_id": transactions[customer_id_col].astype(str).to_numpy(),
+        "customer_id": codes,
         "day": transactions[datetime_col].dt.normalize().to_numpy(),
         "revenue": transactions[monetary_col].to_numpy(dtype=float) if monetary_col else 0.0,
     })
     out = frame.groupby(["customer_id", "day"], sort=True)["revenue"].sum().reset_index()
     if out.empty:
         raise EmptyResultError("purchase_days: the transaction log is empty")
+    out["customer_id"] = ids.take(out["customer_id"].to_numpy())
     return out
+
+
+class _CodedDays:
+    """Purchase days with the customer ids as sorted integer codes, factorised once.
+
+    Grouping millions of rows by text ids costs a hash of every string per ``groupby``;
+    a snapshot series groups the same days dozens of times. Codes from
+    ``pd.factorize(sort=True)`` keep the ids' sorted order, so results indexed by code
+    map back (:attr:`ids`) to what grouping by the ids gives, row for row. Rows without
+    an id are left out, as grouping by the ids leaves them out.
+    """
+
+    def __init__(self, days: pd.DataFrame) -> None:
+        require_columns(days, ["customer_id", "day", "revenue"], "LifecycleStager")
+        codes, self.ids = pd.factorize(days["customer_id"], sort=True)
+        keep = codes >= 0
+        self.codes = codes[keep]
+        self.day = pd.Series(days["day"].to_numpy()[keep])
+        self.revenue = pd.Series(days["revenue"].to_numpy()[keep])
 
 
 def _gaps(days: pd.DataFrame) -> pd.Series:
@@ -298,19 +320,29 @@ class LifecycleStager(BaseEstimator):
         """
         self._fitted()
         at = as_day("date", date)
-        d = days[days["day"] <= at]
-        g = d.groupby("customer_id", sort=True)
-        first, last = g["day"].min(), g["day"].max()
+        return self._state(_CodedDays(days), at, registered=registered, p_alive=p_alive)
+
+    def _state(self, coded: _CodedDays, at: pd.Timestamp, *,
+               registered: pd.Series | None = None,
+               p_alive: pd.Series | None = None) -> pd.DataFrame:
+        """:meth:`state_at` on days factorised once (:class:`_CodedDays`)."""
+        inside = (coded.day <= at).to_numpy()
+        key = coded.codes[inside]
+        day, revenue = coded.day[inside].reset_index(drop=True), coded.revenue[inside]
+        g = day.groupby(key, sort=True)
+        first, last = g.min(), g.max()
         n = g.size()
-        prev_day = d["day"].where(d["customer_id"].eq(d["customer_id"].shift(-1)))
-        second_last = prev_day.groupby(d["customer_id"]).max()
+        prev_day = day.where(pd.Series(key).eq(pd.Series(key).shift(-1)))
+        second_last = prev_day.groupby(key).max()
         state = pd.DataFrame({"first_purchase": first, "last_purchase": last,
-                              "purchase_days": n, "revenue": g["revenue"].sum()})
+                              "purchase_days": n,
+                              "revenue": revenue.groupby(key, sort=True).sum()})
         state["days_since_last"] = (at - last).dt.days.astype(float)
         span = (last - first).dt.days.astype(float)
         state["mean_gap"] = np.where(n > 1, span / (n - 1).clip(lower=1), np.nan)
         state["previous_gap"] = (last - second_last.reindex(state.index)).dt.days.astype(float)
         state["overdue_ratio"] = state["days_since_last"] / state["mean_gap"]
+        state.index = coded.ids.take(state.index.to_numpy())
         if registered is not None:
             reg = pd.to_datetime(registered, errors="coerce")
             reg.index = reg.index.astype(str)
@@ -340,9 +372,10 @@ class LifecycleStager(BaseEstimator):
             ("at_risk", (s["overdue_ratio"] > self.risk_factor) | low_alive),
             ("loyal", s["purchase_days"] >= self.loyal_purchases_),
         ]
+        code = {name: i for i, name in enumerate(STAGES)}
         out = np.select([cond.fillna(False).to_numpy(dtype=bool) for _, cond in rules],
-                        [name for name, _ in rules], default="active")
-        return pd.Categorical(out, categories=list(STAGES))
+                        [code[name] for name, _ in rules], default=code["active"])
+        return pd.Categorical.from_codes(out, categories=list(STAGES))
 
     def snapshots(self, days: pd.DataFrame, *, freq: str = "M", start: Any = None,
                   end: Any = None, registered: pd.Series | None = None) -> pd.DataFrame:
@@ -372,14 +405,16 @@ class LifecycleStager(BaseEstimator):
         dates = list(pd.date_range(first, last, freq=alias))
         if not dates or dates[-1] < last:
             dates.append(last)
+        coded = _CodedDays(days)
         frames = []
         for at in dates:
-            st = self.state_at(days, at, registered=registered)
+            st = self._state(coded, at, registered=registered)
             frames.append(pd.DataFrame({"snapshot": at, "customer_id": st.index,
                                         "stage": st["stage"].to_numpy(),
                                         "revenue": st["revenue"].fillna(0.0).to_numpy()}))
         out = pd.concat(frames, ignore_index=True)
-        out["stage"] = pd.Categorical(out["stage"], categories=list(STAGES))
+        if not isinstance(out["stage"].dtype, pd.CategoricalDtype):  # no snapshot date
+            out["stage"] = pd.Categorical(out["stage"], categories=list(STAGES))
         return out
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
-from custlib.errors import EmptyResultError, ParameterError, check_choice
+from custlib.errors import DataError, EmptyResultError, ParameterError, check_choice
 from custlib.i18n import check_lang, labels, t
 from custlib.lifecycle.stages import STAGES, as_day, stage_name
 
@@ -76,17 +76,12 @@ def transition_matrix(snapshots: pd.DataFrame, *, between: tuple[Any, Any] | Non
         pairs = list(zip(dates[:-1], dates[1:], strict=True))
     if not pairs:
         raise EmptyResultError("transition_matrix: needs at least two snapshots")
-    by_date = {k: v.set_index("customer_id")["stage"] for k, v in
-               snapshots.groupby("snapshot", observed=True)}
-    frames = []
-    for a, b in pairs:
-        both = by_date[pd.Timestamp(a)].to_frame("from").join(
-            by_date[pd.Timestamp(b)].rename("to"), how="inner")
-        frames.append(both)
-    moves = pd.concat(frames)
-    table = pd.crosstab(pd.Categorical(moves["from"], categories=list(STAGES)),
-                        pd.Categorical(moves["to"], categories=list(STAGES)), dropna=False)
-    table = table.reindex(index=list(STAGES), columns=list(STAGES), fill_value=0)
+    if between is not None:  # only the two snapshots' rows
+        snapshots = snapshots[snapshots["snapshot"].isin(pairs[0])]
+    moves = _moves(snapshots, pairs)
+    k = len(STAGES)
+    table = pd.DataFrame(np.bincount(moves, minlength=k * k).reshape(k, k),
+                         index=list(STAGES), columns=list(STAGES))
     if normalize:
         table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
     names = [stage_name(s, lang) for s in STAGES]
@@ -94,6 +89,39 @@ def transition_matrix(snapshots: pd.DataFrame, *, between: tuple[Any, Any] | Non
     table.index.name = t("lifecycle.matrix.from", lang)
     table.columns.name = t("lifecycle.matrix.to", lang)
     return table
+
+
+def _moves(snapshots: pd.DataFrame, pairs: list[tuple[Any, Any]]) -> np.ndarray:
+    """``from * len(STAGES) + to`` for every customer in both snapshots of each pair.
+
+    Customers are matched by their code from one factorisation of the ids (not a join of
+    text ids per pair); a stage outside :data:`STAGES` or missing counts nowhere.
+    """
+    cust, _ = pd.factorize(snapshots["customer_id"])
+    stage = pd.Categorical(snapshots["stage"], categories=list(STAGES)).codes.astype(np.int64)
+    when, dates = pd.factorize(snapshots["snapshot"])
+    order = np.argsort(when, kind="stable")  # the rows of each snapshot, together
+    starts = np.r_[0, np.cumsum(np.bincount(when, minlength=len(dates)))]
+    rows = {pd.Timestamp(d): order[starts[i]:starts[i + 1]] for i, d in enumerate(dates)}
+    n = int(cust.max()) + 1 if len(cust) else 0
+    out = []
+    for a, b in pairs:
+        at = []
+        for date in (pd.Timestamp(a), pd.Timestamp(b)):
+            r = rows[date]
+            r = r[cust[r] >= 0]
+            seen = np.bincount(cust[r], minlength=n)
+            if len(seen) and seen.max() > 1:
+                twice = snapshots["customer_id"].iloc[r[seen[cust[r]] > 1][0]]
+                raise DataError(f"transition_matrix: customer {twice!r} appears more than once "
+                                f"in the snapshot of {date:%Y-%m-%d}; expected one row per "
+                                "customer and snapshot (as LifecycleStager.snapshots gives)")
+            by_customer = np.full(n, -2, dtype=np.int64)  # -2: not in this snapshot
+            by_customer[cust[r]] = stage[r]
+            at.append(by_customer)
+        known = (at[0] >= 0) & (at[1] >= 0)
+        out.append(at[0][known] * len(STAGES) + at[1][known])
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
 def new_vs_returning(days: pd.DataFrame, *, active_days: float, freq: str = "M",

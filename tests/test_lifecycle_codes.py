@@ -1,0 +1,177 @@
+"""The lifecycle's fast paths equal the obvious computations by text ids.
+
+Stages, snapshots, transitions, cohorts and the action lists group millions of rows; they
+factorise the customer ids once and work on integer codes (grouping by text ids hashed
+every string again per ``groupby``). Each test here computes the same table the plain way,
+by the ids, on logs made to trip an order-dependent shortcut: ids whose text order differs
+from their number order, Chinese and spaced ids, one-day customers, purchases given out of
+order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custlib.errors import DataError
+from custlib.lifecycle import actions, cohorts, stages, transitions
+from custlib.lifecycle.stages import STAGES
+
+IDS = ["10", "9", "100", "a b", "客户7", "x", "2", "Z", "09", "b"]
+
+
+def _log(seed: int, n: int = 400) -> pd.DataFrame:
+    """Order lines of a few customers over two years, shuffled."""
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(IDS, size=n, p=np.r_[0.3, 0.2, [0.5 / 8] * 8])
+    when = pd.Timestamp("2022-01-03") + pd.to_timedelta(rng.integers(0, 700, n), unit="D") \
+        + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s")
+    return pd.DataFrame({"customer_id": pd.array(ids, dtype="str"), "order_date": when,
+                         "order_id": [f"o{i // 2}" for i in range(n)],
+                         "category": rng.choice(["toys", "food", None], size=n),
+                         "amount": rng.gamma(2.0, 30.0, n).round(2)})
+
+
+def _days_by_text(tx: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame({"customer_id": tx["customer_id"].astype(str).to_numpy(dtype=object),
+                          "day": tx["order_date"].dt.normalize().to_numpy(),
+                          "revenue": tx["amount"].to_numpy(dtype=float)})
+    out = frame.groupby(["customer_id", "day"], sort=True)["revenue"].sum().reset_index()
+    out["customer_id"] = out["customer_id"].astype("str")
+    return out
+
+
+def _state_by_text(days: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
+    d = days[days["day"] <= at]
+    g = d.groupby("customer_id", sort=True)
+    first, last, n = g["day"].min(), g["day"].max(), g.size()
+    prev_day = d["day"].where(d["customer_id"].eq(d["customer_id"].shift(-1)))
+    second_last = prev_day.groupby(d["customer_id"]).max()
+    return pd.DataFrame({"first_purchase": first, "last_purchase": last, "purchase_days": n,
+                         "revenue": g["revenue"].sum(),
+                         "previous_gap": (last - second_last).dt.days.astype(float)})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_purchase_days_and_states_equal_grouping_by_text(seed):
+    tx = _log(seed)
+    days = stages.purchase_days(tx)
+    pd.testing.assert_frame_equal(days, _days_by_text(tx), check_exact=True)
+    assert list(days["customer_id"].unique()) == sorted(set(tx["customer_id"]))
+    stager = stages.LifecycleStager().fit(days)
+    for at in ("2022-03-31", "2023-01-15", "2023-12-31"):
+        got = stager.state_at(days, at)
+        want = _state_by_text(days, pd.Timestamp(at))
+        assert list(got.index) == list(want.index)
+        pd.testing.assert_frame_equal(got[want.columns], want, check_exact=True,
+                                      check_names=False)
+        # days in another order: the same customers, sorted, and the same spans
+        mixed = stager.state_at(days.sample(frac=1.0, random_state=seed), at)
+        assert list(mixed.index) == list(want.index)
+        pd.testing.assert_frame_equal(mixed[["first_purchase", "last_purchase", "purchase_days"]],
+                                      want[["first_purchase", "last_purchase", "purchase_days"]],
+                                      check_names=False)
+
+
+def test_snapshots_are_the_states_at_each_date():
+    days = stages.purchase_days(_log(3))
+    stager = stages.LifecycleStager().fit(days)
+    registered = pd.Series(pd.to_datetime(["2022-01-01", "2023-06-01"]), index=["new1", "x"])
+    snaps = stager.snapshots(days, end="2023-12-31", registered=registered)
+    assert isinstance(snaps["stage"].dtype, pd.CategoricalDtype)
+    for at, rows in snaps.groupby("snapshot"):
+        state = stager.state_at(days, at, registered=registered)
+        assert list(rows["customer_id"]) == list(state.index)
+        assert list(rows["stage"].astype(str)) == list(state["stage"].astype(str))
+        assert np.array_equal(rows["revenue"].to_numpy(), state["revenue"].fillna(0).to_numpy())
+    assert "new1" in set(snaps["customer_id"])  # registered, never bought: potential
+
+
+def _moves_by_join(snaps: pd.DataFrame, pairs: list[tuple]) -> pd.DataFrame:
+    by_date = {k: v.set_index("customer_id")["stage"] for k, v in snaps.groupby("snapshot")}
+    moves = pd.concat([by_date[a].to_frame("from").join(by_date[b].rename("to"), how="inner")
+                       for a, b in pairs])
+    table = pd.crosstab(pd.Categorical(moves["from"], categories=list(STAGES)),
+                        pd.Categorical(moves["to"], categories=list(STAGES)), dropna=False)
+    return table.reindex(index=list(STAGES), columns=list(STAGES), fill_value=0)
+
+
+def test_transition_matrix_equals_joining_snapshots_by_id():
+    days = stages.purchase_days(_log(4))
+    snaps = stages.LifecycleStager().fit(days).snapshots(days, end="2023-12-31")
+    snaps = snaps.sample(frac=1.0, random_state=0)  # rows in any order
+    dates = sorted(snaps["snapshot"].unique())
+    got = transitions.transition_matrix(snaps)
+    want = _moves_by_join(snaps, list(zip(dates[:-1], dates[1:], strict=True)))
+    assert got.to_numpy().sum() > 50
+    assert np.array_equal(got.to_numpy(), want.to_numpy())
+    for a, b in [(dates[2], dates[-1]), (dates[-1], dates[2]), (dates[5], dates[5])]:
+        got = transitions.transition_matrix(snaps, between=(a, b))
+        assert np.array_equal(got.to_numpy(), _moves_by_join(snaps, [(a, b)]).to_numpy())
+
+
+def test_transition_matrix_refuses_a_customer_twice_in_a_snapshot():
+    days = stages.purchase_days(_log(5))
+    snaps = stages.LifecycleStager().fit(days).snapshots(days, end="2023-12-31")
+    twice = pd.concat([snaps, snaps.iloc[[7]]])
+    with pytest.raises(DataError, match="more than once in the snapshot"):
+        transitions.transition_matrix(twice)
+
+
+@pytest.mark.parametrize("freq", ["M", "Q", "W"])
+def test_cohort_ages_are_periods_since_the_first(freq):
+    days = stages.purchase_days(_log(6))
+    got = cohorts.cohort_revenue(days, freq=freq)
+    d = days.assign(period=days["day"].dt.to_period(freq))
+    d["cohort"] = d.groupby("customer_id")["period"].transform("min")
+    d["age"] = (d["period"] - d["cohort"]).map(lambda off: off.n)
+    want = d.groupby(["period", "cohort"])["revenue"].sum().unstack(fill_value=0.0)
+    assert np.allclose(got.to_numpy(), want.to_numpy(), rtol=0, atol=1e-9)
+    retention = cohorts.cohort_retention(days, freq=freq, counts=True)
+    active = d.drop_duplicates(["customer_id", "period"]).groupby(["cohort", "age"]).size()
+    shown = [retention.loc[cohort.to_timestamp(), age] for cohort, age in active.index]
+    assert [n for n in shown if not np.isnan(n)] == \
+        [n for n, s in zip(active, shown, strict=True) if not np.isnan(s)]
+    assert np.isfinite(shown).sum() >= len(shown) - len(retention)  # only the last period hidden
+
+
+def test_cohorts_refuse_days_without_a_customer():
+    days = stages.purchase_days(_log(7))
+    days.loc[3, "customer_id"] = None
+    with pytest.raises(DataError, match="1 purchase days have no customer_id"):
+        cohorts.cohort_retention(days)
+
+
+def test_time_to_second_leaves_out_days_without_a_customer():
+    days = pd.DataFrame({"customer_id": pd.array([None, "a", None, "a", "b"], dtype="str"),
+                         "day": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03",
+                                                "2024-01-09", "2024-01-05"])})
+    got = actions._time_to_second(days, pd.Index(["a", "b"]))
+    assert got.to_dict() == {"a": 7.0}
+
+
+def test_action_lists_take_purchase_days_in_any_order():
+    tx = _log(8, n=600)
+    days = stages.purchase_days(tx)
+    stager = stages.LifecycleStager(new_days=400).fit(days)
+    state = stager.state_at(days, "2023-12-31")
+    plain = actions.action_lists(state, tx, stager=stager)
+    shuffled = actions.action_lists(state, tx, stager=stager,
+                                    days=days.sample(frac=1.0, random_state=1))
+    for key in plain:
+        pd.testing.assert_frame_equal(plain[key], shuffled[key], check_exact=True)
+    # the onboarding list's wait: the median days from a repeat buyer's first to second day
+    second = days.groupby("customer_id")["day"].apply(
+        lambda s: (s.iloc[1] - s.iloc[0]).days if len(s) > 1 else np.nan).dropna()
+    repeat = state.index[state["purchase_days"] > 1]
+    assert actions._time_to_second(days, repeat).median() == second.reindex(repeat).median()
+
+
+def test_growth_counts_distinct_orders_and_known_categories():
+    tx = _log(9)
+    got = actions._breadth(tx, customer_id_col="customer_id", category_col="category",
+                           order_id_col="order_id")
+    assert list(got["orders"]) == list(tx.groupby("customer_id")["order_id"].nunique())
+    assert list(got["categories"]) == list(tx.groupby("customer_id")["category"].nunique())
+    assert list(got.index) == sorted(set(tx["customer_id"]))
