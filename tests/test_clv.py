@@ -343,3 +343,16 @@ def test_narratives_say_when_a_fit_stopped_early_or_needed_a_penalty(cdnow):
     gg = btyd.GammaGammaModel().fit(alike)
     assert "converged only with a penalty of 0.001" in narrative.spend_check(gg, "en", "USD")
     assert "惩罚系数 0.001" in narrative.spend_check(gg, "zh")
+
+
+@pytest.mark.parametrize("kind", ["bgnbd", "pareto"])
+def test_monthly_expectations_equal_every_customer_stacked(cal, kind):
+    model = btyd.BTYDModel(kind).fit(cal)
+    summary = cal.sample(frac=1.0, random_state=1)  # unsorted; many customers share a row
+    assert summary[["frequency", "recency", "T"]].duplicated().sum() > 100
+    horizons = np.arange(1, 7) * 365.25 / 12 / 7
+    n = len(summary)
+    stacked = summary[["frequency", "recency", "T"]].iloc[np.tile(np.arange(n), 6)]
+    every = model.expected_purchases(stacked, np.repeat(horizons, n)).to_numpy()
+    np.testing.assert_array_equal(clv._monthly_expectations(model, summary, horizons),
+                                  every.reshape(6, n))

@@ -28,9 +28,10 @@ import pandas as pd
 from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError, ParameterError, check_choice
 from custlib.i18n import check_lang, t
+from custlib.value.fitting import _row_key
 from custlib.value.purchase import BTYDModel
 from custlib.value.spend import GammaGammaModel
-from custlib.value.split import TIME_UNITS, time_unit
+from custlib.value.split import TIME_UNITS, check_btyd_summary, time_unit
 
 __all__ = ["clv", "clv_by_segment", "clv_deciles", "period_discount_rate", "settings_table",
            "top_customers", "top_decile_share"]
@@ -112,11 +113,7 @@ def clv(model: BTYDModel, spend: GammaGammaModel, summary: pd.DataFrame, *,
     spend_each = spend.expected_spend(summary).to_numpy()
     n = len(summary)
     months = np.arange(1, horizon_months + 1)
-    # every month's cumulative expectation in one call: the customers stacked once a month
-    stacked = summary[["frequency", "recency", "T"]].iloc[np.tile(np.arange(n),
-                                                                  horizon_months)]
-    cumulatives = model.expected_purchases(stacked, np.repeat(months * per_month, n)) \
-        .to_numpy().reshape(horizon_months, n)
+    cumulatives = _monthly_expectations(model, summary, months * per_month)
     value = np.zeros(n)
     previous = np.zeros(n)
     for month, cumulative in zip(months, cumulatives):
@@ -133,6 +130,24 @@ def clv(model: BTYDModel, spend: GammaGammaModel, summary: pd.DataFrame, *,
                  "annual_discount_rate": annual_discount_rate,
                  "monthly_discount_rate": monthly, "model": model.name}
     return out
+
+
+def _monthly_expectations(model: BTYDModel, summary: pd.DataFrame,
+                          horizons: np.ndarray) -> np.ndarray:
+    """Each customer's expected purchases by each horizon: one row per horizon.
+
+    Every horizon's expectation in one call, on the distinct (frequency, recency, T) of the
+    customers stacked once per horizon; the model evaluates each distinct row on its own
+    (:meth:`BTYDModel.expected_purchases`), so this equals stacking every customer, bit
+    for bit, with fewer rows to sort.
+    """
+    data = check_btyd_summary(summary, "BTYDModel.expected_purchases")
+    cols = [data[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")]
+    _, first, inverse = np.unique(_row_key(cols), return_index=True, return_inverse=True)
+    k = len(first)
+    stacked = data.iloc[np.tile(first, len(horizons))]
+    cumulatives = model.expected_purchases(stacked, np.repeat(horizons, k)).to_numpy()
+    return cumulatives.reshape(len(horizons), k)[:, inverse.ravel()]
 
 
 def _deciles(values: pd.Series) -> pd.Series:

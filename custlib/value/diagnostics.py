@@ -55,8 +55,9 @@ def tracking(model: BTYDModel, transactions: pd.DataFrame,
     require_columns(transactions, [customer_id_col, datetime_col], "tracking")
     cal_end, _, day, cal_day, end_day = _window(transactions, datetime_col, calibration_end,
                                                 observation_end)
-    visits = pd.DataFrame({"c": transactions[customer_id_col].to_numpy(), "d": day})
-    visits = visits[visits["d"] <= end_day].drop_duplicates()
+    # the customers as integer codes: the same groups as the ids, without hashing strings
+    visits = pd.DataFrame({"c": transactions[customer_id_col].factorize()[0], "d": day})
+    visits = visits[(visits["d"] <= end_day) & (visits["c"] >= 0)].drop_duplicates()
     first = visits.groupby("c")["d"].transform("min")
     visits = visits[first <= cal_day].assign(first=first[first <= cal_day])
     if visits.empty:

@@ -35,7 +35,7 @@ import pandas as pd
 from custlib.data.contract import require_columns
 from custlib.errors import EmptyResultError, ParameterError, check_choice, format_list
 
-__all__ = ["FREQS", "customer_summary", "period_index"]
+__all__ = ["FREQS", "CustomerCodes", "customer_codes", "customer_summary", "period_index"]
 
 FREQS: dict[str, str] = {"D": "D", "days": "D", "day": "D", "W": "W", "weeks": "W",
                          "week": "W", "M": "M", "months": "M", "month": "M"}
@@ -150,11 +150,59 @@ def customer_summary(
     if engine == "duckdb":
         return _summary_duckdb(transactions, end, end_period, f, freq_multiplier,
                                customer_id_col, datetime_col, monetary_col, order_id_col)
-    log = _sorted_log(transactions, dates, end, end_period, f, customer_id_col, monetary_col)
-    return _frame(pd.Index(log.uniques, name=customer_id_col),
-                  *_rfm_columns(log, transactions, end, order_id_col),
-                  *_btyd_columns(log, end_period, freq_multiplier),
-                  end, end_period, f, freq_multiplier)
+    ids = customer_codes(transactions, customer_id_col)
+    return _summary(transactions, dates, end, end_period, f, freq_multiplier, ids,
+                    customer_id_col, monetary_col, order_id_col)[0]
+
+
+class CustomerCodes(NamedTuple):
+    """The customer of each line as an integer: factorised once, grouped on many times.
+
+    Grouping on these codes gives the groups, and their order, of grouping on the ids
+    themselves (``groupby(sort=True)``), without hashing millions of strings again.
+    """
+
+    codes: np.ndarray  #: int64 code of each line of the table, an index into ``uniques``
+    uniques: pd.Index  #: the distinct ids, sorted
+    column: str  #: the column they come from (named in errors)
+
+
+def customer_codes(transactions: pd.DataFrame,
+                   customer_id_col: str = "customer_id") -> CustomerCodes:
+    """Factorise the customer ids of a transaction table, sorted.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+    customer_id_col : str, default 'customer_id'
+
+    Returns
+    -------
+    CustomerCodes
+        Code ``i`` is ``uniques[i]``, -1 a missing id; the ids sorted as
+        ``groupby(sort=True)`` sorts them.
+    """
+    codes, uniques = transactions[customer_id_col].factorize(sort=True)
+    return CustomerCodes(codes.astype("int64", copy=False), pd.Index(uniques), customer_id_col)
+
+
+def _summary(transactions: pd.DataFrame, dates: np.ndarray, end: pd.Timestamp,
+             end_period: int, f: str, freq_multiplier: float, ids: CustomerCodes,
+             customer_id_col: str, monetary_col: str | None,
+             order_id_col: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The summary of :func:`customer_summary` from checked inputs and customer codes.
+
+    Returns
+    -------
+    tuple
+        The summary and, for each of its rows, the customer's code in ``ids``.
+    """
+    log = _sorted_log(transactions, dates, end, end_period, f, ids, monetary_col)
+    out = _frame(pd.Index(log.uniques, name=customer_id_col),
+                 *_rfm_columns(log, transactions, end, order_id_col),
+                 *_btyd_columns(log, end_period, freq_multiplier),
+                 end, end_period, f, freq_multiplier)
+    return out, log.customers
 
 
 def _checked_inputs(transactions: pd.DataFrame, observation_end: str | pd.Timestamp | None,
@@ -203,6 +251,7 @@ class _SortedLog(NamedTuple):
     per: np.ndarray  #: period index
     keep: np.ndarray  #: which lines of the table were observed (before the sort)
     order: np.ndarray  #: the sort, on the observed lines
+    customers: np.ndarray  #: code of each customer in :class:`CustomerCodes`
 
     def starts_of(self, change: np.ndarray) -> np.ndarray:
         """Positions where a run starts, given ``change`` between neighbouring lines."""
@@ -213,7 +262,7 @@ class _SortedLog(NamedTuple):
 
 
 def _sorted_log(transactions: pd.DataFrame, dates: np.ndarray, end: pd.Timestamp,
-                end_period: int, f: str, customer_id_col: str,
+                end_period: int, f: str, ids: CustomerCodes,
                 monetary_col: str | None) -> _SortedLog:
     """Keep the lines of the observed periods and sort them (see :class:`_SortedLog`)."""
     # the whole period containing observation_end is observed (as in lifetimes)
@@ -221,13 +270,14 @@ def _sorted_log(transactions: pd.DataFrame, dates: np.ndarray, end: pd.Timestamp
     if not keep.any():
         raise EmptyResultError(f"customer_summary: no transaction on or before "
                                f"observation_end {end:%Y-%m-%d}")
-    all_codes, uniques = transactions[customer_id_col].factorize(sort=True)
-    if (all_codes < 0).any():
-        raise ParameterError(f"column {customer_id_col!r} has missing ids; set anonymous "
-                             "lines aside first (custlib.data.cleaning does)")
+    if (ids.codes < 0).any():
+        raise ParameterError(f"column {ids.column!r} has missing ids; set anonymous lines "
+                             "aside first (custlib.data.cleaning does)")
+    uniques = ids.uniques
     everything = bool(keep.all())  # the usual case: skip the copies
-    codes = all_codes.astype("int64") if everything else all_codes[keep].astype("int64")
+    codes = ids.codes if everything else ids.codes[keep]
     present = np.bincount(codes, minlength=len(uniques)) > 0
+    customers = np.flatnonzero(present)
     if not present.all():  # customers whose purchases all fall after observation_end
         codes = (np.cumsum(present) - 1)[codes]
         uniques = uniques[present]
@@ -245,7 +295,7 @@ def _sorted_log(transactions: pd.DataFrame, dates: np.ndarray, end: pd.Timestamp
     return _SortedLog(uniques=pd.Index(uniques), c=codes[order], m=money[order], ts=ts,
                       secs=secs[order],
                       per=period_index(ts.view("datetime64[ns]"), f),  # cheaper than a gather
-                      keep=keep, order=order)
+                      keep=keep, order=order, customers=customers)
 
 
 _Arrays4 = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -287,13 +337,12 @@ def _rfm_columns(log: _SortedLog, transactions: pd.DataFrame, end: pd.Timestamp,
     never = np.iinfo("int64").min
     first_ts = np.minimum.reduceat(np.where(exact, ts, np.iinfo("int64").max), c_starts)
     last_ts = np.maximum.reduceat(np.where(exact, ts, never), c_starts)
-    n_lines = np.bincount(c[exact], minlength=n_cust)
-    revenue = np.bincount(c[exact], weights=log.m[exact], minlength=n_cust)
+    c_exact = c[exact]
+    n_lines = np.bincount(c_exact, minlength=n_cust)
+    revenue = np.bincount(c_exact, weights=log.m[exact], minlength=n_cust)
     if order_id_col:
-        oid = transactions[order_id_col].to_numpy()
-        oid = (oid if log.keep.all() else oid[log.keep])[log.order][exact]
-        order_codes = pd.factorize(oid)[0].astype("int64")
-        pairs = pd.unique(order_codes * n_cust + c[exact])  # distinct (order, customer)
+        pairs = pd.unique(_order_codes(log, transactions[order_id_col])[exact] * n_cust
+                          + c_exact)  # distinct (order, customer)
         n_orders = np.bincount(pairs % n_cust, minlength=n_cust)
     else:  # an order is a customer's purchases at one timestamp (to the second)
         o_starts = log.starts_of(cust_change | (log.secs[1:] != log.secs[:-1]))
@@ -306,6 +355,16 @@ def _rfm_columns(log: _SortedLog, transactions: pd.DataFrame, end: pd.Timestamp,
                              last_day).astype("float64")
     days_since = np.where(seen, days_since, np.nan)
     return first_purchase, last_purchase, n_orders, n_lines, revenue, days_since
+
+
+def _order_codes(log: _SortedLog, order_ids: pd.Series) -> np.ndarray:
+    """An int64 code per order id (-1 for a missing one), in the order of ``log``.
+
+    Factorised in the table (arrow-backed ids are hashed by arrow, not as Python objects),
+    then gathered: equal ids get equal codes, which is all that counting orders needs.
+    """
+    codes = order_ids.factorize()[0].astype("int64", copy=False)
+    return (codes if log.keep.all() else codes[log.keep])[log.order]
 
 
 def _frame(index: pd.Index, first_purchase: np.ndarray, last_purchase: np.ndarray,
