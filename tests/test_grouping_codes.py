@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from custlib.data.ids import line_labels
 from custlib.errors import ParameterError
 from custlib.i18n import label
-from custlib.segments.profiles import _line_labels, _top, profile_cards
+from custlib.segments.profiles import _top, profile_cards
 from custlib.value.diagnostics import tracking
 from custlib.value.purchase import BTYDModel
 from custlib.value.split import calibration_holdout
@@ -163,7 +164,7 @@ def test_line_labels_equal_series_map(dtype):
     values = pd.Series(rng.integers(1, 4, len(ids)), index=pd.Index(ids, dtype="str"))
     labels = values.astype(str).astype(dtype) if dtype in ("category", "str") \
         else values.astype(dtype)
-    pd.testing.assert_series_equal(_line_labels(tx["customer_id"], labels),
+    pd.testing.assert_series_equal(line_labels(tx["customer_id"], labels),
                                    tx["customer_id"].map(labels), check_exact=True)
 
 
@@ -178,3 +179,35 @@ def test_profile_cards_top_categories_match_a_merge():
         for col, key in (("category", "top_categories"), ("channel", "top_channels")):
             assert cards.loc[name, label("segments.column", key, "en")] == \
                 _top(d[col], d["amount"])
+
+
+@pytest.mark.parametrize("labels", ["text", "numbers"])
+def test_needs_by_segment_equal_mapping_every_line(labels):
+    """price_sensitivity and preferences label each line by its customer's segment once per
+    distinct customer; the same tables as mapping every line, with customers outside the
+    segments and a line without a customer pooled as "(not segmented)"."""
+    from custlib.report import needs
+
+    tx = _log(3)
+    tx = tx.assign(quantity=np.arange(len(tx)) % 5 + 1.0, unit_price=tx["amount"].abs() + 1,
+                   product_id=[f"p{i % 7}" for i in range(len(tx))])
+    tx.loc[5, "customer_id"] = None
+    ids = sorted(set(tx["customer_id"].dropna()))
+    seg = pd.Series([("big", "small")[i % 2] if labels == "text" else i % 3
+                     for i in range(len(ids) - 3)], index=ids[:-3])  # 3 customers unsegmented
+    # (segments as objects: numbers stay whole, "1" not "1.0", next to the unsegmented)
+    of = dict(zip(seg.index.astype(str), seg.tolist(), strict=True))
+    plain = pd.Series([of.get(c, needs.UNMATCHED) for c in tx["customer_id"].astype(str)],
+                      index=tx.index, dtype=object)
+    assert (plain == needs.UNMATCHED).sum() > 1
+    got = needs.price_sensitivity(tx, seg)
+    g = tx.assign(seg=plain).groupby("seg")
+    assert got.loc[needs.UNMATCHED, "spend_per_order"] == pytest.approx(
+        g["amount"].sum()[needs.UNMATCHED] / g["order_id"].nunique()[needs.UNMATCHED])
+    shares = needs.preferences(tx, seg)
+    by_hand = tx.groupby([plain, tx["category"]])["amount"].sum().unstack(fill_value=0.0)
+    by_hand = by_hand.div(by_hand.sum(axis=1), axis=0)
+    by_hand.index = by_hand.index.astype(str)
+    pd.testing.assert_frame_equal(shares.sort_index()[sorted(shares.columns)],
+                                  by_hand.sort_index()[sorted(by_hand.columns)],
+                                  check_names=False, check_exact=True, check_index_type=False)

@@ -10,5 +10,6 @@ Modules: :mod:`~custlib.data.contract`, :mod:`~custlib.data.loading` (reading th
 :mod:`~custlib.data.presets` and :mod:`~custlib.data.context`),
 :mod:`~custlib.data.parsing`, :mod:`~custlib.data.cleaning` (a pipeline of rule objects),
 :mod:`~custlib.data.profiling` (its figures in :mod:`custlib.plots.data`),
-:mod:`~custlib.data.tables`, :mod:`~custlib.data.demo`.
+:mod:`~custlib.data.tables`, :mod:`~custlib.data.ids` (labels of many lines by id),
+:mod:`~custlib.data.demo`.
 """

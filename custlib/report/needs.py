@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.ids import line_labels
 from custlib.errors import EmptyResultError
 from custlib.i18n import check_lang
 from custlib.report.kpis import repeat_buyers
@@ -38,7 +39,8 @@ def _segment_of(frame: pd.DataFrame, segment: pd.Series | None,
         return pd.Series("all", index=frame.index)
     seg = segment.copy()
     seg.index = seg.index.astype(str)
-    return frame[customer_id_col].astype(str).map(seg).astype(object).fillna(UNMATCHED)
+    return line_labels(frame[customer_id_col].astype(str), seg.astype(object)) \
+        .astype(object).fillna(UNMATCHED)
 
 
 def _in_segment_order(table: pd.DataFrame, segment: pd.Series | None) -> pd.DataFrame:

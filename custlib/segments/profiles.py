@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.ids import line_labels
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label, labels, t
 
@@ -127,17 +128,6 @@ def _top(values: pd.Series, weights: pd.Series, n: int = 2) -> str:
     return ", ".join(f"{k} {v / total:.0%}" for k, v in s.head(n).items()) if total else ""
 
 
-def _line_labels(ids: pd.Series, labels_of: pd.Series) -> pd.Series:
-    """``ids.map(labels_of)``, looking each distinct id up once.
-
-    A log has many lines per customer: factorising the ids and mapping the distinct ones
-    gives the same labels (and dtype) as mapping every line.
-    """
-    codes, uniques = ids.factorize(use_na_sentinel=False)
-    per_id = labels_of.reindex(uniques)
-    return pd.Series(per_id.array.take(codes), index=ids.index, name=ids.name)
-
-
 def profile_cards(table: pd.DataFrame, segment: str, *, transactions: pd.DataFrame | None = None,
                   guide: pd.DataFrame | None = None, attributes: tuple[str, ...] = (
                       "customer_type", "age_band", "gender", "region", "industry"),
@@ -182,7 +172,7 @@ def profile_cards(table: pd.DataFrame, segment: str, *, transactions: pd.DataFra
     })
     if transactions is not None:
         seg_of = table[segment]
-        tx = transactions.assign(_seg=_line_labels(transactions["customer_id"], seg_of))
+        tx = transactions.assign(_seg=line_labels(transactions["customer_id"], seg_of))
         for col, name in (("category", "top_categories"), ("channel", "top_channels")):
             if col in tx.columns:
                 cards[name] = pd.Series({k: _top(d[col], d["amount"]) for k, d in
