@@ -195,6 +195,23 @@ def test_extremes_flags_and_never_removes():
     assert not off.frame["is_extreme"].any() and off.log[0].action == "off"
 
 
+def test_extreme_reasons_name_every_limit_a_line_passes():
+    """One reason per line: each limit it is above, in column order, joined by '; '; a
+    missing value is above no limit (a plain bool flag, not a missing one)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"quantity": rng.integers(1, 4, 40).astype(float),
+                          "amount": rng.integers(5, 20, 40).astype(float)})
+    frame.loc[[3, 7], "quantity"] = 900.0
+    frame.loc[[7, 9], "amount"] = 9000.0
+    frame = frame.astype("Float64")
+    frame.loc[11, "quantity"] = pd.NA
+    flags, reasons, limits = Extremes("iqr", 3.0).limits(frame)
+    q, a = f"quantity above {limits['quantity']:,.2f}", f"amount above {limits['amount']:,.2f}"
+    assert flags.dtype == bool and flags[flags].index.tolist() == [3, 7, 9]
+    assert reasons[[3, 7, 9, 11, 0]].tolist() == [q, f"{q}; {a}", a, "", ""]
+    assert str(reasons.dtype) == "str"
+
+
 def test_parse_types_removes_what_did_not_parse_and_says_what_was_decided():
     raw = pd.DataFrame({"customer_id": ["1", "2", "3"], "order_date": ["2022-01-05",
                                                                         "x", "2022-01-07"],

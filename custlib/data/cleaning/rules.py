@@ -535,8 +535,8 @@ class Extremes(Rule):
         reasons : pandas.Series of str
         limits : dict of str to float
         """
-        flags = pd.Series(False, index=frame.index)
-        reasons = pd.Series("", index=frame.index, dtype="str")
+        hits = np.zeros(len(frame), dtype=np.int64)  # bit i: above the i-th limit
+        said: list[str] = []
         limits: dict[str, float] = {}
         for col in ("quantity", "amount"):
             values = frame[col]
@@ -550,8 +550,11 @@ class Extremes(Rule):
             else:
                 limit = float(np.quantile(positive, self.factor))
             limits[col] = limit
-            hit = values > limit
-            reasons = reasons.where(~hit, reasons + np.where(reasons.eq(""), "", "; ")
-                                    + f"{col} above {limit:,.2f}")
-            flags |= hit
-        return flags, reasons.where(flags, ""), limits
+            hits |= (values > limit).to_numpy(dtype=bool, na_value=False).astype(np.int64) \
+                << len(said)
+            said.append(f"{col} above {limit:,.2f}")
+        # one text per combination of limits, not one concatenation per line
+        texts = np.array(["; ".join(x for i, x in enumerate(said) if k >> i & 1)
+                          for k in range(2 ** len(said))], dtype=object)
+        return (pd.Series(hits > 0, index=frame.index),
+                pd.Series(texts[hits], index=frame.index, dtype="str"), limits)
