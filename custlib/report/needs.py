@@ -43,6 +43,35 @@ def _segment_of(frame: pd.DataFrame, segment: pd.Series | None,
         .astype(object).fillna(UNMATCHED)
 
 
+def _line_segments(frame: pd.DataFrame, segment: pd.Series | None,
+                   customer_id_col: str = "customer_id") -> pd.Series:
+    """:func:`_segment_of` for millions of lines: a categorical, not a text per line.
+
+    Each distinct customer is looked up once and each line holds a small code, so
+    grouping lines by segment hashes no strings (labels as objects: numbers stay whole).
+    """
+    if segment is None:
+        return pd.Series(pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                                   ["all"]), index=frame.index)
+    seg = segment.copy()
+    seg.index = seg.index.astype(str)
+    codes, ids = pd.factorize(frame[customer_id_col].astype(str))  # -1: no customer id
+    names = seg.astype(object).reindex(ids).fillna(UNMATCHED).to_numpy(dtype=object)
+    label_codes, labels = pd.factorize(np.append(names, UNMATCHED))  # last: lines without id
+    return pd.Series(pd.Categorical.from_codes(label_codes[codes], categories=labels),
+                     index=frame.index)
+
+
+def _by_segment(grouped: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """A result grouped by :func:`_line_segments` indexed by the segments' labels."""
+    def plain(index: pd.Index) -> pd.Index:  # the labels' own dtype (text: str)
+        return pd.Index(index.tolist(), name=index.name)
+
+    grouped.index = plain(grouped.index) if grouped.index.nlevels == 1 else \
+        grouped.index.set_levels(plain(grouped.index.levels[0]), level=0)
+    return grouped
+
+
 def _in_segment_order(table: pd.DataFrame, segment: pd.Series | None) -> pd.DataFrame:
     """Rows in one order for every table.
 
@@ -82,9 +111,10 @@ def preferences(transactions: pd.DataFrame, segment: pd.Series | None = None, *,
         Rows segments, columns values of ``column``; each row sums to 1.
     """
     require_columns(transactions, ["customer_id", column, value_col], "preferences")
-    seg = _segment_of(transactions, segment)
-    table = transactions.groupby([seg, transactions[column].astype(str)])[value_col] \
-        .sum().unstack(fill_value=0.0)
+    seg = _line_segments(transactions, segment)
+    table = _by_segment(transactions.groupby([seg, transactions[column].astype(str)],
+                                             observed=True)[value_col].sum()) \
+        .unstack(fill_value=0.0)
     table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
     table.index.name, table.columns.name = "segment", column
     table = _in_segment_order(table, segment)
@@ -117,16 +147,22 @@ def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = No
             low = pd.Series(np.nan, index=tx.index)
     else:
         low = pd.Series(np.nan, index=tx.index)
-    seg = _segment_of(tx, segment)
-    g = tx.assign(_low=low, _low_rev=tx["amount"] * low).groupby(seg)
-    orders = g["order_id"].nunique()
-    return _in_segment_order(pd.DataFrame({
+    seg = _line_segments(tx, segment)
+    lines = pd.DataFrame({"amount": tx["amount"], "quantity": tx["quantity"],  # not a copy
+                          "unit_price": tx["unit_price"],  # of every column
+                          "_low": low, "_low_rev": tx["amount"] * low})
+    g = lines.groupby(seg, observed=True)
+    order = pd.factorize(tx["order_id"])[0]  # distinct orders of a segment, counted on codes
+    pairs = pd.DataFrame({"seg": seg.cat.codes.to_numpy(), "order": order})
+    pairs = pairs[pairs["order"] >= 0].drop_duplicates()
+    orders = pairs.groupby("seg").size().rename(dict(enumerate(seg.cat.categories)))
+    return _in_segment_order(_by_segment(pd.DataFrame({
         "low_price_share": g["_low"].mean(),
         "low_price_revenue_share": g["_low_rev"].sum(min_count=1) / g["amount"].sum(),
         "spend_per_order": g["amount"].sum() / orders,
         "items_per_order": g["quantity"].sum() / orders,
         "mean_unit_price": g["unit_price"].mean(),
-    }).rename_axis("segment"), segment)
+    })).rename_axis("segment"), segment)
 
 
 def loyalty_by_segment(summary: pd.DataFrame, segment: pd.Series | None = None) -> pd.DataFrame:
