@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib.errors import DataError
+from custlib.errors import DataError, EmptyResultError
 from custlib.lifecycle import actions, cohorts, stages, transitions
 from custlib.lifecycle.stages import STAGES
 
@@ -175,3 +175,64 @@ def test_growth_counts_distinct_orders_and_known_categories():
     assert list(got["orders"]) == list(tx.groupby("customer_id")["order_id"].nunique())
     assert list(got["categories"]) == list(tx.groupby("customer_id")["category"].nunique())
     assert list(got.index) == sorted(set(tx["customer_id"]))
+
+
+@pytest.mark.parametrize("dtype", ["str", "category", "Int64"])
+def test_lines_without_a_customer_belong_to_no_one(dtype):
+    """A line without a customer id is nobody's purchase day (its code, -1, must not index
+    the last customer), in any id dtype; a log of such lines alone has no purchase day."""
+    tx = _log(10, n=200)
+    if dtype == "Int64":
+        tx["customer_id"] = pd.array(np.arange(len(tx)) % 7, dtype="Int64")
+    tx["customer_id"] = tx["customer_id"].astype(dtype)
+    tx.loc[tx.index[::9], "customer_id"] = None
+    days = stages.purchase_days(tx)
+    known = tx[tx["customer_id"].notna()]
+    pd.testing.assert_frame_equal(days, _days_by_text(known), check_exact=True)
+    empty = tx.assign(customer_id=pd.array([None] * len(tx), dtype="str"))
+    with pytest.raises(EmptyResultError):
+        stages.purchase_days(empty)
+
+
+def test_text_ids_stay_text_whatever_their_dtype():
+    days = stages.purchase_days(_log(11))
+    stager = stages.LifecycleStager().fit(days)
+    as_objects = days.astype({"customer_id": object})
+    assert stager.state_at(as_objects, "2023-12-31").index.dtype == "str"
+    snaps = stager.snapshots(as_objects, end="2023-12-31")
+    assert snaps["customer_id"].dtype == "str"
+
+
+def test_breadth_counts_no_missing_order_or_customer():
+    tx = _log(12)
+    tx.loc[tx.index[:60], "order_id"] = None
+    tx.loc[tx.index[60:80], "customer_id"] = None
+    got = actions._breadth(tx, customer_id_col="customer_id", category_col="category",
+                           order_id_col="order_id")
+    known = tx[tx["customer_id"].notna()]
+    assert got.index.is_unique and list(got.index) == sorted(set(known["customer_id"]))
+    assert list(got["orders"]) == list(known.groupby("customer_id")["order_id"].nunique())
+
+
+def test_snapshot_rows_without_a_customer_and_undated_days_stop():
+    days = stages.purchase_days(_log(13))
+    snaps = stages.LifecycleStager().fit(days).snapshots(days, end="2023-12-31")
+    snaps.loc[4, "customer_id"] = None
+    with pytest.raises(DataError, match="1 snapshot rows have no customer_id"):
+        transitions.transition_matrix(snaps)
+    days.loc[2, "day"] = pd.NaT
+    with pytest.raises(DataError, match="1 purchase days have no date"):
+        cohorts.cohort_revenue(days)
+
+
+def test_a_segment_whose_lines_have_no_order_id_spends_without_orders():
+    from custlib.report import needs
+
+    tx = _log(14).assign(quantity=1.0, unit_price=5.0)
+    seg = pd.Series({c: ("loud" if c == "10" else "quiet") for c in set(tx["customer_id"])})
+    tx.loc[tx["customer_id"] == "10", "order_id"] = None
+    got = needs.price_sensitivity(tx, seg)
+    assert got.loc["loud", "spend_per_order"] == np.inf  # revenue over no known order
+    quiet = tx[tx["customer_id"] != "10"]
+    assert got.loc["quiet", "spend_per_order"] == pytest.approx(
+        quiet["amount"].sum() / quiet["order_id"].nunique())

@@ -224,14 +224,17 @@ def _breadth(transactions: pd.DataFrame, *, customer_id_col: str, category_col: 
     on millions of text values hashes every string again per key.
     """
     cust, ids = pd.factorize(transactions[customer_id_col].astype(str), sort=True)
+    known = cust >= 0  # lines without a customer id (-1) belong to no one
+
+    def distinct(column: pd.Series) -> pd.Series:
+        code = pd.factorize(column)[0]  # -1: missing, not a value (as nunique counts)
+        return pd.Series(code[known]).where(code[known] >= 0).groupby(cust[known]).nunique()
+
     orders = (transactions[order_id_col] if order_id_col in transactions
               else transactions["order_date"]).astype(str)
-    per = pd.DataFrame({"orders": pd.Series(pd.factorize(orders)[0]).groupby(cust).nunique()})
-    if category_col in transactions:
-        category = pd.factorize(transactions[category_col])[0]  # -1: missing, not counted
-        per["categories"] = pd.Series(category).where(category >= 0).groupby(cust).nunique()
-    else:
-        per["categories"] = np.nan
+    per = pd.DataFrame({"orders": distinct(orders)})
+    per["categories"] = distinct(transactions[category_col]) \
+        if category_col in transactions else np.nan
     per.index = ids.take(per.index.to_numpy())
     return per
 
@@ -268,6 +271,7 @@ def _time_to_second(days: pd.DataFrame, ids: pd.Index) -> pd.Series:
     """Days from the first to the second purchase day of each repeat buyer in ``ids``."""
     require_columns(days, ["customer_id", "day"], "action_lists(days=...)")
     codes, names = pd.factorize(days["customer_id"], sort=True)
+    names = pd.Index(np.asarray(names))  # the dtype grouping infers: text ids as str
     day = days["day"].to_numpy()
     order = np.lexsort((day, codes))  # by customer, then day, whatever order they came in
     codes, day = codes[order], day[order]

@@ -45,6 +45,10 @@ def _periods(days: pd.DataFrame, freq: str) -> pd.DataFrame:
         raise DataError(f"cohorts: {int((d['_c'] < 0).sum()):,} purchase days have no "
                         "customer_id; expected purchase days of known customers (as "
                         "custlib.lifecycle.stages.purchase_days gives)")
+    if d["day"].isna().any():  # NaT's ordinal would be every customer's first period
+        raise DataError(f"cohorts: {int(d['day'].isna().sum()):,} purchase days have no "
+                        "date; expected a date on every row (as "
+                        "custlib.lifecycle.stages.purchase_days gives)")
     d["period"] = d["day"].dt.to_period(freq)
     ordinal = d["period"].array.asi8
     first = pd.Series(ordinal, index=d.index).groupby(d["_c"]).transform("min").to_numpy()

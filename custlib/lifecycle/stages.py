@@ -122,6 +122,7 @@ def purchase_days(transactions: pd.DataFrame, *, customer_id_col: str = "custome
         "day": transactions[datetime_col].dt.normalize().to_numpy(),
         "revenue": transactions[monetary_col].to_numpy(dtype=float) if monetary_col else 0.0,
     })
+    frame = frame[codes >= 0]  # lines without a customer id (-1) belong to no one
     out = frame.groupby(["customer_id", "day"], sort=True)["revenue"].sum().reset_index()
     if out.empty:
         raise EmptyResultError("purchase_days: the transaction log is empty")
@@ -141,7 +142,8 @@ class _CodedDays:
 
     def __init__(self, days: pd.DataFrame) -> None:
         require_columns(days, ["customer_id", "day", "revenue"], "LifecycleStager")
-        codes, self.ids = pd.factorize(days["customer_id"], sort=True)
+        codes, ids = pd.factorize(days["customer_id"], sort=True)
+        self.ids = pd.Index(np.asarray(ids))  # the dtype grouping infers: text ids as str
         keep = codes >= 0
         self.codes = codes[keep]
         self.day = pd.Series(days["day"].to_numpy()[keep])

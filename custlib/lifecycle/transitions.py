@@ -98,6 +98,10 @@ def _moves(snapshots: pd.DataFrame, pairs: list[tuple[Any, Any]]) -> np.ndarray:
     text ids per pair); a stage outside :data:`STAGES` or missing counts nowhere.
     """
     cust, _ = pd.factorize(snapshots["customer_id"])
+    if (cust < 0).any():
+        raise DataError(f"transition_matrix: {int((cust < 0).sum()):,} snapshot rows have no "
+                        "customer_id; expected one row per customer and snapshot (as "
+                        "LifecycleStager.snapshots gives)")
     stage = pd.Categorical(snapshots["stage"], categories=list(STAGES)).codes.astype(np.int64)
     when, dates = pd.factorize(snapshots["snapshot"])
     order = np.argsort(when, kind="stable")  # the rows of each snapshot, together
@@ -109,7 +113,6 @@ def _moves(snapshots: pd.DataFrame, pairs: list[tuple[Any, Any]]) -> np.ndarray:
         at = []
         for date in (pd.Timestamp(a), pd.Timestamp(b)):
             r = rows[date]
-            r = r[cust[r] >= 0]
             seen = np.bincount(cust[r], minlength=n)
             if len(seen) and seen.max() > 1:
                 twice = snapshots["customer_id"].iloc[r[seen[cust[r]] > 1][0]]

@@ -155,7 +155,9 @@ def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = No
     order = pd.factorize(tx["order_id"])[0]  # distinct orders of a segment, counted on codes
     pairs = pd.DataFrame({"seg": seg.cat.codes.to_numpy(), "order": order})
     pairs = pairs[pairs["order"] >= 0].drop_duplicates()
-    orders = pairs.groupby("seg").size().rename(dict(enumerate(seg.cat.categories)))
+    seen = np.unique(seg.cat.codes.to_numpy())  # segments with lines: 0 orders if none has an id
+    orders = pd.Series(np.bincount(pairs["seg"], minlength=len(seg.cat.categories))[seen],
+                       index=seg.cat.categories[seen])
     return _in_segment_order(_by_segment(pd.DataFrame({
         "low_price_share": g["_low"].mean(),
         "low_price_revenue_share": g["_low_rev"].sum(min_count=1) / g["amount"].sum(),
