@@ -117,6 +117,8 @@ dayfirst, drop_invalid, decimal, thousands, timezone
             con.execute(f"DROP TABLE IF EXISTS {table}")
         if staged is not raw:
             staged.close()
+        else:  # the staged log stays for the caller: not DuckDB's cache of its pages
+            staged.release_memory()
     _check_not_empty(result)
     result.reconcile()
     return result

@@ -43,6 +43,9 @@ def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:
         con.execute(f"SET temp_directory = '{spill}'")
         limit = memory_limit.replace("'", "''")
         con.execute(f"SET memory_limit = '{limit}'")
+        # text as Arrow large_string, pandas' own storage of str: fetched lines become
+        # pandas columns without a cast (a copy of every text column) on the way
+        con.execute("SET arrow_large_buffer_size = true")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
     except BaseException:
@@ -208,6 +211,18 @@ class StagedLog:
         self.columns = list(self.dtypes)
         self._rows = int(self.con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
         self._profiled = False
+        self._memory_limit = memory_limit
+
+    def release_memory(self) -> None:
+        """Give back DuckDB's cached pages (the tables stay in the database file).
+
+        DuckDB keeps the pages of the tables it last read in memory, up to its limit;
+        after cleaning, the clean tables are in pandas and that cache only adds to the
+        process's memory. Lowering the limit evicts it; the limit is then set back.
+        """
+        self.con.execute("SET memory_limit = '16MB'")
+        limit = self._memory_limit.replace("'", "''")
+        self.con.execute(f"SET memory_limit = '{limit}'")
 
     def __len__(self) -> int:
         return self._rows
