@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.ids import sorted_codes
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, t
 from custlib.lifecycle.stages import STAGES, LifecycleStager, purchase_days, stage_name
@@ -223,7 +224,7 @@ def _breadth(transactions: pd.DataFrame, *, customer_id_col: str, category_col: 
     Counted on integer codes, each text column factorised once: a ``groupby(...).nunique()``
     on millions of text values hashes every string again per key.
     """
-    cust, ids = pd.factorize(transactions[customer_id_col].astype(str), sort=True)
+    cust, ids = sorted_codes(transactions[customer_id_col].astype(str))
     known = cust >= 0  # lines without a customer id (-1) belong to no one
 
     def distinct(column: pd.Series) -> pd.Series:
@@ -270,8 +271,7 @@ def _finish(key: str, frame: pd.DataFrame, top_n: int | None) -> pd.DataFrame:
 def _time_to_second(days: pd.DataFrame, ids: pd.Index) -> pd.Series:
     """Days from the first to the second purchase day of each repeat buyer in ``ids``."""
     require_columns(days, ["customer_id", "day"], "action_lists(days=...)")
-    codes, names = pd.factorize(days["customer_id"], sort=True)
-    names = pd.Index(np.asarray(names))  # the dtype grouping infers: text ids as str
+    codes, names = sorted_codes(days["customer_id"])
     day = days["day"].to_numpy()
     order = np.lexsort((day, codes))  # by customer, then day, whatever order they came in
     codes, day = codes[order], day[order]

@@ -41,6 +41,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from custlib.data.contract import require_columns
+from custlib.data.ids import sorted_codes
 from custlib.errors import EmptyResultError, ParameterError, check_choice, require_fitted
 from custlib.i18n import check_lang, label, t
 
@@ -116,7 +117,7 @@ def purchase_days(transactions: pd.DataFrame, *, customer_id_col: str = "custome
         raise ParameterError(f"purchase_days: column {datetime_col!r} must hold dates (clean "
                              "the log first with custlib.data.cleaning.clean_transactions)")
     # group on the ids' sorted codes: factorising millions of strings once, not per key
-    codes, ids = pd.factorize(transactions[customer_id_col].astype(str), sort=True)
+    codes, ids = sorted_codes(transactions[customer_id_col].astype(str))
     frame = pd.DataFrame({
         "customer_id": codes,
         "day": transactions[datetime_col].dt.normalize().to_numpy(),
@@ -135,15 +136,14 @@ class _CodedDays:
 
     Grouping millions of rows by text ids costs a hash of every string per ``groupby``;
     a snapshot series groups the same days dozens of times. Codes from
-    ``pd.factorize(sort=True)`` keep the ids' sorted order, so results indexed by code
+    :func:`custlib.data.ids.sorted_codes` keep the ids' sorted order, so results indexed by code
     map back (:attr:`ids`) to what grouping by the ids gives, row for row. Rows without
     an id are left out, as grouping by the ids leaves them out.
     """
 
     def __init__(self, days: pd.DataFrame) -> None:
         require_columns(days, ["customer_id", "day", "revenue"], "LifecycleStager")
-        codes, ids = pd.factorize(days["customer_id"], sort=True)
-        self.ids = pd.Index(np.asarray(ids))  # the dtype grouping infers: text ids as str
+        codes, self.ids = sorted_codes(days["customer_id"])
         keep = codes >= 0
         self.codes = codes[keep]
         self.day = pd.Series(days["day"].to_numpy()[keep])
