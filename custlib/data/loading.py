@@ -34,7 +34,8 @@ from custlib.data.engines import check_engine
 from custlib.data.files import SEPARATORS, iter_source_batches, read_table, sniff_separator
 from custlib.data.parsing import ParseOptions, with_options
 from custlib.data.presets import PRESETS, Preset
-from custlib.errors import ParameterError, SourceError, format_list
+from custlib.errors import CustlibError, ParameterError, SourceError, format_list
+from custlib.run.config import resolve_path
 
 __all__ = [
     "CONTEXT_KEYS",
@@ -114,10 +115,12 @@ def _stage(path: str, table: str, mapping: dict[str, str | None], read_options: 
     """The source staged in DuckDB a page at a time (the DuckDB engine's raw log)."""
     from custlib.data.engines.duckdb import StagedLog
 
-    def pages() -> Any:
+    def pages(source_columns: bool = False) -> Any:
         offset = 0
         for page in iter_source_batches(path, table, **read_options):
             out = map_columns(page, table, mapping)
+            if source_columns:  # the header as pandas named it, for DuckDB's reader
+                out.attrs["source_columns"] = [str(c) for c in page.columns]
             out.insert(len(out.columns), "source_row",
                        pd.RangeIndex(offset, offset + len(out), dtype="int64"))
             out = out.reset_index(drop=True)
@@ -126,11 +129,49 @@ def _stage(path: str, table: str, mapping: dict[str, str | None], read_options: 
             offset += len(out)
             yield with_options(out, parse_options)
 
-    staged = StagedLog(pages())
+    staged = _stage_csv_file(path, read_options, pages)
+    if staged is None:
+        staged = StagedLog(pages())
     if not len(staged):
         staged.close()
         raise SourceError(f"{staged.attrs.get('source', path)} has no {table} rows")
     return staged
+
+
+#: Encodings DuckDB's CSV reader reads as the pandas loader does.
+_DUCKDB_ENCODINGS = ("", "utf-8", "utf8", "utf-8-sig")
+
+
+def _stage_csv_file(path: str, read_options: Mapping[str, Any], pages: Any) -> Any:
+    """A plain UTF-8 CSV file staged by DuckDB's reader, else None (the pages are staged).
+
+    The first page is read by pandas as for the pandas engine (its separator sniffed, its
+    header checked, its columns mapped) and DuckDB then reads the whole file with that
+    page's dialect and names; :meth:`StagedLog.from_csv` gives None where DuckDB reads
+    the file otherwise than pandas would.
+    """
+    from custlib.data import datasets
+    from custlib.data.engines.staging import StagedLog
+
+    extra = set(read_options) - {"separator", "encoding", "format"}
+    if (extra or str(read_options.get("encoding", "")).lower() not in _DUCKDB_ENCODINGS
+            or read_options.get("format") not in (None, "csv")
+            or str(path).startswith("package:") or datasets.is_dataset(path)):
+        return None
+    try:
+        file = resolve_path(path, must_exist=True)
+    except (CustlibError, OSError):
+        return None
+    if not file.is_file() or file.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return None
+    first = pages(source_columns=True)
+    try:
+        head = next(first, None)
+    finally:
+        first.close()
+    if head is None or "separator" not in head.attrs.get("read_options", {}):
+        return None
+    return StagedLog.from_csv(file, head, separator=head.attrs["read_options"]["separator"])
 
 
 def read_options(separator: str = "", encoding: str = "", decimal: str = "",
@@ -197,7 +238,9 @@ def load_transactions(source: PathLike = "demo",
     engine : {'pandas', 'duckdb'}, default 'pandas'
         ``duckdb``: the source is read a page at a time into a
         :class:`~custlib.data.engines.duckdb.StagedLog` (DuckDB, on disk) instead of a
-        frame, for logs bigger than memory; clean it with ``clean_transactions``.
+        frame, for logs bigger than memory; clean it with ``clean_transactions``. A plain
+        UTF-8 CSV file is read by DuckDB's own reader where it reads the file as pandas
+        does (:meth:`~custlib.data.engines.staging.StagedLog.from_csv`).
     **read_options
         Passed to :func:`read_table` (``sheet_name``, ``skiprows``..., or ``database``:
         a SQLAlchemy URL whose tables or queries the sources are).
