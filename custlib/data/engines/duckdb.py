@@ -106,7 +106,9 @@ dayfirst, drop_invalid, decimal, thousands, timezone
         options = ParseOptions.build(attrs.get("parse_options"), date_format=date_format,
                                      dayfirst=dayfirst, decimal=decimal,
                                      thousands=thousands, timezone=timezone)
-        books, infos = _type(con, dtypes, present, options, drop_invalid)
+        # the lines as notebook 01's profile typed them, where it typed them so
+        typed = staged._take_typed(options, drop_invalid)
+        books, infos = typed or _type(con, dtypes, present, options, drop_invalid)
         raw_rows = int(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
         raw_revenue = float(books.amounts("true").fillna(0.0).sum())
         _run_rules(books, settings, infos, drop_invalid)

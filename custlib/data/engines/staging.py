@@ -367,18 +367,74 @@ class StagedLog:
         """
         return self.con.sql(sql).to_arrow_table().to_pandas()
 
-    def _profile(self) -> str:
-        """Table ``profile``: the lines typed leniently (what does not parse is missing)."""
-        if not self._profiled:
-            present = [c for c in self.dtypes if c != "source_row"]
-            from custlib.data.engines.typed import _type
+    def _profile(self) -> None:
+        """The profile of the lines typed leniently (what does not parse is missing).
 
-            _type(self.con, self.dtypes, present,
-                  ParseOptions.build(self.attrs.get("parse_options")), drop_invalid=True)
-            self.con.execute("DROP TABLE IF EXISTS profile")
-            self.con.execute("ALTER TABLE t RENAME TO profile")
-            self._profiled = True
-        return "profile"
+        The lines are typed as cleaning types them (:func:`~custlib.data.engines.typed._type`
+        with ``drop_invalid=False``) and, only where that stops on a value, leniently
+        (``drop_invalid=True``). What notebook 01 shows of the raw log is computed from
+        that table once and kept (:meth:`overview`, :meth:`revenue_by_month`, the lines
+        per order date for :meth:`lines_dated_outside`); the table itself is handed to the
+        cleaning that types with the same options and the same leniency
+        (:meth:`_take_typed`), which would otherwise type every line again.
+        """
+        if self._profiled:
+            return
+        from custlib.data.engines.typed import _type
+        from custlib.errors import DataError
+
+        present = [c for c in self.dtypes if c != "source_row"]
+        options = ParseOptions.build(self.attrs.get("parse_options"))
+        try:
+            typed = _type(self.con, self.dtypes, present, options, drop_invalid=False)
+            self._typed: tuple[dict[str, Any], bool, Any] | None = (
+                options.as_dict(), False, typed)
+        except DataError:
+            self.con.execute("DROP TABLE IF EXISTS t")
+            typed = _type(self.con, self.dtypes, present, options, drop_invalid=True)
+            self._typed = (options.as_dict(), True, typed)
+        orders = "count(DISTINCT order_id)" if "order_id" in self.dtypes else "NULL"
+        row = self.con.execute(
+            f"SELECT count(*), count(DISTINCT customer_id), {orders}, min(order_date), "
+            "max(order_date), sum(amount), count(*) FILTER (WHERE customer_id IS NULL) "
+            "FROM t").fetchall()[0]
+        self._overview = pd.Series({
+            "rows": int(row[0]), "customers": int(row[1]),
+            "orders": int(row[2]) if row[2] is not None else np.nan,
+            "first_date": pd.Timestamp(row[3]) if row[3] is not None else pd.NaT,
+            "last_date": pd.Timestamp(row[4]) if row[4] is not None else pd.NaT,
+            "revenue": float(row[5] or 0.0), "rows_without_customer": int(row[6]),
+        }, dtype=object)
+        self._by_month = self.query(
+            "SELECT date_trunc('month', order_date) AS m, sum(amount) AS r FROM t "
+            "WHERE order_date IS NOT NULL GROUP BY m ORDER BY m")
+        self.con.execute("CREATE OR REPLACE TABLE profile_dates AS SELECT order_date, "
+                         "count(*) AS n FROM t WHERE order_date IS NOT NULL "
+                         "GROUP BY order_date")
+        self._profiled = True
+
+    def _take_typed(self, options: ParseOptions, drop_invalid: bool) -> Any:
+        """The profile's typed lines as table ``t`` for a cleaning, or None.
+
+        Only when the profile typed them with ``options`` and ``drop_invalid`` as given:
+        then :func:`~custlib.data.engines.typed._type` would build the same table. The
+        table then belongs to the cleaning (the profile's measures are kept).
+
+        Returns
+        -------
+        tuple or None
+            What :func:`~custlib.data.engines.typed._type` returns.
+        """
+        typed = getattr(self, "_typed", None)
+        self._typed = None
+        if typed is None:
+            return None
+        if typed[0] != options.as_dict() or typed[1] != drop_invalid:
+            self.con.execute("DROP TABLE IF EXISTS t")  # the cleaning types its own
+            return None
+        exists = self.con.execute("SELECT count(*) FROM information_schema.tables "
+                                  "WHERE table_name = 't'").fetchall()[0][0]
+        return typed[2] if exists else None
 
     def overview(self) -> pd.Series:
         """:func:`custlib.data.profiling.overview` of the staged lines.
@@ -387,19 +443,8 @@ class StagedLog:
         -------
         pandas.Series
         """
-        table = self._profile()
-        orders = "count(DISTINCT order_id)" if "order_id" in self.dtypes else "NULL"
-        row = self.con.execute(
-            f"SELECT count(*), count(DISTINCT customer_id), {orders}, min(order_date), "
-            "max(order_date), sum(amount), count(*) FILTER (WHERE customer_id IS NULL) "
-            f"FROM {table}").fetchall()[0]
-        return pd.Series({
-            "rows": int(row[0]), "customers": int(row[1]),
-            "orders": int(row[2]) if row[2] is not None else np.nan,
-            "first_date": pd.Timestamp(row[3]) if row[3] is not None else pd.NaT,
-            "last_date": pd.Timestamp(row[4]) if row[4] is not None else pd.NaT,
-            "revenue": float(row[5] or 0.0), "rows_without_customer": int(row[6]),
-        }, dtype=object)
+        self._profile()
+        return self._overview.copy()
 
     def revenue_by_month(self) -> pd.Series:
         """:func:`custlib.data.profiling.revenue_by_month` of the staged lines.
@@ -408,9 +453,8 @@ class StagedLog:
         -------
         pandas.Series
         """
-        table = self._profile()
-        d = self.query(f"SELECT date_trunc('month', order_date) AS m, sum(amount) AS r FROM "
-                       f"{table} WHERE order_date IS NOT NULL GROUP BY m ORDER BY m")
+        self._profile()
+        d = self._by_month
         if d.empty:
             return pd.Series(dtype="float64")
         out = pd.Series(d["r"].to_numpy(dtype="float64"),
@@ -431,10 +475,10 @@ class StagedLog:
         -------
         int
         """
-        table = self._profile()
+        self._profile()
         return int(self.con.execute(
-            f"SELECT count(*) FROM {table} WHERE order_date < ? OR order_date >= ?",
-            [start.to_pydatetime(), stop.to_pydatetime()]).fetchall()[0][0])
+            "SELECT coalesce(sum(n), 0) FROM profile_dates WHERE order_date < ? OR "
+            "order_date >= ?", [start.to_pydatetime(), stop.to_pydatetime()]).fetchall()[0][0])
 
     def missing_counts(self) -> pd.Series:
         """Missing values per column (blank text counts as missing), ``source_row`` aside.

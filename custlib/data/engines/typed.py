@@ -102,6 +102,9 @@ def _type(con: Any, dtypes: dict[str, Any], present: list[str], options: ParseOp
         mapping, info = _parse_column(con, f, dtypes[f.name], options, errors)
         infos[f.name] = info
         typed_dtypes[f.name] = mapping["typed"].dtype
+        if _unchanged(mapping, dtypes[f.name]):  # text typed as itself: no join needed
+            selects.append(f"raw.{_q(f.name)} AS {_q(f.name)}")
+            continue
         con.register("_map", mapping)
         con.execute(f"CREATE OR REPLACE TEMP TABLE m{i} AS SELECT * FROM _map "
                     "WHERE v IS NOT NULL")
@@ -132,6 +135,24 @@ def _type(con: Any, dtypes: dict[str, Any], present: list[str], options: ParseOp
     books = _Books(con, order, typed_dtypes)
     books.failures = failures  # type: ignore[attr-defined]
     return books, infos
+
+
+def _unchanged(mapping: pd.DataFrame, dtype: Any) -> bool:
+    """Whether a column's typing maps every text value to itself (ids, names, codes).
+
+    Then each line's typed value is its raw value and the join of :func:`_type` (seconds
+    for millions of lines and distinct values) adds nothing. Text stored as text only:
+    a number or a date is never its own typed value.
+    """
+    typed, raw = mapping["typed"], mapping["v"]
+    if not (pd.api.types.is_string_dtype(dtype) and pd.api.types.is_string_dtype(typed)
+            and not pd.api.types.is_object_dtype(dtype)
+            and not pd.api.types.is_object_dtype(typed)):
+        return False
+    known = raw.notna().to_numpy()
+    if typed[known].isna().any():
+        return False
+    return bool((typed[known].to_numpy(dtype=object) == raw[known].to_numpy(dtype=object)).all())
 
 
 def _check_blank(con: Any, infos: dict[str, ParseInfo], drop_invalid: bool) -> None:

@@ -148,3 +148,84 @@ def test_the_demo_cleans_the_same_from_duckdbs_reader(monkeypatch):
     pd.testing.assert_frame_equal(a.log.drop(columns="note"), b.log.drop(columns="note"))
     for name in ("transactions", "anonymous", "removed", "adjustments"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
+# --- the profile's typed lines handed to the cleaning ----------------------------------------
+
+def _clean_both_ways(raw_frame: pd.DataFrame, monkeypatch, **params):
+    """Clean a staged log after its profile and a fresh one without; count the typings."""
+    from custlib.data import profiling
+    from custlib.data.cleaning import clean_transactions
+    from custlib.data.engines import typed
+
+    calls: list[bool] = []
+    real = typed._type
+
+    def counted(*args, **kwargs):
+        calls.append(args[-1] if len(args) > 4 else kwargs["drop_invalid"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(typed, "_type", counted)
+    monkeypatch.setattr("custlib.data.engines.duckdb._type", counted)
+    profiled = staging.StagedLog(raw_frame)
+    before = (profiling.overview(profiled), profiling.revenue_by_month(profiled),
+              profiling.lines_dated_outside(profiled, pd.Timestamp("2023-01-01"),
+                                            pd.Timestamp("2024-01-01")))
+    a = clean_transactions(profiled, engine="duckdb", **params)
+    after = (profiling.overview(profiled), profiling.revenue_by_month(profiled),
+             profiling.lines_dated_outside(profiled, pd.Timestamp("2023-01-01"),
+                                           pd.Timestamp("2024-01-01")))
+    typings = list(calls)
+    b = clean_transactions(staging.StagedLog(raw_frame), engine="duckdb", **params)
+    pd.testing.assert_frame_equal(a.log.drop(columns="note"), b.log.drop(columns="note"))
+    assert [n("en") for n in a.log["note"]] == [n("en") for n in b.log["note"]]
+    for name in ("transactions", "anonymous", "removed", "adjustments"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    assert a.settings == b.settings
+    pd.testing.assert_series_equal(before[0], after[0])
+    pd.testing.assert_series_equal(before[1], after[1])
+    assert before[2] == after[2]
+    return typings, before
+
+
+def test_the_cleaning_takes_the_profiles_typed_lines(monkeypatch):
+    """Notebook 01 profiles the staged log, then cleans it: the lines are typed once, the
+    cleaning is the cleaning of a log never profiled, and the profile's numbers stay."""
+    demo = load_transactions("demo")
+    typings, before = _clean_both_ways(demo, monkeypatch)
+    assert typings == [False]  # the profile's, strict as the cleaning's; none by the cleaning
+    from custlib.data import profiling
+
+    assert before[0]["rows"] == len(demo)
+    pd.testing.assert_series_equal(before[0], profiling.overview(demo))
+    assert before[2] == profiling.lines_dated_outside(
+        demo, pd.Timestamp("2023-01-01"), pd.Timestamp("2024-01-01")) > 0
+
+
+@pytest.mark.parametrize("params, invalid, expected", [
+    # strict typing stops on the invalid prices: the profile types leniently, as this
+    # cleaning does, which takes the table
+    ({"drop_invalid": True}, True, [False, True]),
+    # the profile typed strictly, the cleaning types leniently: its own typing
+    ({"drop_invalid": True}, False, [False, True]),
+    ({"dayfirst": True}, False, [False, False]),  # other options: its own typing
+])
+def test_a_profile_typed_otherwise_is_not_taken(monkeypatch, params, invalid, expected):
+    demo = load_transactions("demo")
+    if invalid:
+        demo.loc[[3, 50], "unit_price"] = ["abc", "1,2,3"]
+    typings, _ = _clean_both_ways(demo, monkeypatch, **params)
+    assert typings == expected
+
+
+def test_a_profile_of_a_log_with_invalid_values_is_lenient_and_cleaning_still_stops(monkeypatch):
+    from custlib.data import profiling
+    from custlib.data.cleaning import clean_transactions
+    from custlib.errors import DataError
+
+    demo = load_transactions("demo")
+    demo.loc[[3, 50], "unit_price"] = ["abc", "1,2,3"]
+    staged = staging.StagedLog(demo)
+    assert profiling.overview(staged)["rows"] == len(demo)
+    with pytest.raises(DataError, match="unit_price"):
+        clean_transactions(staged, engine="duckdb")
