@@ -67,6 +67,13 @@ def test_clean_tables_cleans_a_fresh_run_with_its_params_and_says_so(tmp_path):
     assert note["from_params_yaml"] == ["observation_start", "lang"]
     again = clean_tables(run)  # second call reads the files, silently
     assert len(again.transactions) == len(tables.transactions)
+    # later notebooks read the lines without what only notebook 01 shows
+    from custlib.run.workflow import NOT_READ
+
+    stored = pd.read_parquet(run.data / "transactions_clean.parquet")
+    assert set(NOT_READ) <= set(stored.columns)
+    assert list(again.transactions.columns) == [c for c in stored.columns if c not in NOT_READ]
+    pd.testing.assert_frame_equal(again.transactions, stored.drop(columns=list(NOT_READ)))
     assert len(artefacts.read_notes(run)) == 1
 
 
@@ -141,3 +148,13 @@ def test_provide_reads_what_the_run_has_and_names_unknown_steps(tmp_path):
     assert params["snapshot_freq"] == "M" and "run_name" not in params
     assert json.loads((run.data / "lifecycle_thresholds.json").read_text()) == \
         {"active_days": 1}
+
+
+def test_load_table_leaves_out_columns_and_keeps_a_stored_index(tmp_path):
+    run = run_folder("idx", tmp_path)
+    table = pd.DataFrame({"a": [1, 2], "b": ["x", "y"], "c": [0.5, 1.5]},
+                         index=pd.Index(["p", "q"], name="customer_id"))
+    artefacts.save_table(table, run, "some_table")
+    pd.testing.assert_frame_equal(artefacts.load_table(run, "some_table", exclude=("b", "z")),
+                                  table[["a", "c"]])
+    pd.testing.assert_frame_equal(artefacts.load_table(run, "some_table"), table)

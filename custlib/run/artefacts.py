@@ -233,7 +233,8 @@ def save_csv(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str = "
     return path
 
 
-def load_table(run: RunFolder, name: str) -> pd.DataFrame:
+def load_table(run: RunFolder, name: str, *,
+               exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a table saved by an earlier notebook of the same run.
 
     Parameters
@@ -241,6 +242,8 @@ def load_table(run: RunFolder, name: str) -> pd.DataFrame:
     run : RunFolder
     name : str
         The artefact name given to :func:`save_table`.
+    exclude : tuple of str, default ()
+        Columns not read (those the table has; a big table's unused text columns).
 
     Returns
     -------
@@ -263,7 +266,16 @@ def load_table(run: RunFolder, name: str) -> pd.DataFrame:
     if path.suffix != ".parquet":
         raise SourceError(f"artefact {name!r} of run {run.name!r} is {path.name}, a table "
                           "for people; load_table reads the Parquet tables notebooks hand on")
-    return pd.read_parquet(path)
+    if not exclude:
+        return pd.read_parquet(path)
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    # an index stored as a column comes back as the index by itself
+    index = {c for c in (schema.pandas_metadata or {}).get("index_columns", [])
+             if isinstance(c, str)}
+    return pd.read_parquet(path, columns=[c for c in schema.names
+                                          if c not in exclude and c not in index])
 
 
 def save_json(obj: Any, run: RunFolder, name: str, *, written_by: str = "") -> Path:
