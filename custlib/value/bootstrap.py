@@ -42,6 +42,7 @@ from custlib.data.contract import require_columns
 from custlib.errors import CustlibError, ParameterError
 from custlib.value.clv import clv
 from custlib.value.fitting import FitWarning, require_fitted
+from custlib.value.pareto import quadrature_threads, usable_cores
 from custlib.value.purchase import MODELS, BTYDModel
 from custlib.value.spend import GammaGammaModel
 from custlib.value.split import check_btyd_summary
@@ -178,6 +179,8 @@ class ValueBootstrap(BaseEstimator):
         rows: list[np.ndarray] = []
         self.failures_: list[str] = []
         self.n_jobs_ = self._jobs(len(patterns))
+        # the processes share the cores: each one's Pareto/NBD quadrature runs on its share
+        threads = max(1, usable_cores() // self.n_jobs_) if self.n_jobs_ > 1 else None
         batch = 4 * self.n_jobs_
         began = time.monotonic()
         with _progress(self.n_refits, self.progress, MODELS[self.model][2]) as bar, \
@@ -186,7 +189,8 @@ class ValueBootstrap(BaseEstimator):
                 # the draws in order from one generator: the same interval for any n_jobs
                 draws = [rng.multinomial(n, counts / n).astype(float)
                          for _ in range(min(batch, self.n_refits - start))]
-                tasks = [delayed(self._refit)(patterns, d, seg_codes, len(names)) for d in draws]
+                tasks = [delayed(self._refit)(patterns, d, seg_codes, len(names), threads)
+                         for d in draws]
                 results = parallel(tasks) if self.n_jobs_ > 1 else [
                     fn(*args, **kwargs) for fn, args, kwargs in tasks]
                 for result in results:
@@ -213,13 +217,16 @@ class ValueBootstrap(BaseEstimator):
         return self
 
     def _refit(self, patterns: pd.DataFrame, draw: np.ndarray, seg_codes: np.ndarray,
-               n_segments: int) -> np.ndarray | str:
+               n_segments: int, threads: int | None = None) -> np.ndarray | str:
         """One refit's sums (total, then per segment), or why it failed.
 
         On one BLAS thread, in this process or a worker: the same sums whatever ``n_jobs``.
+        ``threads`` limits the threads of the Pareto/NBD quadrature
+        (:func:`custlib.value.pareto.quadrature_threads`; None: the usable cores), which
+        give the same sums on any number.
         """
         try:
-            with threadpool_limits(limits=1, user_api="blas"):
+            with threadpool_limits(limits=1, user_api="blas"), quadrature_threads(threads):
                 value = self._value(patterns, draw)
         except _RefitFailed as exc:
             return str(exc)

@@ -5,7 +5,9 @@ summed as a positive-term series where it converges fast and integrated by a tan
 close to ``z = 1`` (:func:`_pareto_log_a0`). For fitting, :func:`_objective_pareto` gives the
 total log-likelihood of the weighted distinct patterns *and its gradient* from one
 quadrature: the derivatives of the integral are moments of its own integrand, so a
-gradient costs one evaluation instead of the eight of central differences.
+gradient costs one evaluation instead of the eight of central differences. The quadrature
+runs its blocks of rows on the usable cores (:func:`_by_rows`; :func:`quadrature_threads`
+limits them), with the same result, bit for bit, on any number of threads.
 
 References
 ----------
@@ -17,6 +19,12 @@ are they and what will they do next? *Management Science*, 33(1), 1-24.
 
 from __future__ import annotations
 
+import contextvars
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -96,17 +104,136 @@ _TANH_SINH = _tanh_sinh_rule()
 #: cache, which makes a likelihood of 180,000 patterns about 5 times faster than one block
 _BLOCK_ROWS = 1024
 
+#: threads the blocks of :func:`_by_rows` run on, at most (the caller's thread included)
+_MAX_THREADS = 8
+
+#: the limit of :func:`quadrature_threads` in force in this context (None: no limit set)
+_THREAD_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "custlib_quadrature_threads", default=None)
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on.
+
+    Returns
+    -------
+    int
+        Its CPU affinity's cores where the system has one (a container or ``taskset`` may
+        give fewer than the machine has), else the machine's.
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no sched_getaffinity: macOS, Windows
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def quadrature_threads(limit: int | None) -> Iterator[None]:
+    """A context in which the Pareto/NBD quadrature runs on at most ``limit`` threads.
+
+    Outside one, it runs on the usable cores (:func:`usable_cores`), at most
+    :data:`_MAX_THREADS`. Processes that already share the cores among themselves (the
+    bootstrap's refits) set their share; the results are the same, bit for bit, on any
+    number of threads.
+
+    Parameters
+    ----------
+    limit : int or None
+        Threads, at least 1; None: the default.
+
+    Yields
+    ------
+    None
+    """
+    token = _THREAD_LIMIT.set(None if limit is None else max(1, int(limit)))
+    try:
+        yield
+    finally:
+        _THREAD_LIMIT.reset(token)
+
+
+def _threads() -> int:
+    """Threads :func:`_by_rows` may run on here: the context's limit or the usable cores."""
+    limit = _THREAD_LIMIT.get()
+    return min(limit if limit is not None else usable_cores(), _MAX_THREADS)
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The module's pool of helper threads, created on first use.
+
+    One pool for the process, not one per call: the objective is evaluated 30 to 100 times
+    per fit. It has ``_MAX_THREADS - 1`` workers at most, started only as blocks are handed
+    to them; the calling thread is the last one.
+    """
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=_MAX_THREADS - 1,
+                                       thread_name_prefix="custlib-quadrature")
+        return _POOL
+
+
+def _forget_pool() -> None:
+    """Drop the pool in a forked child, whose copy of it has no threads."""
+    global _POOL, _POOL_LOCK
+    # the copy's helper threads do not exist here (blocks handed to it would never start,
+    # and the caller would do them all alone), and another thread may have held the lock
+    # at the fork: both are made afresh
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
 
 def _by_rows(fn: Any, *arrays: Any) -> tuple[np.ndarray, ...]:
     """``fn`` on blocks of :data:`_BLOCK_ROWS` rows of the broadcast ``arrays``, joined.
 
     Every row is computed on its own, so the result is the same, bit for bit, as one call.
+    The blocks run on up to :func:`_threads` threads (numpy releases the GIL in the
+    ufuncs on a block's arrays): the calling thread and helpers of the module's pool each
+    take the next block not yet taken, and the outputs are joined in the order of the rows.
     """
     cols = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in arrays))
     n = len(cols[0])
     if n <= _BLOCK_ROWS:
         return tuple(fn(*cols))
-    parts = [fn(*(c[i:i + _BLOCK_ROWS] for c in cols)) for i in range(0, n, _BLOCK_ROWS)]
+    starts = range(0, n, _BLOCK_ROWS)
+    parts: list[Any] = [None] * len(starts)
+    taken = iter(range(len(starts)))
+    taken_lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with taken_lock:
+                k = next(taken, None)
+            if k is None:
+                return
+            try:
+                parts[k] = fn(*(c[starts[k]:starts[k] + _BLOCK_ROWS] for c in cols))
+            except BaseException:
+                with taken_lock:
+                    for _ in taken:  # the other threads stop after their current block
+                        pass
+                raise
+
+    # each helper runs in a copy of this context, which holds numpy's error state (the fit
+    # ignores overflow; a helper in a fresh context would warn)
+    helpers: list[Future[None]] = [_pool().submit(contextvars.copy_context().run, work)
+                                   for _ in range(min(_threads(), len(starts)) - 1)]
+    try:
+        work()
+    finally:
+        # a helper not started yet (the pool busy with another caller's blocks) has no block
+        # left: only started ones are waited for, so this call cannot wait on a queue
+        for h in helpers:
+            h.cancel()
+        failed = [e for h in helpers if not h.cancelled() and (e := h.exception()) is not None]
+    if failed:
+        raise failed[0]
     return tuple(np.concatenate(p) for p in zip(*parts))
 
 
