@@ -110,8 +110,16 @@ def test_an_error_in_a_block_reaches_the_caller(monkeypatch):
         pareto._by_rows(fn, np.arange(300.0))
 
 
-def test_the_default_is_the_usable_cores_at_most_eight():
+def test_the_default_is_the_usable_cores_at_most_eight(monkeypatch):
+    monkeypatch.delenv(pareto.THREADS_ENV, raising=False)
     assert pareto._threads() == min(pareto.usable_cores(), pareto._MAX_THREADS)
+    # a batch run's group sets its share of the cores for its kernels
+    monkeypatch.setenv(pareto.THREADS_ENV, "1")
+    assert pareto._threads() == 1
+    for ignored in ("0", "two", "-3", ""):
+        monkeypatch.setenv(pareto.THREADS_ENV, ignored)
+        assert pareto._threads() == min(pareto.usable_cores(), pareto._MAX_THREADS)
+    monkeypatch.delenv(pareto.THREADS_ENV)
     with pareto.quadrature_threads(1):
         assert pareto._threads() == 1
         with pareto.quadrature_threads(None):

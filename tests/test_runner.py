@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -474,3 +475,17 @@ def test_batch_swap_failure_and_ctrl_c_keep_the_previous_batch(tiny_kit, tmp_pat
     assert index.startswith('<html><body><div class="status last-attempt"')
     assert "INTERRUPTED: see " in index and index.endswith("<p>old batch</p></body></html>")
     assert (rep / "b.failed").is_dir()
+
+
+def test_a_batch_group_runs_its_kernels_on_its_share_of_the_cores(tmp_path, monkeypatch):
+    """Groups run side by side, one process each: a group's process tells its kernels how
+    many threads their threaded steps may take (the Pareto/NBD quadrature)."""
+    from custlib.run import batch
+    from custlib.value.pareto import THREADS_ENV, _threads
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    slug, status, _, detail = batch._run_group(
+        {"transactions": str(tmp_path / "missing.csv")}, "g", str(tmp_path), None,
+        str(Path(__file__).parents[1] / "notebooks"), False, 1)
+    assert (slug, status) == ("g", "failed") and "missing.csv" in detail
+    assert os.environ[THREADS_ENV] == "1" and _threads() == 1

@@ -91,10 +91,18 @@ def _slug(value: str, i: int, taken: set[str]) -> str:
 
 
 def _run_group(params: dict[str, Any], slug: str, root: str, only: Sequence[str] | None,
-               notebooks_dir: str, html_output: bool) -> tuple[str, str, float, str]:
-    """Run the kit for one group (in a worker process); never raises."""
-    from custlib.run.runner import run
+               notebooks_dir: str, html_output: bool,
+               threads: int | None = None) -> tuple[str, str, float, str]:
+    """Run the kit for one group (in a worker process); never raises.
 
+    ``threads``: the group's share of the cores, for its kernels' threaded steps (the
+    groups run side by side; :data:`custlib.value.pareto.THREADS_ENV`).
+    """
+    from custlib.run.runner import run
+    from custlib.value.pareto import THREADS_ENV
+
+    if threads:  # the worker's kernels inherit its environment
+        os.environ[THREADS_ENV] = str(threads)
     start = time.perf_counter()
     try:  # the batch folder is fresh: each group writes into its own folder directly
         result = run(params, only=only, run_name=slug, reports_dir=root,
@@ -334,8 +342,10 @@ def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
     # as "running" without the thread itself, and the group's notebooks then wait forever
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=spawn) as pool:
+        share = max(1, (os.cpu_count() or 1) // n_workers)
         futures = [pool.submit(_run_group, p, g.slug, str(root),
-                               list(only) if only else None, str(notebooks_dir), html_output)
+                               list(only) if only else None, str(notebooks_dir), html_output,
+                               share)
                    for p, g in zip(plans, result.groups, strict=True)]
         for fut in as_completed(futures):
             slug, status, seconds, detail = fut.result()

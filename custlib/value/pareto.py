@@ -155,10 +155,22 @@ def quadrature_threads(limit: int | None) -> Iterator[None]:
         _THREAD_LIMIT.reset(token)
 
 
+#: Environment variable with the default limit of a process's quadrature threads: a batch
+#: run's groups run side by side and set their share of the cores.
+THREADS_ENV = "CUSTLIB_THREADS"
+
+
 def _threads() -> int:
-    """Threads :func:`_by_rows` may run on here: the context's limit or the usable cores."""
+    """Threads :func:`_by_rows` may run on here.
+
+    The context's limit (:func:`quadrature_threads`), else :data:`THREADS_ENV` where it is
+    a whole number of at least 1, else the usable cores; at most :data:`_MAX_THREADS`.
+    """
     limit = _THREAD_LIMIT.get()
-    return min(limit if limit is not None else usable_cores(), _MAX_THREADS)
+    if limit is None:
+        text = os.environ.get(THREADS_ENV, "").strip()
+        limit = int(text) if text.isdigit() and int(text) >= 1 else usable_cores()
+    return min(limit, _MAX_THREADS)
 
 
 def _pool() -> ThreadPoolExecutor:
