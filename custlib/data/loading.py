@@ -15,6 +15,7 @@ here, so ``loading`` is the one place to load anything from.
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -31,7 +32,13 @@ from custlib.data.context import (
 from custlib.data.contract import map_columns
 from custlib.data.currency import single_currency
 from custlib.data.engines import check_engine
-from custlib.data.files import SEPARATORS, iter_source_batches, read_table, sniff_separator
+from custlib.data.files import (
+    BATCH_ROWS,
+    SEPARATORS,
+    iter_source_batches,
+    read_table,
+    sniff_separator,
+)
 from custlib.data.parsing import ParseOptions, with_options
 from custlib.data.presets import PRESETS, Preset
 from custlib.errors import CustlibError, ParameterError, SourceError, format_list
@@ -162,7 +169,8 @@ def _stage_csv_file(path: str, read_options: Mapping[str, Any], pages: Any) -> A
         file = resolve_path(path, must_exist=True)
     except (CustlibError, OSError):
         return None
-    if not file.is_file() or file.suffix.lower() not in (".csv", ".txt", ".tsv"):
+    if (not file.is_file() or file.suffix.lower() not in (".csv", ".txt", ".tsv")
+            or glob.has_magic(str(file))):  # DuckDB would read the files a glob matches
         return None
     first = pages(source_columns=True)
     try:
@@ -171,7 +179,11 @@ def _stage_csv_file(path: str, read_options: Mapping[str, Any], pages: Any) -> A
         first.close()
     if head is None or "separator" not in head.attrs.get("read_options", {}):
         return None
-    return StagedLog.from_csv(file, head, separator=head.attrs["read_options"]["separator"])
+    staged = StagedLog.from_csv(file, head, separator=head.attrs["read_options"]["separator"])
+    if staged is not None and len(head) < BATCH_ROWS and len(staged) != len(head):
+        staged.close()  # the first page was the whole file: DuckDB read other lines
+        return None
+    return staged
 
 
 def read_options(separator: str = "", encoding: str = "", decimal: str = "",

@@ -156,30 +156,80 @@ _BLANK = ("^[\\t\\n\\x{0b}\\f\\r\\x{1c}-\\x{1f} \\x{85}\\x{a0}\\x{1680}\\x{2000}
           "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]*$")
 
 
+#: A column past the header's, to catch lines with more fields than the header: DuckDB
+#: reads a line with extra empty fields (``...,7,``) as the header's fields, pandas stops.
+_EXTRA = "__custlib_extra_field__"
+#: The header's last column as read (an empty field '', a field the line lacks missing):
+#: a line with fewer fields than the header may be a line of spaces, which pandas skips.
+_LAST = "__custlib_last_field__"
+#: What DuckDB would read as missing: nothing a file holds, so an empty field reads as ''
+#: and a field the line lacks as missing (then both missing, as pandas has them).
+_NO_NULL = "\x01custlib-no-null\x02"
+
+
 def _stage_csv(con: Any, path: str, head: pd.DataFrame, separator: str) -> None:
     """Table ``raw`` from DuckDB's own CSV reader, as the pandas pages would give it.
 
     The file is read with the pandas reader's dialect (every field as text, an empty or
-    quoted empty field missing, ``"`` quoting with doubled quotes, blank lines skipped), its
-    columns named as pandas named them (``head``, the first page pandas read and mapped to
-    the contract), nothing sniffed: a line with more or fewer fields than the header, or
-    text that is not UTF-8, is an error here (pandas would pad or stop), and the caller
-    stages the pandas pages instead. ``source_row`` and ``_ord`` are the line's place
-    among the data lines: DuckDB keeps the file's order when it stores a table.
+    quoted empty field missing, ``"`` quoting with doubled quotes, blank lines skipped),
+    its columns named as pandas named them (``head``, the first page pandas read and mapped
+    to the contract), nothing sniffed.
+    A line with more fields than the header (DuckDB drops extra empty ones) or fewer (pandas
+    skips a line of spaces, DuckDB would pad it), one DuckDB cannot parse or text that is
+    not UTF-8 raises ``ValueError`` or ``duckdb.Error`` and the caller stages the pandas
+    pages instead. ``source_row`` and ``_ord`` are the line's
+    place among the data lines: DuckDB keeps the file's order when it stores a table.
     """
     names = [str(c) for c in head.attrs.get("source_columns", [])]
     mapping = head.attrs.get("column_mapping") or {}
-    if not names or not mapping:
-        raise ValueError("the first page records no columns")
-    columns = "{" + ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names) + "}"
-    select = ", ".join(f"{_q(str(src))} AS {_q(str(name))}" for name, src in mapping.items())
-    con.execute(
-        f"CREATE TABLE raw_text AS SELECT {select} FROM read_csv({_literal(path)}, "
-        f"auto_detect = false, columns = {columns}, header = true, skip = 0, "
-        f"delim = {_literal(separator)}, quote = '\"', escape = '\"', null_padding = false, "
-        "strict_mode = true, ignore_errors = false)")
-    con.execute("CREATE VIEW raw AS SELECT *, rowid AS source_row, rowid AS _ord "
+    if len(names) < 2 or not mapping or _EXTRA in names or _LAST in names:
+        raise ValueError("the first page records fewer than two columns")
+    columns = "{" + ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names + [_EXTRA]) + "}"
+    select = ", ".join(f"nullif({_q(str(src))}, '') AS {_q(str(name))}"
+                       for name, src in mapping.items())
+    def read(parallel: bool) -> None:
+        con.execute(
+            f"CREATE TABLE raw_text AS SELECT {select}, {_q(_EXTRA)}, "
+            f"{_q(names[-1])} AS {_q(_LAST)} "
+            f"FROM read_csv({_literal(path)}, auto_detect = false, columns = {columns}, "
+            f"header = true, skip = 0, delim = {_literal(separator)}, quote = '\"', "
+            f"escape = '\"', null_padding = true, nullstr = {_literal(_NO_NULL)}, "
+            f"strict_mode = true, ignore_errors = false, parallel = {str(parallel).lower()})")
+
+    import duckdb
+
+    try:
+        read(parallel=True)
+    except duckdb.Error as exc:  # a field over several lines: DuckDB reads those in order
+        if "quoted new lines" not in str(exc):
+            raise
+        con.execute("DROP TABLE IF EXISTS raw_text")
+        read(parallel=False)
+    extra, short = con.execute(
+        f"SELECT count(*) FILTER (WHERE {_q(_EXTRA)} IS NOT NULL), "
+        f"count(*) FILTER (WHERE {_q(_LAST)} IS NULL) FROM raw_text").fetchall()[0]
+    if extra or short:  # pandas stops on the first; skips lines of spaces among the second
+        raise ValueError(f"{extra} lines have more fields than the header, {short} fewer")
+    kept = ", ".join(_q(str(name)) for name in mapping)
+    con.execute(f"CREATE VIEW raw AS SELECT {kept}, rowid AS source_row, rowid AS _ord "
                 "FROM raw_text")
+
+
+def _quotes_apart(path: str, separator: str) -> bool:
+    """Whether the file has a quote next to a space (or tab) anywhere.
+
+    Outside quotes, DuckDB drops the spaces between a separator and a quote (``, "x"`` reads
+    ``x``) where pandas keeps them as text; no DuckDB option changes it. Such a file, or one
+    that merely holds a quote beside a space inside a quoted text, is read from pandas pages.
+    """
+    import mmap
+
+    near = [b' "', b'" '] + ([b'\t"', b'"\t'] if separator != "\t" else [])
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return any(data.find(p) >= 0 for p in near)
 
 
 def _literal(text: str) -> str:
@@ -274,9 +324,9 @@ class StagedLog:
         Reading a CSV file a page at a time through pandas costs most of the staging (33 s
         of 10M lines against 14 s here). DuckDB reads it with the pandas reader's dialect
         (:func:`_stage_csv`); where the file is one DuckDB reads differently (a line with
-        more or fewer fields than the header, quoting it does not accept, text that is not
-        UTF-8) or its first page differs from pandas' in any value, nothing is guessed:
-        the result is None and the caller stages the pandas pages.
+        more fields than the header, a quote next to a space, quoting it does not accept,
+        text that is not UTF-8) or its first page differs from pandas' in any value,
+        nothing is guessed: the result is None and the caller stages the pandas pages.
 
         Parameters
         ----------
@@ -297,6 +347,8 @@ class StagedLog:
         """
         import duckdb
 
+        if _quotes_apart(str(path), separator):
+            return None
         log = cls.__new__(cls)
         log._open(workdir, memory_limit, threads)
         log.dtypes = {c: head[c].dtype for c in head.columns}
