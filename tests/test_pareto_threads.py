@@ -116,7 +116,7 @@ def test_the_default_is_the_usable_cores_at_most_eight(monkeypatch):
     # a batch run's group sets its share of the cores for its kernels
     monkeypatch.setenv(pareto.THREADS_ENV, "1")
     assert pareto._threads() == 1
-    for ignored in ("0", "two", "-3", ""):
+    for ignored in ("0", "two", "-3", "", "\u00b2", "1.5"):
         monkeypatch.setenv(pareto.THREADS_ENV, ignored)
         assert pareto._threads() == min(pareto.usable_cores(), pareto._MAX_THREADS)
     monkeypatch.delenv(pareto.THREADS_ENV)

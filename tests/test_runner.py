@@ -489,3 +489,7 @@ def test_a_batch_group_runs_its_kernels_on_its_share_of_the_cores(tmp_path, monk
         str(Path(__file__).parents[1] / "notebooks"), False, 1)
     assert (slug, status) == ("g", "failed") and "missing.csv" in detail
     assert os.environ[THREADS_ENV] == "1" and _threads() == 1
+    monkeypatch.setenv(THREADS_ENV, "3")  # a user's own setting stays
+    batch._run_group({"transactions": str(tmp_path / "missing.csv")}, "g", str(tmp_path),
+                     None, str(Path(__file__).parents[1] / "notebooks"), False, 1)
+    assert os.environ[THREADS_ENV] == "3"

@@ -101,7 +101,7 @@ def _run_group(params: dict[str, Any], slug: str, root: str, only: Sequence[str]
     from custlib.run.runner import run
     from custlib.value.pareto import THREADS_ENV
 
-    if threads:  # the worker's kernels inherit its environment
+    if threads and not os.environ.get(THREADS_ENV):  # the kernels inherit it; a user's own
         os.environ[THREADS_ENV] = str(threads)
     start = time.perf_counter()
     try:  # the batch folder is fresh: each group writes into its own folder directly
@@ -329,6 +329,7 @@ def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
                 stream: Any) -> BatchResult:
     """Split the log, run every group into ``root`` and write the index there."""
     from custlib.run.runner import RUNNER_KEYS
+    from custlib.value.pareto import usable_cores
 
     result, plans, counts = _split(values, column, root, notebooks_dir, min_rows)
     known = set(RUNNER_KEYS).union(*[set(notebook_parameters(nb))
@@ -342,7 +343,7 @@ def _run_groups(values: dict[str, Any], column: str, root: Path, final: Path,
     # as "running" without the thread itself, and the group's notebooks then wait forever
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=spawn) as pool:
-        share = max(1, (os.cpu_count() or 1) // n_workers)
+        share = max(1, usable_cores() // n_workers)
         futures = [pool.submit(_run_group, p, g.slug, str(root),
                                list(only) if only else None, str(notebooks_dir), html_output,
                                share)

@@ -168,8 +168,11 @@ def _threads() -> int:
     """
     limit = _THREAD_LIMIT.get()
     if limit is None:
-        text = os.environ.get(THREADS_ENV, "").strip()
-        limit = int(text) if text.isdigit() and int(text) >= 1 else usable_cores()
+        try:
+            limit = int(os.environ.get(THREADS_ENV, "").strip())
+        except ValueError:  # unset or not a whole number: the default
+            limit = 0
+        limit = limit if limit >= 1 else usable_cores()
     return min(limit, _MAX_THREADS)
 
 
