@@ -22,6 +22,19 @@ def _isolated_reports(tmp_path, monkeypatch):
     yield
 
 
+@pytest.fixture(scope="session")
+def cdnow_weekly_summary() -> pd.DataFrame:
+    """The CDNOW sample's customer summary in weeks, as the value tests fit it (a copy each)."""
+    from custlib.data.cleaning import clean_transactions
+    from custlib.data.loading import load_transactions
+    from custlib.value.summary import customer_summary
+
+    raw = load_transactions("cdnow_sample")
+    tx = clean_transactions(raw, rules={"duplicates": False, "invalid_prices": False},
+                            non_product_codes=[]).transactions
+    return customer_summary(tx, observation_end="1997-09-30", freq="D", freq_multiplier=7)
+
+
 @pytest.fixture
 def uci_like() -> pd.DataFrame:
     """A small log with UCI Online Retail II column names, as read from CSV (text)."""

@@ -6,22 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib.data.cleaning import clean_transactions
-from custlib.data.loading import load_transactions
 from custlib.errors import DataError, ParameterError
 from custlib.value import bootstrap, btyd, clv
 from custlib.value.bootstrap import ValueBootstrap
-from custlib.value.summary import customer_summary
 
 REFITS = 30
 
 
 @pytest.fixture(scope="module")
-def summary() -> pd.DataFrame:
-    raw = load_transactions("cdnow_sample")
-    tx = clean_transactions(raw, rules={"duplicates": False, "invalid_prices": False},
-                            non_product_codes=[]).transactions
-    return customer_summary(tx, observation_end="1997-09-30", freq="D", freq_multiplier=7)
+def summary(cdnow_weekly_summary) -> pd.DataFrame:
+    return cdnow_weekly_summary.copy()
 
 
 @pytest.fixture(scope="module")

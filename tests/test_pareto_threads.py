@@ -13,10 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlib.data.cleaning import clean_transactions
-from custlib.data.loading import load_transactions
 from custlib.value import bootstrap, formulas, pareto
-from custlib.value.summary import customer_summary
 
 
 def _rows(n: int, seed: int = 3) -> tuple[np.ndarray, ...]:
@@ -156,11 +153,8 @@ def test_a_child_forked_after_the_pool_started_runs_its_blocks():
 
 
 @pytest.fixture(scope="module")
-def summary() -> pd.DataFrame:
-    raw = load_transactions("cdnow_sample")
-    tx = clean_transactions(raw, rules={"duplicates": False, "invalid_prices": False},
-                            non_product_codes=[]).transactions
-    return customer_summary(tx, observation_end="1997-09-30", freq="D", freq_multiplier=7)
+def summary(cdnow_weekly_summary) -> pd.DataFrame:
+    return cdnow_weekly_summary.copy()
 
 
 @pytest.mark.parametrize(("cores", "n_jobs", "limit"), [(2, 1, None), (2, 2, 1), (4, 2, 2)])

@@ -315,6 +315,8 @@ class StagedLog:
         self.columns = list(self.dtypes)
         self._rows = int(self.con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
         self._profiled = False
+        # the profile's typing, until a cleaning takes it: (options, lenient, typed)
+        self._typed: tuple[dict[str, Any], bool, Any] | None = None
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str], head: pd.DataFrame, *, separator: str,
@@ -440,8 +442,7 @@ class StagedLog:
         options = ParseOptions.build(self.attrs.get("parse_options"))
         try:
             typed = _type(self.con, self.dtypes, present, options, drop_invalid=False)
-            self._typed: tuple[dict[str, Any], bool, Any] | None = (
-                options.as_dict(), False, typed)
+            self._typed = (options.as_dict(), False, typed)
         except DataError:
             self.con.execute("DROP TABLE IF EXISTS t")
             typed = _type(self.con, self.dtypes, present, options, drop_invalid=True)
@@ -478,8 +479,7 @@ class StagedLog:
         tuple or None
             What :func:`~custlib.data.engines.typed._type` returns.
         """
-        typed = getattr(self, "_typed", None)
-        self._typed = None
+        typed, self._typed = self._typed, None
         if typed is None:
             return None
         if typed[0] != options.as_dict() or typed[1] != drop_invalid:
