@@ -110,6 +110,46 @@ def test_json_figure_text_and_file_are_listed(run):
     assert not list(run.root.rglob("*.tmp"))  # no temporary file left behind
 
 
+def test_a_figure_saved_twice_is_the_same_bytes(run, tmp_path):
+    """No date in the SVG and the same clip-path ids (matplotlib draws them from a random
+    salt unless told otherwise): two saves of one figure, in two runs, are equal files."""
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b"], [3, 4])
+    ax.set_title("two saves")
+    first = artefacts.save_figure(fig, run, "bars")
+    again = artefacts.save_figure(fig, run_folder("other", tmp_path), "bars")
+    plt.close(fig)
+    for a, b in zip(first, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    svg = first[1].read_text(encoding="utf-8")
+    assert "<dc:date>" not in svg and 'clip-path="url(#p' in svg
+
+
+def test_png_text_chunks_are_where_matplotlib_writes_them():
+    """The PNG's font record added after the draw gives the bytes matplotlib gives when it
+    is passed as metadata (a figure without a layout engine draws the same both times)."""
+    import io
+
+    from custlib.plots.legibility import SMALLEST_FONT_KEY, png_bytes, png_metadata, with_png_text
+
+    fig, ax = plt.subplots(layout="none")
+    ax.plot([1, 2], [3, 4])
+    ax.tick_params(labelsize=7.5)
+    own = io.BytesIO()
+    fig.savefig(own, format="png", dpi=80, metadata={SMALLEST_FONT_KEY: "7.5", "b": "c"})
+    plain = io.BytesIO()
+    fig.savefig(plain, format="png", dpi=80)
+    assert with_png_text(plain.getvalue(), {SMALLEST_FONT_KEY: "7.5", "b": "c"}) == \
+        own.getvalue()
+    assert png_metadata(fig) == {SMALLEST_FONT_KEY: "7.5"}
+    own = io.BytesIO()
+    fig.savefig(own, format="png", dpi=80, metadata=png_metadata(fig))
+    assert png_bytes(fig, dpi=80) == own.getvalue()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="not a PNG file"):
+        with_png_text(b"GIF89a", {"k": "v"})
+
+
 def test_a_failed_write_leaves_no_partial_file_and_the_old_one_intact(run, table):
     artefacts.save_table(table, run, "t")
     before = (run.data / "t.parquet").read_bytes()

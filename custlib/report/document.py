@@ -18,7 +18,6 @@ and the recommendations), :mod:`~custlib.report.sections` (section text for note
 from __future__ import annotations
 
 import base64
-import io
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ import pandas as pd
 
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label, labels, t
-from custlib.plots.legibility import png_metadata
+from custlib.plots.legibility import png_bytes
 
 __all__ = ["SECTIONS", "Report", "readable", "section_title", "share_columns"]
 
@@ -231,10 +230,8 @@ class Report:
             ``alt``; the caption when empty). :mod:`custlib.report.figures` writes both.
         """
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight",
-                    metadata=png_metadata(fig))  # its smallest font, for the page checks
-        png = base64.b64encode(buf.getvalue()).decode("ascii")
+        # with its smallest font, for the page checks
+        png = base64.b64encode(png_bytes(fig, dpi=110, bbox_inches="tight")).decode("ascii")
         return self._add("image", (png, alt), caption)
 
     def image(self, path: str | Path, caption: str = "", *, alt: str = "") -> Report:

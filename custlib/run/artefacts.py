@@ -338,12 +338,23 @@ def save_figure(fig: Any, run: RunFolder, name: str, *,
     return paths
 
 
-def _savefig(fig: Any, tmp: Path, *, fmt: str, dpi: int) -> None:
-    from custlib.plots.legibility import png_metadata
+#: the metadata that leaves out the date a format would write
+_NO_DATE: dict[str, dict[str, None]] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
-    # a PNG records its smallest font, which the printed report's page checks need
-    extra = {"metadata": png_metadata(fig)} if fmt == "png" else {}
-    fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", **extra)
+
+def _savefig(fig: Any, tmp: Path, *, fmt: str, dpi: int) -> None:
+    from custlib.plots.legibility import png_bytes
+
+    if fmt == "png":  # a PNG records its smallest font, which the page checks need
+        tmp.write_bytes(png_bytes(fig, dpi=dpi, bbox_inches="tight"))
+        return
+    # the same figure, the same bytes: no date written, and the ids of clip paths drawn from
+    # a fixed salt instead of a random one
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": "custlib"}):
+        fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight",
+                    metadata=_NO_DATE.get(fmt))
 
 
 def save_file(run: RunFolder, filename: str, write: Callable[[Path], Any], *,

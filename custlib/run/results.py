@@ -126,8 +126,7 @@ def save_clv(run: RunFolder, comparison: Any, model: Any, spend: Any,
                                "failures": bootstrap.failures_[:5],
                                "level": float(bootstrap.level),
                                "random_state": bootstrap.random_state,
-                               "estimate_converged": bool(bootstrap.estimate_converged_),
-                               "seconds": round(float(bootstrap.seconds_), 1)}
+                               "estimate_converged": bool(bootstrap.estimate_converged_)}
         written.append(artefacts.save_table(bootstrap.intervals_, run, "clv_intervals",
                                             written_by=by, csv=True, kind="tables"))
     return written + [artefacts.save_table(values, run, "customer_clv", written_by=by),
