@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,29 @@ def test_failure_names_notebook_and_cell_and_keeps_it(tiny_kit, tmp_path):
     assert state["error"].startswith("notebook 02_fails.ipynb failed in cell In [3]")
     index = (tmp_path / "rep" / "r2.failed" / "index.html").read_text()
     assert "<title>custlib run r2 FAILED</title>" in index and "FAILED: a notebook" in index
+
+
+def test_a_kernel_that_dies_is_named_with_its_cell_and_what_to_try(tmp_path, make_notebook):
+    """A kernel killed (as the system kills one out of memory) says where it died and what
+    to try, naming parameters and options that exist."""
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    make_notebook(nbs / "01_dies.ipynb", 'run_name: str = "x"  # run',
+                  "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\ny = 2")
+    with pytest.raises(RunError) as err:
+        run({}, run_name="k", reports_dir=tmp_path / "rep", notebooks_dir=nbs, progress=False)
+    msg = str(err.value)
+    # named by its count when the kernel gave it one before it died, else by its place
+    assert re.search(r"notebook 01_dies\.ipynb failed in cell (In \[3\]|3), which begins "
+                     r"'import os, signal',", msg), msg
+    assert "with DeadKernelError: Kernel died" in msg
+    assert "running out of memory (this machine has " in msg
+    cleaning = notebook_parameters(ROOT / "notebooks" / "01_data_cleaning.ipynb")
+    for name in ("engine", "observation_start", "observation_end"):  # parameters that exist
+        assert f"{name}" in msg and name in cleaning
+    assert "custlib run --each country" in msg
+    assert '"--each"' in (ROOT / "custlib" / "run" / "cli.py").read_text(encoding="utf-8")
+    assert "the executed notebook is kept for inspection" in msg
 
 
 def test_failed_rerun_leaves_the_previous_run_untouched(tiny_kit, tmp_path, fake_kernel):

@@ -24,11 +24,14 @@ def kernel_manager_class() -> Any:
 
     No network ports, and no warning about unencrypted TCP on every run; every instance
     is remembered in ``_KERNELS`` so that :func:`shutdown_kernels` can stop it after
-    Ctrl-C.
+    Ctrl-C. An asynchronous manager, as nbclient expects: its client waits for a kernel's
+    messages without blocking nbclient's event loop, so that the loop's check that the
+    kernel is alive runs, and a kernel that dies (killed out of memory) ends the run with
+    ``DeadKernelError`` instead of a wait without end.
     """
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
-    class LocalKernelManager(KernelManager):
+    class LocalKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             kwargs.setdefault("transport", "ipc" if os.name == "posix" else "tcp")
             super().__init__(**kwargs)

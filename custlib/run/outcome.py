@@ -61,31 +61,71 @@ class RunResult:
 
 
 def failure_message(nb_name: str, output: Path, exc: Exception) -> str:
-    """Say which notebook failed, in which cell (and how it begins), with which error."""
+    """Say which notebook failed, in which cell (and how it begins), with which error.
+
+    A kernel that died (``DeadKernelError``: the notebook's Python process ended without an
+    error of its own) is named at the last cell it began, with what to try: on a big log
+    that is nearly always the machine running out of memory.
+    """
     cell = getattr(exc, "cell_index", None)
     count = getattr(exc, "exec_count", None)
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
+    died = ename == "DeadKernelError"
+    cells = _cells(output) if count is not None or died else []
+    if died and count is None and cell is None:  # it died in the last cell it was given
+        cell = max((i for i, c in enumerate(cells) if c.get("cell_type") == "code"
+                    and c.get("metadata", {}).get("papermill", {}).get("start_time")),
+                   default=None)
+        count = cells[cell].get("execution_count") if cell is not None else None
     if count is not None:
         where = f"cell In [{count}]"
     elif cell is not None:
         where = f"cell {cell}"
     else:
         where = "a cell"
-    first_line = ""
-    if count is not None and output.exists():
-        import nbformat
-
-        try:
-            cells = nbformat.read(str(output), as_version=4).cells
-            failed = [c for c in cells if c.get("execution_count") == count]
-            first_line = str(failed[0].source).strip().splitlines()[0] if failed else ""
-        except (IndexError, OSError, ValueError):
-            first_line = ""
+    if count is not None:
+        failed = [c for c in cells if c.get("execution_count") == count]
+    else:
+        failed = [cells[cell]] if died and cell is not None else []
+    first_line = (str(failed[0].source).strip().splitlines() or [""])[0] if failed else ""
     if first_line:
         where += f", which begins {first_line[:80]!r},"
-    return (f"notebook {nb_name} failed in {where} with {ename}: {evalue}\n"
+    hint = f"\n{dead_kernel_hint()}" if died else ""
+    return (f"notebook {nb_name} failed in {where} with {ename}: {evalue}{hint}\n"
             f"the executed notebook is kept for inspection: {output}")
+
+
+def dead_kernel_hint() -> str:
+    """What to try when a notebook's kernel died: memory first, with this machine's.
+
+    Returns
+    -------
+    str
+    """
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        total = f" (this machine has {memory:.1f} GiB)"
+    except (AttributeError, ValueError, OSError):  # not on this platform
+        total = ""
+    return ("the notebook's Python process (its kernel) stopped without an error of its own: "
+            f"on a big log that is nearly always the machine running out of memory{total}. "
+            "Try parameter engine: duckdb (notebook 01 cleans the log out of memory), a "
+            "shorter window (parameters observation_start and observation_end), or one run "
+            "per group (custlib run --each country, or another column); the README's "
+            "section 'Logs bigger than memory' says how much each notebook needs")
+
+
+def _cells(output: Path) -> list:
+    """The cells of the executed notebook at ``output``; none when it cannot be read."""
+    if not output.exists():
+        return []
+    import nbformat
+
+    try:
+        return list(nbformat.read(str(output), as_version=4).cells)
+    except (OSError, ValueError):
+        return []
 
 
 def write_run_json(result: RunResult, status: str, name: str, started: str,
