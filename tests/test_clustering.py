@@ -9,7 +9,7 @@ import pytest
 
 from custlib.errors import ParameterError
 from custlib.plots.segments import plot_k_selection, plot_snake
-from custlib.segments.clustering import RFMClusterer
+from custlib.segments.clustering import RFMClusterer, _renumbered, silhouette_scores
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +141,45 @@ def test_silhouette_works_in_small_blocks_of_distances(three_groups, monkeypatch
     import sklearn.metrics
 
     seen = []
-    real = sklearn.metrics.silhouette_score
+    real = sklearn.metrics.pairwise_distances_chunked
 
     def recording(*args, **kwargs):
         seen.append(sklearn.get_config()["working_memory"])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sklearn.metrics, "silhouette_score", recording)
-    RFMClusterer(random_state=1, k_range=(2, 4)).fit(three_groups)
-    assert seen == [64, 64, 64]
+    monkeypatch.setattr(sklearn.metrics, "pairwise_distances_chunked", recording)
+    model = RFMClusterer(random_state=1, k_range=(2, 4)).fit(three_groups)
+    assert seen == [64]  # the distances once, for the three k
+    assert model.scores_["silhouette"].notna().all()
+
+
+def test_silhouette_scores_equal_scikit_learns_bit_for_bit():
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(3)
+    X = np.r_[rng.normal(0, 1, (300, 3)), rng.normal(4, 1, (250, 3))]
+    labellings = [rng.integers(0, k, len(X)) for k in (2, 3, 5)]
+    labellings.append(np.r_[np.zeros(549, int), [7]])  # a cluster of one point: it scores 0
+    labellings.append((X[:, 0] > 2).astype(int) * 10 + 3)  # labels that are not 0..k-1
+    # 1 MiB blocks: 238 rows of 550 distances, so three blocks
+    got = silhouette_scores(X, labellings, working_memory=1)
+    want = [silhouette_score(X, labels) for labels in labellings]
+    assert got == want
+    assert got[-1] > 0.5 > got[0]
+
+
+def test_silhouette_scores_of_one_cluster_and_of_too_many():
+    X = np.array([[0.0], [0.1], [5.0], [5.2]])
+    assert np.isnan(silhouette_scores(X, [np.zeros(4, int)])).all()
+    assert silhouette_scores(X, []) == []
+    with pytest.raises(ValueError, match="Number of labels is 4"):
+        silhouette_scores(X, [np.arange(4)])
+
+
+def test_renumbered_maps_each_cluster_number():
+    raw = np.array([2, 0, 0, 1, 2], dtype=np.int32)
+    out = _renumbered(raw, {0: 2, 1: 3, 2: 1})
+    assert out.tolist() == [1, 2, 2, 3, 1] and out.dtype == np.int64
+    assert _renumbered(np.zeros(0, dtype=int), {0: 1}).tolist() == []
+    with pytest.raises(KeyError):
+        _renumbered(np.array([0, 3]), {0: 1, 1: 2})

@@ -25,7 +25,7 @@ from custlib.errors import EmptyResultError, ParameterError, require_fitted
 from custlib.i18n import check_lang, t
 
 __all__ = ["MIN_CUSTOMERS_PER_CLUSTER", "RFM_FEATURES", "RFMClusterer", "signed_log1p",
-           "skip_reason"]
+           "silhouette_scores", "skip_reason"]
 
 RFM_FEATURES: tuple[str, ...] = ("days_since_last_purchase", "n_orders", "total_revenue")
 
@@ -151,9 +151,6 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
         RFMClusterer
             self
         """
-        from sklearn import config_context
-        from sklearn.metrics import silhouette_score
-
         data = self._check(X)
         if len(data) < 3:
             raise EmptyResultError(f"RFMClusterer needs at least 3 customers; got {len(data)}")
@@ -176,17 +173,17 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
         # on many customers, the candidate k are fitted on the sample the silhouette uses,
         # and only the chosen k on everyone: k-means' cost grows with customers x k x n_init
         trial = data.iloc[sample] if len(ks) > 1 and len(sample) < len(data) else data
-        rows, fitted = [], {}
+        fitted, labels = {}, []
         for k in ks:
             pipe = self._pipeline(k).fit(trial)
+            # the same points for every k (the preparation is fitted on the same rows)
             Z = pipe.named_steps["prepare"].transform(data.iloc[sample])
-            labels = pipe.named_steps["kmeans"].predict(Z)
-            with config_context(working_memory=64):  # MiB per block of distances (not 1 GiB)
-                sil = silhouette_score(Z, labels) if len(set(labels)) > 1 else float("nan")
-            rows.append({"k": k, "inertia": float(pipe.named_steps["kmeans"].inertia_),
-                         "silhouette": float(sil)})
+            labels.append(pipe.named_steps["kmeans"].predict(Z))
             fitted[k] = pipe
-        self.scores_ = pd.DataFrame(rows)
+        sils = silhouette_scores(Z, labels)
+        self.scores_ = pd.DataFrame([
+            {"k": k, "inertia": float(fitted[k].named_steps["kmeans"].inertia_),
+             "silhouette": sil} for k, sil in zip(ks, sils, strict=True)])
         best = int(self.scores_.loc[self.scores_["silhouette"].idxmax(), "k"]) \
             if self.n_clusters is None else self.n_clusters
         self.n_clusters_ = best
@@ -196,8 +193,7 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
         med = pd.Series(X[value_col].to_numpy()).groupby(raw).median()
         rank = med.rank(ascending=False, method="first").astype(int)
         self.relabel_ = {int(old): int(new) for old, new in rank.items()}
-        self.labels_ = pd.Series([self.relabel_[int(v)] for v in raw], index=X.index,
-                                 name="cluster")
+        self.labels_ = pd.Series(_renumbered(raw, self.relabel_), index=X.index, name="cluster")
         self.centers_ = X[list(self.features)].groupby(self.labels_.to_numpy()).median()
         self.centers_.index.name = "cluster"
         self.medians_ = X[list(self.features)].median()
@@ -211,7 +207,7 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
         """Cluster numbers (1 = most valuable) for new customers."""
         self._check_fitted()
         raw = self.pipeline_.predict(self._check(X))
-        return pd.Series([self.relabel_[int(v)] for v in raw], index=X.index, name="cluster")
+        return pd.Series(_renumbered(raw, self.relabel_), index=X.index, name="cluster")
 
     def names(self, lang: str = "en") -> dict[int, str]:
         """Descriptive names from the cluster centres against the overall medians.
@@ -264,6 +260,26 @@ class RFMClusterer(ClusterMixin, BaseEstimator):
         return table
 
 
+def _renumbered(raw: np.ndarray, relabel: dict[int, int]) -> np.ndarray:
+    """k-means' cluster numbers ``raw`` as ours (``relabel``), looked up once per cluster.
+
+    Examples
+    --------
+    >>> _renumbered(np.array([0, 2, 2, 1]), {0: 3, 1: 1, 2: 2}).tolist()
+    [3, 2, 2, 1]
+    """
+    raw = np.asarray(raw)
+    if not len(raw):
+        return np.zeros(0, dtype=np.int64)
+    lookup = np.full(max(max(relabel, default=0), int(raw.max())) + 1, -1, dtype=np.int64)
+    lookup[list(relabel)] = list(relabel.values())
+    out = lookup[raw]
+    if (out < 0).any():  # a number k-means did not give when fitted
+        missing = int(raw[out < 0][0])
+        raise KeyError(missing)
+    return out
+
+
 def skip_reason(X: pd.DataFrame, *, n_clusters: int | None = None,
                 k_range: tuple[int, int] = (2, 8), features: Sequence[str] = RFM_FEATURES,
                 lang: str = "en") -> str:
@@ -310,3 +326,99 @@ def signed_log1p(x: Any) -> Any:
     """``sign(x) * log(1 + |x|)``: the log scale the clusters are found on, for any sign."""
     x = np.asarray(x, dtype=float)
     return np.sign(x) * np.log1p(np.abs(x))
+
+
+def silhouette_scores(X: np.ndarray, labellings: Sequence[np.ndarray], *,
+                      working_memory: int = 64) -> list[float]:
+    """The mean silhouette of each labelling of the same points, distances computed once.
+
+    :func:`sklearn.metrics.silhouette_score` computes the distances between all the points
+    for every labelling; the candidate k of :class:`RFMClusterer` label the same points. Here
+    each block of distances is computed once and every labelling's sums are taken from it,
+    in the same blocks and with the same arithmetic as scikit-learn's, so each score equals
+    ``silhouette_score(X, labels)`` (Euclidean) bit for bit.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_points, n_features)
+    labellings : sequence of ndarray of shape (n_points,)
+        Cluster labels of the points, one array per labelling.
+    working_memory : int, default 64
+        MiB per block of distances (scikit-learn's default is 1 GiB).
+
+    Returns
+    -------
+    list of float
+        One score per labelling; NaN for a labelling with a single cluster.
+
+    Raises
+    ------
+    ValueError
+        A labelling with as many clusters as points (as scikit-learn raises).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
+    >>> [round(s, 3) for s in silhouette_scores(X, [np.array([0, 0, 1, 1]), np.zeros(4, int)])]
+    [0.97, nan]
+    """
+    from sklearn import config_context
+    from sklearn.metrics import pairwise_distances_chunked
+    from sklearn.utils import check_array
+
+    X = check_array(X)
+    n = X.shape[0]
+    coded: list[tuple[np.ndarray, np.ndarray] | None] = []
+    for labels in labellings:
+        classes, codes = np.unique(np.asarray(labels), return_inverse=True)
+        if len(classes) < 2:
+            coded.append(None)
+            continue
+        if len(classes) >= n:
+            raise ValueError(f"Number of labels is {len(classes)}. Valid values are 2 to "
+                             "n_samples - 1 (inclusive)")
+        coded.append((codes.reshape(-1), np.bincount(codes.reshape(-1))))
+    intra: list[list[np.ndarray]] = [[] for _ in coded]
+    inter: list[list[np.ndarray]] = [[] for _ in coded]
+    start = 0
+    if any(c is not None for c in coded):
+        with config_context(working_memory=working_memory):
+            for block in pairwise_distances_chunked(X):
+                for j, c in enumerate(coded):
+                    if c is not None:
+                        a, b = _silhouette_block(block, start, *c)
+                        intra[j].append(a)
+                        inter[j].append(b)
+                start += block.shape[0]
+    scores = []
+    for c, a_parts, b_parts in zip(coded, intra, inter, strict=True):
+        if c is None:
+            scores.append(float("nan"))
+            continue
+        codes, freqs = c
+        a, b = np.concatenate(a_parts), np.concatenate(b_parts)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a /= (freqs - 1).take(codes, mode="clip")
+        sil = b - a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sil /= np.maximum(a, b)
+        scores.append(float(np.mean(np.nan_to_num(sil))))  # one-point clusters score 0
+    return scores
+
+
+def _silhouette_block(distances: np.ndarray, start: int, codes: np.ndarray,
+                      freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Summed distance to the own cluster and mean distance to the nearest other cluster.
+
+    For the points ``start`` to ``start + len(distances)``, as scikit-learn's
+    ``_silhouette_reduce`` (the same sums in the same order).
+    """
+    rows = distances.shape[0]
+    per_cluster = np.zeros((rows, len(freqs)), dtype=distances.dtype)
+    for i in range(rows):
+        per_cluster[i] += np.bincount(codes, weights=distances[i], minlength=len(freqs))
+    own = (np.arange(rows), codes[start:start + rows])
+    intra = per_cluster[own]
+    per_cluster[own] = np.inf
+    per_cluster /= freqs
+    return intra, per_cluster.min(axis=1)
