@@ -411,8 +411,9 @@ class LifecycleStager(BaseEstimator):
         frames = []
         for at in dates:
             st = self._state(coded, at, registered=registered)
+            # the stage stays categorical: as text, millions of rows would be encoded again
             frames.append(pd.DataFrame({"snapshot": at, "customer_id": st.index,
-                                        "stage": st["stage"].to_numpy(),
+                                        "stage": st["stage"].array,
                                         "revenue": st["revenue"].fillna(0.0).to_numpy()}))
         out = pd.concat(frames, ignore_index=True)
         if not isinstance(out["stage"].dtype, pd.CategoricalDtype):  # no snapshot date
