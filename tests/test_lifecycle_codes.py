@@ -236,3 +236,16 @@ def test_a_segment_whose_lines_have_no_order_id_spends_without_orders():
     quiet = tx[tx["customer_id"] != "10"]
     assert got.loc["quiet", "spend_per_order"] == pytest.approx(
         quiet["amount"].sum() / quiet["order_id"].nunique())
+
+
+def test_distinct_per_code_counts_as_nunique_by_group():
+    assert actions.distinct_per_code(np.array([1, 1, 0, 1, 2, -1]), np.array([3, 3, 4, -1, -1, 5]),
+                                     4).tolist() == [1, 1, 0, 0]
+    rng = np.random.default_rng(5)
+    group = rng.integers(-1, 50, 5_000)
+    value = rng.integers(-1, 30, 5_000)
+    got = actions.distinct_per_code(group, value, 50)
+    known = group >= 0
+    want = pd.Series(value[known]).where(value[known] >= 0).groupby(group[known]).nunique()
+    assert got.dtype == np.int64 and got.tolist() == want.reindex(range(50), fill_value=0).tolist()
+    assert actions.distinct_per_code(np.zeros(0, int), np.zeros(0, int), 2).tolist() == [0, 0]

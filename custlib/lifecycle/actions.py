@@ -11,6 +11,8 @@ before the lists leave the analyst's machine.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from custlib.errors import ParameterError
 from custlib.i18n import check_lang, t
 from custlib.lifecycle.stages import STAGES, LifecycleStager, purchase_days, stage_name
 
-__all__ = ["LISTS", "action_lists", "pseudonymise"]
+__all__ = ["LISTS", "action_lists", "distinct_per_code", "pseudonymise"]
 
 #: the lists, in order: key -> the measures shown besides the common ones
 LISTS: dict[str, tuple[str, ...]] = {
@@ -146,6 +148,15 @@ def _candidates(state: pd.DataFrame, value_share: float, lang: str,
     return s
 
 
+def _rows(frame: pd.DataFrame, *columns: str) -> Iterator[Any]:
+    """``frame.itertuples()`` of only the ``columns`` a reason uses.
+
+    Every column is turned into Python objects row by row; the dates of a state (first and
+    last purchase) alone took as long as the reasons.
+    """
+    return frame[list(columns)].itertuples()
+
+
 def _days(value: float) -> str:
     return f"{value:.0f}"
 
@@ -161,7 +172,8 @@ def _win_back(s: pd.DataFrame, lang: str) -> pd.DataFrame:
     w["value_at_stake"] = w["revenue"] * ((1 - w["p_alive"]) if has_p else 1.0)
     w = w.sort_values("value_at_stake", ascending=False)
     reasons = []
-    for r in w.itertuples():
+    for r in _rows(w, "stage_name", "days_since_last", "mean_gap", "revenue",
+                   *(["p_alive"] if has_p else [])):
         text = t("lifecycle.reason.silent", lang, stage=r.stage_name,
                  days=_days(r.days_since_last))
         if pd.notna(r.mean_gap):
@@ -182,7 +194,7 @@ def _retention(s: pd.DataFrame, lang: str) -> pd.DataFrame:
     r_["reason"] = [t("lifecycle.reason.slipping", lang, stage=r.stage_name,
                       days=_days(r.days_since_last), gap=_days(r.mean_gap),
                       ratio=f"{r.days_since_last / r.mean_gap:.1f}", revenue=_money(r.revenue))
-                    for r in r_.itertuples()]
+                    for r in _rows(r_, "stage_name", "days_since_last", "mean_gap", "revenue")]
     return r_
 
 
@@ -203,7 +215,8 @@ def _growth(s: pd.DataFrame, transactions: pd.DataFrame, lang: str, *, customer_
     gr = gr.sort_values("clv" if "clv" in gr else "revenue", ascending=False)
     sep = t("lifecycle.reason.part_sep", lang)
     reasons = []
-    for r in gr.itertuples():
+    for r in _rows(gr, "stage_name", "spend_per_order", "segment_median_spend", "categories",
+                   "segment_median_categories"):
         parts = []
         if r.spend_per_order < r.segment_median_spend:
             parts.append(t("lifecycle.reason.up_sell", lang, spend=_money(r.spend_per_order),
@@ -225,11 +238,10 @@ def _breadth(transactions: pd.DataFrame, *, customer_id_col: str, category_col: 
     on millions of text values hashes every string again per key.
     """
     cust, ids = sorted_codes(transactions[customer_id_col].astype(str))
-    known = cust >= 0  # lines without a customer id (-1) belong to no one
 
     def distinct(column: pd.Series) -> pd.Series:
-        code = pd.factorize(column)[0]  # -1: missing, not a value (as nunique counts)
-        return pd.Series(code[known]).where(code[known] >= 0).groupby(cust[known]).nunique()
+        # -1: missing, not a value (as nunique counts); the customer's position: their code
+        return pd.Series(distinct_per_code(cust, pd.factorize(column)[0], len(ids)))
 
     orders = (transactions[order_id_col] if order_id_col in transactions
               else transactions["order_date"]).astype(str)
@@ -238,6 +250,38 @@ def _breadth(transactions: pd.DataFrame, *, customer_id_col: str, category_col: 
         if category_col in transactions else np.nan
     per.index = ids.take(per.index.to_numpy())
     return per
+
+
+def distinct_per_code(group: np.ndarray, value: np.ndarray, n_groups: int) -> np.ndarray:
+    """How many distinct values each group has, both given as integer codes.
+
+    ``pd.Series(value).where(value >= 0).groupby(group).nunique()`` for groups
+    ``0 .. n_groups - 1``, hashing each (group, value) pair once as one integer instead of
+    sorting the values of every group.
+
+    Parameters
+    ----------
+    group : ndarray of int
+        Each row's group, ``0 .. n_groups - 1``; rows with -1 belong to no group.
+    value : ndarray of int
+        Each row's value as a code >= 0; -1 is missing and not counted.
+    n_groups : int
+
+    Returns
+    -------
+    ndarray of int64
+        Distinct values per group (0 for a group with none).
+
+    Examples
+    --------
+    >>> distinct_per_code(np.array([0, 0, 1, 0, -1, 2]), np.array([5, 5, 5, 7, 9, -1]), 4)
+    array([2, 1, 0, 0])
+    """
+    group, value = np.asarray(group, dtype=np.int64), np.asarray(value, dtype=np.int64)
+    counted = (group >= 0) & (value >= 0)
+    width = int(value.max()) + 1 if counted.any() else 1
+    pairs = pd.unique(group[counted] * width + value[counted])
+    return np.bincount(pairs // width, minlength=n_groups).astype(np.int64)
 
 
 def _onboarding(s: pd.DataFrame, state: pd.DataFrame, transactions: pd.DataFrame,
@@ -254,7 +298,7 @@ def _onboarding(s: pd.DataFrame, state: pd.DataFrame, transactions: pd.DataFrame
     o = o.sort_values("revenue", ascending=False)
     o["reason"] = [t("lifecycle.reason.onboarding", lang, days=_days(r.days_since_last),
                      due=_days(due_after), revenue=_money(r.revenue))
-                   for r in o.itertuples()]
+                   for r in _rows(o, "days_since_last", "revenue")]
     return o
 
 
