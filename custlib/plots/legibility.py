@@ -73,9 +73,12 @@ def png_metadata(fig: Any, *, drawn: bool = False) -> dict[str, str]:
 def png_bytes(fig: Any, *, dpi: float, **savefig: Any) -> bytes:
     """The figure as PNG, with its smallest font recorded (:func:`png_metadata`).
 
-    The same bytes as ``fig.savefig(..., format="png", metadata=png_metadata(fig))`` with
-    one draw less: the font is read off the figure once the PNG has drawn it, and its text
-    chunk is put where matplotlib puts it (after the ``Software`` chunk).
+    What ``fig.savefig(..., format="png", metadata=png_metadata(fig))`` writes, with one
+    draw less: the font is read off the figure once the PNG has drawn it, and its text
+    chunk is put where matplotlib puts it (after the ``Software`` chunk). The bytes are
+    the same for a figure without a layout engine; with one (constrained layout), the
+    save is now the figure's first draw rather than its second, and the layout can come
+    out a fraction of a pixel apart.
 
     Parameters
     ----------
