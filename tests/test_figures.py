@@ -146,6 +146,24 @@ def test_the_chinese_category_heat_map_title_is_all_chinese():
         "各细分群体收入的渠道构成(%)"
 
 
+def test_chinese_labels_have_glyphs_without_setting_up_matplotlib():
+    """An analyst who plots with lang="zh" (or Chinese values) without calling
+    i18n.setup_matplotlib still gets real glyphs: the kit's figures put the bundled CJK font
+    behind the session's own fonts."""
+    import warnings
+
+    import matplotlib as mpl
+
+    prefs = pd.DataFrame({"tea": [0.6, 0.3], "cake": [0.4, 0.7]}, index=["甲", "乙"])
+    prefs.columns.name = "category"
+    with mpl.rc_context({"font.family": ["sans-serif"]}), warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" is a UserWarning
+        ax = report_plots.plot_preferences(prefs, lang="zh")
+        ax.figure.canvas.draw()
+        assert mpl.rcParams["font.family"] == ["sans-serif", i18n.CJK_FONT_NAME]
+    plt.close(ax.figure)
+
+
 # --- the positioning map's labels ------------------------------------------------------
 
 def _overlaps(a, b) -> bool:

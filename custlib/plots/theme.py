@@ -48,10 +48,15 @@ MIN_PRINTED_PT = 7.0
 def apply_theme() -> None:
     """Set matplotlib's palette, font sizes and plain axes (idempotent).
 
-    Fonts (the CJK fallback) are set by :func:`custlib.i18n.setup_matplotlib`.
+    Fonts are set by :func:`custlib.i18n.setup_matplotlib`; a session that has not called
+    it still gets the bundled CJK font behind its own fonts (:func:`_cjk_fallback`), so
+    that a figure drawn with ``lang="zh"`` or Chinese values in the data shows real glyphs
+    rather than empty boxes.
     """
     import matplotlib as mpl
     from cycler import cycler
+
+    _cjk_fallback()
 
     params: Any = mpl.rcParams  # typed by literal keys; ours are the documented ones
     params.update(FONT_SIZES)
@@ -60,6 +65,23 @@ def apply_theme() -> None:
     mpl.rcParams["axes.spines.top"] = False
     mpl.rcParams["axes.spines.right"] = False
     mpl.rcParams["image.cmap"] = "Blues"
+
+
+def _cjk_fallback() -> None:
+    """Put the bundled CJK font last in matplotlib's font families, if it is not there."""
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    from custlib.i18n import CJK_FONT_NAME, cjk_font_path
+
+    families = mpl.rcParams["font.family"]
+    families = [families] if isinstance(families, str) else list(families)
+    path = cjk_font_path()
+    if path is None or CJK_FONT_NAME in families:
+        return
+    if CJK_FONT_NAME not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(path)
+    mpl.rcParams["font.family"] = [*families, CJK_FONT_NAME]
 
 
 def new_ax(ax: Any = None, figsize: tuple[float, float] = (7, 4)) -> Any:
