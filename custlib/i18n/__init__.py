@@ -30,7 +30,8 @@ from typing import Any
 from custlib.errors import CustlibError, ParameterError, format_list
 
 __all__ = ["LANGS", "CATALOG_DIR", "catalog", "check_lang", "has", "label", "labels", "t",
-           "fields_of", "needs_cjk", "setup_matplotlib", "cjk_font_path", "currency_unit"]
+           "fields_of", "needs_cjk", "setup_matplotlib", "cjk_font_path", "currency_unit",
+           "register_cjk_font"]
 
 #: where the catalogs live: one folder per language, one YAML file per domain
 CATALOG_DIR: Path = Path(__file__).resolve().parent / "catalogs"
@@ -267,6 +268,24 @@ def needs_cjk(lang: str) -> bool:
                for text in catalog(lang).values() for ch in text)
 
 
+def register_cjk_font() -> bool:
+    """Make the bundled CJK font (:func:`cjk_font_path`) known to matplotlib, once.
+
+    Returns
+    -------
+    bool
+        Whether matplotlib can use it (False without ``mplfonts``).
+    """
+    from matplotlib import font_manager
+
+    path = cjk_font_path()
+    if path is None:
+        return False
+    if CJK_FONT_NAME not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(path)
+    return True
+
+
 def setup_matplotlib(lang: str = "en") -> None:
     """Set matplotlib up for readable figures in ``lang``, with real CJK glyphs for zh.
 
@@ -284,14 +303,10 @@ def setup_matplotlib(lang: str = "en") -> None:
         For an unknown language.
     """
     import matplotlib as mpl
-    from matplotlib import font_manager
 
     check_lang(lang)
     families = ["DejaVu Sans"]
-    path = cjk_font_path()
-    if path is not None:
-        if CJK_FONT_NAME not in {f.name for f in font_manager.fontManager.ttflist}:
-            font_manager.fontManager.addfont(path)
+    if register_cjk_font():
         families.append(CJK_FONT_NAME)
     elif needs_cjk(lang):
         import warnings

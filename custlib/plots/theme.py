@@ -70,18 +70,13 @@ def apply_theme() -> None:
 def _cjk_fallback() -> None:
     """Put the bundled CJK font last in matplotlib's font families, if it is not there."""
     import matplotlib as mpl
-    from matplotlib import font_manager
 
-    from custlib.i18n import CJK_FONT_NAME, cjk_font_path
+    from custlib.i18n import CJK_FONT_NAME, register_cjk_font
 
     families = mpl.rcParams["font.family"]
     families = [families] if isinstance(families, str) else list(families)
-    path = cjk_font_path()
-    if path is None or CJK_FONT_NAME in families:
-        return
-    if CJK_FONT_NAME not in {f.name for f in font_manager.fontManager.ttflist}:
-        font_manager.fontManager.addfont(path)
-    mpl.rcParams["font.family"] = [*families, CJK_FONT_NAME]
+    if CJK_FONT_NAME not in families and register_cjk_font():
+        mpl.rcParams["font.family"] = [*families, CJK_FONT_NAME]
 
 
 def new_ax(ax: Any = None, figsize: tuple[float, float] = (7, 4)) -> Any:

@@ -187,6 +187,7 @@ def _stage_csv(con: Any, path: str, head: pd.DataFrame, separator: str) -> None:
     columns = "{" + ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names + [_EXTRA]) + "}"
     select = ", ".join(f"nullif({_q(str(src))}, '') AS {_q(str(name))}"
                        for name, src in mapping.items())
+
     def read(parallel: bool) -> None:
         con.execute(
             f"CREATE TABLE raw_text AS SELECT {select}, {_q(_EXTRA)}, "
