@@ -223,15 +223,26 @@ def _quotes_apart(path: str, separator: str) -> bool:
     ``x``) where pandas keeps them as text; no DuckDB option changes it. Such a file, or one
     that merely holds a quote beside a space inside a quoted text, is read from pandas pages.
     """
-    import mmap
+    import numpy as np
 
-    near = [b' "', b'" '] + ([b'\t"', b'"\t'] if separator != "\t" else [])
+    blanks = np.array([32] if separator == "\t" else [32, 9], dtype=np.uint8)
+    tail = b""
+    # read a block at a time, not mapped: a mapped file of gigabytes counts in the process's
+    # resident memory as it is read (7.9 GiB for a 7.3 GiB log). A block carries the last
+    # byte of the one before, so a quote at a block's end meets its next byte
     with open(path, "rb") as fh:
-        if os.fstat(fh.fileno()).st_size == 0:
-            return False
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            # most big exports quote nothing: one pass then says so
-            return data.find(b'"') >= 0 and any(data.find(p) >= 0 for p in near)
+        while block := fh.read(_SCAN_BLOCK):
+            data = np.frombuffer(tail + block, dtype=np.uint8)
+            at = np.flatnonzero(data == 34)  # '"'
+            if len(at) and (np.isin(data[at[at > 0] - 1], blanks).any()
+                            or np.isin(data[at[at < len(data) - 1] + 1], blanks).any()):
+                return True
+            tail = block[-1:]
+    return False
+
+
+#: bytes :func:`_quotes_apart` reads at a time
+_SCAN_BLOCK = 1 << 24
 
 
 def _literal(text: str) -> str:
