@@ -26,7 +26,7 @@ from custlib.data.cleaning.rules import (
     tail_note,
 )
 from custlib.data.cleaning.settings import CleaningSettings
-from custlib.data.engines.staging import _as_raw, _q
+from custlib.data.engines.staging import _as_raw, _q, checkpoint
 from custlib.data.parsing import ParseOptions
 from custlib.data.parsing.options import ParseInfo
 from custlib.data.window import SparseTail, tail_from_counts
@@ -51,7 +51,10 @@ class _Books:
         self.adjustments: list[pd.DataFrame] = []
 
     def sql(self, query: str, *args: Any) -> Any:
-        return self.con.execute(query, *args)
+        result = self.con.execute(query, *args)
+        if query.startswith("UPDATE"):  # its values are held in memory until a checkpoint
+            checkpoint(self.con)
+        return result
 
     def count(self, where: str) -> int:
         return int(self.sql(f"SELECT count(*) FROM t WHERE _out IS NULL AND ({where})"

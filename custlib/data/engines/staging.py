@@ -23,7 +23,7 @@ import pyarrow as pa
 from custlib.data.parsing import ParseOptions
 from custlib.errors import SourceError
 
-__all__ = ["StagedLog"]
+__all__ = ["StagedLog", "checkpoint"]
 
 
 def _q(name: str) -> str:
@@ -52,6 +52,17 @@ def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:
         con.close()
         raise
     return con
+
+
+def checkpoint(con: Any) -> None:
+    """Write the database's changes to its file, out of memory.
+
+    DuckDB keeps the values an ``UPDATE`` writes in memory until a checkpoint, outside
+    what it can spill: at 100M lines the updates of the typing and of the rules filled
+    the 1 GB limit and a profile query stopped with DuckDB's out-of-memory error. A
+    checkpoint after each update of the lines keeps that memory to one update's.
+    """
+    con.execute("CHECKPOINT")
 
 
 _PREFIX = "custlib-duckdb-"

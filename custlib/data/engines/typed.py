@@ -16,7 +16,7 @@ import pandas as pd
 from custlib.data.cleaning.typed import blank_error
 from custlib.data.contract import TRANSACTIONS, Field
 from custlib.data.engines.sqlrules import _Books
-from custlib.data.engines.staging import _as_raw, _q
+from custlib.data.engines.staging import _as_raw, _q, checkpoint
 from custlib.data.parsing import ParseOptions, parse_table
 from custlib.data.parsing.options import ParseInfo
 from custlib.errors import DataError
@@ -130,6 +130,7 @@ def _type(con: Any, dtypes: dict[str, Any], present: list[str], options: ParseOp
         con.execute(f"UPDATE t SET _failed = nullif(substr({which}, 3), '')")
     con.execute("ALTER TABLE t ADD COLUMN _out VARCHAR")
     con.execute("ALTER TABLE t ADD COLUMN _reason VARCHAR")
+    checkpoint(con)
     order = ["customer_id", "order_id", "order_date", "quantity", "unit_price", "amount"]
     order += [c for c in _OPTIONAL if c in present] + ["source_row"]
     books = _Books(con, order, typed_dtypes)
