@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -106,6 +107,53 @@ def test_a_kernel_that_dies_is_named_with_its_cell_and_what_to_try(tmp_path, mak
     assert "custlib run --each country" in msg
     assert '"--each"' in (ROOT / "custlib" / "run" / "cli.py").read_text(encoding="utf-8")
     assert "the executed notebook is kept for inspection" in msg
+
+
+def test_duckdb_out_of_memory_names_the_limits_variable_and_the_window(tmp_path, make_notebook,
+                                                                      monkeypatch):
+    """DuckDB's own message suggests SQL settings; the run adds the kit's: the variable of
+    the engine's memory limit, with the limit in force, and the window's parameters."""
+    duckdb = pytest.importorskip("duckdb", reason="pip install duckdb (custlib[fast])")
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    make_notebook(nbs / "01_oom.ipynb", 'run_name: str = "x"  # run',
+                  "import duckdb\nraise duckdb.OutOfMemoryException("
+                  "'Out of Memory Error: failed to allocate data of size 64.0 MiB')")
+    monkeypatch.setenv("CUSTLIB_DUCKDB_MEMORY", "750MB")
+    with pytest.raises(RunError) as err:
+        run({}, run_name="m", reports_dir=tmp_path / "rep", notebooks_dir=nbs, progress=False)
+    msg = str(err.value)
+    assert "with OutOfMemoryException: Out of Memory Error" in msg
+    assert "reached its memory limit of 750MB" in msg
+    assert "CUSTLIB_DUCKDB_MEMORY=4GB custlib run --params" in msg
+    cleaning = notebook_parameters(ROOT / "notebooks" / "01_data_cleaning.ipynb")
+    for name in ("engine", "observation_start", "observation_end"):
+        assert f"parameter{'s' if name != 'engine' else ''} " in msg and name in msg \
+            and name in cleaning
+    from custlib.data.engines import staging
+
+    log = staging.StagedLog(pd.DataFrame({"customer_id": ["a"], "order_date": ["2024-01-01"]}))
+    try:  # the variable is the limit the engine's DuckDB runs with
+        ours = log.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        con = duckdb.connect()
+        con.execute("SET memory_limit = '750MB'")
+        assert ours == con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    finally:
+        log.close()
+
+
+@pytest.mark.parametrize("value", ["lots", "4 G", "-1GB", "GB"])
+def test_a_memory_limit_duckdb_cannot_read_is_named_with_its_variable(monkeypatch, value):
+    from custlib.data.engines import staging
+
+    assert staging.resolve_memory_limit() == "1GB"
+    assert staging.resolve_memory_limit("3GB") == "3GB"
+    monkeypatch.setenv("CUSTLIB_DUCKDB_MEMORY", " 2.5GiB ")
+    assert staging.resolve_memory_limit() == "2.5GiB"
+    monkeypatch.setenv("CUSTLIB_DUCKDB_MEMORY", value)
+    with pytest.raises(ParameterError, match=r"environment variable CUSTLIB_DUCKDB_MEMORY is "
+                                             r".*expected a number and a unit, such as '4GB'"):
+        staging.resolve_memory_limit()
 
 
 def test_failed_rerun_leaves_the_previous_run_untouched(tiny_kit, tmp_path, fake_kernel):

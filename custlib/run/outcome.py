@@ -91,9 +91,47 @@ def failure_message(nb_name: str, output: Path, exc: Exception) -> str:
     first_line = (str(failed[0].source).strip().splitlines() or [""])[0] if failed else ""
     if first_line:
         where += f", which begins {first_line[:80]!r},"
-    hint = f"\n{dead_kernel_hint()}" if died else ""
+    hint = f"\n{dead_kernel_hint()}" if died else \
+        f"\n{duckdb_memory_hint()}" if _duckdb_out_of_memory(ename, evalue) else ""
     return (f"notebook {nb_name} failed in {where} with {ename}: {evalue}{hint}\n"
             f"the executed notebook is kept for inspection: {output}")
+
+
+def _machine_memory() -> str:
+    """`` (this machine has 23.4 GiB)``, or nothing where the platform does not say."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (AttributeError, ValueError, OSError):  # not on this platform
+        return ""
+    return f" (this machine has {memory:.1f} GiB)"
+
+
+def _duckdb_out_of_memory(ename: str, evalue: str) -> bool:
+    return ename == "OutOfMemoryException" or evalue.startswith("Out of Memory Error")
+
+
+def duckdb_memory_hint() -> str:
+    """What to try when DuckDB stopped at its memory limit (the DuckDB engine's error).
+
+    DuckDB's own message suggests SQL settings a user of the kit cannot reach; this names
+    the kit's: the environment variable of the limit and the window's parameters.
+
+    Returns
+    -------
+    str
+    """
+    from custlib.data.engines.staging import MEMORY_ENV, resolve_memory_limit
+
+    try:
+        limit = resolve_memory_limit()
+    except ValueError:
+        limit = "?"
+    return (f"DuckDB (parameter engine: duckdb) reached its memory limit of {limit} in a step "
+            "it could not spill to disk. Give it more with the environment variable "
+            f"{MEMORY_ENV}, e.g. {MEMORY_ENV}=4GB custlib run --params <your file>"
+            f"{_machine_memory()}, or shorten the window (parameters observation_start and "
+            "observation_end); the kit means to spill every step, so the cell named above is "
+            "worth reporting")
 
 
 def dead_kernel_hint() -> str:
@@ -103,11 +141,7 @@ def dead_kernel_hint() -> str:
     -------
     str
     """
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-        total = f" (this machine has {memory:.1f} GiB)"
-    except (AttributeError, ValueError, OSError):  # not on this platform
-        total = ""
+    total = _machine_memory()
     return ("the notebook's Python process (its kernel) stopped without an error of its own: "
             f"on a big log that is nearly always the machine running out of memory{total}. "
             "Try parameter engine: duckdb (notebook 01 cleans the log out of memory), a "

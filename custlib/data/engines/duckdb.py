@@ -56,7 +56,7 @@ def clean_transactions_duckdb(
     extreme_factor: float = 3.0, date_format: str | None = None,
     dayfirst: bool | None = None, drop_invalid: bool = False, decimal: str = "",
     thousands: str = "", timezone: str = "", workdir: str | os.PathLike[str] | None = None,
-    memory_limit: str = "1GB", threads: int | None = None,
+    memory_limit: str | None = None, threads: int | None = None,
 ) -> CleaningResult:
     """Clean a raw log in DuckDB: the result of :func:`~custlib.data.cleaning.clean_transactions`.
 
@@ -72,8 +72,10 @@ dayfirst, drop_invalid, decimal, thousands, timezone
     workdir : path-like, optional
         Where the staging database and DuckDB's spill files go (a temporary folder
         inside it, removed afterwards); default: the system's temporary folder.
-    memory_limit : str, default '1GB'
-        DuckDB's memory limit; past it, DuckDB spills to ``workdir``.
+    memory_limit : str, optional
+        DuckDB's memory limit (default: the environment variable ``CUSTLIB_DUCKDB_MEMORY``,
+        else 1GB; :func:`~custlib.data.engines.staging.resolve_memory_limit`); past it,
+        DuckDB spills to ``workdir``.
     threads : int, optional
         DuckDB's threads; default: one per core.
 

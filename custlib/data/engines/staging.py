@@ -9,6 +9,7 @@ missing values, revenue by month, currencies) without holding it in memory.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import weakref
@@ -23,12 +24,55 @@ import pyarrow as pa
 from custlib.data.parsing import ParseOptions
 from custlib.errors import SourceError
 
-__all__ = ["StagedLog", "checkpoint"]
+__all__ = ["MEMORY_ENV", "MEMORY_LIMIT", "StagedLog", "checkpoint", "resolve_memory_limit"]
 
 
 def _q(name: str) -> str:
     """A quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+#: Environment variable with DuckDB's memory limit for the engine (``4GB``, ``500MB``)
+MEMORY_ENV = "CUSTLIB_DUCKDB_MEMORY"
+#: DuckDB's memory limit when neither the caller nor :data:`MEMORY_ENV` gives one
+MEMORY_LIMIT = "1GB"
+_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*", re.IGNORECASE)
+
+
+def resolve_memory_limit(given: str | None = None) -> str:
+    """DuckDB's memory limit: ``given``, else :data:`MEMORY_ENV`, else :data:`MEMORY_LIMIT`.
+
+    Past its limit DuckDB spills sorts, joins and aggregates to disk; a bigger limit
+    spills less. A scheduled run sets it without a parameter:
+    ``CUSTLIB_DUCKDB_MEMORY=4GB custlib run --params my.yaml``.
+
+    Parameters
+    ----------
+    given : str, optional
+        A size such as ``'4GB'`` or ``'500MB'``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ParameterError
+        The size is not a number followed by B, KB, MB, GB or TB (or KiB...).
+
+    Examples
+    --------
+    >>> resolve_memory_limit("2GB")
+    '2GB'
+    """
+    from custlib.errors import ParameterError
+
+    value = given or os.environ.get(MEMORY_ENV, "").strip() or MEMORY_LIMIT
+    if not _SIZE.fullmatch(value):
+        source = f"environment variable {MEMORY_ENV}" if not given else "memory_limit"
+        raise ParameterError(f"{source} is {value!r}, not a size DuckDB reads; expected a "
+                             "number and a unit, such as '4GB' or '500MB'")
+    return value.strip()
 
 
 def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:
@@ -292,9 +336,10 @@ class StagedLog:
         ``source_row`` (else the running position).
     workdir : path-like, optional
         Where the temporary folder goes; default: the system's temporary folder.
-    memory_limit : str, default '1GB'
-        DuckDB's memory limit; past it, the staged tables stay in their database file and
-        sorts and joins spill to the temporary folder.
+    memory_limit : str, optional
+        DuckDB's memory limit (:func:`resolve_memory_limit`: default :data:`MEMORY_ENV`, else
+        1GB); past it, the staged tables stay in their database file and sorts and joins
+        spill to the temporary folder.
     threads : int, optional
         DuckDB's threads; default: one per core.
 
@@ -307,7 +352,7 @@ class StagedLog:
     """
 
     def __init__(self, batches: pd.DataFrame | Iterable[pd.DataFrame], *,
-                 workdir: str | os.PathLike[str] | None = None, memory_limit: str = "1GB",
+                 workdir: str | os.PathLike[str] | None = None, memory_limit: str | None = None,
                  threads: int | None = None) -> None:
         self._open(workdir, memory_limit, threads)
         try:
@@ -321,18 +366,19 @@ class StagedLog:
                 close()
         self._ready()
 
-    def _open(self, workdir: str | os.PathLike[str] | None, memory_limit: str,
+    def _open(self, workdir: str | os.PathLike[str] | None, memory_limit: str | None,
               threads: int | None) -> None:
+        limit = resolve_memory_limit(memory_limit)
         _sweep(workdir)
         self._tmp = tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-", dir=workdir)
         try:
-            self.con = _connect(Path(self._tmp.name), memory_limit, threads)
+            self.con = _connect(Path(self._tmp.name), limit, threads)
         except BaseException:
             self._tmp.cleanup()
             raise
         # closed and removed by close(), when the log is collected, or at the process's end
         self._release = weakref.finalize(self, _release, self.con, self._tmp)
-        self._memory_limit = memory_limit
+        self._memory_limit = limit
 
     def _ready(self) -> None:
         self.columns = list(self.dtypes)
@@ -343,7 +389,7 @@ class StagedLog:
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str], head: pd.DataFrame, *, separator: str,
-                 workdir: str | os.PathLike[str] | None = None, memory_limit: str = "1GB",
+                 workdir: str | os.PathLike[str] | None = None, memory_limit: str | None = None,
                  threads: int | None = None) -> StagedLog | None:
         """A CSV file staged by DuckDB's own reader, or None where it reads it otherwise.
 
