@@ -68,12 +68,15 @@ def test_clean_tables_cleans_a_fresh_run_with_its_params_and_says_so(tmp_path):
     again = clean_tables(run)  # second call reads the files, silently
     assert len(again.transactions) == len(tables.transactions)
     # later notebooks read the lines without what only notebook 01 shows
-    from custlib.run.workflow import NOT_READ
+    from custlib.run.workflow import CODED, NOT_READ
 
     stored = pd.read_parquet(run.data / "transactions_clean.parquet")
     assert set(NOT_READ) <= set(stored.columns)
     assert list(again.transactions.columns) == [c for c in stored.columns if c not in NOT_READ]
-    pd.testing.assert_frame_equal(again.transactions, stored.drop(columns=list(NOT_READ)))
+    coded = {c: "str" for c in CODED if c in stored}  # held as categories (the next test)
+    assert coded
+    pd.testing.assert_frame_equal(again.transactions.astype(coded),
+                                  stored.drop(columns=list(NOT_READ)))
     assert len(artefacts.read_notes(run)) == 1
 
 
@@ -148,6 +151,40 @@ def test_provide_reads_what_the_run_has_and_names_unknown_steps(tmp_path):
     assert params["snapshot_freq"] == "M" and "run_name" not in params
     assert json.loads((run.data / "lifecycle_thresholds.json").read_text()) == \
         {"active_days": 1}
+
+
+def test_load_table_reads_text_columns_as_categories_sorted_as_the_text(tmp_path):
+    """Few distinct texts in a big table: a code per line, the same values, and sorting,
+    grouping and comparing as the text does (categories in text order, not first seen)."""
+    run = run_folder("cat", tmp_path)
+    table = pd.DataFrame({"country": ["Wales", "EIRE", None, "Wales", "Åland", "Belgium"],
+                          "n": [1, 2, 3, 4, 5, 6], "code": ["b", "a", "b", "c", "a", "b"]})
+    artefacts.save_table(table, run, "lines")
+    coded = artefacts.load_table(run, "lines", categories=("country", "n", "missing"),
+                                 exclude=("code",))
+    assert isinstance(coded["country"].dtype, pd.CategoricalDtype)
+    assert list(coded["country"].cat.categories) == ["Belgium", "EIRE", "Wales", "Åland"]
+    assert not coded["country"].cat.ordered and coded["n"].dtype == "int64"  # text only
+    pd.testing.assert_series_equal(coded["country"].astype("str"),
+                                   table["country"].astype("str"))
+    assert coded.sort_values("country")["n"].tolist() == \
+        table.sort_values("country")["n"].tolist()
+    assert coded.groupby("country")["n"].sum().to_dict() == \
+        table.groupby("country")["n"].sum().to_dict()
+    assert list(coded) == ["country", "n"]
+
+
+def test_the_clean_lines_hold_their_few_valued_texts_as_categories(tmp_path):
+    from custlib.run import workflow
+
+    run = run_folder("coded", tmp_path)
+    workflow.run_cleaning(run, transactions="demo", customers="", survey="", context="")
+    clean = workflow.clean_tables(run).transactions
+    saved = pd.read_parquet(run.data / "transactions_clean.parquet")
+    for col in workflow.CODED:
+        assert isinstance(clean[col].dtype, pd.CategoricalDtype), col
+        assert (clean[col].astype("str") == saved[col]).all(), col
+    assert clean["customer_id"].dtype == saved["customer_id"].dtype == "str"  # ids stay text
 
 
 def test_load_table_leaves_out_columns_and_keeps_a_stored_index(tmp_path):

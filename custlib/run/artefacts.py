@@ -233,8 +233,8 @@ def save_csv(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str = "
     return path
 
 
-def load_table(run: RunFolder, name: str, *,
-               exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+def load_table(run: RunFolder, name: str, *, exclude: tuple[str, ...] = (),
+               categories: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a table saved by an earlier notebook of the same run.
 
     Parameters
@@ -244,6 +244,10 @@ def load_table(run: RunFolder, name: str, *,
         The artefact name given to :func:`save_table`.
     exclude : tuple of str, default ()
         Columns not read (those the table has; a big table's unused text columns).
+    categories : tuple of str, default ()
+        Text columns read as categories (those the table has): a code per line instead
+        of a text, for text with few distinct values in a big table. The categories are
+        sorted as the text sorts, so sorting and grouping order the values as text.
 
     Returns
     -------
@@ -266,16 +270,24 @@ def load_table(run: RunFolder, name: str, *,
     if path.suffix != ".parquet":
         raise SourceError(f"artefact {name!r} of run {run.name!r} is {path.name}, a table "
                           "for people; load_table reads the Parquet tables notebooks hand on")
-    if not exclude:
+    if not exclude and not categories:
         return pd.read_parquet(path)
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(path)
     # an index stored as a column comes back as the index by itself
     index = {c for c in (schema.pandas_metadata or {}).get("index_columns", [])
              if isinstance(c, str)}
-    return pd.read_parquet(path, columns=[c for c in schema.names
-                                          if c not in exclude and c not in index])
+    coded = [c for c in categories if c in schema.names and c not in exclude
+             and (pa.types.is_string(schema.field(c).type)
+                  or pa.types.is_large_string(schema.field(c).type))]
+    df = pd.read_parquet(path, columns=[c for c in schema.names
+                                        if c not in exclude and c not in index],
+                         read_dictionary=coded or None)
+    for c in coded:  # in the order of their first line: sorted as text instead
+        df[c] = df[c].cat.reorder_categories(df[c].cat.categories.sort_values())
+    return df
 
 
 def save_json(obj: Any, run: RunFolder, name: str, *, written_by: str = "") -> Path:
