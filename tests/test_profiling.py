@@ -87,6 +87,16 @@ def test_revenue_by_country_keeps_the_top_and_pools_the_rest(raw):
     assert s.to_dict() == pytest.approx({"United Kingdom": 18.0, "other": 24.5})
 
 
+def test_revenue_by_country_of_coded_lines_with_a_missing_country(raw):
+    # the later notebooks hold the country as a category, which takes no new value
+    lines = raw.assign(country=raw["country"].where(raw.index != 0))
+    coded = lines.assign(country=lines["country"].astype("category"))
+    expected = profiling.revenue_by_country(lines, top=5)
+    assert "(unknown)" in expected.index
+    pd.testing.assert_series_equal(profiling.revenue_by_country(coded, top=5), expected,
+                                   check_names=False, check_index_type=False)
+
+
 def test_figures_say_what_they_show(raw):
     clean = clean_transactions(raw.iloc[:5], max_date="2030-01-01")
     ax = figures.plot_revenue_by_month(raw, clean.transactions, lang="zh", currency="GBP")

@@ -142,7 +142,7 @@ def test_duckdb_out_of_memory_names_the_limits_variable_and_the_window(tmp_path,
         log.close()
 
 
-@pytest.mark.parametrize("value", ["lots", "4 G", "-1GB", "GB"])
+@pytest.mark.parametrize("value", ["lots", "4 G", "-1GB", "GB", "0GB", "3B", "99MB", "0.05GiB"])
 def test_a_memory_limit_duckdb_cannot_read_is_named_with_its_variable(monkeypatch, value):
     from custlib.data.engines import staging
 
@@ -150,8 +150,11 @@ def test_a_memory_limit_duckdb_cannot_read_is_named_with_its_variable(monkeypatc
     assert staging.resolve_memory_limit("3GB") == "3GB"
     monkeypatch.setenv("CUSTLIB_DUCKDB_MEMORY", " 2.5GiB ")
     assert staging.resolve_memory_limit() == "2.5GiB"
+    monkeypatch.setenv("CUSTLIB_DUCKDB_MEMORY", "100mb")
+    assert staging.resolve_memory_limit() == "100mb"
     monkeypatch.setenv("CUSTLIB_DUCKDB_MEMORY", value)
     with pytest.raises(ParameterError, match=r"environment variable CUSTLIB_DUCKDB_MEMORY is "
+                                             r".*(not a size DuckDB reads|less than the 100MB)"
                                              r".*expected a number and a unit, such as '4GB'"):
         staging.resolve_memory_limit()
 
@@ -565,3 +568,23 @@ def test_a_batch_group_runs_its_kernels_on_its_share_of_the_cores(tmp_path, monk
     batch._run_group({"transactions": str(tmp_path / "missing.csv")}, "g", str(tmp_path),
                      None, str(Path(__file__).parents[1] / "notebooks"), False, 1)
     assert os.environ[THREADS_ENV] == "3"
+
+
+@pytest.mark.parametrize(("ename", "evalue", "hinted"), [
+    ("OutOfMemoryException", "Out of Memory Error: failed to allocate data of size 64.0 MiB",
+     True),
+    ("FatalException", "FATAL Error: Failed to create checkpoint because of error: failed to "
+     "allocate data of size 1 byte (76.0 MiB/76.2 MiB used)", True),
+    ("FatalException", "FATAL Error: database file is corrupt", False),
+    ("ValueError", "failed to allocate a name", False)])
+def test_duckdbs_errors_at_its_limit_get_the_memory_hint(tmp_path, ename, evalue, hinted):
+    from custlib.run.outcome import failure_message
+
+    class Failed(Exception):
+        pass
+
+    exc = Failed()
+    exc.ename, exc.evalue = ename, evalue  # type: ignore[attr-defined]
+    msg = failure_message("01_data_cleaning.ipynb", tmp_path / "missing.ipynb", exc)
+    assert msg.startswith(f"notebook 01_data_cleaning.ipynb failed in a cell with {ename}")
+    assert ("CUSTLIB_DUCKDB_MEMORY=4GB" in msg) is hinted

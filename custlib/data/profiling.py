@@ -226,7 +226,8 @@ def revenue_by_country(tx: pd.DataFrame, top: int = 10) -> pd.Series:
     """
     require_columns(tx, ["country"], "revenue_by_country")
     t = typed(tx)
-    s = t.groupby(t["country"].fillna("(unknown)"))["amount"].sum().sort_values(
+    country = t["country"].astype("str").where(t["country"].notna(), "(unknown)")  # or coded
+    s = t.groupby(country)["amount"].sum().sort_values(
         ascending=False)
     if len(s) > top:
         s = pd.concat([s.iloc[:top], pd.Series({"other": s.iloc[top:].sum()})])

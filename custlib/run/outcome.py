@@ -107,7 +107,10 @@ def _machine_memory() -> str:
 
 
 def _duckdb_out_of_memory(ename: str, evalue: str) -> bool:
-    return ename == "OutOfMemoryException" or evalue.startswith("Out of Memory Error")
+    """DuckDB's error at its limit: out of memory, or a checkpoint that could not allocate."""
+    return ename == "OutOfMemoryException" or evalue.startswith("Out of Memory Error") or (
+        ename == "FatalException" and ("failed to allocate" in evalue
+                                       or "failed to pin" in evalue))
 
 
 def duckdb_memory_hint() -> str:

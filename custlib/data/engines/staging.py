@@ -36,7 +36,7 @@ def _q(name: str) -> str:
 MEMORY_ENV = "CUSTLIB_DUCKDB_MEMORY"
 #: DuckDB's memory limit when neither the caller nor :data:`MEMORY_ENV` gives one
 MEMORY_LIMIT = "1GB"
-_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*", re.IGNORECASE)
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*", re.IGNORECASE)
 
 
 def resolve_memory_limit(given: str | None = None) -> str:
@@ -68,11 +68,21 @@ def resolve_memory_limit(given: str | None = None) -> str:
     from custlib.errors import ParameterError
 
     value = given or os.environ.get(MEMORY_ENV, "").strip() or MEMORY_LIMIT
-    if not _SIZE.fullmatch(value):
+    size = _SIZE.fullmatch(value)
+    if not size or _bytes(size) < 100 * 10**6:
         source = f"environment variable {MEMORY_ENV}" if not given else "memory_limit"
-        raise ParameterError(f"{source} is {value!r}, not a size DuckDB reads; expected a "
-                             "number and a unit, such as '4GB' or '500MB'")
+        what = "not a size DuckDB reads" if not size else "less than the 100MB DuckDB needs"
+        raise ParameterError(f"{source} is {value!r}, {what}; expected a number and a unit, "
+                             "such as '4GB' or '500MB'")
     return value.strip()
+
+
+def _bytes(size: re.Match[str]) -> float:
+    """The bytes of a size matched by ``_SIZE`` (KB = 1000 bytes, KiB = 1024)."""
+    number, unit = float(size.group(1)), size.group(2).upper()
+    if unit == "B":
+        return number
+    return number * (1024 if unit.endswith("IB") else 1000) ** ("KMGT".index(unit[0]) + 1)
 
 
 def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:

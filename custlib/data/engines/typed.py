@@ -112,25 +112,17 @@ def _type(con: Any, dtypes: dict[str, Any], present: list[str], options: ParseOp
         # a missing value is missing typed too, whatever the column: a plain equi-join
         joins.append(f"LEFT JOIN m{i} ON raw.{_q(f.name)} = m{i}.v")
         selects.append(f"m{i}.typed AS {_q(f.name)}")
-    con.execute(f"CREATE TABLE t AS SELECT {', '.join(selects)}, raw.source_row, raw._ord "
-                "FROM raw "
-                + " ".join(joins))
+    # every derived column made in the table's one CREATE, not by an UPDATE: DuckDB holds
+    # what an UPDATE writes in memory, unspilled (a text order id for 2M lines did not fit
+    # in 80 MB); each layer may use the columns of the one below, as the updates did
+    query = (f"SELECT {', '.join(selects)}, raw.source_row, raw._ord FROM raw "
+             + " ".join(joins))
+    for name, expr in _derived(present, typed_dtypes):
+        query = f"SELECT *, {expr} AS {_q(name)} FROM ({query})"
+    con.execute(f"CREATE TABLE t AS {query}")
     _check_blank(con, infos, drop_invalid)
-    _derive_money(con, present, typed_dtypes)
-    if "order_id" not in present:
-        con.execute("ALTER TABLE t ADD COLUMN order_id VARCHAR")
-        con.execute("UPDATE t SET order_id = coalesce(customer_id, '?') || '|' || "
-                    "strftime(order_date, '%Y-%m-%d %H:%M:%S')")
-        typed_dtypes["order_id"] = typed_dtypes["customer_id"]
-    failures = [c for c in ("order_date", "quantity", "unit_price", "amount") if c in present]
-    con.execute("ALTER TABLE t ADD COLUMN _failed VARCHAR")
-    if failures:
-        which = " || ".join(f"CASE WHEN {_q(c)} IS NULL THEN ', {c}' ELSE '' END"
-                            for c in failures)
-        con.execute(f"UPDATE t SET _failed = nullif(substr({which}, 3), '')")
-    con.execute("ALTER TABLE t ADD COLUMN _out VARCHAR")
-    con.execute("ALTER TABLE t ADD COLUMN _reason VARCHAR")
     checkpoint(con)
+    failures = [c for c in ("order_date", "quantity", "unit_price", "amount") if c in present]
     order = ["customer_id", "order_id", "order_date", "quantity", "unit_price", "amount"]
     order += [c for c in _OPTIONAL if c in present] + ["source_row"]
     books = _Books(con, order, typed_dtypes)
@@ -170,16 +162,31 @@ def _check_blank(con: Any, infos: dict[str, ParseInfo], drop_invalid: bool) -> N
         raise blank_error(name, len(rows), [int(r) for r in rows[:5]])
 
 
-def _derive_money(con: Any, present: list[str], dtypes: dict[str, Any]) -> None:
-    """Quantity, unit price and amount from the ones the log has (as ``derive_money``)."""
+def _derived(present: list[str], dtypes: dict[str, Any]) -> list[tuple[str, str]]:
+    """The columns the typed lines derive, in order, as (name, SQL expression).
+
+    Quantity, amount and unit price from the ones the log has (as ``derive_money``), the
+    order id of a log without one (the customer and the second of the purchase), and
+    ``_failed`` (the money and date columns a line lacks), then the rules' ``_out`` and
+    ``_reason``. ``dtypes`` gets the derived columns' dtypes.
+    """
+    out: list[tuple[str, str]] = []
     if "quantity" not in present:
-        con.execute("ALTER TABLE t ADD COLUMN quantity DOUBLE")
-        con.execute("UPDATE t SET quantity = CASE WHEN amount < 0 THEN -1.0 ELSE 1.0 END")
+        out.append(("quantity", "CAST(CASE WHEN amount < 0 THEN -1.0 ELSE 1.0 END AS DOUBLE)"))
     if "amount" not in present:
-        con.execute("ALTER TABLE t ADD COLUMN amount DOUBLE")
-        con.execute("UPDATE t SET amount = quantity * unit_price")
+        out.append(("amount", "CAST(quantity * unit_price AS DOUBLE)"))
     if "unit_price" not in present:
-        con.execute("ALTER TABLE t ADD COLUMN unit_price DOUBLE")
-        con.execute("UPDATE t SET unit_price = amount / nullif(quantity, 0)")
+        out.append(("unit_price", "CAST(amount / nullif(quantity, 0) AS DOUBLE)"))
     for c in ("quantity", "unit_price", "amount"):
         dtypes[c] = np.dtype("float64")
+    if "order_id" not in present:
+        out.append(("order_id", "CAST(coalesce(customer_id, '?') || '|' || "
+                                "strftime(order_date, '%Y-%m-%d %H:%M:%S') AS VARCHAR)"))
+        dtypes["order_id"] = dtypes["customer_id"]
+    failures = [c for c in ("order_date", "quantity", "unit_price", "amount") if c in present]
+    which = " || ".join(f"CASE WHEN {_q(c)} IS NULL THEN ', {c}' ELSE '' END"
+                        for c in failures)
+    out.append(("_failed", f"CAST(nullif(substr({which}, 3), '') AS VARCHAR)" if failures
+                else "CAST(NULL AS VARCHAR)"))
+    out += [("_out", "CAST(NULL AS VARCHAR)"), ("_reason", "CAST(NULL AS VARCHAR)")]
+    return out
