@@ -58,7 +58,8 @@ def resolve_memory_limit(given: str | None = None) -> str:
     Raises
     ------
     ParameterError
-        The size is not a number followed by B, KB, MB, GB or TB (or KiB...).
+        The size is not a number followed by B, KB, MB, GB or TB (or KiB...), or is
+        under 100MB.
 
     Examples
     --------
@@ -112,9 +113,10 @@ def checkpoint(con: Any) -> None:
     """Write the database's changes to its file, out of memory.
 
     DuckDB keeps the values an ``UPDATE`` writes in memory until a checkpoint, outside
-    what it can spill: at 100M lines the updates of the typing and of the rules filled
-    the 1 GB limit and a profile query stopped with DuckDB's out-of-memory error. A
-    checkpoint after each update of the lines keeps that memory to one update's.
+    what it can spill: at 100M lines the updates of the typing (its derived columns, now
+    made in the typed table's ``CREATE``) and of the rules filled the 1 GB limit and a
+    profile query stopped with DuckDB's out-of-memory error. A checkpoint after each update
+    of the lines keeps that memory to one update's.
     """
     con.execute("CHECKPOINT")
 
