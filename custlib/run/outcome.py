@@ -123,7 +123,7 @@ def duckdb_memory_hint() -> str:
     -------
     str
     """
-    from custlib.data.engines.staging import MEMORY_ENV, resolve_memory_limit
+    from custlib.data.engines.workspace import MEMORY_ENV, resolve_memory_limit
 
     try:
         limit = resolve_memory_limit()

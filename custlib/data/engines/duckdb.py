@@ -74,7 +74,7 @@ dayfirst, drop_invalid, decimal, thousands, timezone
         inside it, removed afterwards); default: the system's temporary folder.
     memory_limit : str, optional
         DuckDB's memory limit (default: the environment variable ``CUSTLIB_DUCKDB_MEMORY``,
-        else 1GB; :func:`~custlib.data.engines.staging.resolve_memory_limit`); past it,
+        else 1GB; :func:`~custlib.data.engines.workspace.resolve_memory_limit`); past it,
         DuckDB spills to ``workdir``.
     threads : int, optional
         DuckDB's threads; default: one per core.

@@ -26,7 +26,8 @@ from custlib.data.cleaning.rules import (
     tail_note,
 )
 from custlib.data.cleaning.settings import CleaningSettings
-from custlib.data.engines.staging import _as_raw, _q, checkpoint
+from custlib.data.engines.staging import _as_raw, _q
+from custlib.data.engines.workspace import checkpoint
 from custlib.data.parsing import ParseOptions
 from custlib.data.parsing.options import ParseInfo
 from custlib.data.window import SparseTail, tail_from_counts

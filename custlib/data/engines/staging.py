@@ -9,8 +9,6 @@ missing values, revenue by month, currencies) without holding it in memory.
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import tempfile
 import weakref
 from collections.abc import Iterable
@@ -21,134 +19,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from custlib.data.engines.workspace import _PREFIX, _connect, _release, _sweep, resolve_memory_limit
 from custlib.data.parsing import ParseOptions
 from custlib.errors import SourceError
 
-__all__ = ["MEMORY_ENV", "MEMORY_LIMIT", "StagedLog", "checkpoint", "resolve_memory_limit"]
+__all__ = ["StagedLog"]
 
 
 def _q(name: str) -> str:
     """A quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
-
-
-#: Environment variable with DuckDB's memory limit for the engine (``4GB``, ``500MB``)
-MEMORY_ENV = "CUSTLIB_DUCKDB_MEMORY"
-#: DuckDB's memory limit when neither the caller nor :data:`MEMORY_ENV` gives one
-MEMORY_LIMIT = "1GB"
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*", re.IGNORECASE)
-
-
-def resolve_memory_limit(given: str | None = None) -> str:
-    """DuckDB's memory limit: ``given``, else :data:`MEMORY_ENV`, else :data:`MEMORY_LIMIT`.
-
-    Past its limit DuckDB spills sorts, joins and aggregates to disk; a bigger limit
-    spills less. A scheduled run sets it without a parameter:
-    ``CUSTLIB_DUCKDB_MEMORY=4GB custlib run --params my.yaml``.
-
-    Parameters
-    ----------
-    given : str, optional
-        A size such as ``'4GB'`` or ``'500MB'``.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ParameterError
-        The size is not a number followed by B, KB, MB, GB or TB (or KiB...), or is
-        under 100MB.
-
-    Examples
-    --------
-    >>> resolve_memory_limit("2GB")
-    '2GB'
-    """
-    from custlib.errors import ParameterError
-
-    value = given or os.environ.get(MEMORY_ENV, "").strip() or MEMORY_LIMIT
-    size = _SIZE.fullmatch(value)
-    if not size or _bytes(size) < 100 * 10**6:
-        source = f"environment variable {MEMORY_ENV}" if not given else "memory_limit"
-        what = "not a size DuckDB reads" if not size else "less than the 100MB DuckDB needs"
-        raise ParameterError(f"{source} is {value!r}, {what}; expected a number and a unit, "
-                             "such as '4GB' or '500MB'")
-    return value.strip()
-
-
-def _bytes(size: re.Match[str]) -> float:
-    """The bytes of a size matched by ``_SIZE`` (KB = 1000 bytes, KiB = 1024)."""
-    number, unit = float(size.group(1)), size.group(2).upper()
-    if unit == "B":
-        return number
-    return number * (1024 if unit.endswith("IB") else 1000) ** ("KMGT".index(unit[0]) + 1)
-
-
-def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:
-    import duckdb
-
-    # a database file in the work folder, not ':memory:': the staged tables themselves can
-    # then leave memory (an in-memory table must stay within memory_limit, and a big log's
-    # does not: 10M lines ran out of 1 GB); the sorts and joins spill to temp_directory
-    con = duckdb.connect(str(workdir / "staged.duckdb"))
-    try:
-        spill = (workdir / "spill").as_posix().replace("'", "''")
-        con.execute(f"SET temp_directory = '{spill}'")
-        limit = memory_limit.replace("'", "''")
-        con.execute(f"SET memory_limit = '{limit}'")
-        # text as Arrow large_string, pandas' own storage of str: fetched lines become
-        # pandas columns without a cast (a copy of every text column) on the way
-        con.execute("SET arrow_large_buffer_size = true")
-        if threads:
-            con.execute(f"SET threads = {int(threads)}")
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def checkpoint(con: Any) -> None:
-    """Write the database's changes to its file, out of memory.
-
-    DuckDB keeps the values an ``UPDATE`` writes in memory until a checkpoint, outside
-    what it can spill: at 100M lines the updates of the typing (its derived columns, now
-    made in the typed table's ``CREATE``) and of the rules filled the 1 GB limit and a
-    profile query stopped with DuckDB's out-of-memory error. A checkpoint after each update
-    of the lines keeps that memory to one update's.
-    """
-    con.execute("CHECKPOINT")
-
-
-_PREFIX = "custlib-duckdb-"
-
-
-def _sweep(where: str | os.PathLike[str] | None) -> None:
-    """Remove staging folders left by processes that no longer run (killed, out of memory).
-
-    A folder is named ``custlib-duckdb-<pid>-...`` by the process that made it; one whose
-    process is gone can hold a database file as large as its log.
-    """
-    root = Path(where) if where is not None else Path(tempfile.gettempdir())
-    for folder in root.glob(f"{_PREFIX}*-*"):
-        pid = folder.name[len(_PREFIX):].split("-", 1)[0]
-        if not (pid.isdigit() and folder.is_dir()) or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except OSError:  # alive (or not ours to ask about): leave it
-            pass
-
-
-def _release(con: Any, folder: tempfile.TemporaryDirectory[str]) -> None:
-    """Close the database, then remove its folder (a Windows file cannot go while open)."""
-    try:
-        con.close()
-    finally:
-        folder.cleanup()
 
 
 def _stage(con: Any, raw: pd.DataFrame | Iterable[pd.DataFrame]) -> tuple[dict[str, Any], dict]:
@@ -349,9 +229,11 @@ class StagedLog:
     workdir : path-like, optional
         Where the temporary folder goes; default: the system's temporary folder.
     memory_limit : str, optional
-        DuckDB's memory limit (:func:`resolve_memory_limit`: default :data:`MEMORY_ENV`, else
-        1GB); past it, the staged tables stay in their database file and sorts and joins
-        spill to the temporary folder.
+        DuckDB's memory limit (default: the environment variable
+        ``CUSTLIB_DUCKDB_MEMORY``, else 1GB;
+        :func:`~custlib.data.engines.workspace.resolve_memory_limit`); past it, the staged
+        tables stay in their database file and sorts and joins spill to the temporary
+        folder.
     threads : int, optional
         DuckDB's threads; default: one per core.
 

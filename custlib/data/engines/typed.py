@@ -16,7 +16,8 @@ import pandas as pd
 from custlib.data.cleaning.typed import blank_error
 from custlib.data.contract import TRANSACTIONS, Field
 from custlib.data.engines.sqlrules import _Books
-from custlib.data.engines.staging import _as_raw, _q, checkpoint
+from custlib.data.engines.staging import _as_raw, _q
+from custlib.data.engines.workspace import checkpoint
 from custlib.data.parsing import ParseOptions, parse_table
 from custlib.data.parsing.options import ParseInfo
 from custlib.errors import DataError
@@ -117,12 +118,13 @@ def _type(con: Any, dtypes: dict[str, Any], present: list[str], options: ParseOp
     # in 80 MB); each layer may use the columns of the one below, as the updates did
     query = (f"SELECT {', '.join(selects)}, raw.source_row, raw._ord FROM raw "
              + " ".join(joins))
-    for name, expr in _derived(present, typed_dtypes):
+    failures: list[str] = [c for c in ("order_date", "quantity", "unit_price", "amount")
+                           if c in present]
+    for name, expr in _derived(present, failures, typed_dtypes):
         query = f"SELECT *, {expr} AS {_q(name)} FROM ({query})"
     con.execute(f"CREATE TABLE t AS {query}")
     _check_blank(con, infos, drop_invalid)
     checkpoint(con)
-    failures = [c for c in ("order_date", "quantity", "unit_price", "amount") if c in present]
     order = ["customer_id", "order_id", "order_date", "quantity", "unit_price", "amount"]
     order += [c for c in _OPTIONAL if c in present] + ["source_row"]
     books = _Books(con, order, typed_dtypes)
@@ -162,13 +164,14 @@ def _check_blank(con: Any, infos: dict[str, ParseInfo], drop_invalid: bool) -> N
         raise blank_error(name, len(rows), [int(r) for r in rows[:5]])
 
 
-def _derived(present: list[str], dtypes: dict[str, Any]) -> list[tuple[str, str]]:
+def _derived(present: list[str], failures: list[str],
+             dtypes: dict[str, Any]) -> list[tuple[str, str]]:
     """The columns the typed lines derive, in order, as (name, SQL expression).
 
     Quantity, amount and unit price from the ones the log has (as ``derive_money``), the
     order id of a log without one (the customer and the second of the purchase), and
-    ``_failed`` (the money and date columns a line lacks), then the rules' ``_out`` and
-    ``_reason``. ``dtypes`` gets the derived columns' dtypes.
+    ``_failed`` (which of ``failures``, the log's money and date columns, a line lacks),
+    then the rules' ``_out`` and ``_reason``. ``dtypes`` gets the derived columns' dtypes.
     """
     out: list[tuple[str, str]] = []
     if "quantity" not in present:
@@ -183,7 +186,6 @@ def _derived(present: list[str], dtypes: dict[str, Any]) -> list[tuple[str, str]
         out.append(("order_id", "CAST(coalesce(customer_id, '?') || '|' || "
                                 "strftime(order_date, '%Y-%m-%d %H:%M:%S') AS VARCHAR)"))
         dtypes["order_id"] = dtypes["customer_id"]
-    failures = [c for c in ("order_date", "quantity", "unit_price", "amount") if c in present]
     which = " || ".join(f"CASE WHEN {_q(c)} IS NULL THEN ', {c}' ELSE '' END"
                         for c in failures)
     out.append(("_failed", f"CAST(nullif(substr({which}, 3), '') AS VARCHAR)" if failures
