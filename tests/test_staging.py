@@ -160,7 +160,13 @@ def test_the_demo_cleans_the_same_from_duckdbs_reader(monkeypatch):
     a, b = clean_transactions(fast, engine="duckdb"), clean_transactions(slow, engine="duckdb")
     pd.testing.assert_frame_equal(a.log.drop(columns="note"), b.log.drop(columns="note"))
     for name in ("transactions", "anonymous", "removed", "adjustments"):
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+        pd.testing.assert_frame_equal(_frame(getattr(a, name)), _frame(getattr(b, name)),
+                                      check_exact=True)
+
+
+def _frame(lines) -> pd.DataFrame:
+    """Lines as a pandas frame (the DuckDB engine keeps its clean lines in its database)."""
+    return lines if isinstance(lines, pd.DataFrame) else lines.to_pandas()
 
 
 # --- the profile's typed lines handed to the cleaning ----------------------------------------
@@ -193,7 +199,8 @@ def _clean_both_ways(raw_frame: pd.DataFrame, monkeypatch, **params):
     pd.testing.assert_frame_equal(a.log.drop(columns="note"), b.log.drop(columns="note"))
     assert [n("en") for n in a.log["note"]] == [n("en") for n in b.log["note"]]
     for name in ("transactions", "anonymous", "removed", "adjustments"):
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+        pd.testing.assert_frame_equal(_frame(getattr(a, name)), _frame(getattr(b, name)),
+                                      check_exact=True)
     assert a.settings == b.settings
     pd.testing.assert_series_equal(before[0], after[0])
     pd.testing.assert_series_equal(before[1], after[1])

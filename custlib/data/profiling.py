@@ -148,7 +148,7 @@ def orders_per_customer(tx: pd.DataFrame, cap: int = 10) -> pd.Series:
 
     Parameters
     ----------
-    tx : pandas.DataFrame
+    tx : pandas.DataFrame or StagedLines
         Needs ``customer_id``; orders are distinct ``order_id`` values (rows if absent).
     cap : int, default 10
         Orders at or above ``cap`` are pooled into one bin labelled ``'<cap>+'``.
@@ -158,10 +158,13 @@ def orders_per_customer(tx: pd.DataFrame, cap: int = 10) -> pd.Series:
     pandas.Series
         Index: '1', '2', ..., '<cap>+'; values: number of customers.
     """
-    require_columns(tx, ["customer_id"], "orders_per_customer")
-    t = tx.dropna(subset=["customer_id"])
-    key = "order_id" if "order_id" in t.columns else None
-    n = t.groupby("customer_id")[key].nunique() if key else t.groupby("customer_id").size()
+    if isinstance(tx, pd.DataFrame):
+        require_columns(tx, ["customer_id"], "orders_per_customer")
+        t = tx.dropna(subset=["customer_id"])
+        key = "order_id" if "order_id" in t.columns else None
+        n = t.groupby("customer_id")[key].nunique() if key else t.groupby("customer_id").size()
+    else:  # lines the DuckDB engine keeps
+        n = tx.orders_per_customer()
     binned = n.clip(upper=cap)
     counts = binned.value_counts().reindex(range(1, cap + 1), fill_value=0)
     counts.index = [str(i) if i < cap else f"{cap}+" for i in counts.index]
@@ -211,25 +214,31 @@ def lines_dated_outside(tx: pd.DataFrame, start: pd.Timestamp, stop: pd.Timestam
     return int(((dates < start) | (dates >= stop)).sum())
 
 
-def revenue_by_country(tx: pd.DataFrame, top: int = 10) -> pd.Series:
+def revenue_by_country(tx: pd.DataFrame, top: int | None = 10) -> pd.Series:
     """Revenue per country, the ``top`` largest and the rest pooled as 'other'.
 
     Parameters
     ----------
-    tx : pandas.DataFrame
+    tx : pandas.DataFrame or StagedLines
         Needs ``country``.
-    top : int, default 10
+    top : int or None, default 10
+        None: every country.
 
     Returns
     -------
     pandas.Series
     """
-    require_columns(tx, ["country"], "revenue_by_country")
-    t = typed(tx)
-    country = t["country"].astype("str").where(t["country"].notna(), "(unknown)")  # or coded
-    s = t.groupby(country)["amount"].sum().sort_values(
-        ascending=False)
-    if len(s) > top:
+    if isinstance(tx, pd.DataFrame):
+        require_columns(tx, ["country"], "revenue_by_country")
+        t = typed(tx)
+        country = t["country"].astype("str").where(t["country"].notna(), "(unknown)")  # coded
+        s = t.groupby(country)["amount"].sum().sort_values(ascending=False)
+    else:  # lines the DuckDB engine keeps
+        if "country" not in tx:
+            require_columns(pd.DataFrame(columns=list(tx.columns)), ["country"],
+                            "revenue_by_country")
+        s = tx.revenue_by("country")
+    if top is not None and len(s) > top:
         s = pd.concat([s.iloc[:top], pd.Series({"other": s.iloc[top:].sum()})])
     return s
 

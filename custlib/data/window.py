@@ -397,8 +397,9 @@ def cleaning_edges(result: CleaningResult) -> tuple[Edges, bool]:
     """
     settings = result.settings
     tail = SparseTail.from_dict(settings.get("sparse_tail"))
-    dates = result.transactions["order_date"]
-    first, last = dates.min().normalize(), dates.max().normalize()
+    from custlib.data.cleaning.result import date_span  # the rules import this module
+
+    first, last = (d.normalize() for d in date_span(result.transactions))
     end = pd.Timestamp(settings.get("observation_end") or last)
     first_month, last_month = partial_months(first, end)
     applied = bool(settings.get("observation_end_auto")) and tail is not None

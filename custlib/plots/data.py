@@ -131,7 +131,7 @@ def plot_revenue_by_country(tx: pd.DataFrame, *, max_categories: int = 12, lang:
     """
     check_max_categories(max_categories, "plot_revenue_by_country")
     ax = new_ax(ax, (7, 4))
-    every = revenue_by_country(tx, top=tx["country"].nunique() + 1)
+    every = revenue_by_country(tx, top=None)
     s = keep_top(every, max_categories, lang=lang).iloc[::-1]
     ax.barh([str(i) for i in s.index], s.values, color=GREEN)
     shown = len(s) - (1 if s.attrs["pooled"] else 0)

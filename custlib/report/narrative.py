@@ -167,7 +167,7 @@ def customer_coverage(transactions: pd.DataFrame, customers: pd.DataFrame | None
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame or StagedLines
         Clean transactions.
     customers : pandas.DataFrame or None
         The prepared customers table.
@@ -180,7 +180,10 @@ def customer_coverage(transactions: pd.DataFrame, customers: pd.DataFrame | None
         non-buyers (potential customers) and buyers missing from the customers table.
     """
     check_lang(lang)
-    buyers = set(transactions["customer_id"].dropna().unique())
+    if isinstance(transactions, pd.DataFrame):
+        buyers = set(transactions["customer_id"].dropna().unique())
+    else:  # lines the DuckDB engine keeps
+        buyers = set(transactions.unique("customer_id"))
     names = labels("report.narrative.coverage", lang)
     rows = [names[k] for k in ("buyers", "registered", "registered_buyers", "potential",
                                "unregistered_buyers")]

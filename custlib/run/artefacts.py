@@ -161,8 +161,9 @@ def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str =
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The table; a non-default index is kept.
+    df : pandas.DataFrame or StagedLines
+        The table; a non-default index is kept. Lines the DuckDB engine keeps
+        (:class:`~custlib.data.engines.lines.StagedLines`) are written a batch at a time.
     run : RunFolder
         The run folder.
     name : str
@@ -194,7 +195,10 @@ def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str =
     if kind not in TABLE_KINDS:
         raise ParameterError(f"kind is {kind!r}; expected 'data', 'tables' or 'input'")
     path = run.path(kind, f"{stem or name}.parquet")
-    atomic_write(path, lambda tmp: df.to_parquet(tmp, index=index))
+    if isinstance(df, pd.DataFrame):
+        atomic_write(path, lambda tmp: df.to_parquet(tmp, index=index))
+    else:  # lines the DuckDB engine keeps, written a batch at a time
+        atomic_write(path, df.to_parquet)
     extra: dict[str, Any] = {}
     if csv:
         copy = run.path(kind, f"{stem or name}.csv")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from custlib.data.cleaning.result import CleaningResult, LogRow, Note
+from custlib.data.cleaning.result import CleaningResult, LogRow, Note, nunique, total
 from custlib.data.cleaning.rules import CleaningContext, Rule
 from custlib.data.cleaning.settings import DEFAULT_NON_PRODUCT_CODES, CleaningSettings
 from custlib.data.cleaning.typed import type_transactions
@@ -118,27 +118,28 @@ class CleaningPipeline:
 def _result(books: PipelineRun, raw_rows: int, raw_revenue: float,
             settings: dict) -> CleaningResult:
     """The result of a run: tables, the log with ``kept`` and ``reconciliation``."""
-    df = books.kept.reset_index(drop=True)
+    df, anonymous, adjustments = books.kept, books.anonymous, books.adjustments
+    if isinstance(df, pd.DataFrame):  # not the lines the DuckDB engine keeps
+        df, anonymous = df.reset_index(drop=True), anonymous.reset_index(drop=True)
     removed = (pd.concat(books.removed, ignore_index=True) if books.removed else
-               df.iloc[0:0].assign(rule="", revenue=0.0, reason=""))
+               df.head(0).assign(rule="", revenue=0.0, reason=""))
     removed = removed.drop(columns=[c for c in ("is_extreme", "extreme_reason")
                                     if c in removed.columns])
-    anonymous, adjustments = books.anonymous, books.adjustments
-    kept_rev = float(df["amount"].sum())
+    kept_rev = total(df, "amount")
     accounted_rows = len(df) + len(anonymous) + len(removed)
-    accounted_rev = kept_rev + float(anonymous["amount"].sum()) + \
+    accounted_rev = kept_rev + total(anonymous, "amount") + \
         float(removed["revenue"].sum()) + float(adjustments["revenue"].sum())
     balance = "balanced" if accounted_rows == raw_rows else "unbalanced"
     rows = books.log + [
         LogRow("kept", "kept", len(df), kept_rev, Note(
-            "data.cleaning.note.kept", {"customers": f"{df['customer_id'].nunique():,}"})),
+            "data.cleaning.note.kept", {"customers": f"{nunique(df, 'customer_id'):,}"})),
         LogRow("reconciliation", "check", accounted_rows, accounted_rev, Note(
             f"data.cleaning.note.reconciliation_{balance}",
             {"rows": f"{raw_rows:,}", "revenue": f"{raw_revenue:,.2f}"})),
     ]
     log = pd.DataFrame([r.as_dict() for r in rows])
     return CleaningResult(
-        transactions=df, anonymous=anonymous.reset_index(drop=True), removed=removed,
+        transactions=df, anonymous=anonymous, removed=removed,
         adjustments=adjustments.reset_index(drop=True), log=log, raw_rows=raw_rows,
         raw_revenue=raw_revenue, settings={**settings, **books.decided})
 
@@ -205,6 +206,8 @@ def clean_transactions(
     Returns
     -------
     CleaningResult
+        With ``engine='duckdb'`` its ``transactions`` and ``anonymous`` stay in DuckDB
+        (:class:`~custlib.data.engines.lines.StagedLines`; ``.to_pandas()`` for a frame).
 
     Raises
     ------

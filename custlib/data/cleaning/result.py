@@ -16,7 +16,8 @@ import pandas as pd
 from custlib.errors import CustlibError
 from custlib.i18n import check_lang, labels, t
 
-__all__ = ["CleaningResult", "LogRow", "Note", "OrElse", "rule_label"]
+__all__ = ["CleaningResult", "LogRow", "Note", "OrElse", "date_span", "nunique", "rule_label",
+           "total"]
 
 #: A field of a note: text that reads the same in every language, or a function of the
 #: language (a :class:`Note` is one).
@@ -102,10 +103,12 @@ class CleaningResult:
 
     Attributes
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame or StagedLines
         Clean lines of identified customers, typed, with ``is_extreme`` and
-        ``extreme_reason`` flags and ``source_row``.
-    anonymous : pandas.DataFrame
+        ``extreme_reason`` flags and ``source_row``. The DuckDB engine keeps them in its
+        database (a :class:`~custlib.data.engines.lines.StagedLines`: counts and sums in
+        SQL, columns and selected lines as pandas, ``.to_pandas()`` the whole frame).
+    anonymous : pandas.DataFrame or StagedLines
         Lines without a customer id that passed the rules before ``missing_customer``.
     removed : pandas.DataFrame
         Every removed row: its values, ``rule``, ``revenue`` (its raw revenue) and
@@ -123,8 +126,8 @@ class CleaningResult:
         The parameters used, and what parsing decided.
     """
 
-    transactions: pd.DataFrame
-    anonymous: pd.DataFrame
+    transactions: Any  # pandas.DataFrame, or StagedLines of the DuckDB engine
+    anonymous: Any
     removed: pd.DataFrame
     adjustments: pd.DataFrame
     log: pd.DataFrame
@@ -135,20 +138,23 @@ class CleaningResult:
     def summary(self) -> dict[str, Any]:
         """Rows, revenue and customers in and out, as a dict."""
         tx = self.transactions
+        flagged = int(tx["is_extreme"].sum()) if isinstance(tx, pd.DataFrame) else \
+            tx.count("is_extreme")  # lines kept in DuckDB
+        first, last = date_span(tx)
         return {
             "raw_rows": self.raw_rows,
             "raw_revenue": self.raw_revenue,
             "kept_rows": int(len(tx)),
-            "kept_revenue": float(tx["amount"].sum()),
-            "kept_customers": int(tx["customer_id"].nunique()),
+            "kept_revenue": total(tx, "amount"),
+            "kept_customers": nunique(tx, "customer_id"),
             "set_aside_rows": int(len(self.anonymous)),
-            "set_aside_revenue": float(self.anonymous["amount"].sum()),
+            "set_aside_revenue": total(self.anonymous, "amount"),
             "removed_rows": int(len(self.removed)),
             "removed_revenue": float(self.removed["revenue"].sum()),
             "adjusted_revenue": float(self.adjustments["revenue"].sum()),
-            "flagged_rows": int(tx["is_extreme"].sum()),
-            "first_date": tx["order_date"].min(),
-            "last_date": tx["order_date"].max(),
+            "flagged_rows": flagged,
+            "first_date": first,
+            "last_date": last,
         }
 
     def reconcile(self, rtol: float = 1e-9) -> dict[str, Any]:
@@ -208,6 +214,57 @@ class CleaningResult:
                    "describe"]]
         log.columns = [t(f"data.cleaning.header.{c}", lang) for c in log.columns]
         return log
+
+
+def total(lines: Any, column: str) -> float:
+    """The sum of a column of lines, a pandas frame or lines kept in DuckDB, as pandas sums.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame or custlib.data.engines.lines.StagedLines
+    column : str
+
+    Returns
+    -------
+    float
+    """
+    if isinstance(lines, pd.DataFrame):
+        return float(lines[column].sum())
+    return float(lines.total(column))
+
+
+def nunique(lines: Any, column: str) -> int:
+    """Distinct values of a column of lines (a frame or lines kept in DuckDB), NaN aside.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame or custlib.data.engines.lines.StagedLines
+    column : str
+
+    Returns
+    -------
+    int
+    """
+    if isinstance(lines, pd.DataFrame):
+        return int(lines[column].nunique())
+    return int(lines.nunique(column))
+
+
+def date_span(lines: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last ``order_date`` of lines (a frame or lines kept in DuckDB).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame or custlib.data.engines.lines.StagedLines
+
+    Returns
+    -------
+    tuple of pandas.Timestamp
+    """
+    if isinstance(lines, pd.DataFrame):
+        return lines["order_date"].min(), lines["order_date"].max()
+    seen = lines.overview()
+    return seen["first_date"], seen["last_date"]
 
 
 def rule_label(rule: str, lang: str = "en") -> str:

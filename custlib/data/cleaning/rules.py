@@ -527,7 +527,9 @@ class Extremes(Rule):
 
         Parameters
         ----------
-        frame : pandas.DataFrame
+        frame : pandas.DataFrame or StagedLines
+            Needs ``quantity`` and ``amount``; of lines the DuckDB engine keeps, only these
+            two columns come to pandas.
 
         Returns
         -------
@@ -535,6 +537,8 @@ class Extremes(Rule):
         reasons : pandas.Series of str
         limits : dict of str to float
         """
+        if not isinstance(frame, pd.DataFrame):
+            frame = frame.to_pandas(["quantity", "amount"])
         hits = np.zeros(len(frame), dtype=np.int64)  # bit i: above the i-th limit
         said: list[str] = []
         limits: dict[str, float] = {}

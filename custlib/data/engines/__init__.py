@@ -5,8 +5,11 @@
 the log in a DuckDB database on disk and runs the same rules there, so that memory does
 not grow with the log: only the decisions (a column's date format, the extreme limits, the
 sparse tail) and the lines that need a customer's history (netting) come back to pandas, a
-batch of customers at a time. Both engines give the same cleaning log, the same clean
-tables and hence the same customer tables and fitted models (tests/test_engines.py).
+batch of customers at a time. Its clean lines stay in the database
+(:class:`~custlib.data.engines.lines.StagedLines`: counted, summed and profiled in SQL,
+written to the run folder a batch at a time). Both engines give the same cleaning log, the
+same clean tables and hence the same customer tables and fitted models
+(tests/test_engines.py).
 """
 
 from __future__ import annotations

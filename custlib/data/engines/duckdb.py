@@ -82,7 +82,9 @@ dayfirst, drop_invalid, decimal, thousands, timezone
     Returns
     -------
     CleaningResult
-        The same tables, log and settings as the pandas engine.
+        The same tables, log and settings as the pandas engine; its ``transactions`` and
+        ``anonymous`` lines stay in the staged log's database
+        (:class:`~custlib.data.engines.lines.StagedLines`), open while the result lives.
 
     Raises
     ------
@@ -114,15 +116,17 @@ dayfirst, drop_invalid, decimal, thousands, timezone
         raw_rows = int(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
         raw_revenue = float(books.amounts("true").fillna(0.0).sum())
         _run_rules(books, settings, infos, drop_invalid)
-        result = _finish(books, settings, given, non_product_codes, options, infos,
+        result = _finish(books, staged, settings, given, non_product_codes, options, infos,
                          raw_rows, raw_revenue)
-    finally:
-        for table in ("t", "dup", "repeats", "netted_customers"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+    except BaseException:
         if staged is not raw:
             staged.close()
-        else:  # the staged log stays for the caller: not DuckDB's cache of its pages
-            staged.release_memory()
+        raise
+    finally:
+        if not staged.closed:
+            for table in ("t", "dup", "repeats", "netted_customers"):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            staged.release_memory()  # the lines stay in the database, not in its cache
     _check_not_empty(result)
     result.reconcile()
     return result

@@ -26,6 +26,7 @@ from custlib.data.cleaning.rules import (
     tail_note,
 )
 from custlib.data.cleaning.settings import CleaningSettings
+from custlib.data.engines.lines import StagedLines
 from custlib.data.engines.staging import _as_raw, _q
 from custlib.data.engines.workspace import checkpoint
 from custlib.data.parsing import ParseOptions
@@ -371,15 +372,20 @@ _APPLY = {"parse_types": _parse_types, "duplicates": _duplicates,
           "cancellations_unmatched": _unmatched, "extremes": _extremes}
 
 
-def _finish(books: _Books, settings: CleaningSettings, given: dict[str, Any],
+def _finish(books: _Books, owner: Any, settings: CleaningSettings, given: dict[str, Any],
             non_product_codes: Sequence[str], options: ParseOptions,
             infos: dict[str, ParseInfo], raw_rows: int, raw_revenue: float) -> CleaningResult:
-    """The tables in pandas, and the result as the pandas pipeline builds it."""
-    kept_where = "_out IS NULL"
-    kept = books.frame(kept_where, books.columns + ["is_extreme", "extreme_reason"])
-    kept["is_extreme"] = kept["is_extreme"].astype(bool)
-    kept["extreme_reason"] = kept["extreme_reason"].astype("str")
-    anonymous = books.frame("_out = '_anonymous'", books.columns)
+    """The result as the pandas pipeline builds it.
+
+    The kept and set-aside lines stay in the database
+    (:class:`~custlib.data.engines.lines.StagedLines`, which hold ``owner`` open); the
+    removed lines come to pandas.
+    """
+    dtypes = {c: books.dtypes.get(c) for c in books.columns}  # None: as DuckDB gives it
+    text = pd.Series([], dtype="str").dtype
+    kept = StagedLines.create(owner, books.con, "t", "_out IS NULL",
+                              {**dtypes, "is_extreme": np.dtype(bool), "extreme_reason": text})
+    anonymous = StagedLines.create(owner, books.con, "t", "_out = '_anonymous'", dtypes)
     removed: list[pd.DataFrame] = []
     for name in books.removed_rules:
         if name == "cancellations":

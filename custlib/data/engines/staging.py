@@ -533,6 +533,11 @@ class StagedLog:
         """Close the database and remove its folder."""
         self._release()
 
+    @property
+    def closed(self) -> bool:
+        """The database is closed (:meth:`close`)."""
+        return not self._release.alive
+
 
 def _as_raw(values: pd.Series, dtype: Any) -> pd.Series:
     """Distinct values fetched from DuckDB in the dtype the loader gave the column."""
