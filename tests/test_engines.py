@@ -129,6 +129,27 @@ def test_batches_are_one_log(demo):
     pd.testing.assert_frame_equal(one.log.drop(columns="note"), parts.log.drop(columns="note"))
 
 
+@pytest.mark.parametrize("batch_lines", [1, 700])
+def test_netting_in_many_batches_is_netting_in_one(demo, monkeypatch, batch_lines):
+    """Netting brings the customers with a negative line to pandas a batch at a time (2M
+    lines each): with batches of one customer, or of 700 lines, the books are the pandas
+    engine's (the batches' changes written to the table together at the end)."""
+    from custlib.data.engines import sqlrules
+
+    monkeypatch.setattr(sqlrules, "NETTING_BATCH_LINES", batch_lines)
+    calls = []
+    real = sqlrules.netted
+
+    def counted(df, prefix):
+        calls.append(len(df))
+        return real(df, prefix)
+
+    monkeypatch.setattr(sqlrules, "netted", counted)
+    same_result(demo)
+    assert len(calls) > 100 if batch_lines == 1 else 5 < len(calls) < 20
+    assert sum(calls) > 4_000  # every line of the customers with a negative line
+
+
 def _write(shape, tmp_path=None) -> str:
     import tempfile
     from pathlib import Path

@@ -224,3 +224,78 @@ def test_a_column_missing_in_the_first_lines_is_saved_as_the_pandas_engine_saves
     assert a["category"].isna().sum() > 0 and a["category"].notna().sum() > 0
     assert a["channel"].isna().sum() > 0 and (a["channel"] == "web").sum() > 0
     assert a["country"].isna().all()
+
+
+def test_pandas_ways_of_selecting_lines_work_or_say_what_does(both):
+    pandas_result, duck, _ = both
+    tx, expected = duck.transactions, pandas_result.transactions
+    pd.testing.assert_frame_equal(tx[tx["is_extreme"]], expected[expected["is_extreme"]])
+    pd.testing.assert_series_equal(tx.loc[tx["is_extreme"], "amount"],
+                                   expected.loc[expected["is_extreme"], "amount"])
+    pd.testing.assert_frame_equal(tx.loc[tx["amount"] > 500, ["customer_id", "amount"]],
+                                  expected.loc[expected["amount"] > 500,
+                                               ["customer_id", "amount"]])
+    with pytest.raises(TypeError, match="boolean mask") as error:
+        tx.loc[tx["amount"], "amount"]
+    assert len(str(error.value)) < 400  # the mask is not written out
+    pd.testing.assert_frame_equal(profiling.missing_values(tx, "zh"),
+                                  profiling.missing_values(expected, "zh"))
+
+
+def test_dates_keep_their_nanoseconds():
+    n = 300
+    rng = np.random.default_rng(1)
+    raw = pd.DataFrame({
+        "customer_id": rng.integers(1, 60, n).astype(str),
+        "order_id": (np.arange(n) + 1000).astype(str),
+        "order_date": pd.date_range("2023-01-01", periods=n, freq="17h")
+        + pd.Timedelta(123456789, "ns"),
+        "quantity": rng.integers(1, 5, n), "unit_price": rng.uniform(1, 20, n).round(2),
+        "source_row": np.arange(n)})
+    a = clean_transactions(raw, non_product_codes=[])
+    b = clean_transactions(raw, engine="duckdb", non_product_codes=[])
+    assert b.summary() == a.summary()
+    assert b.summary()["first_date"].nanosecond == 789
+    assert window.cleaning_edges(b) == window.cleaning_edges(a)
+
+
+def test_a_failed_or_half_read_fetch_leaves_the_lines_usable(tmp_path):
+    staged = load_transactions("cdnow_sample", engine="duckdb")
+    result = clean_transactions(staged, engine="duckdb")
+    lines = result.transactions
+    try:
+        lines.to_parquet(tmp_path / "no" / "such" / "folder.parquet")
+    except OSError as error:
+        kept = error  # a notebook keeps the last traceback, and with it the reader
+    assert kept.__traceback__ is not None
+    half = lines.batches(rows=1_000)
+    assert len(next(half)) == 1_000
+    assert len(lines.head(3)) == 3 and result.summary()["kept_rows"] == len(lines)
+    assert lines.nunique("customer_id") > 0
+    assert len(clean_transactions(staged, engine="duckdb").transactions) == len(lines)
+
+
+def test_a_log_staged_for_a_cleaning_that_stops_goes_with_it(tmp_path, monkeypatch):
+    """Cleaning a frame with the DuckDB engine stages it in a folder of its own; when the
+    cleaning stops (nothing left), the folder goes at once, not with the traceback."""
+    import gc
+    import tempfile
+
+    from custlib.errors import EmptyResultError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    raw = load_transactions("demo").head(500)
+    with pytest.raises(EmptyResultError) as error:
+        clean_transactions(raw, engine="duckdb", observation_start="2030-01-01")
+    gc.collect()
+    assert error.value.__traceback__ is not None
+    assert not list(tmp_path.glob("custlib-duckdb-*"))
+
+
+def test_a_closed_result_still_shows_what_it_was():
+    staged = load_transactions("cdnow_sample", engine="duckdb")
+    result = clean_transactions(staged, engine="duckdb")
+    staged.close()
+    assert "its database closed" in repr(result.transactions)
+    assert "its database closed" in result.transactions._repr_html_()
+    assert "CleaningResult(" in repr(result)

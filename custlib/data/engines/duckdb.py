@@ -118,7 +118,9 @@ dayfirst, drop_invalid, decimal, thousands, timezone
         _run_rules(books, settings, infos, drop_invalid)
         result = _finish(books, staged, settings, given, non_product_codes, options, infos,
                          raw_rows, raw_revenue)
-    except BaseException:
+        _check_not_empty(result)
+        result.reconcile()
+    except BaseException:  # a log staged here goes now, not with the traceback's frames
         if staged is not raw:
             staged.close()
         raise
@@ -127,6 +129,4 @@ dayfirst, drop_invalid, decimal, thousands, timezone
             for table in ("t", "dup", "repeats", "netted_customers"):
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             staged.release_memory()  # the lines stay in the database, not in its cache
-    _check_not_empty(result)
-    result.reconcile()
     return result

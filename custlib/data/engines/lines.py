@@ -14,6 +14,7 @@ them as pandas comes back as pandas: a column (``lines["amount"]``), a few colum
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import weakref
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custlib.data.engines.staging import _as_raw, _q
+from custlib.data.engines.staging import _BLANK, _as_raw, _q
 
 __all__ = ["StagedLines"]
 
@@ -143,10 +144,15 @@ class StagedLines:
     def __contains__(self, column: object) -> bool:
         return column in self._dtypes
 
-    def __getitem__(self, key: str | Sequence[str]) -> Any:
-        """A column as a pandas Series (or columns as a frame), all lines, in order."""
+    def __getitem__(self, key: Any) -> Any:
+        """A column as a Series or columns as a frame (all lines, in order).
+
+        A boolean mask selects lines, as :attr:`loc` does.
+        """
         if isinstance(key, str):
             return self.to_pandas([key])[key]
+        if _is_mask(key):
+            return self.loc[key]
         return self.to_pandas(list(key))
 
     @property
@@ -204,20 +210,17 @@ class StagedLines:
             Indexed by the lines' positions.
         """
         cols = self._check(columns)
-        rows = rows or BATCH_ROWS
-        rel = self._con.sql(f"SELECT {self._cols(cols)} FROM {self._table}")
-        reader = (rel.to_arrow_reader(rows) if hasattr(rel, "to_arrow_reader")
-                  else rel.fetch_record_batch(rows))
-        start, sent = 0, False
-        for batch in reader:
-            if batch.num_rows == 0 and sent:
-                continue
-            frame = self._typed(batch.to_pandas(split_blocks=True), start)
-            start += len(frame)
-            sent = True
-            yield frame
-        if not sent:
-            yield self._typed(reader.schema.empty_table().to_pandas(), 0)
+        with self._reader(cols, rows or BATCH_ROWS) as reader:
+            start, sent = 0, False
+            for batch in reader:
+                if batch.num_rows == 0 and sent:
+                    continue
+                frame = self._typed(batch.to_pandas(split_blocks=True), start)
+                start += len(frame)
+                sent = True
+                yield frame
+            if not sent:
+                yield self._typed(reader.schema.empty_table().to_pandas(), 0)
 
     def to_parquet(self, path: str | os.PathLike[str]) -> None:
         """Write the lines as a Parquet file, a batch at a time, in the pandas engine's types.
@@ -235,10 +238,8 @@ class StagedLines:
         import pyarrow.parquet as pq
 
         schema = pa.Schema.from_pandas(self.head(100), preserve_index=False)
-        rel = self._con.sql(f"SELECT {self._cols()} FROM {self._table}")
-        reader = (rel.to_arrow_reader(BATCH_ROWS) if hasattr(rel, "to_arrow_reader")
-                  else rel.fetch_record_batch(BATCH_ROWS))
-        with pq.ParquetWriter(path, schema) as writer:
+        with self._reader(list(self._dtypes), BATCH_ROWS) as reader, \
+                pq.ParquetWriter(path, schema) as writer:
             wrote = False
             for batch in reader:
                 if batch.num_rows or not wrote:
@@ -323,15 +324,18 @@ class StagedLines:
         if "overview" not in self._cache:
             orders = "count(DISTINCT order_id)" if "order_id" in self else "NULL"
             row = self._con.execute(
-                f"SELECT count(DISTINCT customer_id), {orders}, min(order_date), "
-                f"max(order_date), count(*) FILTER (WHERE customer_id IS NULL) "
-                f"FROM {self._table}").fetchall()[0]
+                f"SELECT count(DISTINCT customer_id), {orders}, "
+                f"count(*) FILTER (WHERE customer_id IS NULL) FROM {self._table}"
+                ).fetchall()[0]
+            # the dates as pandas reads them (nanoseconds), not as Python datetimes
+            dates = self._frame(f"SELECT min(order_date) AS order_date FROM {self._table} "
+                                f"UNION ALL SELECT max(order_date) FROM {self._table}"
+                                )["order_date"]
             self._cache["overview"] = pd.Series({
                 "rows": self._rows, "customers": int(row[0]),
                 "orders": int(row[1]) if row[1] is not None else np.nan,
-                "first_date": pd.Timestamp(row[2]) if row[2] is not None else pd.NaT,
-                "last_date": pd.Timestamp(row[3]) if row[3] is not None else pd.NaT,
-                "revenue": self.total("amount"), "rows_without_customer": int(row[4]),
+                "first_date": dates.iloc[0], "last_date": dates.iloc[1],
+                "revenue": self.total("amount"), "rows_without_customer": int(row[2]),
             }, dtype=object)
         return self._cache["overview"].copy()
 
@@ -369,6 +373,29 @@ class StagedLines:
             f"SELECT count(*) FROM {self._table} WHERE order_date < ? OR order_date >= ?",
             [start.to_pydatetime(), stop.to_pydatetime()]).fetchall()[0][0])
 
+    def missing_counts(self) -> pd.Series:
+        """Missing values per column (blank text counts as missing), ``source_row`` aside.
+
+        As :func:`custlib.data.profiling.missing_values` counts them in a frame.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        parts = []
+        for c, dtype in self._dtypes.items():
+            if c == "source_row":
+                continue
+            text = dtype is None or pd.api.types.is_string_dtype(dtype)  # object too
+            blank = (f" OR regexp_matches(CAST({_q(c)} AS VARCHAR), '{_BLANK}')"
+                     if text else "")
+            parts.append(f"count(*) FILTER (WHERE {_q(c)} IS NULL{blank})")
+        if not parts:
+            return pd.Series(dtype="int64")
+        row = self._con.execute(f"SELECT {', '.join(parts)} FROM {self._table}").fetchall()[0]
+        names = [c for c in self._dtypes if c != "source_row"]
+        return pd.Series([int(v) for v in row], index=names, dtype="int64")
+
     def orders_per_customer(self) -> pd.Series:
         """Orders (distinct ``order_id``, else lines) of each customer with an id.
 
@@ -404,13 +431,18 @@ class StagedLines:
 
     # -- for people ---------------------------------------------------------------------
     def __repr__(self) -> str:
-        return (f"StagedLines({self._rows:,} lines x {len(self._dtypes)} columns in DuckDB "
-                f"(engine: duckdb); .head() shows the first, .to_pandas() gives a frame)\n"
+        what = (f"StagedLines({self._rows:,} lines x {len(self._dtypes)} columns in DuckDB "
+                "(engine: duckdb)")
+        if getattr(self._owner, "closed", False):
+            return what + ", its database closed)"
+        return (what + "; .head() shows the first, .to_pandas() gives a frame)\n"
                 f"{self.head()!r}")
 
     def _repr_html_(self) -> str:
         from html import escape
 
+        if getattr(self._owner, "closed", False):
+            return f"<p>{escape(repr(self))}</p>"
         head = self.head()._repr_html_()
         return (f"<p>{escape(f'{self._rows:,}')} lines x {len(self._dtypes)} columns, kept "
                 "in DuckDB (<code>engine: duckdb</code>); the first five:</p>" + head)
@@ -437,6 +469,22 @@ class StagedLines:
     def _cols(self, columns: Sequence[str] | None = None) -> str:
         return ", ".join(_q(c) for c in (columns or list(self._dtypes)))
 
+    @contextlib.contextmanager
+    def _reader(self, columns: list[str], rows: int) -> Iterator[Any]:
+        """An Arrow reader of the columns, on a cursor of its own, closed afterwards.
+
+        A DuckDB connection takes no other query while a result is open: streamed on the
+        connection itself, a half-read batch loop (or a failed write, whose traceback
+        keeps the reader) would stop every later query of the lines and of the log.
+        """
+        cursor = self._con.cursor()
+        try:
+            rel = cursor.sql(f"SELECT {self._cols(columns)} FROM {self._table}")
+            yield (rel.to_arrow_reader(rows) if hasattr(rel, "to_arrow_reader")
+                   else rel.fetch_record_batch(rows))
+        finally:
+            cursor.close()
+
     def _scalar(self, expr: str) -> Any:
         return self._con.execute(f"SELECT {expr} FROM {self._table}").fetchall()[0][0]
 
@@ -457,13 +505,23 @@ class _Selector:
     def __init__(self, lines: StagedLines) -> None:
         self._lines = lines
 
-    def __getitem__(self, mask: Any) -> pd.DataFrame:
+    def __getitem__(self, key: Any) -> Any:
         lines = self._lines
-        values = np.asarray(mask)
-        if values.dtype != bool or values.shape != (len(lines),):
+        mask, columns = key if isinstance(key, tuple) and len(key) == 2 else (key, None)
+        values = (pd.array(mask).to_numpy(dtype=bool, na_value=False) if _is_mask(mask)
+                  else None)
+        if values is None or values.shape != (len(lines),):
             raise TypeError(f"lines.loc takes a boolean mask of {len(lines):,} values (one "
-                            "per line), e.g. lines.loc[lines['is_extreme']]; for anything "
-                            "else take a frame with .to_pandas([...])")
+                            "per line), and optionally columns: lines.loc[lines['is_extreme']]"
+                            ", lines.loc[mask, 'amount']; for anything else take a frame "
+                            "with .to_pandas([...])")
+        frame = self._rows(values)
+        if columns is None:
+            return frame
+        return frame[columns]
+
+    def _rows(self, values: np.ndarray) -> pd.DataFrame:
+        lines = self._lines
         positions = np.flatnonzero(values)
         import pyarrow as pa
 
@@ -478,6 +536,17 @@ class _Selector:
             con.unregister(name)
         frame.index = pd.Index(positions, dtype="int64")
         return frame
+
+
+def _is_mask(key: Any) -> bool:
+    """``key`` is a boolean array-like (a mask), not a column name or a list of them."""
+    if isinstance(key, (str, tuple)) or not hasattr(key, "__len__"):
+        return False
+    dtype = getattr(key, "dtype", None)
+    if dtype is None:
+        key = np.asarray(key)
+        dtype = key.dtype
+    return bool(pd.api.types.is_bool_dtype(dtype))
 
 
 def _drop(con: Any, table: str) -> None:

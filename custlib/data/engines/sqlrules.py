@@ -268,6 +268,11 @@ def _cancellations(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> No
     n_cancel = n_return = n_full = n_partial = 0
     netted_rev = 0.0
     removed_rows: list[pd.DataFrame] = []
+    # what each batch changes, written to the table once at the end: a batch's customers
+    # are netted on their own lines only, and an UPDATE of every line (and the checkpoint
+    # after it) per batch cost half an hour at 100M lines
+    updates: list[pd.DataFrame] = []
+    gone_ords: list[np.ndarray] = []
     batches = books.sql("SELECT coalesce(max(upto), 0) FROM netted_customers").fetchall()[0][0]
     n_batches = int(batches // NETTING_BATCH_LINES) + 1
     for b in range(n_batches + (1 if null_negative else 0)):
@@ -297,16 +302,11 @@ def _cancellations(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> No
                 "source_row": df.loc[partial, "source_row"].to_numpy(), "rule": rule.name,
                 "quantity_removed": matched[partial] * sign[partial],
                 "revenue": delta_rev[partial], "_ord": order[partial]}))
-        update = pd.DataFrame({
+        updates.append(pd.DataFrame({
             "_ord": order[partial], "quantity": (qty - matched * sign)[partial],
-            "amount": (df["amount"].to_numpy() - delta_rev)[partial]})
-        books.con.register("_upd", update)
-        books.sql("UPDATE t SET quantity = _upd.quantity, amount = _upd.amount FROM _upd "
-                  "WHERE t._ord = _upd._ord")
-        books.con.unregister("_upd")
-        books.con.register("_gone", pd.DataFrame({"_ord": order[full]}))
-        books.sql("UPDATE t SET _out = 'cancellations' WHERE _ord IN (SELECT _ord FROM _gone)")
-        books.con.unregister("_gone")
+            "amount": (df["amount"].to_numpy() - delta_rev)[partial]}))
+        gone_ords.append(order[full])
+    _apply_netting(books, updates, gone_ords)
     note = Note("data.cleaning.note.cancellations", {
         "cancellations": f"{n_cancel:,}", "returns": f"{n_return:,}",
         "full": f"{n_full:,}", "partial": f"{n_partial:,}"})
@@ -318,6 +318,25 @@ def _cancellations(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> No
     books.netted_removed = [gone.reset_index(drop=True)]  # type: ignore[attr-defined]
     books.removed_rules.append(rule.name)
     del key
+
+
+def _apply_netting(books: _Books, updates: list[pd.DataFrame],
+                   gone_ords: list[np.ndarray]) -> None:
+    """Write the netting's changes: reduced lines' quantity and amount, netted lines out."""
+    if updates:
+        books.con.register("_upd", pd.concat(updates, ignore_index=True))
+        try:
+            books.sql("UPDATE t SET quantity = _upd.quantity, amount = _upd.amount FROM _upd "
+                      "WHERE t._ord = _upd._ord")
+        finally:
+            books.con.unregister("_upd")
+    if gone_ords:
+        books.con.register("_gone", pd.DataFrame({"_ord": np.concatenate(gone_ords)}))
+        try:
+            books.sql("UPDATE t SET _out = 'cancellations' "
+                      "WHERE _ord IN (SELECT _ord FROM _gone)")
+        finally:
+            books.con.unregister("_gone")
 
 
 def _unmatched(books: _Books, rule: Rule, infos: dict[str, ParseInfo]) -> None:

@@ -103,9 +103,16 @@ def checkpoint(con: Any) -> None:
     what it can spill: at 100M lines the updates of the typing (its derived columns, now
     made in the typed table's ``CREATE``) and of the rules filled the 1 GB limit and a
     profile query stopped with DuckDB's out-of-memory error. A checkpoint after each update
-    of the lines keeps that memory to one update's.
+    of the lines keeps that memory to one update's. While another reader of the database
+    is open (a half-read :meth:`~custlib.data.engines.lines.StagedLines.batches`), DuckDB
+    cannot checkpoint; the changes then stay in memory until the next checkpoint.
     """
-    con.execute("CHECKPOINT")
+    import duckdb
+
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.TransactionException:  # another transaction is open: nothing to do now
+        pass
 
 
 _PREFIX = "custlib-duckdb-"
