@@ -528,8 +528,8 @@ class Extremes(Rule):
         Parameters
         ----------
         frame : pandas.DataFrame or StagedLines
-            Needs ``quantity`` and ``amount``; of lines the DuckDB engine keeps, only these
-            two columns come to pandas.
+            Needs ``quantity`` and ``amount``; of lines the DuckDB engine keeps, one of these
+            columns at a time comes to pandas.
 
         Returns
         -------
@@ -537,28 +537,30 @@ class Extremes(Rule):
         reasons : pandas.Series of str
         limits : dict of str to float
         """
-        if not isinstance(frame, pd.DataFrame):
-            frame = frame.to_pandas(["quantity", "amount"])
-        hits = np.zeros(len(frame), dtype=np.int64)  # bit i: above the i-th limit
+        index = frame.index if isinstance(frame, pd.DataFrame) else pd.RangeIndex(len(frame))
+        hits = np.zeros(len(frame), dtype=np.uint8)  # bit i: above the i-th limit
         said: list[str] = []
         limits: dict[str, float] = {}
         for col in ("quantity", "amount"):
-            values = frame[col]
-            positive = values[values > 0]
+            values = frame[col].to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                positive = values[values > 0]  # a copy, worked on in place below
             if len(positive) < 20:
                 continue
             if self.method == "iqr":
-                logs = np.log10(positive)
-                q1, q3 = np.quantile(logs, [0.25, 0.75])
+                logs = np.log10(positive, out=positive)
+                q1, q3 = np.quantile(logs, [0.25, 0.75], overwrite_input=True)
                 limit = float(10 ** (q3 + self.factor * (q3 - q1)))
             else:
-                limit = float(np.quantile(positive, self.factor))
+                limit = float(np.quantile(positive, self.factor, overwrite_input=True))
+            del positive
             limits[col] = limit
-            hits |= (values > limit).to_numpy(dtype=bool, na_value=False).astype(np.int64) \
-                << len(said)
+            with np.errstate(invalid="ignore"):
+                hits |= (values > limit).astype(np.uint8) << len(said)
             said.append(f"{col} above {limit:,.2f}")
+            del values
         # one text per combination of limits, not one concatenation per line
         texts = np.array(["; ".join(x for i, x in enumerate(said) if k >> i & 1)
                           for k in range(2 ** len(said))], dtype=object)
-        return (pd.Series(hits > 0, index=frame.index),
-                pd.Series(texts[hits], index=frame.index, dtype="str"), limits)
+        return (pd.Series(hits > 0, index=index),
+                pd.Series(texts[hits], index=index, dtype="str"), limits)
