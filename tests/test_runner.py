@@ -415,6 +415,30 @@ def test_only_takes_single_digits(tiny_kit, tmp_path, capsys, fake_kernel):
     assert "notebook 02_fails.ipynb failed" in capsys.readouterr().err
 
 
+def test_only_reruns_a_folder_a_killed_run_left_its_sockets_in(tiny_kit, tmp_path,
+                                                                fake_kernel):
+    """A run stopped from outside (killed by a benchmark's memory guard, a scheduler's
+    timeout) leaves its kernels' socket files in the folder; --only copies the folder to
+    rerun a notebook, and a socket is not a file to copy (shutil.Error, errno 6)."""
+    import socket
+
+    rep = tmp_path / "rep"
+    run({}, only=["1"], run_name="k", reports_dir=rep, notebooks_dir=tiny_kit,
+        progress=False)
+    left = rep / "k" / "kernel-ipc-1"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(str(left))
+        assert left.is_socket()
+        result = run({}, only=["1"], run_name="k", reports_dir=rep, notebooks_dir=tiny_kit,
+                     progress=False)
+    finally:
+        server.close()
+    assert [nb.name for nb in result.notebooks] == ["01_first.ipynb"]
+    assert not (rep / "k" / "kernel-ipc-1").exists()
+    assert (rep / "k" / "notebooks" / "01_first.ipynb").is_file()
+
+
 def test_bad_only_and_bad_run_name(tiny_kit, tmp_path):
     with pytest.raises(ParameterError, match="--only '07'"):
         run({}, only=["07"], reports_dir=tmp_path, notebooks_dir=tiny_kit, progress=False)

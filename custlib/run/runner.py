@@ -147,7 +147,9 @@ class _Run:
                 # reads 01-04's), built aside as ever and swapped in on success
                 import shutil
 
-                shutil.copytree(final.root, self.rf.root, symlinks=True)
+                # without the kernels' socket files a killed run left (not files to copy)
+                shutil.copytree(final.root, self.rf.root, symlinks=True,
+                                ignore=shutil.ignore_patterns("kernel-ipc-*"))
         else:
             self.rf = final
         # the notebooks resolve the folder from these two: the partial folder while building
