@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custlib.data.engines.staging import _BLANK, _as_raw, _q
+from custlib.data.engines.staging import _BLANK, _as_raw, _every_month, _q
 
 __all__ = ["StagedLines"]
 
@@ -349,14 +349,7 @@ class StagedLines:
         d = self._con.sql(
             f"SELECT date_trunc('month', order_date) AS m, coalesce(sum(amount), 0) AS r "
             f"FROM {self._table} WHERE order_date IS NOT NULL GROUP BY m ORDER BY m").df()
-        if d.empty:
-            return pd.Series(dtype="float64")
-        out = pd.Series(d["r"].to_numpy(dtype="float64"),
-                        index=pd.DatetimeIndex(d["m"]).to_period("M"), name="amount")
-        full = pd.period_range(out.index.min(), out.index.max(), freq="M")
-        out = out.reindex(full, fill_value=0.0)
-        out.index = out.index.to_timestamp()
-        return out
+        return _every_month(d)
 
     def lines_dated_outside(self, start: pd.Timestamp, stop: pd.Timestamp) -> int:
         """:func:`custlib.data.profiling.lines_dated_outside` of the lines.

@@ -470,15 +470,7 @@ class StagedLog:
         pandas.Series
         """
         self._profile()
-        d = self._by_month
-        if d.empty:
-            return pd.Series(dtype="float64")
-        out = pd.Series(d["r"].to_numpy(dtype="float64"),
-                        index=pd.DatetimeIndex(d["m"]).to_period("M"), name="amount")
-        full = pd.period_range(out.index.min(), out.index.max(), freq="M")
-        out = out.reindex(full, fill_value=0.0)
-        out.index = out.index.to_timestamp()
-        return out
+        return _every_month(self._by_month)
 
     def lines_dated_outside(self, start: pd.Timestamp, stop: pd.Timestamp) -> int:
         """:func:`custlib.data.profiling.lines_dated_outside` of the staged lines.
@@ -537,6 +529,21 @@ class StagedLog:
     def closed(self) -> bool:
         """The database is closed (:meth:`close`)."""
         return not self._release.alive
+
+
+def _every_month(d: pd.DataFrame) -> pd.Series:
+    """Revenue per month from DuckDB's sums (``m``: month start, ``r``).
+
+    Every month of the span, as :func:`custlib.data.profiling.revenue_by_month` gives it.
+    """
+    if d.empty:
+        return pd.Series(dtype="float64")
+    out = pd.Series(d["r"].to_numpy(dtype="float64"),
+                    index=pd.DatetimeIndex(d["m"]).to_period("M"), name="amount")
+    full = pd.period_range(out.index.min(), out.index.max(), freq="M")
+    out = out.reindex(full, fill_value=0.0)
+    out.index = out.index.to_timestamp()
+    return out
 
 
 def _as_raw(values: pd.Series, dtype: Any) -> pd.Series:
