@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -185,6 +186,43 @@ def test_the_clean_lines_hold_their_few_valued_texts_as_categories(tmp_path):
         assert isinstance(clean[col].dtype, pd.CategoricalDtype), col
         assert (clean[col].astype("str") == saved[col]).all(), col
     assert clean["customer_id"].dtype == saved["customer_id"].dtype == "str"  # ids stay text
+
+
+def test_load_table_column_by_column_is_what_pandas_reads(tmp_path):
+    """The big tables are read a column at a time (memory): the frame pandas reads, type
+    for type, in several row groups, with a stored category and a range index that is not
+    0, 1, 2 ... (read by pandas instead, so that it is kept)."""
+    import pyarrow.parquet as pq
+
+    run = run_folder("cols", tmp_path)
+    n = 2_500
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame({
+        "customer_id": pd.Series([f"c{i % 97}" if i % 11 else None for i in range(n)],
+                                 dtype="str"),
+        "order_date": pd.date_range("2020-01-01", periods=n, freq="h"),
+        "stamp": pd.date_range("2020-01-01", periods=n, freq="min", tz="Europe/Paris"),
+        "amount": np.where(rng.random(n) < 0.1, np.nan, rng.normal(50, 20, n)),
+        "units": pd.array([i if i % 7 else None for i in range(n)], dtype="Int64"),
+        "flag": rng.random(n) < 0.5,
+        "kind": pd.Categorical(rng.choice(["b", "a", "c"], n)),
+        "country": rng.choice(["Wales", "EIRE", "Åland"], n),
+        "note": [f"x{i}" for i in range(n)]})
+    artefacts.save_table(table, run, "lines")
+    path = run.data / "lines.parquet"
+    pq.write_table(pq.read_table(path), path, row_group_size=600)  # 5 row groups
+    read = artefacts.load_table(run, "lines", exclude=("note",), categories=("country",))
+    expected = pd.read_parquet(path, columns=[c for c in table if c != "note"],
+                               read_dictionary=["country"])
+    expected["country"] = expected["country"].cat.reorder_categories(["EIRE", "Wales", "Åland"])
+    pd.testing.assert_frame_equal(read, expected, check_exact=True)
+    assert read["customer_id"].dtype == "str" and read["units"].dtype == "Int64"
+    assert str(read["stamp"].dt.tz) == "Europe/Paris" and read["amount"].isna().sum() > 200
+    shifted = table.iloc[:5].set_axis(pd.RangeIndex(10, 15))  # kept in the file's metadata
+    artefacts.save_table(shifted, run, "shifted", index=True)
+    back = artefacts.load_table(run, "shifted", exclude=("note",))
+    assert list(back.index) == [10, 11, 12, 13, 14]
+    pd.testing.assert_frame_equal(back, shifted.drop(columns="note"))
 
 
 def test_load_table_leaves_out_columns_and_keeps_a_stored_index(tmp_path):
