@@ -162,3 +162,21 @@ def test_unknown_engine():
                        "order_date": pd.to_datetime(["2024-01-01"]), "amount": [1.0]})
     with pytest.raises(ParameterError, match="'engine'"):
         customer_summary(tx, engine="spark")
+
+
+def test_without_order_ids_an_order_is_a_customers_second():
+    """No order id: a customer's lines in the same second are one order, whatever their
+    fractions of a second; a second later, or another customer, is another order."""
+    stamps = pd.to_datetime(["2024-03-01 10:00:00.2", "2024-03-01 10:00:00.7",
+                             "2024-03-01 10:00:01", "2024-03-02 09:00:00",
+                             "2024-03-01 10:00:00.5", "2024-03-05 23:59:59.9",
+                             "2024-03-05 23:59:59.1"], format="ISO8601")
+    tx = pd.DataFrame({"customer_id": ["a", "a", "a", "a", "b", "b", "b"],
+                       "order_date": stamps, "amount": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]})
+    out = customer_summary(tx, observation_end="2024-03-10", order_id_col=None)
+    assert out["n_orders"].to_dict() == {"a": 3, "b": 2}
+    assert out["n_lines"].to_dict() == {"a": 4, "b": 3}
+    assert out["avg_order_value"].to_dict() == {"a": 5.0, "b": 56.0}
+    # the same counts as order ids made of the second
+    ids = tx.assign(order_id=tx["customer_id"] + tx["order_date"].dt.floor("s").astype(str))
+    pd.testing.assert_frame_equal(customer_summary(ids, observation_end="2024-03-10"), out)

@@ -215,10 +215,8 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
     if pseudonymise:
         pseudonyms(pd.Index([]), salt)  # an empty salt fails here, before anything is written
     by = "04_lifecycle"
-    current = state.copy()
-    current["stage"] = current["stage"].astype(str)
-    snaps = snapshots.copy()
-    snaps["stage"] = snaps["stage"].astype(str)
+    current = state.assign(stage=state["stage"].astype(str))
+    snaps = snapshots.assign(stage=snapshots["stage"].astype(str))  # the other columns not copied
     paths = [artefacts.save_table(current, run, "customer_lifecycle", written_by=by),
              artefacts.save_table(snaps, run, "lifecycle_snapshots", written_by=by)]
     if stager is not None:

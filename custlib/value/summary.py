@@ -69,10 +69,11 @@ def period_index(dates: pd.Series | np.ndarray, freq: str = "D") -> np.ndarray:
     if f == "M":
         months = values.astype("datetime64[M]").astype("int64")
         return months
-    days = np.floor_divide(values.astype("int64"), _NS_PER_DAY)
+    days = np.floor_divide(values.view("int64"), _NS_PER_DAY)
     if f == "D":
         return days
-    return np.floor_divide(days + 3, 7)  # 1970-01-01 was a Thursday; weeks start Monday
+    days += 3  # 1970-01-01 was a Thursday; weeks start Monday
+    return np.floor_divide(days, 7, out=days)  # in place: a log's length of memory, not three
 
 
 def _period_start(index: np.ndarray, freq: str) -> np.ndarray:
@@ -247,7 +248,6 @@ class _SortedLog(NamedTuple):
     c: np.ndarray  #: customer code of each line
     m: np.ndarray  #: amount of each line
     ts: np.ndarray  #: timestamp, int64 nanoseconds
-    secs: np.ndarray  #: timestamp, whole seconds
     per: np.ndarray  #: period index
     keep: np.ndarray  #: which lines of the table were observed (before the sort)
     order: np.ndarray  #: the sort, on the observed lines
@@ -287,13 +287,17 @@ def _sorted_log(transactions: pd.DataFrame, dates: np.ndarray, end: pd.Timestamp
         else np.zeros(len(keep))
     if not everything:
         money = money[keep]
-    secs = np.floor_divide(dates.astype("int64"), 1_000_000_000)
+    secs = np.floor_divide(dates.view("int64"), 1_000_000_000)
     s_min = int(secs.min())
     span = int(secs.max()) - s_min + 1
-    order = np.argsort(codes * span + (secs - s_min))
-    ts = dates[order].astype("int64")
+    key = codes * span  # made in place: the sort's key takes one log's length of memory
+    key += secs
+    key -= s_min
+    del secs
+    order = np.argsort(key)
+    del key
+    ts = dates.view("int64")[order]
     return _SortedLog(uniques=pd.Index(uniques), c=codes[order], m=money[order], ts=ts,
-                      secs=secs[order],
                       per=period_index(ts.view("datetime64[ns]"), f),  # cheaper than a gather
                       keep=keep, order=order, customers=customers)
 
@@ -332,20 +336,27 @@ def _rfm_columns(log: _SortedLog, transactions: pd.DataFrame, end: pd.Timestamp,
     n_cust = len(log.uniques)
     c, ts = log.c, log.ts
     exact = ts < (end.normalize() + pd.Timedelta(days=1)).value
+    every = bool(exact.all())  # the usual case: no masked copies of the lines
     cust_change = c[1:] != c[:-1]
     c_starts = log.starts_of(cust_change)
     never = np.iinfo("int64").min
-    first_ts = np.minimum.reduceat(np.where(exact, ts, np.iinfo("int64").max), c_starts)
-    last_ts = np.maximum.reduceat(np.where(exact, ts, never), c_starts)
-    c_exact = c[exact]
+    first_ts = np.minimum.reduceat(ts if every else np.where(exact, ts, np.iinfo("int64").max),
+                                   c_starts)
+    last_ts = np.maximum.reduceat(ts if every else np.where(exact, ts, never), c_starts)
+    c_exact = c if every else c[exact]
     n_lines = np.bincount(c_exact, minlength=n_cust)
-    revenue = np.bincount(c_exact, weights=log.m[exact], minlength=n_cust)
+    revenue = np.bincount(c_exact, weights=log.m if every else log.m[exact], minlength=n_cust)
     if order_id_col:
-        pairs = pd.unique(_order_codes(log, transactions[order_id_col])[exact] * n_cust
-                          + c_exact)  # distinct (order, customer)
+        pairs = _order_codes(log, transactions[order_id_col])
+        if not every:
+            pairs = pairs[exact]
+        pairs *= n_cust
+        pairs += c_exact
+        pairs = pd.unique(pairs)  # distinct (order, customer)
         n_orders = np.bincount(pairs % n_cust, minlength=n_cust)
     else:  # an order is a customer's purchases at one timestamp (to the second)
-        o_starts = log.starts_of(cust_change | (log.secs[1:] != log.secs[:-1]))
+        secs = np.floor_divide(ts, 1_000_000_000)
+        o_starts = log.starts_of(cust_change | (secs[1:] != secs[:-1]))
         n_orders = np.bincount(c[o_starts[exact[o_starts]]], minlength=n_cust)
     seen = n_lines > 0
     first_purchase = np.where(seen, first_ts, never).astype("datetime64[ns]")
