@@ -74,6 +74,39 @@ def test_purchase_days_and_states_equal_grouping_by_text(seed):
                                       check_names=False)
 
 
+def test_purchase_days_of_odd_logs_equal_grouping_by_text():
+    """Missing ids and dates left out, days before 1970, timestamps in microseconds or with
+    a time zone, and no amounts: the days grouping by the two columns gives."""
+    tx = _log(4, n=300)
+    tx.loc[[3, 50, 51], "customer_id"] = None
+    tx.loc[[7, 80], "order_date"] = pd.NaT
+    tx.loc[[10, 11, 12], "order_date"] = pd.to_datetime(["1969-12-31 23:59:59", "1969-12-31",
+                                                         "1901-05-06 12:00"], format="ISO8601")
+
+    def by_text(log, money=True):
+        kept = log.dropna(subset=["customer_id", "order_date"])
+        frame = pd.DataFrame({"customer_id": kept["customer_id"].to_numpy(dtype=object),
+                              "day": kept["order_date"].dt.normalize(),
+                              "revenue": kept["amount"].to_numpy(dtype=float) if money else 0.0})
+        out = frame.groupby(["customer_id", "day"], sort=True)["revenue"].sum().reset_index()
+        out["customer_id"] = out["customer_id"].astype("str")
+        return out
+
+    days = stages.purchase_days(tx)
+    pd.testing.assert_frame_equal(days, by_text(tx), check_exact=True)
+    assert days["day"].min() == pd.Timestamp("1901-05-06") and len(days) < len(tx) - 5
+    micro = tx.assign(order_date=tx["order_date"].astype("datetime64[us]"))
+    got = stages.purchase_days(micro)
+    assert got["day"].dtype == "datetime64[us]"
+    pd.testing.assert_frame_equal(got, by_text(micro), check_exact=True)
+    pd.testing.assert_frame_equal(stages.purchase_days(tx, monetary_col=None),
+                                  by_text(tx, money=False), check_exact=True)
+    zoned = tx.assign(order_date=tx["order_date"].dt.tz_localize("Asia/Shanghai"))
+    pd.testing.assert_frame_equal(stages.purchase_days(zoned), by_text(zoned), check_exact=True)
+    with pytest.raises(EmptyResultError, match="empty"):
+        stages.purchase_days(tx.assign(customer_id=pd.Series([None] * len(tx), dtype="str")))
+
+
 def test_snapshots_are_the_states_at_each_date():
     days = stages.purchase_days(_log(3))
     stager = stages.LifecycleStager().fit(days)
