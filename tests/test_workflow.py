@@ -233,3 +233,36 @@ def test_load_table_leaves_out_columns_and_keeps_a_stored_index(tmp_path):
     pd.testing.assert_frame_equal(artefacts.load_table(run, "some_table", exclude=("b", "z")),
                                   table[["a", "c"]])
     pd.testing.assert_frame_equal(artefacts.load_table(run, "some_table"), table)
+
+
+def test_report_inputs_read_the_snapshots_as_the_report_counts_them(tmp_path):
+    """Notebook 05 reads the snapshots' dates and stages only (a row per customer and month
+    on a big log): the stage counts, their alt text and the KPIs are those of the whole
+    table."""
+    from custlib.lifecycle import stages, transitions
+    from custlib.report import figures, kpis
+    from custlib.run import workflow
+    from custlib.run.results import save_lifecycle
+
+    run = run_folder("snap", tmp_path)
+    workflow.run_cleaning(run, transactions="demo", customers="", survey="", context="")
+    clean = workflow.clean_tables(run)
+    days = stages.purchase_days(clean.transactions)
+    stager = stages.LifecycleStager().fit(days)
+    save_lifecycle(run, stager.state_at(days, clean.observation_end),
+                   stager.snapshots(days, end=clean.observation_end), None,
+                   pd.DataFrame({"customers": [1]}), {})
+    with pytest.warns(UserWarning, match="02_segmentation"):
+        inputs = report_inputs(run, clean, lang="en")
+    snaps = inputs.snapshots
+    assert list(snaps) == ["snapshot", "stage"]
+    assert isinstance(snaps["stage"].dtype, pd.CategoricalDtype)
+    full = artefacts.load_table(run, "lifecycle_snapshots")
+    assert len(snaps) == len(full) > 10_000 and full["stage"].nunique() >= 5
+    for lang in ("en", "zh"):
+        pd.testing.assert_frame_equal(transitions.stage_counts(snaps, lang=lang),
+                                      transitions.stage_counts(full, lang=lang))
+        assert figures.stages_alt(snaps, lang) == figures.stages_alt(full, lang)
+    pd.testing.assert_frame_equal(
+        kpis.kpis(clean.transactions, clean.observation_end, snapshots=snaps),
+        kpis.kpis(clean.transactions, clean.observation_end, snapshots=full))
