@@ -280,17 +280,16 @@ def load_table(run: RunFolder, name: str, *, exclude: tuple[str, ...] = (),
     schema = pq.read_schema(path)
     # an index stored as a column comes back as the index by itself
     stored = (schema.pandas_metadata or {}).get("index_columns", [])
-    if not exclude and not categories and not all(_default_range(c) for c in stored):
+    plain = all(_default_range(c) for c in stored)  # no index to restore: column by column
+    if not plain and not exclude and not categories:
         return pd.read_parquet(path)
     index = {c for c in stored if isinstance(c, str)}
     coded = [c for c in categories if c in schema.names and c not in exclude
              and (pa.types.is_string(schema.field(c).type)
                   or pa.types.is_large_string(schema.field(c).type))]
     columns = [c for c in schema.names if c not in exclude and c not in index]
-    if all(_default_range(c) for c in stored):
-        df = _read_column_by_column(path, columns, coded)
-    else:
-        df = pd.read_parquet(path, columns=columns, read_dictionary=coded or None)
+    df = (_read_column_by_column(path, columns, coded) if plain else
+          pd.read_parquet(path, columns=columns, read_dictionary=coded or None))
     for c in coded:  # in the order of their first line: sorted as text instead
         df[c] = df[c].cat.reorder_categories(df[c].cat.categories.sort_values())
     return df
