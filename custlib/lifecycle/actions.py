@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.saved import SavedLines, is_saved_lines, quote
 from custlib.data.ids import sorted_codes
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, t
@@ -87,8 +88,9 @@ def action_lists(state: pd.DataFrame, transactions: pd.DataFrame, *,
     ----------
     state : pandas.DataFrame
         :meth:`LifecycleStager.state_at` at the latest date.
-    transactions : pandas.DataFrame
-        Clean transactions (for spend per order and category breadth).
+    transactions : pandas.DataFrame or SavedLines
+        Clean transactions (for spend per order and category breadth), or the lines a run
+        of the DuckDB engine leaves on disk, counted there.
     stager : LifecycleStager
         Fitted (its thresholds go into the reasons).
     p_alive, clv : pandas.Series, optional
@@ -235,8 +237,12 @@ def _breadth(transactions: pd.DataFrame, *, customer_id_col: str, category_col: 
     """Distinct orders and categories of each customer (index: the ids as text, sorted).
 
     Counted on integer codes, each text column factorised once: a ``groupby(...).nunique()``
-    on millions of text values hashes every string again per key.
+    on millions of text values hashes every string again per key. Lines left on disk by
+    the DuckDB engine (:class:`~custlib.data.engines.saved.SavedLines`) are counted there.
     """
+    if is_saved_lines(transactions):
+        return _breadth_sql(transactions, customer_id_col=customer_id_col,
+                            category_col=category_col, order_id_col=order_id_col)
     cust, ids = sorted_codes(transactions[customer_id_col].astype(str))
 
     def distinct(column: pd.Series) -> pd.Series:
@@ -249,6 +255,23 @@ def _breadth(transactions: pd.DataFrame, *, customer_id_col: str, category_col: 
     per["categories"] = distinct(transactions[category_col]) \
         if category_col in transactions else np.nan
     per.index = ids.take(per.index.to_numpy())
+    return per
+
+
+def _breadth_sql(lines: SavedLines, *, customer_id_col: str, category_col: str,
+                 order_id_col: str) -> pd.DataFrame:
+    """:func:`_breadth` of lines on disk, counted by DuckDB (the same table)."""
+    c = quote(customer_id_col)
+    orders = quote(order_id_col if order_id_col in lines else "order_date")
+    categories = (f"count(DISTINCT {quote(category_col)})" if category_col in lines
+                  else "NULL")
+    d = lines.query(f"SELECT CAST({c} AS VARCHAR) AS c, count(DISTINCT {orders}) AS orders, "
+                    f"{categories} AS categories FROM {{lines}} WHERE {c} IS NOT NULL "
+                    "GROUP BY c ORDER BY c")
+    per = pd.DataFrame({"orders": d["orders"].to_numpy(dtype="int64")},
+                       index=pd.Index(d["c"].to_numpy(dtype=object)).astype("str"))
+    per["categories"] = (d["categories"].to_numpy(dtype="int64") if category_col in lines
+                         else np.nan)
     return per
 
 

@@ -41,6 +41,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.saved import SavedLines, is_saved_lines, quote
 from custlib.data.ids import sorted_codes
 from custlib.errors import EmptyResultError, ParameterError, check_choice, require_fitted
 from custlib.i18n import check_lang, label, t
@@ -102,8 +103,10 @@ def purchase_days(transactions: pd.DataFrame, *, customer_id_col: str = "custome
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Clean transactions.
+    transactions : pandas.DataFrame or SavedLines
+        Clean transactions: a frame, or the lines a run of the DuckDB engine leaves on
+        disk (:class:`~custlib.data.engines.saved.SavedLines`), grouped by DuckDB into the
+        same table without holding the lines in memory.
     customer_id_col, datetime_col, monetary_col : str
 
     Returns
@@ -113,6 +116,14 @@ def purchase_days(transactions: pd.DataFrame, *, customer_id_col: str = "custome
     """
     cols = [customer_id_col, datetime_col] + ([monetary_col] if monetary_col else [])
     require_columns(transactions, cols, "purchase_days")
+    if is_saved_lines(transactions):
+        if transactions.is_tz_aware(datetime_col):  # local midnights: pandas' path below
+            transactions = transactions.to_pandas(cols)
+        elif pd.api.types.is_datetime64_dtype(transactions.pandas_dtype(datetime_col)):
+            return _purchase_days_sql(transactions, customer_id_col, datetime_col,
+                                      monetary_col)
+        else:  # says what the column should hold, below
+            transactions = transactions.to_pandas(cols)
     if not pd.api.types.is_datetime64_any_dtype(transactions[datetime_col]):
         raise ParameterError(f"purchase_days: column {datetime_col!r} must hold dates (clean "
                              "the log first with custlib.data.cleaning.clean_transactions)")
@@ -164,6 +175,29 @@ def _purchase_days_keyed(transactions: pd.DataFrame, codes: np.ndarray, ids: pd.
     days = (keys % span + first).astype("datetime64[D]").astype(stamps.dtype)
     return pd.DataFrame({"customer_id": ids.take(keys // span), "day": days,
                          "revenue": sums.to_numpy()})
+
+
+def _purchase_days_sql(lines: SavedLines, customer_id_col: str, datetime_col: str,
+                       monetary_col: str | None) -> pd.DataFrame:
+    """:func:`purchase_days` of lines on disk, grouped by DuckDB.
+
+    A day's revenue is Kahan's compensated sum of its lines in their order, whatever
+    DuckDB's threads: the table :func:`_purchase_days_keyed` gives (sums to the last bit
+    or so, see :mod:`custlib.data.engines.saved`), in memory for the days only (1.4M rows
+    at 10M lines, not the 7.6M lines).
+    """
+    c, ts = quote(customer_id_col), quote(datetime_col)
+    money = f"coalesce(fsum({quote(monetary_col)} ORDER BY _row), 0.0)" if monetary_col else "0.0"
+    out = lines.query(
+        f"SELECT CAST({c} AS VARCHAR) AS customer_id, date_trunc('day', {ts}) AS day, "
+        f"{money} AS revenue FROM {{lines}} WHERE {c} IS NOT NULL AND {ts} IS NOT NULL "
+        "GROUP BY ALL ORDER BY customer_id, day")
+    if out.empty:
+        raise EmptyResultError("purchase_days: the transaction log is empty")
+    return pd.DataFrame({
+        "customer_id": pd.Index(out["customer_id"].to_numpy(dtype=object)).astype("str"),
+        "day": out["day"].to_numpy().astype(lines.pandas_dtype(datetime_col)),
+        "revenue": out["revenue"].to_numpy(dtype="float64")})
 
 
 class _CodedDays:

@@ -36,7 +36,7 @@ from custlib.run.config import RunFolder
 
 __all__ = ["MAKERS", "add_note", "atomic_write", "load_table", "read_manifest", "read_notes",
            "record", "save_csv", "save_figure", "save_file", "save_json", "save_table", "save_text",
-           "write_text"]
+           "table_path", "write_text"]
 
 MANIFEST = "manifest.json"
 NOTES = "notes.json"
@@ -263,17 +263,7 @@ def load_table(run: RunFolder, name: str, *, exclude: tuple[str, ...] = (),
         The artefact is not there (the message names the notebook that writes it), or it
         is a CSV table for people (:func:`save_csv`), not one handed on.
     """
-    entry = read_manifest(run).get(name)
-    path = run.root / entry["path"] if entry else run.data / f"{name}.parquet"
-    if not path.exists():
-        maker = MAKERS.get(name)
-        how = (f"notebook {maker} first, e.g. custlib run --run-name {run.name} "
-               f"--only {maker[:2]}" if maker else
-               f"the notebook that writes it first, e.g. custlib run --run-name {run.name}")
-        raise SourceError(f"run {run.name!r} has no {name!r} table ({path}); run {how}")
-    if path.suffix != ".parquet":
-        raise SourceError(f"artefact {name!r} of run {run.name!r} is {path.name}, a table "
-                          "for people; load_table reads the Parquet tables notebooks hand on")
+    path = table_path(run, name)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -293,6 +283,39 @@ def load_table(run: RunFolder, name: str, *, exclude: tuple[str, ...] = (),
     for c in coded:  # in the order of their first line: sorted as text instead
         df[c] = df[c].cat.reorder_categories(df[c].cat.categories.sort_values())
     return df
+
+
+def table_path(run: RunFolder, name: str) -> Path:
+    """The Parquet file of a table saved by an earlier notebook of the same run.
+
+    Parameters
+    ----------
+    run : RunFolder
+    name : str
+        The artefact name given to :func:`save_table`.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    SourceError
+        The artefact is not there (the message names the notebook that writes it), or it
+        is a CSV table for people (:func:`save_csv`), not one handed on.
+    """
+    entry = read_manifest(run).get(name)
+    path = run.root / entry["path"] if entry else run.data / f"{name}.parquet"
+    if not path.exists():
+        maker = MAKERS.get(name)
+        how = (f"notebook {maker} first, e.g. custlib run --run-name {run.name} "
+               f"--only {maker[:2]}" if maker else
+               f"the notebook that writes it first, e.g. custlib run --run-name {run.name}")
+        raise SourceError(f"run {run.name!r} has no {name!r} table ({path}); run {how}")
+    if path.suffix != ".parquet":
+        raise SourceError(f"artefact {name!r} of run {run.name!r} is {path.name}, a table "
+                          "for people; load_table reads the Parquet tables notebooks hand on")
+    return path
 
 
 def _default_range(index: Any) -> bool:

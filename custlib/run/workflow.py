@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from custlib.data.engines.saved import SavedLines, is_saved_lines
 from custlib.errors import ParameterError, format_list
 from custlib.run import artefacts
 from custlib.run.config import RunFolder
@@ -34,7 +35,7 @@ __all__ = ["NOT_READ", "CleanTables", "ReportInputs", "btyd_params", "clean_tabl
            "clv_not_estimated", "customer_clv", "customer_column", "customer_labels",
            "default_calibration_end", "lifecycle_thresholds", "report_inputs", "run_cleaning",
            "save_clv", "save_clv_not_estimated", "save_lifecycle", "save_segmentation",
-           "signup_dates", "signup_note"]
+           "saved_lines", "signup_dates", "signup_note"]
 
 
 class CleanTables:
@@ -45,17 +46,42 @@ class CleanTables:
     transactions : pandas.DataFrame
         Clean lines of identified customers, without the columns of
         :data:`NOT_READ` (``transactions_clean.parquet`` in the run's data folder has them).
+        In a run of the DuckDB engine they are read on first use.
+    lines : pandas.DataFrame or SavedLines
+        The same lines for the steps that can take them on disk: in a run of the DuckDB
+        engine (``engine: duckdb``, a log that may not fit in memory) a
+        :class:`~custlib.data.engines.saved.SavedLines`, which DuckDB groups into a table
+        per customer or per day without holding the lines in memory; else
+        :attr:`transactions`.
     customers, survey : pandas.DataFrame or None
     summary : dict
-        The cleaning summary (rows, revenue, dates, currency, settings).
+        The cleaning summary (rows, revenue, dates, currency, settings, engine).
     """
 
-    def __init__(self, transactions: pd.DataFrame, customers: pd.DataFrame | None,
+    def __init__(self, transactions: pd.DataFrame | SavedLines, customers: pd.DataFrame | None,
                  survey: pd.DataFrame | None, summary: dict[str, Any]) -> None:
-        self.transactions = transactions
+        self._saved = transactions if is_saved_lines(transactions) else None
+        self._frame = None if self._saved is not None else transactions
         self.customers = customers
         self.survey = survey
         self.summary = summary
+
+    @property
+    def transactions(self) -> pd.DataFrame:
+        """The clean lines as a pandas frame (read from the run's file on first use)."""
+        if self._frame is None:
+            assert self._saved is not None
+            self._frame = self._saved.to_pandas()
+        return self._frame
+
+    @transactions.setter
+    def transactions(self, frame: pd.DataFrame) -> None:
+        self._frame, self._saved = frame, None
+
+    @property
+    def lines(self) -> pd.DataFrame | SavedLines:
+        """The lines on disk in a run of the DuckDB engine, else the frame (see above)."""
+        return self._saved if self._saved is not None else self.transactions
 
     @property
     def currency(self) -> str:
@@ -101,8 +127,11 @@ class CleanTables:
 
         if not names:
             return self
-        tx = relabel(self.transactions, names, LABELLED_TRANSACTION_COLUMNS)
         survey = relabel(self.survey, names, ("top_need",))
+        if self._saved is not None:
+            return CleanTables(self._saved.relabelled(names, LABELLED_TRANSACTION_COLUMNS),
+                               relabel(self.customers, names), survey, self.summary)
+        tx = relabel(self.transactions, names, LABELLED_TRANSACTION_COLUMNS)
         assert tx is not None
         return CleanTables(tx, relabel(self.customers, names), survey, self.summary)
 
@@ -179,11 +208,45 @@ SNAPSHOTS_NOT_READ: tuple[str, ...] = ("customer_id", "revenue")
 
 def _read_clean(run: RunFolder) -> CleanTables:
     manifest = artefacts.read_manifest(run)
-    tx = artefacts.load_table(run, "transactions_clean", exclude=NOT_READ, categories=CODED)
+    summary = json.loads((run.data / "cleaning_summary.json").read_text(encoding="utf-8"))
+    tx: pd.DataFrame | SavedLines
+    if summary.get("engine") == "duckdb":  # a log that may not fit in memory: left on disk
+        tx = saved_lines(run)
+    else:
+        tx = artefacts.load_table(run, "transactions_clean", exclude=NOT_READ, categories=CODED)
     customers = artefacts.load_table(run, "customers") if "customers" in manifest else None
     survey = artefacts.load_table(run, "survey") if "survey" in manifest else None
-    summary = json.loads((run.data / "cleaning_summary.json").read_text(encoding="utf-8"))
     return CleanTables(tx, customers, survey, summary)
+
+
+def saved_lines(run: RunFolder) -> SavedLines:
+    """The run's clean lines in their Parquet file (:class:`CleanTables` ``lines``).
+
+    Read as pandas, they are what the run's other steps read: without :data:`NOT_READ`,
+    with :data:`CODED` as categories.
+
+    Parameters
+    ----------
+    run : RunFolder
+
+    Returns
+    -------
+    SavedLines
+    """
+    import pyarrow.parquet as pq
+
+    path = artefacts.table_path(run, "transactions_clean")
+    schema = pq.read_schema(path)
+    stored = {c for c in (schema.pandas_metadata or {}).get("index_columns", [])
+              if isinstance(c, str)}
+    columns = [c for c in schema.names if c not in NOT_READ and c not in stored]
+
+    def read(cols: list[str]) -> pd.DataFrame:
+        return artefacts.load_table(run, "transactions_clean", categories=CODED,
+                                    exclude=tuple(c for c in columns if c not in cols)
+                                    + NOT_READ)[cols]
+
+    return SavedLines(path, read=read, columns=columns)
 
 
 def clean_tables(run: RunFolder, lang: str | None = None) -> CleanTables:

@@ -60,7 +60,10 @@ def save_cleaning(result: CleaningResult, run: Any, *, customers: pd.DataFrame |
         artefacts.save_csv(result.adjustments, run, "netting_adjustments", written_by=by,
                            index=False),
     ]
-    summary = {**result.reconcile(), "currency": currency, "settings": result.settings}
+    summary = {**result.reconcile(), "currency": currency, "settings": result.settings,
+               # later notebooks leave a DuckDB run's lines on disk (workflow.CleanTables)
+               "engine": "pandas" if isinstance(result.transactions, pd.DataFrame)
+               else "duckdb"}
     if labels:
         summary["labels"] = labels
     paths.append(artefacts.save_json(summary, run, "cleaning_summary", written_by=by))

@@ -1,0 +1,303 @@
+"""Clean lines left in their Parquet file, computed on by DuckDB (the ``duckdb`` engine).
+
+Notebook 01 writes a run's clean lines to ``data/transactions_clean.parquet``. With
+``engine: pandas`` later notebooks read them whole into memory. With ``engine: duckdb`` the
+log may be bigger than memory, so they get a :class:`SavedLines` instead: the file, read by
+DuckDB where a step needs only a table per customer or per customer and day
+(:func:`custlib.lifecycle.stages.purchase_days`, the breadth of the action lists), and read
+as pandas, a few columns at a time, where a step needs the lines themselves.
+
+What DuckDB computes equals what pandas computes from the same lines: ids, days and counts
+exactly, sums of money to the last bit or so. A sum is Kahan's compensated sum taken in the
+lines' order (``fsum(amount ORDER BY _row)``), so DuckDB's threads never change it and a
+run gives the same numbers each time; pandas sums a group the same way in an unsorted log
+and another way in a sorted one, which can differ in the last bit (tests/test_saved_lines.py).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from custlib.data.engines.workspace import _PREFIX, _release, _sweep, resolve_memory_limit
+
+__all__ = ["SavedLines", "is_saved_lines", "quote"]
+
+
+def quote(name: str) -> str:
+    """An SQL identifier (a column's name), quoted.
+
+    Examples
+    --------
+    >>> print(quote("Customer ID"))
+    "Customer ID"
+    """
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """An SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+class SavedLines:
+    """A run's clean lines in their Parquet file, for DuckDB and a few columns at a time.
+
+    Parameters
+    ----------
+    path : path-like
+        The Parquet file.
+    read : callable
+        ``read(columns)``: those columns as a pandas frame, as the run's other steps read
+        the table (:func:`custlib.run.artefacts.load_table`).
+    columns : sequence of str
+        The columns the lines offer (the file may have more).
+    names : mapping of str to str, optional
+        Values renamed in the ``labelled`` columns (the business context's ``labels``, as
+        :func:`custlib.data.context.relabel` renames them), in SQL as in the frames.
+    labelled : sequence of str, default ()
+        The columns whose values ``names`` renames.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> path = Path(tempfile.mkdtemp()) / "lines.parquet"
+    >>> pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [1.0, 2.0, 3.0]}).to_parquet(path)
+    >>> lines = SavedLines(path, read=lambda cols: pd.read_parquet(path, columns=cols),
+    ...                    columns=["customer_id", "amount"])
+    >>> len(lines), lines.query("SELECT fsum(amount ORDER BY _row) AS s FROM {lines}")["s"].item()
+    (3, 6.0)
+    """
+
+    def __init__(self, path: str | Path, *, read: Callable[[list[str]], pd.DataFrame],
+                 columns: Sequence[str], names: Mapping[str, str] | None = None,
+                 labelled: Sequence[str] = ()) -> None:
+        import pyarrow.parquet as pq
+
+        self.path = Path(path)
+        self._read = read
+        self._columns = list(columns)
+        self._names = dict(names or {})
+        self._labelled = [c for c in labelled if c in self._columns] if self._names else []
+        meta = pq.ParquetFile(self.path).metadata
+        self._rows = int(meta.num_rows)
+        self._schema = pq.read_schema(self.path)
+        self._con: Any = None
+
+    # -- what a frame has -------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._rows
+
+    @property
+    def columns(self) -> pd.Index:
+        """The column names."""
+        return pd.Index(self._columns)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Lines and columns."""
+        return self._rows, len(self._columns)
+
+    @property
+    def empty(self) -> bool:
+        """No lines."""
+        return self._rows == 0
+
+    def __contains__(self, column: object) -> bool:
+        return column in self._columns
+
+    def __getitem__(self, key: Any) -> Any:
+        """A column as a Series (``lines["amount"]``) or columns as a frame."""
+        if isinstance(key, str):
+            return self.to_pandas([key])[key]
+        return self.to_pandas(list(key))
+
+    def to_pandas(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The lines as a pandas frame (all columns, or ``columns``), as the run reads them.
+
+        Parameters
+        ----------
+        columns : sequence of str, optional
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        KeyError
+            A column the lines do not have.
+        """
+        cols = self._check(columns)
+        frame = self._read(cols)
+        if self._labelled:
+            from custlib.data.context import relabel
+
+            frame = relabel(frame, self._names, self._labelled)
+        return frame
+
+    def head(self, n: int = 5) -> pd.DataFrame:
+        """The first ``n`` lines (all columns), as a pandas frame.
+
+        Parameters
+        ----------
+        n : int, default 5
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return self.query(f"SELECT * EXCLUDE (_row) FROM {{lines}} ORDER BY _row "
+                          f"LIMIT {max(int(n), 0)}")
+
+    def is_tz_aware(self, column: str) -> bool:
+        """Whether a timestamp column carries a time zone.
+
+        Parameters
+        ----------
+        column : str
+
+        Returns
+        -------
+        bool
+        """
+        field = self._schema.field(column)
+        return getattr(field.type, "tz", None) is not None
+
+    def pandas_dtype(self, column: str) -> Any:
+        """The dtype a column has when read as pandas (from the file's schema).
+
+        Parameters
+        ----------
+        column : str
+
+        Returns
+        -------
+        numpy.dtype or pandas dtype
+        """
+        return self._schema.field(column).type.to_pandas_dtype()
+
+    def relabelled(self, names: Mapping[str, str], labelled: Sequence[str]) -> SavedLines:
+        """The same lines with the values of ``labelled`` columns renamed by ``names``.
+
+        On lines already renamed, ``names`` renames the names they show, as renaming a
+        renamed frame does.
+
+        Parameters
+        ----------
+        names : mapping of str to str
+        labelled : sequence of str
+
+        Returns
+        -------
+        SavedLines
+        """
+        composed = {**names, **{k: names.get(v, v) for k, v in self._names.items()}}
+        return SavedLines(self.path, read=self._read, columns=self._columns,
+                          names=composed, labelled=[*dict.fromkeys([*self._labelled,
+                                                                    *labelled])])
+
+    # -- SQL -------------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run an SQL query over the lines, named ``{lines}`` in it, as a pandas frame.
+
+        The lines have the offered columns (values renamed as the frames are) and
+        ``_row``, each line's position in the file: order by it to take the lines in the
+        order pandas does.
+
+        Parameters
+        ----------
+        sql : str
+            With ``{lines}`` where the lines go.
+        params : sequence, optional
+            Values of the ``?`` placeholders.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        con = self._connection()
+        return con.execute(sql.replace("{lines}", self._source()), params or []).df()
+
+    def _source(self) -> str:
+        cols = []
+        for c in self._columns:
+            if c in self._labelled:
+                whens = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}"
+                                 for k, v in sorted(self._names.items()))
+                cols.append(f"CASE CAST({quote(c)} AS VARCHAR) {whens} "
+                            f"ELSE CAST({quote(c)} AS VARCHAR) END AS {quote(c)}")
+            else:
+                cols.append(quote(c))
+        cols.append("file_row_number AS _row")
+        return (f"(SELECT {', '.join(cols)} FROM read_parquet("
+                f"{_literal(str(self.path))}, file_row_number = true))")
+
+    def _connection(self) -> Any:
+        """DuckDB, opened on first use with the engine's memory limit and a spill folder.
+
+        :func:`~custlib.data.engines.workspace.resolve_memory_limit` (``CUSTLIB_DUCKDB_MEMORY``,
+        1GB by default): past it the grouping spills to a temporary folder, removed with the
+        lines (or, after a killed process, by the next run's sweep).
+        """
+        if self._con is None:
+            import duckdb
+
+            _sweep(None)
+            folder = tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-")
+            con = duckdb.connect()
+            try:
+                spill = Path(folder.name, "spill").as_posix().replace("'", "''")
+                con.execute(f"SET temp_directory = '{spill}'")
+                limit = resolve_memory_limit().replace("'", "''")
+                con.execute(f"SET memory_limit = '{limit}'")
+            except BaseException:
+                _release(con, folder)
+                raise
+            weakref.finalize(self, _release, con, folder)
+            self._con = con
+        return self._con
+
+    def _check(self, columns: Sequence[str] | None) -> list[str]:
+        if columns is None:
+            return list(self._columns)
+        missing = [c for c in columns if c not in self._columns]
+        if missing:
+            raise KeyError(f"columns {missing} are not among the lines' columns "
+                           f"{self._columns}")
+        return list(columns)
+
+    # -- for people ------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (f"SavedLines({self._rows:,} lines x {len(self._columns)} columns in "
+                f"{self.path.name}, read by DuckDB (engine: duckdb); .head() shows the "
+                "first, .to_pandas([...]) gives a frame)")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"{name!r}: these {self._rows:,} lines stay in {self.path.name} (engine: duckdb)"
+            f" and are not held whole in memory; take the columns you need as a frame with "
+            f".to_pandas([...]) (columns: {', '.join(self._columns)}), or run with engine: "
+            "pandas")
+
+
+def is_saved_lines(obj: object) -> bool:
+    """Whether ``obj`` is a :class:`SavedLines` (lines left on disk for DuckDB).
+
+    Parameters
+    ----------
+    obj : object
+
+    Returns
+    -------
+    bool
+    """
+    return isinstance(obj, SavedLines)
