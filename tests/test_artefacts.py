@@ -181,3 +181,35 @@ def test_records_are_not_listed_and_notes_accumulate(run):
     assert [n["step"] for n in notes] == ["segments", "cleaning"]
     assert notes[0]["text"] == "computed here" and notes[0]["notebook"] == "02_segmentation"
     assert notes[1]["parameters"] == {"lang": "en"} and "written_at" in notes[1]
+
+
+def test_a_big_table_is_written_in_batches_and_reads_back_the_same(run, monkeypatch):
+    """Past TABLE_BATCH_ROWS rows a frame is written a batch at a time: it reads back as
+    the frame written whole, its ``text`` columns as text."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    n = 23
+    frame = pd.DataFrame({
+        "snapshot": pd.to_datetime("2024-01-31") + pd.to_timedelta(np.arange(n) // 5, unit="D"),
+        "customer_id": pd.Categorical(["b", "a", "客户", "b", None] * 4 + ["a"] * 3,
+                                      categories=["b", "a", "客户", "unused"]),
+        "stage": pd.Categorical(["new", "loyal"] * 11 + ["new"]),
+        "revenue": np.linspace(0, 1, n),
+    })
+    whole = artefacts.save_table(frame, run, "whole", text=("customer_id", "stage"))
+    monkeypatch.setattr(artefacts, "TABLE_BATCH_ROWS", 7)
+    batched = artefacts.save_table(frame, run, "batched", text=("customer_id", "stage"))
+    assert pq.ParquetFile(whole).metadata.num_row_groups == 1
+    assert pq.ParquetFile(batched).metadata.num_row_groups == 4  # 7 + 7 + 7 + 2 rows
+    want = frame.astype({"customer_id": "str", "stage": "str"})
+    assert want["customer_id"].isna().sum() == 4
+    for path, name in ((whole, "whole"), (batched, "batched")):
+        pd.testing.assert_frame_equal(pd.read_parquet(path), want)
+        pd.testing.assert_frame_equal(artefacts.load_table(run, name), want)
+    assert artefacts.read_manifest(run)["batched"]["rows"] == n
+    # an index worth keeping: written whole, with it
+    indexed = frame.set_axis(pd.Index([f"c{i}" for i in range(n)], name="who"))
+    path = artefacts.save_table(indexed, run, "indexed")
+    assert pq.ParquetFile(path).metadata.num_row_groups == 1
+    pd.testing.assert_frame_equal(pd.read_parquet(path), indexed)

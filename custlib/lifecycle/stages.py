@@ -397,6 +397,18 @@ class LifecycleStager(BaseEstimator):
                registered: pd.Series | None = None,
                p_alive: pd.Series | None = None) -> pd.DataFrame:
         """:meth:`state_at` on days factorised once (:class:`_CodedDays`)."""
+        return self._state_and_codes(coded, at, registered=registered, p_alive=p_alive)[0]
+
+    def _state_and_codes(self, coded: _CodedDays, at: pd.Timestamp, *,
+                         registered: pd.Series | None = None,
+                         p_alive: pd.Series | None = None,
+                         ids: pd.Index | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+        """:meth:`_state`, and each row's position in ``ids`` (default ``coded.ids``).
+
+        ``ids`` starts with ``coded.ids`` and has the registered customers without a
+        purchase after them (:meth:`snapshots`); the buyers' positions are their codes,
+        found without looking up their text ids.
+        """
         inside = (coded.day <= at).to_numpy()
         key = coded.codes[inside]
         day, revenue = coded.day[inside].reset_index(drop=True), coded.revenue[inside]
@@ -413,17 +425,21 @@ class LifecycleStager(BaseEstimator):
         state["mean_gap"] = np.where(n > 1, span / (n - 1).clip(lower=1), np.nan)
         state["previous_gap"] = (last - second_last.reindex(state.index)).dt.days.astype(float)
         state["overdue_ratio"] = state["days_since_last"] / state["mean_gap"]
-        state.index = coded.ids.take(state.index.to_numpy())
+        codes = state.index.to_numpy()
+        state.index = coded.ids.take(codes)
         if registered is not None:
             reg = pd.to_datetime(registered, errors="coerce")
             reg.index = reg.index.astype(str)
             never = reg[(reg <= at) & ~reg.index.isin(state.index)]
             if len(never):
-                state = pd.concat([state, pd.DataFrame(index=pd.Index(never.index.unique()))])
+                unseen = pd.Index(never.index.unique())
+                state = pd.concat([state, pd.DataFrame(index=unseen)])
+                codes = np.concatenate([codes, (coded.ids if ids is None else ids)
+                                        .get_indexer(unseen)])
         state.index.name = "customer_id"
         state["stage"] = self._stages(state, at, p_alive)
         state.attrs = {"date": str(at.date())}
-        return state
+        return state, codes
 
     def _stages(self, s: pd.DataFrame, at: pd.Timestamp,
                 p_alive: pd.Series | None) -> pd.Categorical:
@@ -467,6 +483,9 @@ class LifecycleStager(BaseEstimator):
         -------
         pandas.DataFrame
             Long table: ``snapshot``, ``customer_id``, ``stage``, ``revenue`` (to date).
+            ``customer_id`` is categorical (the buyers' ids, sorted, then the registered
+            customers' without a purchase): a code of 4 bytes per row instead of a text, for
+            a table of customers x periods (64M rows at 100M lines: 3.8 -> 1.4 GiB).
         """
         self._fitted()
         check_choice("freq", freq, ("M", "Q", "W"))
@@ -477,16 +496,25 @@ class LifecycleStager(BaseEstimator):
         if not dates or dates[-1] < last:
             dates.append(last)
         coded = _CodedDays(days)
+        ids = coded.ids
+        if registered is not None:  # customers who may be potential before they buy
+            signed = pd.Index(pd.Index(registered.index).astype(str).unique())
+            ids = ids.append(signed[~signed.isin(ids)].sort_values())
+        customer = pd.CategoricalDtype(ids)
         frames = []
         for at in dates:
-            st = self._state(coded, at, registered=registered)
-            # the stage stays categorical: as text, millions of rows would be encoded again
-            frames.append(pd.DataFrame({"snapshot": at, "customer_id": st.index,
-                                        "stage": st["stage"].array,
-                                        "revenue": st["revenue"].fillna(0.0).to_numpy()}))
+            st, codes = self._state_and_codes(coded, at, registered=registered, ids=ids)
+            # ids and stage stay categorical: as text, millions of rows would be encoded again
+            frames.append(pd.DataFrame({
+                "snapshot": at,
+                "customer_id": pd.Categorical.from_codes(codes, dtype=customer),
+                "stage": st["stage"].array,
+                "revenue": st["revenue"].fillna(0.0).to_numpy()}))
         out = pd.concat(frames, ignore_index=True)
         if not isinstance(out["stage"].dtype, pd.CategoricalDtype):  # no snapshot date
             out["stage"] = pd.Categorical(out["stage"], categories=list(STAGES))
+        if not isinstance(out["customer_id"].dtype, pd.CategoricalDtype):
+            out["customer_id"] = pd.Categorical(out["customer_id"], dtype=customer)
         return out
 
 

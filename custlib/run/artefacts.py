@@ -34,9 +34,9 @@ import pandas as pd
 from custlib.errors import ParameterError, SourceError
 from custlib.run.config import RunFolder
 
-__all__ = ["MAKERS", "add_note", "atomic_write", "load_table", "read_manifest", "read_notes",
-           "record", "save_csv", "save_figure", "save_file", "save_json", "save_table", "save_text",
-           "table_path", "write_text"]
+__all__ = ["MAKERS", "TABLE_BATCH_ROWS", "add_note", "atomic_write", "load_table",
+           "read_manifest", "read_notes", "record", "save_csv", "save_figure", "save_file",
+           "save_json", "save_table", "save_text", "table_path", "write_text"]
 
 MANIFEST = "manifest.json"
 NOTES = "notes.json"
@@ -154,9 +154,13 @@ def _write_csv(df: pd.DataFrame, path: Path, index: bool | None) -> None:
                                              index=_csv_index(df, index)))
 
 
+#: Rows of a big table turned into Arrow and written at a time (:func:`save_table`)
+TABLE_BATCH_ROWS = 4_000_000
+
+
 def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str = "",
                csv: bool = False, kind: str = "data", index: bool | None = None,
-               stem: str | None = None) -> Path:
+               stem: str | None = None, text: tuple[str, ...] = ()) -> Path:
     """Save a table to the run folder as Parquet (and optionally CSV).
 
     Parameters
@@ -181,6 +185,12 @@ def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str =
     stem : str, optional
         The file stem, when it differs from the artefact name (a batch group's input
         ``transactions`` is the artefact ``input_transactions``).
+    text : tuple of str, default ()
+        Columns written as text whatever their dtype (a categorical's values): the file
+        reads back as text. A frame of more than :data:`TABLE_BATCH_ROWS` rows with a plain
+        index is turned into Arrow and written that many rows at a time (and these columns
+        turned into text a batch at a time), not whole: a customer x month table of 64M
+        rows took 4 GiB more to save whole.
 
     Returns
     -------
@@ -196,7 +206,13 @@ def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str =
         raise ParameterError(f"kind is {kind!r}; expected 'data', 'tables' or 'input'")
     path = run.path(kind, f"{stem or name}.parquet")
     if isinstance(df, pd.DataFrame):
-        atomic_write(path, lambda tmp: df.to_parquet(tmp, index=index))
+        plain = isinstance(df.index, pd.RangeIndex) and df.index.start == 0 \
+            and df.index.step == 1 and df.index.name is None and not index
+        if plain and len(df) > TABLE_BATCH_ROWS:
+            atomic_write(path, lambda tmp: _write_batches(df, tmp, text))
+        else:
+            whole = df.astype({c: "str" for c in text if c in df}) if text else df
+            atomic_write(path, lambda tmp: whole.to_parquet(tmp, index=index))
     else:  # lines the DuckDB engine keeps, written a batch at a time
         atomic_write(path, df.to_parquet)
     extra: dict[str, Any] = {}
@@ -206,6 +222,30 @@ def save_table(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str =
         extra["csv"] = str(copy.relative_to(run.root))
     record(run, name, path, written_by, **_shape(df), **extra)
     return path
+
+
+def _write_batches(df: pd.DataFrame, path: Path, text: tuple[str, ...]) -> None:
+    """Write a frame with a plain index as Parquet, :data:`TABLE_BATCH_ROWS` rows at a time.
+
+    The file reads back as ``df.to_parquet`` writes it (``text`` columns as text), with
+    memory for one batch in Arrow instead of the whole table.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def batch(start: int) -> pa.Table:
+        part = df.iloc[start:start + TABLE_BATCH_ROWS]
+        if text:
+            part = part.astype({c: "str" for c in text if c in part})
+        return pa.Table.from_pandas(part, preserve_index=False)
+
+    first = batch(0)
+    with pq.ParquetWriter(path, first.schema) as writer:
+        writer.write_table(first)
+        del first
+        for start in range(TABLE_BATCH_ROWS, len(df), TABLE_BATCH_ROWS):
+            writer.write_table(batch(start))
+            pa.default_memory_pool().release_unused()
 
 
 def save_csv(df: pd.DataFrame, run: RunFolder, name: str, *, written_by: str = "",

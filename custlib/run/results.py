@@ -216,9 +216,10 @@ def save_lifecycle(run: RunFolder, state: pd.DataFrame, snapshots: pd.DataFrame,
         pseudonyms(pd.Index([]), salt)  # an empty salt fails here, before anything is written
     by = "04_lifecycle"
     current = state.assign(stage=state["stage"].astype(str))
-    snaps = snapshots.assign(stage=snapshots["stage"].astype(str))  # the other columns not copied
     paths = [artefacts.save_table(current, run, "customer_lifecycle", written_by=by),
-             artefacts.save_table(snaps, run, "lifecycle_snapshots", written_by=by)]
+             # ids and stages as text, a batch at a time: 64M rows at 100M lines
+             artefacts.save_table(snapshots, run, "lifecycle_snapshots", written_by=by,
+                                  text=("customer_id", "stage"))]
     if stager is not None:
         paths.append(artefacts.save_json(
             {k: getattr(stager, f"{k}_") for k in ("active_days", "churn_days", "new_days",
