@@ -130,10 +130,16 @@ def _moves_by_join(snaps: pd.DataFrame, pairs: list[tuple]) -> pd.DataFrame:
     return table.reindex(index=list(STAGES), columns=list(STAGES), fill_value=0)
 
 
-def test_transition_matrix_equals_joining_snapshots_by_id():
+@pytest.mark.parametrize("shape", ["shuffled", "as_made", "as_text"])
+def test_transition_matrix_equals_joining_snapshots_by_id(shape):
+    """Rows in any order, or each snapshot's together (read in slices), ids and stages as
+    categoricals (as snapshots are made) or as text (as a file reads them)."""
     days = stages.purchase_days(_log(4))
     snaps = stages.LifecycleStager().fit(days).snapshots(days, end="2023-12-31")
-    snaps = snaps.sample(frac=1.0, random_state=0)  # rows in any order
+    if shape == "shuffled":
+        snaps = snaps.sample(frac=1.0, random_state=0)  # rows in any order
+    elif shape == "as_text":
+        snaps = snaps.astype({"customer_id": "str", "stage": "str"})
     dates = sorted(snaps["snapshot"].unique())
     got = transitions.transition_matrix(snaps)
     want = _moves_by_join(snaps, list(zip(dates[:-1], dates[1:], strict=True)))
@@ -147,9 +153,12 @@ def test_transition_matrix_equals_joining_snapshots_by_id():
 def test_transition_matrix_refuses_a_customer_twice_in_a_snapshot():
     days = stages.purchase_days(_log(5))
     snaps = stages.LifecycleStager().fit(days).snapshots(days, end="2023-12-31")
-    twice = pd.concat([snaps, snaps.iloc[[7]]])
-    with pytest.raises(DataError, match="more than once in the snapshot"):
+    twice = pd.concat([snaps, snaps.iloc[[7]]], ignore_index=True)
+    who = snaps["customer_id"].iloc[7]
+    with pytest.raises(DataError, match=f"customer '{who}' appears more than once in the snap"):
         transitions.transition_matrix(twice)
+    with pytest.raises(DataError, match=f"customer '{who}' appears more than once in the snap"):
+        transitions.transition_matrix(twice.sort_values("snapshot", kind="stable"))
 
 
 @pytest.mark.parametrize("freq", ["M", "Q", "W"])

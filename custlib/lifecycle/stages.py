@@ -500,22 +500,33 @@ class LifecycleStager(BaseEstimator):
         if registered is not None:  # customers who may be potential before they buy
             signed = pd.Index(pd.Index(registered.index).astype(str).unique())
             ids = ids.append(signed[~signed.isin(ids)].sort_values())
-        customer = pd.CategoricalDtype(ids)
-        frames = []
+        # ids and stages stay codes: as text, millions of rows would be encoded again
+        parts = []
         for at in dates:
             st, codes = self._state_and_codes(coded, at, registered=registered, ids=ids)
-            # ids and stage stay categorical: as text, millions of rows would be encoded again
-            frames.append(pd.DataFrame({
-                "snapshot": at,
-                "customer_id": pd.Categorical.from_codes(codes, dtype=customer),
-                "stage": st["stage"].array,
-                "revenue": st["revenue"].fillna(0.0).to_numpy()}))
-        out = pd.concat(frames, ignore_index=True)
-        if not isinstance(out["stage"].dtype, pd.CategoricalDtype):  # no snapshot date
-            out["stage"] = pd.Categorical(out["stage"], categories=list(STAGES))
-        if not isinstance(out["customer_id"].dtype, pd.CategoricalDtype):
-            out["customer_id"] = pd.Categorical(out["customer_id"], dtype=customer)
-        return out
+            parts.append((codes.astype(np.int32), st["stage"].array.codes,
+                          st["revenue"].fillna(0.0).to_numpy()))
+        # one table filled a snapshot at a time, each freed as it goes in: no second copy
+        # of the whole (pd.concat holds the parts and the table at once)
+        total = sum(len(p[0]) for p in parts)
+        when = np.empty(total, dtype=np.asarray(pd.DatetimeIndex(dates)).dtype)
+        customer = np.empty(total, dtype=np.int32)
+        stage = np.empty(total, dtype=np.int8)
+        revenue = np.empty(total, dtype=np.float64)
+        start = 0
+        for i, at in enumerate(dates):
+            codes, stage_codes, money = parts[i]
+            parts[i] = None  # type: ignore[call-overload]
+            stop = start + len(codes)
+            when[start:stop] = np.datetime64(at)
+            customer[start:stop], stage[start:stop], revenue[start:stop] = \
+                codes, stage_codes, money
+            start = stop
+        return pd.DataFrame({
+            "snapshot": when,
+            "customer_id": pd.Categorical.from_codes(customer, dtype=pd.CategoricalDtype(ids)),
+            "stage": pd.Categorical.from_codes(stage, categories=list(STAGES)),
+            "revenue": revenue}, copy=False)
 
 
 def as_day(name: str, value: Any) -> pd.Timestamp:

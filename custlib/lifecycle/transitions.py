@@ -97,16 +97,27 @@ def _moves(snapshots: pd.DataFrame, pairs: list[tuple[Any, Any]]) -> np.ndarray:
     Customers are matched by their code from one factorisation of the ids (not a join of
     text ids per pair); a stage outside :data:`STAGES` or missing counts nowhere.
     """
-    cust, _ = pd.factorize(snapshots["customer_id"])
+    ids = snapshots["customer_id"]
+    # a categorical's codes as they are (snapshots hold the ids so): no copy of 64M rows
+    cust = (ids.cat.codes.to_numpy() if isinstance(ids.dtype, pd.CategoricalDtype)
+            else pd.factorize(ids)[0])
     if (cust < 0).any():
         raise DataError(f"transition_matrix: {int((cust < 0).sum()):,} snapshot rows have no "
                         "customer_id; expected one row per customer and snapshot (as "
                         "LifecycleStager.snapshots gives)")
-    stage = pd.Categorical(snapshots["stage"], categories=list(STAGES)).codes.astype(np.int64)
+    given = snapshots["stage"]
+    stage = (given.cat.codes.to_numpy() if isinstance(given.dtype, pd.CategoricalDtype)
+             and list(given.cat.categories) == list(STAGES)
+             else pd.Categorical(given, categories=list(STAGES)).codes)
     when, dates = pd.factorize(snapshots["snapshot"])
-    order = np.argsort(when, kind="stable")  # the rows of each snapshot, together
     starts = np.r_[0, np.cumsum(np.bincount(when, minlength=len(dates)))]
-    rows = {pd.Timestamp(d): order[starts[i]:starts[i + 1]] for i, d in enumerate(dates)}
+    if pd.Series(when).is_monotonic_increasing:  # each snapshot's rows together, in order
+        rows: dict[pd.Timestamp, Any] = {pd.Timestamp(d): slice(starts[i], starts[i + 1])
+                                         for i, d in enumerate(dates)}
+    else:
+        order = np.argsort(when, kind="stable")  # the rows of each snapshot, together
+        rows = {pd.Timestamp(d): order[starts[i]:starts[i + 1]] for i, d in enumerate(dates)}
+    del when
     n = int(cust.max()) + 1 if len(cust) else 0
     out = []
     for a, b in pairs:
@@ -115,7 +126,7 @@ def _moves(snapshots: pd.DataFrame, pairs: list[tuple[Any, Any]]) -> np.ndarray:
             r = rows[date]
             seen = np.bincount(cust[r], minlength=n)
             if len(seen) and seen.max() > 1:
-                twice = snapshots["customer_id"].iloc[r[seen[cust[r]] > 1][0]]
+                twice = ids.iloc[np.arange(len(ids))[r][seen[cust[r]] > 1][0]]
                 raise DataError(f"transition_matrix: customer {twice!r} appears more than once "
                                 f"in the snapshot of {date:%Y-%m-%d}; expected one row per "
                                 "customer and snapshot (as LifecycleStager.snapshots gives)")
