@@ -20,9 +20,26 @@ pytest.importorskip("duckdb", reason="pip install duckdb (custlib[fast]) for the
 
 from custlib.data.contract import ColumnError  # noqa: E402
 from custlib.data.engines.saved import SavedLines  # noqa: E402
-from custlib.errors import EmptyResultError  # noqa: E402
+from custlib.errors import DataError, EmptyResultError  # noqa: E402
 from custlib.lifecycle import actions, stages  # noqa: E402
 from custlib.run import artefacts, config, workflow  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from custlib.data.cleaning import clean_transactions
+    from custlib.data.loading import load_transactions
+
+    return clean_transactions(load_transactions("demo")).transactions
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    from custlib.data.cleaning import clean_transactions
+    from custlib.data.loading import load_transactions
+
+    return clean_transactions(load_transactions("cdnow_sample")).transactions
+
 
 IDS = ["10", "9", "100", "a b", "客户7", "x", "2", "Z", "09", "b", "é", "e"]
 
@@ -194,9 +211,125 @@ def test_a_duckdb_run_leaves_its_lines_on_disk(tmp_path):
         if engine == "duckdb":
             assert clean._frame is None  # not read until used
             days = stages.purchase_days(clean.lines)
+        assert clean.first_date == pd.Timestamp("1997-01-01")
+        clean.summary["settings"]["observation_end"] = None  # then the last date
+        assert clean.observation_end == "1998-06-30"
         frames[engine] = clean.transactions
         assert clean.lines is not None
     pd.testing.assert_frame_equal(frames["duckdb"], frames["pandas"], check_exact=True)
     _same(days, stages.purchase_days(frames["pandas"]))
     run = config.run_folder("duckdb", tmp_path)
     assert artefacts.table_path(run, "transactions_clean").name == "transactions_clean.parquet"
+
+
+def _same_summary(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    money = ["total_revenue", "avg_order_value", "monetary_value"]
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=1e-12)
+    pd.testing.assert_frame_equal(got.drop(columns=money), want.drop(columns=money),
+                                  check_exact=True)
+    assert got.attrs == want.attrs
+
+
+@pytest.mark.parametrize("freq", ["D", "W", "M"])
+@pytest.mark.parametrize("end", [None, "2023-06-15"])
+def test_customer_summary_on_disk_equals_the_summary_in_memory(tmp_path, demo, freq, end):
+    """Notebook 02's table from the lines on disk: to the last bit or so, for every unit,
+    the whole log or a window cut inside it."""
+    from custlib.value.summary import customer_summary
+
+    tx = demo[["customer_id", "order_id", "order_date", "amount"]]
+    lines = _saved(tmp_path, tx)
+    want = customer_summary(tx, observation_end=end, freq=freq)
+    assert len(want) > 500
+    _same_summary(customer_summary(lines, observation_end=end, freq=freq), want)
+
+
+def test_customer_summary_on_disk_without_order_ids_or_money(tmp_path, cdnow):
+    from custlib.value.summary import customer_summary
+
+    tx = cdnow[["customer_id", "order_date", "amount"]]
+    lines = _saved(tmp_path, tx)
+    for kw in ({"order_id_col": None}, {"order_id_col": None, "monetary_col": None},
+               {"order_id_col": None, "freq_multiplier": 7}):
+        want = customer_summary(tx, observation_end="1997-09-30", freq="W", **kw)
+        _same_summary(customer_summary(lines, observation_end="1997-09-30", freq="W", **kw),
+                      want)
+
+
+def test_customer_summary_on_disk_says_what_is_wrong(tmp_path, demo):
+    from custlib.errors import ParameterError
+    from custlib.value.summary import customer_summary
+
+    tx = demo[["customer_id", "order_id", "order_date", "amount"]]
+    with pytest.raises(ColumnError, match="'order_id'"):
+        customer_summary(_saved(tmp_path, tx.drop(columns="order_id")))
+    with pytest.raises(ParameterError, match="missing ids"):
+        customer_summary(_saved(tmp_path, tx.assign(customer_id=tx["customer_id"].where(
+            tx.index != 5))))
+    with pytest.raises(ParameterError, match="observation_end"):
+        customer_summary(_saved(tmp_path, tx), observation_end="soon")
+    with pytest.raises(EmptyResultError, match="on or before"):
+        customer_summary(_saved(tmp_path, tx), observation_end="1990-01-01")
+    with pytest.raises(ParameterError, match="freq_multiplier"):
+        customer_summary(_saved(tmp_path, tx), freq_multiplier=0)
+
+
+def test_profile_cards_from_lines_on_disk_equal_those_from_the_frame(tmp_path, demo):
+    """The top categories and channels of each segment: the same text, from the revenue
+    DuckDB sums per segment and value; a segment whose lines have no category says ""."""
+    from custlib.segments.profiles import profile_cards
+    from custlib.value.summary import customer_summary
+
+    tx = demo.copy()
+    cust = customer_summary(tx)
+    seg = pd.Series(np.select([cust["n_orders"] > 8, cust["n_orders"] > 3], ["很多", "some"],
+                              "few"), index=cust.index)
+    table = cust.assign(seg=pd.Categorical(seg))
+    table.loc[table.index[:5], "seg"] = np.nan  # customers of no segment
+    few = table.index[table["seg"] == "few"]
+    tx.loc[tx["customer_id"].isin(few), "category"] = None  # a segment without categories
+    want = profile_cards(table, "seg", transactions=tx)
+    got = profile_cards(table, "seg", transactions=_saved(tmp_path, tx))
+    pd.testing.assert_frame_equal(got, want)
+    assert (want.iloc[:, -2:] != "").sum().sum() >= 4 and "" in set(want.iloc[:, -2])
+
+
+def test_notebook_03s_steps_on_disk_equal_those_in_memory(tmp_path, cdnow):
+    """The calibration/holdout split, the tracking of repeat purchases, a customer's P(alive)
+    history and the default calibration end, from the lines on disk: counts and dates
+    exactly, money and the model's expectations to the last bits."""
+    from custlib.value import btyd
+    from custlib.value.diagnostics import p_alive_history, tracking
+
+    tx = cdnow[["customer_id", "order_id", "order_date", "amount"]]
+    lines = _saved(tmp_path, tx)
+    for unit, obs_end in (("weeks", "1998-06-30"), ("days", ""), ("months", "1998-03-31")):
+        want = btyd.calibration_holdout(tx, "1997-09-30", obs_end, unit=unit)
+        got = btyd.calibration_holdout(lines, "1997-09-30", obs_end, unit=unit)
+        assert want["frequency_holdout"].sum() > 100
+        money = ["total_revenue", "avg_order_value", "monetary_value", "monetary_value_holdout"]
+        pd.testing.assert_frame_equal(got.drop(columns=money), want.drop(columns=money),
+                                      check_exact=True)
+        pd.testing.assert_frame_equal(got[money], want[money], rtol=1e-12, atol=1e-12)
+        assert got.attrs == want.attrs
+    ch = btyd.calibration_holdout(tx, "1997-09-30", "1998-06-30")
+    model = btyd.BTYDModel("bgnbd").fit(ch)
+    for obs_end in ("1998-06-30", None):
+        want = tracking(model, tx, "1997-09-30", obs_end)
+        got = tracking(model, lines, "1997-09-30", obs_end)
+        assert want["actual"].sum() > 100 and want.attrs == got.attrs
+        pd.testing.assert_frame_equal(got.drop(columns=["expected", "cumulative_expected"]),
+                                      want.drop(columns=["expected", "cumulative_expected"]),
+                                      check_exact=True)
+        pd.testing.assert_frame_equal(got, want, rtol=1e-12)
+    with pytest.raises(EmptyResultError, match="no customer bought by 1990-01-01"):
+        tracking(model, lines, "1990-01-01", "1998-06-30")
+    who = ch["frequency"].idxmax()
+    for obs_end in ("1998-06-30", None):
+        pd.testing.assert_frame_equal(
+            p_alive_history(model, lines, who, observation_end=obs_end),
+            p_alive_history(model, tx, who, observation_end=obs_end), check_exact=True)
+    with pytest.raises(DataError, match="'nobody' has no transaction"):
+        p_alive_history(model, lines, "nobody")
+    assert workflow.default_calibration_end(lines, "1998-06-30") == \
+        workflow.default_calibration_end(tx, "1998-06-30")

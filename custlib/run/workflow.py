@@ -94,7 +94,12 @@ class CleanTables:
         end = (self.summary.get("settings") or {}).get("observation_end")
         if end:
             return str(end)
-        return str(pd.Timestamp(self.transactions["order_date"].max()).date())
+        return str(pd.Timestamp(_extreme(self.lines, "order_date", "max")).date())
+
+    @property
+    def first_date(self) -> pd.Timestamp:
+        """The first clean order date (of the lines on disk without reading them)."""
+        return pd.Timestamp(_extreme(self.lines, "order_date", "min"))
 
     def data_labels(self, lang: str) -> dict[str, str]:
         """The names of the data's values in ``lang``, as notebook 01 recorded them.
@@ -285,7 +290,7 @@ def default_calibration_end(transactions: pd.DataFrame, observation_end: str, *,
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame or SavedLines
     observation_end : str
         Last day observed.
     holdout_share : float, default 0.0
@@ -299,8 +304,15 @@ def default_calibration_end(transactions: pd.DataFrame, observation_end: str, *,
     """
     if transactions.empty:
         raise ParameterError("default_calibration_end: there are no transactions")
-    return split.default_calibration_end(transactions[datetime_col].min(), observation_end,
-                                         holdout_share=holdout_share)
+    return split.default_calibration_end(_extreme(transactions, datetime_col, "min"),
+                                         observation_end, holdout_share=holdout_share)
+
+
+def _extreme(lines: pd.DataFrame | SavedLines, column: str, how: str) -> Any:
+    """The min or max of a column of a frame, or of lines on disk (without reading them)."""
+    if is_saved_lines(lines):
+        return lines.min(column) if how == "min" else lines.max(column)
+    return lines[column].min() if how == "min" else lines[column].max()
 
 
 

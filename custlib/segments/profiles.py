@@ -9,9 +9,11 @@ names come from the catalog ``segments.yaml`` (``column.*``, ``attribute.*``).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.saved import SavedLines, is_saved_lines, quote
 from custlib.data.ids import line_labels
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, label, labels, t
@@ -128,6 +130,28 @@ def _top(values: pd.Series, weights: pd.Series, n: int = 2) -> str:
     return ", ".join(f"{k} {v / total:.0%}" for k, v in s.head(n).items()) if total else ""
 
 
+def _top_of_saved_lines(lines: SavedLines, seg_of: pd.Series, column: str) -> pd.Series:
+    """:func:`_top` per segment, of lines left on disk.
+
+    The revenue per (segment, value) is summed by DuckDB (Kahan's sum in the lines'
+    order); the top values are picked from it as from a frame's lines.
+    """
+    codes, segments = pd.factorize(seg_of)
+    known = codes >= 0
+    members = pd.DataFrame({"customer_id": pd.Index(seg_of.index[known]).astype(str),
+                            "seg": codes[known].astype(np.int64)})
+    per = lines.query(
+        f"SELECT m.seg, l.{quote(column)} AS v, coalesce(fsum(l.amount ORDER BY l._row), 0.0)"
+        " AS r FROM {lines} l JOIN members m ON CAST(l.customer_id AS VARCHAR) = m.customer_id"
+        " GROUP BY ALL", tables={"members": members})
+    out = {}
+    for code in sorted(per["seg"].unique()):
+        d = per[per["seg"] == code]
+        d = d[d["v"].notna()].sort_values("v", kind="stable")  # as grouping by the values
+        out[segments[code]] = _top(d["v"], d["r"])
+    return pd.Series(out)  # as a frame's cards: text
+
+
 def profile_cards(table: pd.DataFrame, segment: str, *, transactions: pd.DataFrame | None = None,
                   guide: pd.DataFrame | None = None, attributes: tuple[str, ...] = (
                       "customer_type", "age_band", "gender", "region", "industry"),
@@ -140,8 +164,9 @@ def profile_cards(table: pd.DataFrame, segment: str, *, transactions: pd.DataFra
         From :func:`customer_table`, with the ``segment`` column.
     segment : str
         The segment column.
-    transactions : pandas.DataFrame, optional
-        Clean transactions, for the top categories and channels by revenue.
+    transactions : pandas.DataFrame or SavedLines, optional
+        Clean transactions, for the top categories and channels by revenue (or the lines
+        a run of the DuckDB engine leaves on disk, summed there).
     guide : pandas.DataFrame, optional
         :func:`custlib.segments.schemes.segment_guide` of the scheme, for the action.
     attributes : tuple of str
@@ -170,7 +195,11 @@ def profile_cards(table: pd.DataFrame, segment: str, *, transactions: pd.DataFra
         "orders_per_customer": g["n_orders"].mean(),
         "median_days_since": g["days_since_last_purchase"].median(),
     })
-    if transactions is not None:
+    if transactions is not None and is_saved_lines(transactions):
+        for col, name in (("category", "top_categories"), ("channel", "top_channels")):
+            if col in transactions:
+                cards[name] = _top_of_saved_lines(transactions, table[segment], col)
+    elif transactions is not None:
         seg_of = table[segment]
         tx = transactions.assign(_seg=line_labels(transactions["customer_id"], seg_of))
         for col, name in (("category", "top_categories"), ("channel", "top_channels")):

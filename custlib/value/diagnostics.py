@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.saved import SavedLines, is_saved_lines, quote
 from custlib.errors import DataError, EmptyResultError, ParameterError, check_choice
 from custlib.value.fitting import require_fitted
 from custlib.value.purchase import MODELS, BTYDModel
-from custlib.value.split import _date, _window, check_btyd_summary, time_unit
+from custlib.value.split import _date, _window, check_btyd_summary, time_unit, window_bounds
 from custlib.value.summary import period_index
 
 __all__ = ["matrix", "p_alive_history", "period_transactions", "simulate", "tracking"]
@@ -53,21 +54,22 @@ def tracking(model: BTYDModel, transactions: pd.DataFrame,
     """
     _, mult, _ = time_unit(unit)
     require_columns(transactions, [customer_id_col, datetime_col], "tracking")
-    cal_end, _, day, cal_day, end_day = _window(transactions, datetime_col, calibration_end,
-                                                observation_end)
-    # the customers as integer codes: the same groups as the ids, without hashing strings
-    visits = pd.DataFrame({"c": transactions[customer_id_col].factorize()[0], "d": day})
-    visits = visits[(visits["d"] <= end_day) & (visits["c"] >= 0)].drop_duplicates()
-    first = visits.groupby("c")["d"].transform("min")
-    visits = visits[first <= cal_day].assign(first=first[first <= cal_day])
-    if visits.empty:
+    if is_saved_lines(transactions):
+        cal_end, _, cal_day, end_day = window_bounds(
+            calibration_end, observation_end, lambda: transactions.max(datetime_col))
+        repeat_days, repeats, firsts = _visits_of_saved_lines(
+            transactions, customer_id_col, datetime_col, cal_day, end_day)
+    else:
+        cal_end, _, day, cal_day, end_day = _window(transactions, datetime_col,
+                                                    calibration_end, observation_end)
+        repeat_days, repeats, firsts = _visits(transactions[customer_id_col], day, cal_day,
+                                               end_day)
+    if firsts.empty:
         raise EmptyResultError(f"tracking: no customer bought by {cal_end:%Y-%m-%d}")
-    origin = int(visits["d"].min())
+    origin = int(firsts.index.min())  # the cohort's first purchase
     n_periods = int(np.floor((end_day + 1 - origin) / mult))
     edges = origin + np.arange(n_periods + 1) * mult  # in days since 1970
-    repeat = visits[visits["d"] > visits["first"]]
-    actual = np.histogram(repeat["d"].to_numpy() + 0.5, bins=edges)[0].astype(float)
-    firsts = visits.drop_duplicates("c")["first"].value_counts()
+    actual = np.histogram(repeat_days + 0.5, bins=edges, weights=repeats)[0].astype(float)
     ages = (edges[1:, None] - (firsts.index.to_numpy()[None, :] + 1)) / mult
     curve = model.expected_purchases_new(np.clip(ages, 0, None).ravel())
     cumulative = (np.asarray(curve).reshape(ages.shape) * firsts.to_numpy()[None, :]).sum(axis=1)
@@ -81,6 +83,51 @@ def tracking(model: BTYDModel, transactions: pd.DataFrame,
     out.attrs = {"calibration_end": str(cal_end.date()), "unit": unit,
                  "calibration_periods": int(np.sum(edges[1:] <= cal_day + 1))}
     return out
+
+
+def _visits(ids: pd.Series, day: np.ndarray, cal_day: int, end_day: int
+            ) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """The tracking cohort's visits: repeat days with their counts, and first days.
+
+    The cohort is the customers whose first day with a purchase is on or before
+    ``cal_day``; days after ``end_day`` are left out.
+
+    Returns
+    -------
+    repeat_days, repeats : ndarray
+        Each day (since 1970) with repeat visits, and how many customers made one.
+    firsts : pandas.Series
+        Customers per first day (index: the day), most first.
+    """
+    # the customers as integer codes: the same groups as the ids, without hashing strings
+    visits = pd.DataFrame({"c": ids.factorize()[0], "d": day})
+    visits = visits[(visits["d"] <= end_day) & (visits["c"] >= 0)].drop_duplicates()
+    first = visits.groupby("c")["d"].transform("min")
+    visits = visits[first <= cal_day].assign(first=first[first <= cal_day])
+    repeat = visits[visits["d"] > visits["first"]]
+    days = repeat["d"].to_numpy(dtype=np.int64)
+    return days, np.ones(len(days)), visits.drop_duplicates("c")["first"].value_counts()
+
+
+def _visits_of_saved_lines(lines: SavedLines, customer_id_col: str, datetime_col: str,
+                           cal_day: int, end_day: int
+                           ) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """:func:`_visits` of lines left on disk: counted by DuckDB, per day."""
+    c = quote(customer_id_col)
+    day = f"date_diff('day', DATE '1970-01-01', CAST({quote(datetime_col)} AS DATE))"
+    d = lines.query(f"""
+        WITH v AS (SELECT DISTINCT CAST({c} AS VARCHAR) AS c, {day} AS d FROM {{lines}}
+                   WHERE {c} IS NOT NULL AND {day} <= {end_day}),
+        f AS (SELECT c, min(d) AS first FROM v GROUP BY c HAVING min(d) <= {cal_day})
+        SELECT 'repeat' AS kind, v.d AS d, count(*) AS n FROM v JOIN f USING (c)
+        WHERE v.d > f.first GROUP BY v.d
+        UNION ALL SELECT 'first', first, count(*) FROM f GROUP BY first
+        ORDER BY kind, d""")
+    repeat, first = d[d["kind"] == "repeat"], d[d["kind"] == "first"]
+    firsts = pd.Series(first["n"].to_numpy(dtype=np.int64), name="count",
+                       index=pd.Index(first["d"].to_numpy(dtype=np.int64), name="first"))
+    return (repeat["d"].to_numpy(dtype=np.int64), repeat["n"].to_numpy(dtype=float),
+            firsts.sort_values(ascending=False, kind="stable"))
 
 
 def simulate(model: str, params: dict[str, float] | pd.Series, T: np.ndarray, *,
@@ -187,14 +234,21 @@ def p_alive_history(model: BTYDModel, transactions: pd.DataFrame, customer: Any,
     """
     _, mult, _ = time_unit(unit)
     require_columns(transactions, [customer_id_col, datetime_col], "p_alive_history")
-    ids = transactions[customer_id_col]
-    mine = transactions.loc[ids.astype(str) == str(customer), datetime_col]
+    if is_saved_lines(transactions):  # the customer's lines only, from disk
+        mine = transactions.query(
+            f"SELECT {quote(datetime_col)} AS t FROM {{lines}} "
+            f"WHERE CAST({quote(customer_id_col)} AS VARCHAR) = ? ORDER BY _row",
+            [str(customer)])["t"]
+    else:
+        ids = transactions[customer_id_col]
+        mine = transactions.loc[ids.astype(str) == str(customer), datetime_col]
     if mine.empty:
         raise DataError(f"p_alive_history: customer {customer!r} has no transaction in column "
                         f"{customer_id_col!r}")
     days = np.unique(period_index(mine.to_numpy(dtype="datetime64[ns]"), "D"))
     end = _date("observation_end", observation_end) if observation_end not in (None, "") \
-        else pd.Timestamp(transactions[datetime_col].max()).normalize()
+        else pd.Timestamp(transactions[datetime_col].max() if not is_saved_lines(transactions)
+                          else transactions.max(datetime_col)).normalize()
     end_day = int(period_index(np.array([end.to_datetime64()]), "D")[0])
     days = days[days <= end_day]
     grid = np.arange(days[0], end_day + 1)

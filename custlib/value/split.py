@@ -9,12 +9,14 @@ lifetimes' ``calibration_and_holdout_data``, broken on pandas 3, with its defini
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.saved import is_saved_lines
 from custlib.errors import DataError, EmptyResultError, ParameterError, check_choice
 from custlib.i18n import t
 from custlib.value.summary import (
@@ -27,7 +29,7 @@ from custlib.value.summary import (
 )
 
 __all__ = ["TIME_UNITS", "calibration_holdout", "check_btyd_summary", "default_calibration_end",
-           "describe_split", "model_summary", "time_unit"]
+           "describe_split", "model_summary", "time_unit", "window_bounds"]
 
 #: a log this long (days, about 30 months) holds out its last 12 months by default
 WHOLE_YEAR_FROM_DAYS = 913
@@ -147,8 +149,9 @@ def calibration_holdout(transactions: pd.DataFrame, calibration_end: str | pd.Ti
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Clean transactions.
+    transactions : pandas.DataFrame or SavedLines
+        Clean transactions, or the lines a run of the DuckDB engine leaves on disk
+        (split there: the same table, money to the last bit or so).
     calibration_end : str or Timestamp
         Last day of the calibration period.
     observation_end : str or Timestamp, optional
@@ -171,6 +174,13 @@ def calibration_holdout(transactions: pd.DataFrame, calibration_end: str | pd.Ti
     """
     freq, mult, _ = time_unit(unit)
     require_columns(transactions, [customer_id_col, datetime_col], "calibration_holdout")
+    if is_saved_lines(transactions):  # a DuckDB run's lines, left on disk
+        from custlib.value.sqlsummary import calibration_holdout_of_saved_lines
+
+        return calibration_holdout_of_saved_lines(
+            transactions, calibration_end, observation_end, unit=unit,
+            customer_id_col=customer_id_col, datetime_col=datetime_col,
+            monetary_col=monetary_col, order_id_col=order_id_col)
     cal_end, obs_end, day, cal_day, end_day = _window(transactions, datetime_col,
                                                       calibration_end, observation_end)
     dates, end = _checked_inputs(transactions, cal_end, mult, customer_id_col, datetime_col,
@@ -222,18 +232,43 @@ def _window(transactions: pd.DataFrame, datetime_col: str, calibration_end: Any,
     ParameterError
         Unparsable dates, or ``calibration_end`` not before ``observation_end``.
     """
-    cal_end = _date("calibration_end", calibration_end)
     dates = transactions[datetime_col]
+    cal_end, obs_end, cal_day, end_day = window_bounds(calibration_end, observation_end,
+                                                       lambda: dates.max())
+    day = period_index(dates.to_numpy(dtype="datetime64[ns]"), "D")
+    return cal_end, obs_end, day, cal_day, end_day
+
+
+def window_bounds(calibration_end: Any, observation_end: Any, last: Callable[[], Any]
+                  ) -> tuple[pd.Timestamp, pd.Timestamp, int, int]:
+    """The split's two dates, parsed and checked, and their day numbers (days since 1970).
+
+    Parameters
+    ----------
+    calibration_end, observation_end : date
+        ``observation_end`` empty: the day of ``last()``, the log's last date.
+    last : callable
+
+    Returns
+    -------
+    tuple
+        ``calibration_end``, ``observation_end``, and their day numbers.
+
+    Raises
+    ------
+    ParameterError
+        Unparsable dates, or ``calibration_end`` not before ``observation_end``.
+    """
+    cal_end = _date("calibration_end", calibration_end)
     obs_end = _date("observation_end", observation_end) if observation_end not in (None, "") \
-        else pd.Timestamp(dates.max()).normalize()
+        else pd.Timestamp(last()).normalize()
     if cal_end >= obs_end:
         raise ParameterError(f"parameter 'calibration_end' ({cal_end:%Y-%m-%d}) must be before "
                              f"the end of observation ({obs_end:%Y-%m-%d}): the holdout period "
                              "after it is what the models are tested on")
-    day = period_index(dates.to_numpy(dtype="datetime64[ns]"), "D")
     cal_day = int(period_index(np.array([cal_end.to_datetime64()]), "D")[0])
     end_day = int(period_index(np.array([obs_end.to_datetime64()]), "D")[0])
-    return cal_end, obs_end, day, cal_day, end_day
+    return cal_end, obs_end, cal_day, end_day
 
 
 def _date(name: str, value: Any) -> pd.Timestamp:

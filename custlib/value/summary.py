@@ -33,9 +33,11 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.saved import is_saved_lines
 from custlib.errors import EmptyResultError, ParameterError, check_choice, format_list
 
-__all__ = ["FREQS", "CustomerCodes", "customer_codes", "customer_summary", "period_index"]
+__all__ = ["FREQS", "CustomerCodes", "customer_codes", "customer_summary", "end_period_of",
+           "period_index"]
 
 FREQS: dict[str, str] = {"D": "D", "days": "D", "day": "D", "W": "W", "weeks": "W",
                          "week": "W", "M": "M", "months": "M", "month": "M"}
@@ -76,6 +78,11 @@ def period_index(dates: pd.Series | np.ndarray, freq: str = "D") -> np.ndarray:
     return np.floor_divide(days, 7, out=days)  # in place: a log's length of memory, not three
 
 
+def end_period_of(end: pd.Timestamp, freq: str) -> int:
+    """The period index (:func:`period_index`) of the last day observed."""
+    return int(period_index(np.array([end.to_datetime64()]), freq)[0])
+
+
 def _period_start(index: np.ndarray, freq: str) -> np.ndarray:
     if freq == "M":
         return index.astype("datetime64[M]").astype("datetime64[ns]")
@@ -99,8 +106,12 @@ def customer_summary(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Clean order lines (from :func:`custlib.data.cleaning.clean_transactions`).
+    transactions : pandas.DataFrame or SavedLines
+        Clean order lines (from :func:`custlib.data.cleaning.clean_transactions`), or the
+        lines a run of the DuckDB engine leaves on disk
+        (:class:`~custlib.data.engines.saved.SavedLines`), summarised there by DuckDB
+        (:mod:`custlib.value.sqlsummary`): the same table, its money to the last bit or
+        so, without holding the lines in memory.
     observation_end : str or Timestamp, optional
         Last day observed; later transactions are ignored. Default: the last date.
     freq : {'D', 'W', 'M'} (or 'days', 'weeks', 'months'), default 'D'
@@ -144,13 +155,21 @@ def customer_summary(
     b                  0.0      0.0   7.0             0.0
     """
     f = _freq(freq)
+    check_choice("engine", engine, ("numpy", "duckdb"))
+    if is_saved_lines(transactions):  # a DuckDB run's lines, left on disk
+        from custlib.value.sqlsummary import summary_of_saved_lines
+
+        return summary_of_saved_lines(transactions, observation_end, f, freq_multiplier,
+                                      customer_id_col, datetime_col, monetary_col,
+                                      order_id_col)
     dates, end = _checked_inputs(transactions, observation_end, freq_multiplier,
                                  customer_id_col, datetime_col, monetary_col, order_id_col)
-    check_choice("engine", engine, ("numpy", "duckdb"))
-    end_period = int(period_index(np.array([end.to_datetime64()]), f)[0])
+    end_period = end_period_of(end, f)
     if engine == "duckdb":
-        return _summary_duckdb(transactions, end, end_period, f, freq_multiplier,
-                               customer_id_col, datetime_col, monetary_col, order_id_col)
+        from custlib.value.sqlsummary import summary_duckdb
+
+        return summary_duckdb(transactions, end, end_period, f, freq_multiplier,
+                              customer_id_col, datetime_col, monetary_col, order_id_col)
     ids = customer_codes(transactions, customer_id_col)
     return _summary(transactions, dates, end, end_period, f, freq_multiplier, ids,
                     customer_id_col, monetary_col, order_id_col)[0]
@@ -199,7 +218,7 @@ def _summary(transactions: pd.DataFrame, dates: np.ndarray, end: pd.Timestamp,
         The summary and, for each of its rows, the customer's code in ``ids``.
     """
     log = _sorted_log(transactions, dates, end, end_period, f, ids, monetary_col)
-    out = _frame(pd.Index(log.uniques, name=customer_id_col),
+    out = summary_frame(pd.Index(log.uniques, name=customer_id_col),
                  *_rfm_columns(log, transactions, end, order_id_col),
                  *_btyd_columns(log, end_period, freq_multiplier),
                  end, end_period, f, freq_multiplier)
@@ -378,7 +397,7 @@ def _order_codes(log: _SortedLog, order_ids: pd.Series) -> np.ndarray:
     return (codes if log.keep.all() else codes[log.keep])[log.order]
 
 
-def _frame(index: pd.Index, first_purchase: np.ndarray, last_purchase: np.ndarray,
+def summary_frame(index: pd.Index, first_purchase: np.ndarray, last_purchase: np.ndarray,
            n_orders: np.ndarray, n_lines: np.ndarray, revenue: np.ndarray,
            days_since: np.ndarray, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray,
            monetary: np.ndarray, end: pd.Timestamp, end_period: int, f: str,
@@ -401,73 +420,3 @@ def _frame(index: pd.Index, first_purchase: np.ndarray, last_purchase: np.ndarra
                  "period_end": str(pd.Timestamp(_period_start(np.array([end_period]), f)[0]
                                                 ).date())}
     return out
-
-
-_PERIOD_SQL = {
-    "D": "date_diff('day', DATE '1970-01-01', CAST(ts AS DATE))",
-    "W": "floor((date_diff('day', DATE '1970-01-01', CAST(ts AS DATE)) + 3) / 7)::BIGINT",
-    "M": "(year(ts) - 1970) * 12 + month(ts) - 1",
-}
-
-
-def _summary_duckdb(transactions: pd.DataFrame, end: pd.Timestamp, end_period: int, f: str,
-                    freq_multiplier: float, customer_id_col: str, datetime_col: str,
-                    monetary_col: str | None, order_id_col: str | None) -> pd.DataFrame:
-    """The same summary computed by DuckDB (see :func:`customer_summary`)."""
-    try:
-        import duckdb
-    except ImportError:
-        raise ParameterError("engine='duckdb' needs the duckdb package: pip install duckdb"
-                             ) from None
-    if transactions[customer_id_col].isna().any():
-        raise ParameterError(f"column {customer_id_col!r} has missing ids; set anonymous "
-                             "lines aside first (custlib.data.cleaning does)")
-
-    def q(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-    c, ts = q(customer_id_col), q(datetime_col)
-    m = q(monetary_col) if monetary_col else "0.0"
-    o = q(order_id_col) if order_id_col else ts  # an order: a customer's timestamp
-    day_end = f"TIMESTAMP '{end.normalize() + pd.Timedelta(days=1):%Y-%m-%d %H:%M:%S}'"
-    period = _PERIOD_SQL[f].replace("ts", ts)
-    sql = f"""
-        WITH k AS (SELECT {c} AS c, {ts} AS ts, {m} AS m, {o} AS o, {period} AS p FROM tx
-                   WHERE {period} <= {end_period}),
-        per AS (SELECT c, p, sum(m) AS pm FROM k GROUP BY c, p),
-        btyd AS (SELECT c, count(*) AS n_periods, min(p) AS p0, max(p) AS p1,
-                        sum(pm) AS total_pm, arg_min(pm, p) AS first_pm FROM per GROUP BY c),
-        rfm AS (SELECT c, min(ts) AS first_ts, max(ts) AS last_ts, count(*) AS n_lines,
-                       sum(m) AS revenue, count(DISTINCT o) AS n_orders
-                FROM k WHERE ts < {day_end} GROUP BY c)
-        SELECT btyd.*, rfm.first_ts, rfm.last_ts, coalesce(rfm.n_lines, 0) AS n_lines,
-               coalesce(rfm.revenue, 0) AS revenue, coalesce(rfm.n_orders, 0) AS n_orders
-        FROM btyd LEFT JOIN rfm USING (c) ORDER BY c"""
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    con.register("tx", transactions)
-    try:
-        r = con.execute(sql).df()
-    finally:
-        con.close()
-    if r.empty:
-        raise EmptyResultError(f"customer_summary: no transaction on or before "
-                               f"observation_end {end:%Y-%m-%d}")
-    n_periods = r["n_periods"].to_numpy()
-    first_p = r["p0"].to_numpy(dtype="int64")
-    last_p = r["p1"].to_numpy(dtype="int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(n_periods > 1, (r["total_pm"] - r["first_pm"]).to_numpy()
-                            / np.maximum(n_periods - 1, 1), 0.0)
-    first_purchase = r["first_ts"].to_numpy(dtype="datetime64[ns]")
-    last_purchase = r["last_ts"].to_numpy(dtype="datetime64[ns]")
-    days_since = (np.datetime64(end.normalize().date(), "D")
-                  - last_purchase.astype("datetime64[D]")).astype("float64")
-    days_since = np.where(np.isnat(last_purchase), np.nan, days_since)
-    return _frame(pd.Index(r["c"].astype("str"), name=customer_id_col), first_purchase,
-                  last_purchase, r["n_orders"].to_numpy(), r["n_lines"].to_numpy(),
-                  r["revenue"].to_numpy(dtype="float64"), days_since,
-                  (n_periods - 1).astype("float64"),
-                  (last_p - first_p).astype("float64") / freq_multiplier,
-                  (end_period - first_p).astype("float64") / freq_multiplier, monetary,
-                  end, end_period, f, freq_multiplier)

@@ -156,6 +156,39 @@ class SavedLines:
         return self.query(f"SELECT * EXCLUDE (_row) FROM {{lines}} ORDER BY _row "
                           f"LIMIT {max(int(n), 0)}")
 
+    def min(self, column: str) -> Any:
+        """The smallest value of a column (missing values left out), as pandas gives it.
+
+        Parameters
+        ----------
+        column : str
+
+        Returns
+        -------
+        object
+            A :class:`pandas.Timestamp` for dates; NaN/NaT when the column has no value.
+        """
+        return self._extreme(column, "min")
+
+    def max(self, column: str) -> Any:
+        """The largest value of a column, as :meth:`min`.
+
+        Parameters
+        ----------
+        column : str
+
+        Returns
+        -------
+        object
+        """
+        return self._extreme(column, "max")
+
+    def _extreme(self, column: str, how: str) -> Any:
+        self._check([column])
+        value = self.query(f"SELECT {how}({quote(column)}) AS x FROM {{lines}}")["x"]
+        return value.astype(self.pandas_dtype(column)).iloc[0] if not self.is_tz_aware(column) \
+            else pd.Timestamp(value.iloc[0])
+
     def is_tz_aware(self, column: str) -> bool:
         """Whether a timestamp column carries a time zone.
 
@@ -204,7 +237,8 @@ class SavedLines:
                                                                     *labelled])])
 
     # -- SQL -------------------------------------------------------------------------
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    def query(self, sql: str, params: Sequence[Any] | None = None, *,
+              tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
         """Run an SQL query over the lines, named ``{lines}`` in it, as a pandas frame.
 
         The lines have the offered columns (values renamed as the frames are) and
@@ -217,13 +251,22 @@ class SavedLines:
             With ``{lines}`` where the lines go.
         params : sequence, optional
             Values of the ``?`` placeholders.
+        tables : mapping of str to pandas.DataFrame, optional
+            Frames the query joins, by name (a customer-level table: a segment per
+            customer), for this query only.
 
         Returns
         -------
         pandas.DataFrame
         """
         con = self._connection()
-        return con.execute(sql.replace("{lines}", self._source()), params or []).df()
+        for name, frame in (tables or {}).items():
+            con.register(name, frame)
+        try:
+            return con.execute(sql.replace("{lines}", self._source()), params or []).df()
+        finally:
+            for name in tables or {}:
+                con.unregister(name)
 
     def _source(self) -> str:
         cols = []
