@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.engines.staging import _BLANK, _as_raw, _every_month, _q
+from custlib.data.engines.table import LineTable
 
 __all__ = ["StagedLines"]
 
@@ -34,7 +35,7 @@ BATCH_ROWS = 1_000_000
 _names = itertools.count()
 
 
-class StagedLines:
+class StagedLines(LineTable):
     """A table of lines in the DuckDB engine's database, read as pandas on demand.
 
     Made by the DuckDB engine's cleaning (:meth:`create`); the result's ``transactions``
@@ -118,31 +119,13 @@ class StagedLines:
         return self._connection
 
     # -- what pandas frames have -------------------------------------------------------
-    def __len__(self) -> int:
-        return self._rows
-
-    @property
-    def columns(self) -> pd.Index:
-        """The column names."""
-        return pd.Index(list(self._dtypes))
+    def _names(self) -> list[str]:
+        return list(self._dtypes)
 
     @property
     def dtypes(self) -> pd.Series:
         """The columns' pandas dtypes."""
         return pd.Series(self._dtypes, dtype=object)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """Lines and columns."""
-        return self._rows, len(self._dtypes)
-
-    @property
-    def empty(self) -> bool:
-        """No lines."""
-        return self._rows == 0
-
-    def __contains__(self, column: object) -> bool:
-        return column in self._dtypes
 
     def __getitem__(self, key: Any) -> Any:
         """A column as a Series or columns as a frame (all lines, in order).
@@ -450,15 +433,6 @@ class StagedLines:
             "engine: pandas")
 
     # -- inside -------------------------------------------------------------------------
-    def _check(self, columns: Sequence[str] | None) -> list[str]:
-        if columns is None:
-            return list(self._dtypes)
-        missing = [c for c in columns if c not in self._dtypes]
-        if missing:
-            raise KeyError(f"columns {missing} are not among the lines' columns "
-                           f"{list(self._dtypes)}")
-        return list(columns)
-
     def _cols(self, columns: Sequence[str] | None = None) -> str:
         return ", ".join(_q(c) for c in (columns or list(self._dtypes)))
 
