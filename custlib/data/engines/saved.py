@@ -7,11 +7,12 @@ DuckDB where a step needs only a table per customer or per customer and day
 (:func:`custlib.lifecycle.stages.purchase_days`, the breadth of the action lists), and read
 as pandas, a few columns at a time, where a step needs the lines themselves.
 
-What DuckDB computes equals what pandas computes from the same lines: ids, days and counts
-exactly, sums of money to the last bit or so. A sum is Kahan's compensated sum taken in the
-lines' order (``fsum(amount ORDER BY _row)``), so DuckDB's threads never change it and a
-run gives the same numbers each time; pandas sums a group the same way in an unsorted log
-and another way in a sorted one, which can differ in the last bit (tests/test_saved_lines.py).
+What DuckDB computes equals what the kit computes in memory from the same lines: ids, days
+and counts exactly; a sum of money is Kahan's compensated sum taken in the lines' order
+(``fsum(amount ORDER BY _row)``), so DuckDB's threads never change it. The purchase days
+sum the same way in memory (:func:`custlib.data.sums.kahan_sums`): equal to the last bit.
+The customer summary in memory sums a customer's lines sorted by time, by runs: equal to
+the last bit or so (tests/test_saved_lines.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from custlib.data.engines.table import LineTable
 from custlib.data.engines.workspace import _PREFIX, _release, _sweep, resolve_memory_limit
 
 __all__ = ["SavedLines", "is_saved_lines", "quote"]
@@ -46,7 +48,7 @@ def _literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-class SavedLines:
+class SavedLines(LineTable):
     """A run's clean lines in their Parquet file, for DuckDB and a few columns at a time.
 
     Parameters
@@ -83,34 +85,16 @@ class SavedLines:
         self.path = Path(path)
         self._read = read
         self._columns = list(columns)
-        self._names = dict(names or {})
-        self._labelled = [c for c in labelled if c in self._columns] if self._names else []
+        self._renames = dict(names or {})
+        self._labelled = [c for c in labelled if c in self._columns] if self._renames else []
         meta = pq.ParquetFile(self.path).metadata
         self._rows = int(meta.num_rows)
         self._schema = pq.read_schema(self.path)
         self._con: Any = None
 
     # -- what a frame has -------------------------------------------------------------
-    def __len__(self) -> int:
-        return self._rows
-
-    @property
-    def columns(self) -> pd.Index:
-        """The column names."""
-        return pd.Index(self._columns)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """Lines and columns."""
-        return self._rows, len(self._columns)
-
-    @property
-    def empty(self) -> bool:
-        """No lines."""
-        return self._rows == 0
-
-    def __contains__(self, column: object) -> bool:
-        return column in self._columns
+    def _names(self) -> list[str]:
+        return self._columns
 
     def __getitem__(self, key: Any) -> Any:
         """A column as a Series (``lines["amount"]``) or columns as a frame."""
@@ -139,7 +123,7 @@ class SavedLines:
         if self._labelled:
             from custlib.data.context import relabel
 
-            frame = relabel(frame, self._names, self._labelled)
+            frame = relabel(frame, self._renames, self._labelled)
         return frame
 
     def head(self, n: int = 5) -> pd.DataFrame:
@@ -231,7 +215,7 @@ class SavedLines:
         -------
         SavedLines
         """
-        composed = {**names, **{k: names.get(v, v) for k, v in self._names.items()}}
+        composed = {**names, **{k: names.get(v, v) for k, v in self._renames.items()}}
         return SavedLines(self.path, read=self._read, columns=self._columns,
                           names=composed, labelled=[*dict.fromkeys([*self._labelled,
                                                                     *labelled])])
@@ -273,7 +257,7 @@ class SavedLines:
         for c in self._columns:
             if c in self._labelled:
                 whens = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}"
-                                 for k, v in sorted(self._names.items()))
+                                 for k, v in sorted(self._renames.items()))
                 cols.append(f"CASE CAST({quote(c)} AS VARCHAR) {whens} "
                             f"ELSE CAST({quote(c)} AS VARCHAR) END AS {quote(c)}")
             else:
@@ -306,15 +290,6 @@ class SavedLines:
             weakref.finalize(self, _release, con, folder)
             self._con = con
         return self._con
-
-    def _check(self, columns: Sequence[str] | None) -> list[str]:
-        if columns is None:
-            return list(self._columns)
-        missing = [c for c in columns if c not in self._columns]
-        if missing:
-            raise KeyError(f"columns {missing} are not among the lines' columns "
-                           f"{self._columns}")
-        return list(columns)
 
     # -- for people ------------------------------------------------------------------
     def __repr__(self) -> str:
