@@ -328,7 +328,7 @@ def _compute_segments(clean: CleanTables, params: dict[str, Any],
     from custlib.segments import schemes as segments
     from custlib.value import summary
 
-    cust = summary.customer_summary(clean.transactions, observation_end=clean.observation_end,
+    cust = summary.customer_summary(clean.lines, observation_end=clean.observation_end,
                                     freq=params["time_unit"])
     scores = rfm.RFMScorer(monetary=params["rfm_monetary"]).fit(cust).transform(cust)
     labels = scores.assign(rfm_segment=segments.rfm11_segments(scores, lang))

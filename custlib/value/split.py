@@ -17,6 +17,7 @@ import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.data.engines.saved import is_saved_lines
+from custlib.data.sums import kahan_sums
 from custlib.errors import DataError, EmptyResultError, ParameterError, check_choice
 from custlib.i18n import t
 from custlib.value.summary import (
@@ -204,22 +205,31 @@ def _holdout_days(transactions: pd.DataFrame, ids: CustomerCodes, day: np.ndarra
                   inside: np.ndarray, monetary_col: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Each customer's days with a purchase in the holdout and their mean daily spend.
 
-    Grouped on the customer codes in the order of the table, as grouping on the ids was:
-    the same sums, bit for bit.
+    A day's spend is Kahan's sum of its lines in the table's order, and the mean is
+    Kahan's sum of the days in date order over their number (:mod:`custlib.data.sums`):
+    the numbers DuckDB gives for the lines on disk.
 
     Returns
     -------
     tuple of ndarray
         Days and mean spend per customer code, 0 for a customer without holdout purchases.
     """
-    hold = pd.DataFrame({"c": ids.codes[inside], "d": day[inside]})
-    hold["m"] = transactions[monetary_col].to_numpy(dtype=float)[inside] if monetary_col else 0.0
-    per_day = hold.groupby(["c", "d"], sort=False)["m"].sum().reset_index()
-    agg = per_day.groupby("c")["m"].agg(["size", "mean"])
-    count = np.zeros(len(ids.uniques))
-    mean = np.zeros(len(ids.uniques))
-    count[agg.index.to_numpy()] = agg["size"].to_numpy(dtype=float)
-    mean[agg.index.to_numpy()] = agg["mean"].to_numpy(dtype=float)
+    n = len(ids.uniques)
+    c, d = ids.codes[inside], day[inside]
+    money = (transactions[monetary_col].to_numpy(dtype=float)[inside] if monetary_col
+             else np.zeros(len(c)))
+    known = c >= 0
+    c, d, money = c[known], d[known], money[known]
+    if len(c) == 0:
+        return np.zeros(n), np.zeros(n)
+    low = int(d.min())
+    span = int(d.max()) - low + 1
+    keys, group = np.unique(c * span + (d - low), return_inverse=True)  # (customer, day)
+    day_money = kahan_sums(group, money, len(keys))
+    day_customer = keys // span
+    count = np.bincount(day_customer, minlength=n).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, kahan_sums(day_customer, day_money, n) / count, 0.0)
     return count, mean
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 
 from custlib.data.contract import require_columns
 from custlib.data.engines.saved import is_saved_lines
+from custlib.data.sums import kahan_sums
 from custlib.errors import EmptyResultError, ParameterError, check_choice, format_list
 
 __all__ = ["FREQS", "CustomerCodes", "customer_codes", "customer_summary", "end_period_of",
@@ -331,7 +332,14 @@ def _btyd_columns(log: _SortedLog, end_period: int, freq_multiplier: float) -> _
     p_starts = log.starts_of((log.c[1:] != log.c[:-1]) | (log.per[1:] != log.per[:-1]))
     g_cust = log.c[p_starts]
     g_period = log.per[p_starts]
-    g_money = np.add.reduceat(log.m, p_starts)
+    # a period's spend: Kahan's sum of its lines in the table's order (custlib.data.sums),
+    # the number DuckDB gives for the lines on disk
+    flag = np.zeros(len(log.c), dtype=np.int64)
+    flag[p_starts] = 1
+    group = _in_table_order(log, np.cumsum(flag) - 1)
+    del flag
+    g_money = kahan_sums(group, _in_table_order(log, log.m), len(p_starts))
+    del group
     n_periods = np.bincount(g_cust, minlength=n_cust)
     first_pos = np.searchsorted(g_cust, np.arange(n_cust), side="left")
     last_pos = first_pos + n_periods - 1
@@ -339,7 +347,8 @@ def _btyd_columns(log: _SortedLog, end_period: int, freq_multiplier: float) -> _
     frequency = (n_periods - 1).astype("float64")
     recency = (last_p - first_p).astype("float64") / freq_multiplier
     T = (end_period - first_p).astype("float64") / freq_multiplier
-    repeat_money = np.bincount(g_cust, weights=g_money, minlength=n_cust) - g_money[first_pos]
+    # the periods' spends summed in their order (g_cust runs by customer, then period)
+    repeat_money = kahan_sums(g_cust, g_money, n_cust) - g_money[first_pos]
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(n_periods > 1, repeat_money / np.maximum(n_periods - 1, 1), 0.0)
     return frequency, recency, T, monetary
@@ -364,7 +373,9 @@ def _rfm_columns(log: _SortedLog, transactions: pd.DataFrame, end: pd.Timestamp,
     last_ts = np.maximum.reduceat(ts if every else np.where(exact, ts, never), c_starts)
     c_exact = c if every else c[exact]
     n_lines = np.bincount(c_exact, minlength=n_cust)
-    revenue = np.bincount(c_exact, weights=log.m if every else log.m[exact], minlength=n_cust)
+    # Kahan's sum of a customer's lines in the table's order, as DuckDB sums them
+    revenue = kahan_sums(_in_table_order(log, c if every else np.where(exact, c, -1)),
+                         _in_table_order(log, log.m), n_cust)
     if order_id_col:
         pairs = _order_codes(log, transactions[order_id_col])
         if not every:
@@ -385,6 +396,13 @@ def _rfm_columns(log: _SortedLog, transactions: pd.DataFrame, end: pd.Timestamp,
                              last_day).astype("float64")
     days_since = np.where(seen, days_since, np.nan)
     return first_purchase, last_purchase, n_orders, n_lines, revenue, days_since
+
+
+def _in_table_order(log: _SortedLog, values: np.ndarray) -> np.ndarray:
+    """Values given per line of ``log`` (sorted), put back in the table's order of its lines."""
+    out = np.empty_like(values)
+    out[log.order] = values
+    return out
 
 
 def _order_codes(log: _SortedLog, order_ids: pd.Series) -> np.ndarray:
