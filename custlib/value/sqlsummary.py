@@ -4,15 +4,14 @@
 the same table comes out of one SQL query: with ``engine='duckdb'`` over a frame, and for
 the lines a run of the DuckDB engine leaves in its Parquet file
 (:class:`~custlib.data.engines.saved.SavedLines`), where the lines never come into memory
-(notebook 02 of a 100M-line log). Over saved lines every sum of money is Kahan's
-compensated sum in a stated order (the lines' order, then the periods'), so DuckDB's threads
-never change a total; the numpy path sums a sorted log by runs, so the two agree to the
-last bit or so (``tests/test_saved_lines.py``).
-
-The notebooks do not use these paths yet. A last bit matters where a decision compares a
-value with another drawn from the same values: on a generated 10M-line log, 5 of 391,133
-customers whose revenue sat exactly on an RFM quantile edge got another M score. Notebooks
-02 and 03 keep summarising the lines in memory until both engines sum money the same way.
+(notebooks 02 and 03 of a 100M-line log). Over saved lines every sum of money is Kahan's
+compensated sum in a stated order (the lines' order, then the periods' or the days'), so
+DuckDB's threads never change a total, and the numpy path sums the same way
+(:func:`custlib.data.sums.kahan_sums`): the two give the same table, bit for bit
+(``tests/test_saved_lines.py``; on a generated 10M-line log, every customer table and fitted
+parameter of notebooks 02 and 03). That matters beyond the last bit: a decision that
+compares a value with another drawn from the same values (an RFM quantile edge) moved 5 of
+391,133 customers when the two paths summed revenue in different orders.
 
 References
 ----------
