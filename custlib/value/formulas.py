@@ -117,8 +117,11 @@ def _beta_mean_large_b(a: float, b_post: float, k: np.ndarray, tau: np.ndarray,
     if x.max() >= b_post:
         return np.full(len(k), np.nan)
     log_ratio = (b_post - 1.0) * np.log1p(-x / b_post) + x
-    wq = w * np.exp(log_ratio - log_ratio.max())
-    wq = wq / wq.sum()
+    with np.errstate(invalid="ignore", over="ignore"):
+        wq = w * np.exp(log_ratio - log_ratio.max())
+        wq = wq / wq.sum()
+    if not np.all(np.isfinite(wq)):  # the rule's weights overflow for a large shape a
+        return np.full(len(k), np.nan)
     p = x / b_post
     h = -np.expm1(-k[:, None] * np.log1p(p[None, :] * tau[:, None])) / p[None, :]
     return np.asarray(h @ wq)
