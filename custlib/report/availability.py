@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from custlib.data.engines.table import LineTable, filled_columns
 from custlib.errors import ParameterError
 from custlib.i18n import check_lang, labels, t
 
@@ -38,10 +39,10 @@ PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _filled(frame: pd.DataFrame | None) -> frozenset[str]:
+def _filled(frame: pd.DataFrame | LineTable | None) -> frozenset[str]:
     if frame is None:
         return frozenset()
-    return frozenset(str(c) for c in frame.columns if frame[c].notna().any())
+    return filled_columns(frame)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class RunData:
     tables: dict[str, frozenset[str] | None] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, *, transactions: pd.DataFrame | None = None,
+    def of(cls, *, transactions: pd.DataFrame | LineTable | None = None,
            customers: pd.DataFrame | None = None, survey: pd.DataFrame | None = None,
            business: dict[str, Any] | None = None,
            clv: pd.DataFrame | None = None) -> RunData:
@@ -65,7 +66,9 @@ class RunData:
         Parameters
         ----------
         transactions, customers, survey, clv : pandas.DataFrame, optional
-            The clean tables (None, or an empty survey, when the run has none).
+            The clean tables (None, or an empty survey, when the run has none); the
+            transactions may be lines on disk
+            (:class:`~custlib.data.engines.saved.SavedLines`), asked in one pass.
         business : dict, optional
             The business-context file (:func:`custlib.data.loading.load_context`).
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.table import LineTable, frame_of
 from custlib.data.window import SparseTail
 from custlib.i18n import check_lang, t
 from custlib.report.document import Report
@@ -271,7 +272,7 @@ def caveats(transactions: pd.DataFrame, cleaning: dict[str, Any], btyd: dict[str
     return out
 
 
-def add_certainty(rep: Report, *, transactions: pd.DataFrame, cleaning: dict[str, Any],
+def add_certainty(rep: Report, *, transactions: pd.DataFrame | LineTable, cleaning: dict[str, Any],
                   observation_end: str, btyd: dict[str, Any] | None,
                   not_estimated: Any = None, intervals: pd.DataFrame | None = None,
                   extra_caveats: list[str] | None = None, currency: str = "") -> Report:
@@ -280,8 +281,9 @@ def add_certainty(rep: Report, *, transactions: pd.DataFrame, cleaning: dict[str
     Parameters
     ----------
     rep : Report
-    transactions : pandas.DataFrame
-        The clean lines.
+    transactions : pandas.DataFrame or LineTable
+        The clean lines (``customer_id``, ``order_date``; lines on disk are read for those
+        only).
     cleaning : dict
         Notebook 01's cleaning summary.
     observation_end : str
@@ -301,6 +303,8 @@ def add_certainty(rep: Report, *, transactions: pd.DataFrame, cleaning: dict[str
         ``rep``, with the section ``certainty``.
     """
     lang = rep.lang
+    require_columns(transactions, ["customer_id", "order_date"], "add_certainty")
+    transactions = frame_of(transactions, ["customer_id", "order_date"])
     rep.section("certainty", t("report.certainty.title", lang))
     first = f"{pd.Timestamp(transactions['order_date'].min()):%Y-%m-%d}"
     rep.text(coverage(cleaning, first, observation_end, lang))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.table import LineTable, frame_of
 from custlib.i18n import check_lang, t
 from custlib.i18n.formats import number, percent
 
@@ -24,6 +25,22 @@ DOMINANT_SHARE = 0.5
 NAMED = 3
 
 
+def _flagged(transactions: pd.DataFrame | LineTable, where: str) -> pd.DataFrame | None:
+    """The lines a caveat reads, or None when none is flagged extreme.
+
+    Lines on disk are read for the flag first, then for the columns a caveat shows.
+    """
+    require_columns(transactions, ["customer_id", "order_date", "amount"], where)
+    if "is_extreme" not in transactions:
+        return None
+    if not isinstance(transactions, pd.DataFrame) and \
+            not frame_of(transactions, ["is_extreme"])["is_extreme"].any():
+        return None
+    tx = frame_of(transactions, ["customer_id", "order_date", "amount", "is_extreme"],
+                  optional=["order_id"])
+    return tx if tx["is_extreme"].any() else None
+
+
 def _line(row: pd.Series, lang: str, currency: str) -> str:
     from custlib.report.narrative import format_money
 
@@ -33,7 +50,7 @@ def _line(row: pd.Series, lang: str, currency: str) -> str:
              amount=format_money(row["amount"], currency, lang))
 
 
-def log_caveats(transactions: pd.DataFrame, *, lang: str = "en",
+def log_caveats(transactions: pd.DataFrame | LineTable, *, lang: str = "en",
                 currency: str = "") -> list[str]:
     """A sentence naming the extreme lines that make most of the whole log's revenue.
 
@@ -43,8 +60,9 @@ def log_caveats(transactions: pd.DataFrame, *, lang: str = "en",
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Clean lines with ``customer_id``, ``order_date``, ``amount`` and ``is_extreme``.
+    transactions : pandas.DataFrame or LineTable
+        Clean lines with ``customer_id``, ``order_date``, ``amount`` and ``is_extreme``
+        (lines on disk are read for those and ``order_id`` only).
     lang : {'en', 'zh'}
     currency : str
 
@@ -54,8 +72,8 @@ def log_caveats(transactions: pd.DataFrame, *, lang: str = "en",
         One Markdown sentence, or none.
     """
     check_lang(lang)
-    require_columns(transactions, ["customer_id", "order_date", "amount"], "log_caveats")
-    if "is_extreme" not in transactions or not transactions["is_extreme"].any():
+    transactions = _flagged(transactions, "log_caveats")
+    if transactions is None:
         return []
     flagged = transactions["is_extreme"].astype(bool)
     total = float(transactions["amount"].sum())
@@ -69,16 +87,17 @@ def log_caveats(transactions: pd.DataFrame, *, lang: str = "en",
               n=number(len(lines), lang), lines=named)]
 
 
-def extreme_caveats(transactions: pd.DataFrame, observation_end: str, *, months: int = 12,
-                    clv: pd.Series | None = None, lang: str = "en",
+def extreme_caveats(transactions: pd.DataFrame | LineTable, observation_end: str, *,
+                    months: int = 12, clv: pd.Series | None = None, lang: str = "en",
                     currency: str = "") -> list[str]:
     """Sentences naming the extreme lines that make most of a KPI's revenue or of total CLV.
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame or LineTable
         Clean lines with ``customer_id``, ``order_date``, ``amount`` and ``is_extreme``
-        (without the flag, nothing is said).
+        (without the flag, nothing is said; lines on disk are read for those and
+        ``order_id`` only).
     observation_end : str
         End of the KPI period, as in :func:`custlib.report.kpis.kpis`.
     months : int, default 12
@@ -95,10 +114,9 @@ def extreme_caveats(transactions: pd.DataFrame, observation_end: str, *, months:
         :data:`DOMINANT_SHARE`) by extreme lines.
     """
     check_lang(lang)
-    require_columns(transactions, ["customer_id", "order_date", "amount"], "extreme_caveats")
-    if "is_extreme" not in transactions or not transactions["is_extreme"].any():
+    tx = _flagged(transactions, "extreme_caveats")
+    if tx is None:
         return []
-    tx = transactions
     flagged = tx["is_extreme"].astype(bool)
     end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1) - pd.Timedelta(1)
     mid = end - pd.DateOffset(months=months)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.table import LineTable, frame_of
 from custlib.data.window import PARTIAL_MONTH_DAYS
 from custlib.i18n import check_lang, labels, t
 
@@ -67,7 +68,7 @@ def _at_risk(snapshots: pd.DataFrame, mid: pd.Timestamp, covered: bool) -> tuple
             if len(prev_dates) and covered else float("nan"))
 
 
-def kpis(transactions: pd.DataFrame, observation_end: str, *,
+def kpis(transactions: pd.DataFrame | LineTable, observation_end: str, *,
          snapshots: pd.DataFrame | None = None, clv: pd.Series | None = None,
          clv_range: tuple[float, float] | None = None, months: int = 12,
          lang: str = "en") -> pd.DataFrame:
@@ -82,6 +83,19 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     starts :data:`~custlib.data.window.PARTIAL_MONTH_DAYS` days or more (up to a month)
     after, both periods are shortened to the days the log covers, so that they are
     compared on equal lengths (``attrs['note']`` says so).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame or LineTable
+        The clean lines (``customer_id``, ``order_date``, ``amount``); lines on disk
+        (:class:`~custlib.data.engines.saved.SavedLines`) are read for those columns only.
+    observation_end : str
+    snapshots : pandas.DataFrame, optional
+        Notebook 04's lifecycle snapshots (``snapshot``, ``stage``).
+    clv, clv_range : optional
+        Notebook 03's CLV per customer and its bootstrap range of the total.
+    months : int, default 12
+    lang : {'en', 'zh'}
 
     Returns
     -------
@@ -99,6 +113,7 @@ def kpis(transactions: pd.DataFrame, observation_end: str, *,
     """
     check_lang(lang)
     require_columns(transactions, ["customer_id", "order_date", "amount"], "kpis")
+    transactions = frame_of(transactions, ["customer_id", "order_date", "amount"])
     end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1) - pd.Timedelta(1)
     mid = end - pd.DateOffset(months=months)
     start = mid - pd.DateOffset(months=months)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.table import LineTable, frame_of
 from custlib.data.ids import line_labels
 from custlib.errors import EmptyResultError
 from custlib.i18n import check_lang
@@ -94,14 +95,15 @@ def _in_segment_order(table: pd.DataFrame, segment: pd.Series | None) -> pd.Data
     return out
 
 
-def preferences(transactions: pd.DataFrame, segment: pd.Series | None = None, *,
+def preferences(transactions: pd.DataFrame | LineTable, segment: pd.Series | None = None, *,
                 column: str = "category", value_col: str = "amount") -> pd.DataFrame:
     """Share of each segment's revenue by category (or channel, or any column).
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Clean transactions.
+    transactions : pandas.DataFrame or LineTable
+        Clean transactions (lines on disk are read for ``customer_id``, ``column`` and
+        ``value_col`` only).
     segment : pandas.Series, optional
         Segment by customer id; default one group ``all``.
     column : str, default 'category'
@@ -113,6 +115,7 @@ def preferences(transactions: pd.DataFrame, segment: pd.Series | None = None, *,
         Rows segments, columns values of ``column``; each row sums to 1.
     """
     require_columns(transactions, ["customer_id", column, value_col], "preferences")
+    transactions = frame_of(transactions, ["customer_id", column, value_col])
     seg = _line_segments(transactions, segment)
     table = _by_segment(transactions.groupby([seg, transactions[column].astype(str)],
                                              observed=True)[value_col].sum()) \
@@ -123,7 +126,8 @@ def preferences(transactions: pd.DataFrame, segment: pd.Series | None = None, *,
     return table[table.mean().sort_values(ascending=False).index]
 
 
-def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = None, *,
+def price_sensitivity(transactions: pd.DataFrame | LineTable,
+                      segment: pd.Series | None = None, *,
                       discount: float = 0.9) -> pd.DataFrame:
     """How much each segment buys on price.
 
@@ -133,6 +137,16 @@ def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = No
     they are when no line of the log is low-price (every product sold at one price: a
     column of 0 % would read as "nobody buys on price" when the log cannot tell).
 
+    Parameters
+    ----------
+    transactions : pandas.DataFrame or LineTable
+        Clean lines with ``customer_id``, ``order_id``, ``unit_price``, ``quantity``,
+        ``amount`` and, when the log has it, ``product_id`` (lines on disk are read for
+        those only).
+    segment : pandas.Series, optional
+        Segment by customer id; default one group ``all``.
+    discount : float, default 0.9
+
     Returns
     -------
     pandas.DataFrame
@@ -141,7 +155,8 @@ def price_sensitivity(transactions: pd.DataFrame, segment: pd.Series | None = No
     """
     require_columns(transactions, ["customer_id", "order_id", "unit_price", "quantity",
                                    "amount"], "price_sensitivity")
-    tx = transactions
+    tx = frame_of(transactions, ["customer_id", "order_id", "unit_price", "quantity", "amount"],
+                  optional=["product_id"])
     if "product_id" in tx:
         median = tx.groupby("product_id")["unit_price"].transform("median")
         low = (tx["unit_price"] < discount * median).astype(float)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.table import LineTable, frame_of
 from custlib.i18n import check_lang, has, t
 from custlib.i18n.formats import percent, signed_percent
 from custlib.report.narrative import format_money
@@ -60,14 +61,31 @@ def growth_applies(segment_col: str) -> bool:
     return segment_col not in BEHAVIOURAL_SEGMENTS
 
 
-def segment_growth(transactions: pd.DataFrame, segment: pd.Series, observation_end: str, *,
-                   months: int = 6) -> pd.Series:
+def segment_growth(transactions: pd.DataFrame | LineTable, segment: pd.Series,
+                   observation_end: str, *, months: int = 6) -> pd.Series:
     """Change of each segment's revenue: last ``months`` months against the ``months`` before.
 
     Members are today's; the measure says whether the customers now in a segment are
     buying more or less than half a year earlier. Use it only where
     :func:`growth_applies` (segments of attributes, not of purchases).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame or LineTable
+        Clean lines (``customer_id``, ``order_date``, ``amount``; lines on disk are read
+        for those only).
+    segment : pandas.Series
+        Segment by customer id.
+    observation_end : str
+    months : int, default 6
+
+    Returns
+    -------
+    pandas.Series
+        Relative change by segment (NaN where the earlier period had no revenue).
     """
+    require_columns(transactions, ["customer_id", "order_date", "amount"], "segment_growth")
+    transactions = frame_of(transactions, ["customer_id", "order_date", "amount"])
     end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1)
     mid, start = end - pd.DateOffset(months=months), end - pd.DateOffset(months=2 * months)
     seg = segment.copy()
@@ -81,9 +99,24 @@ def segment_growth(transactions: pd.DataFrame, segment: pd.Series, observation_e
             earlier.replace(0, np.nan) - 1).rename("growth")
 
 
-def recent_revenue(transactions: pd.DataFrame, observation_end: str, *,
+def recent_revenue(transactions: pd.DataFrame | LineTable, observation_end: str, *,
                    months: int = 12) -> pd.Series:
-    """Revenue of each customer in the last ``months`` months up to ``observation_end``."""
+    """Revenue of each customer in the last ``months`` months up to ``observation_end``.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame or LineTable
+        Clean lines (``customer_id``, ``order_date``, ``amount``).
+    observation_end : str
+    months : int, default 12
+
+    Returns
+    -------
+    pandas.Series
+        Revenue by customer id (text), customers with lines in the period only.
+    """
+    require_columns(transactions, ["customer_id", "order_date", "amount"], "recent_revenue")
+    transactions = frame_of(transactions, ["customer_id", "order_date", "amount"])
     end = pd.Timestamp(observation_end).normalize() + pd.Timedelta(days=1)
     start = end - pd.DateOffset(months=months)
     inside = (transactions["order_date"] >= start) & (transactions["order_date"] < end)
@@ -93,7 +126,7 @@ def recent_revenue(transactions: pd.DataFrame, observation_end: str, *,
 
 def segment_priorities(table: pd.DataFrame, segment_col: str, *,
                        growth: pd.Series | None = None,
-                       transactions: pd.DataFrame | None = None,
+                       transactions: pd.DataFrame | LineTable | None = None,
                        observation_end: str | None = None) -> pd.DataFrame:
     """Rank segments by the value at stake in them, largest first.
 
@@ -114,8 +147,10 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     segment_col : str
     growth : pandas.Series, optional
         :func:`segment_growth` by segment; shown only where :func:`growth_applies`.
-    transactions : pandas.DataFrame, optional
-        Clean transactions, for the last 12 months' revenue when there is no CLV.
+    transactions : pandas.DataFrame or LineTable, optional
+        Clean transactions, for the last 12 months' revenue when there is no CLV and the
+        segments' purchase rhythm (lines on disk are read for ``customer_id``,
+        ``order_date`` and, without CLV, ``amount`` only).
     observation_end : str, optional
         End of observation (default the last order).
 
@@ -130,13 +165,16 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     """
     require_columns(table, [segment_col], "segment_priorities")
     data = table.copy()
-    if "clv" in data and data["clv"].notna().any():
+    has_clv = "clv" in data and data["clv"].notna().any()
+    tx = (frame_of(transactions, ["customer_id", "order_date"] + ([] if has_clv else ["amount"]))
+          if transactions is not None and len(transactions) else None)
+    if has_clv:
         measure = "clv"
         worth = data["clv"].astype(float)
-    elif transactions is not None and len(transactions):
+    elif tx is not None:
         measure = "recent_revenue"
-        end = observation_end or str(transactions["order_date"].max().date())
-        recent = recent_revenue(transactions, end)
+        end = observation_end or str(tx["order_date"].max().date())
+        recent = recent_revenue(tx, end)
         worth = pd.Series(data.index.astype(str), index=data.index).map(recent).fillna(0.0)
     elif "total_revenue" in data:
         measure = "total_revenue"
@@ -156,8 +194,8 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     out["stake_share"] = stake / total if total > 0 else np.nan
     out["p_alive"] = g["p_alive"].mean().to_numpy() if "p_alive" in data else np.nan
     out["silent_days"], out["usual_gap"] = np.nan, np.nan
-    if transactions is not None and len(transactions):
-        rhythm = _rhythm(transactions, observation_end).reindex(data.index.astype(str))
+    if tx is not None:
+        rhythm = _rhythm(tx, observation_end).reindex(data.index.astype(str))
         rhythm[segment_col] = data[segment_col].to_numpy()
         by = rhythm.groupby(segment_col, observed=True)[["silent_days", "usual_gap"]].median()
         by.index = by.index.astype(str)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custlib.data.engines.table import LineTable, frame_of
 from custlib.i18n import check_lang, labels, t
 from custlib.i18n.formats import number, percent, signed_percent
 from custlib.report.document import Report
@@ -166,7 +167,7 @@ def _market_text(rivals: pd.DataFrame, lang: str) -> str:
 
 
 def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
-                   transactions: pd.DataFrame, *, survey: pd.DataFrame | None = None,
+                   transactions: pd.DataFrame | LineTable, *, survey: pd.DataFrame | None = None,
                    cards_file: str | Path | None = None, rivals: pd.DataFrame | None = None,
                    lang: str = "en", currency: str = "", title: str = "",
                    observation_end: str | None = None, months: int = 6,
@@ -191,7 +192,9 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
     table : pandas.DataFrame
         One row per customer with ``segment_col`` (and ``total_revenue``, ``clv``).
     segment_col : str
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame or LineTable
+        Clean lines (``customer_id``, ``order_date``, ``amount``; ``category`` and
+        ``channel`` when the log has them; lines on disk are read for those only).
     survey : pandas.DataFrame, optional
     cards_file : str or pathlib.Path, optional
         Notebook 02's ``profile_cards.csv``.
@@ -213,6 +216,8 @@ def segment_report(recs: pd.DataFrame, table: pd.DataFrame, segment_col: str,
     Report
     """
     check_lang(lang)
+    transactions = frame_of(transactions, ["customer_id", "order_date", "amount"],
+                            optional=["category", "channel"])
     name = t("report.segment_report.title", lang)
     rep = Report(f"{title} · {name}" if title else name, lang=lang, currency=currency)
     cards = read_csv_table(cards_file) if cards_file and Path(cards_file).exists() else None

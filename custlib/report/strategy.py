@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.table import LineTable, frame_of
 from custlib.i18n import check_lang, labels, t
 
 __all__ = ["CANVAS_BLOCKS", "QUADRANTS", "RULES", "TOWS_KEYS", "Rule", "canvas_analysis",
@@ -290,7 +291,8 @@ def measures(summary: pd.DataFrame, *, state: pd.DataFrame | None = None,
     return out
 
 
-def canvas_analysis(table: pd.DataFrame, segment_col: str, transactions: pd.DataFrame,
+def canvas_analysis(table: pd.DataFrame, segment_col: str,
+                    transactions: pd.DataFrame | LineTable,
                     measured: dict[str, Any], *, lang: str = "en", currency: str = ""
                     ) -> dict[str, list[str]]:
     """Lines the analysis adds to the canvas, for the blocks the data can speak to.
@@ -301,8 +303,9 @@ def canvas_analysis(table: pd.DataFrame, segment_col: str, transactions: pd.Data
         One row per buying customer with ``segment_col`` (and ``clv`` or ``total_revenue``;
         ``stage``, notebook 04's lifecycle stage, when known).
     segment_col : str
-    transactions : pandas.DataFrame
-        Clean transactions (``amount``; ``channel`` and ``category`` when the log has them).
+    transactions : pandas.DataFrame or LineTable
+        Clean transactions (``amount``; ``channel`` and ``category`` when the log has them;
+        lines on disk are read for those only, a column with ``amount`` at a time).
     measured : dict
         :func:`measures`.
     lang : {'en', 'zh'}
@@ -371,9 +374,13 @@ def canvas_analysis(table: pd.DataFrame, segment_col: str, transactions: pd.Data
     return out
 
 
-def _revenue_mix(transactions: pd.DataFrame, column: str, top: int = 4) -> pd.Series:
+def _revenue_mix(transactions: pd.DataFrame | LineTable, column: str,
+                 top: int = 4) -> pd.Series:
     """The ``top`` largest shares of revenue by ``column`` (empty when there is none)."""
-    if column not in transactions or transactions[column].isna().all():
+    if column not in transactions:
+        return pd.Series(dtype=float)
+    transactions = frame_of(transactions, [column, "amount"])
+    if transactions[column].isna().all():
         return pd.Series(dtype=float)
     known = transactions.dropna(subset=[column])
     rev = known.groupby(known[column].astype(str))["amount"].sum()

@@ -9,10 +9,11 @@ as pandas, a few columns at a time, where a step needs the lines themselves.
 
 What DuckDB computes equals what the kit computes in memory from the same lines: ids, days
 and counts exactly; a sum of money is Kahan's compensated sum taken in the lines' order
-(``fsum(amount ORDER BY _row)``), so DuckDB's threads never change it. The purchase days
-sum the same way in memory (:func:`custlib.data.sums.kahan_sums`): equal to the last bit.
-The customer summary in memory sums a customer's lines sorted by time, by runs: equal to
-the last bit or so (tests/test_saved_lines.py).
+(``fsum(amount ORDER BY _row)``), so DuckDB's threads never change it. The purchase days,
+the customer summary and the calibration/holdout split sum the same way in memory
+(:func:`custlib.data.sums.kahan_sums`): equal to the last bit (tests/test_saved_lines.py).
+Steps that need the lines themselves (the report's KPIs, preferences, price sensitivity)
+read only their columns (:func:`custlib.data.engines.table.frame_of`).
 """
 
 from __future__ import annotations
@@ -125,6 +126,26 @@ class SavedLines(LineTable):
 
             frame = relabel(frame, self._renames, self._labelled)
         return frame
+
+    def filled_columns(self) -> frozenset[str]:
+        """The columns with at least one value (neither missing nor NaN), in one pass.
+
+        Returns
+        -------
+        frozenset of str
+        """
+        import pyarrow as pa
+
+        if not self._columns:
+            return frozenset()
+        counts = []
+        for i, c in enumerate(self._columns):
+            kind = self._schema.field(c).type
+            value = (f"CASE WHEN NOT isnan({quote(c)}) THEN 1 END"
+                     if pa.types.is_floating(kind) and c not in self._labelled else quote(c))
+            counts.append(f"count({value}) AS c{i}")
+        found = self.query(f"SELECT {', '.join(counts)} FROM {{lines}}").iloc[0]
+        return frozenset(c for i, c in enumerate(self._columns) if found[f"c{i}"] > 0)
 
     def head(self, n: int = 5) -> pd.DataFrame:
         """The first ``n`` lines (all columns), as a pandas frame.
