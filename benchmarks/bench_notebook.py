@@ -3,7 +3,7 @@
 Re-executes a notebook of a run folder (one ``custlib run`` has filled it, e.g. a run of
 ``bench_kit.py --reports-dir``) in a fresh kernel, a cell at a time, and samples the
 resident memory of the kernel and its children every 50 ms. Prints each cell's seconds,
-its peak and the memory it leaves behind, largest peak first, and the notebook's totals.
+its peak and the memory it leaves behind, largest peak (or ``--by seconds``) first, and the notebook's totals.
 
 The code is the project's notebook (``notebooks/``), its parameters those the run gave it
 (the executed notebook's injected cell), pointed at the run folder where it is now: so a
@@ -103,7 +103,11 @@ def profile(run: Path, number: str) -> list[dict[str, Any]]:
                 stop = time.perf_counter()
                 time.sleep(0.1)  # a sample after the cell
                 peak, after = sampler.between(start, time.perf_counter())
-                first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+                lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+                # the first line that says what the cell does, past its guard
+                first = next((line for line in lines
+                              if not (line.startswith("if ") and line.endswith(":"))),
+                             lines[0] if lines else "")
                 rows.append({"cell": index, "seconds": stop - start, "peak_gib": peak / GIB,
                              "after_gib": after / GIB, "code": first[:70]})
     finally:
@@ -115,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", type=Path, help="a run folder custlib run has filled")
     parser.add_argument("notebook", help="its number: 02, 03, 04 or 05 (01 cleans again)")
-    parser.add_argument("--top", type=int, default=12, help="cells shown, largest peak first")
+    parser.add_argument("--top", type=int, default=12, help="cells shown, largest first")
+    parser.add_argument("--by", choices=["peak", "seconds"], default="peak",
+                        help="order the cells by their memory peak (default) or their seconds")
     parser.add_argument("--json", type=Path, default=None, help="also write the cells here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -124,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"notebook {args.notebook} on {args.run}: {total:.1f} s, kernel peak "
           f"{max(r['peak_gib'] for r in rows):.2f} GiB ({len(rows)} code cells)")
     print(f"{'cell':>5} {'seconds':>8} {'peak GiB':>9} {'after':>7}  code")
-    for r in sorted(rows, key=lambda r: -r["peak_gib"])[:args.top]:
+    key = "peak_gib" if args.by == "peak" else "seconds"
+    for r in sorted(rows, key=lambda r: -r[key])[:args.top]:
         print(f"{r['cell']:>5} {r['seconds']:>8.1f} {r['peak_gib']:>9.2f} "
               f"{r['after_gib']:>7.2f}  {r['code']}")
     if args.json:
