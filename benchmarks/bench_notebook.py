@@ -3,7 +3,8 @@
 Re-executes a notebook of a run folder (one ``custlib run`` has filled it, e.g. a run of
 ``bench_kit.py --reports-dir``) in a fresh kernel, a cell at a time, and samples the
 resident memory of the kernel and its children every 50 ms. Prints each cell's seconds,
-its peak and the memory it leaves behind, largest peak (or ``--by seconds``) first, and the notebook's totals.
+its peak and the memory it leaves behind, largest peak (or, ``--by seconds``, the longest)
+first, and the notebook's totals.
 
 The code is the project's notebook (``notebooks/``), its parameters those the run gave it
 (the executed notebook's injected cell), pointed at the run folder where it is now: so a

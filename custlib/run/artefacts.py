@@ -33,6 +33,7 @@ import pandas as pd
 
 from custlib.errors import ParameterError, SourceError
 from custlib.run.config import RunFolder
+from custlib.run.csvtext import write_csv
 
 __all__ = ["MAKERS", "TABLE_BATCH_ROWS", "add_note", "atomic_write", "load_table",
            "read_manifest", "read_notes", "record", "save_csv", "save_figure", "save_file",
@@ -149,9 +150,13 @@ def _csv_index(df: pd.DataFrame, index: bool | None) -> bool:
 
 
 def _write_csv(df: pd.DataFrame, path: Path, index: bool | None) -> None:
-    # UTF-8 with BOM so that Excel shows Chinese text
-    atomic_write(path, lambda tmp: df.to_csv(tmp, encoding="utf-8-sig",
-                                             index=_csv_index(df, index)))
+    # UTF-8 with BOM so that Excel shows Chinese text; a big frame's lines made by DuckDB,
+    # the same bytes as to_csv (custlib.run.csvtext)
+    if isinstance(df, pd.DataFrame):
+        atomic_write(path, lambda tmp: write_csv(df, tmp, index=_csv_index(df, index)))
+    else:
+        atomic_write(path, lambda tmp: df.to_csv(tmp, encoding="utf-8-sig",
+                                                 index=_csv_index(df, index)))
 
 
 #: Rows of a big table turned into Arrow and written at a time (:func:`save_table`)
