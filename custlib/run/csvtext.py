@@ -33,7 +33,7 @@ __all__ = ["FAST_ROWS", "SLICE_ROWS", "write_csv"]
 #: Tables with fewer rows are written by ``to_csv`` (DuckDB's start costs more than it saves)
 FAST_ROWS = 20_000
 #: Rows turned into lines at a time (the memory of one slice's text)
-SLICE_ROWS = 1_000_000
+SLICE_ROWS = 200_000
 
 #: Floats where formatters part ways: exponents' digits and signs, the switch between
 #: fixed and scientific notation at 1e-4 and 1e16, the shortest round trip, the extremes
@@ -188,7 +188,7 @@ def _write_lines(con: Any, fh: Any, columns: list[pd.Series], kinds: list[str]) 
 
 
 #: lines fetched from DuckDB at a time
-_BATCH_ROWS = 100_000
+_BATCH_ROWS = 50_000
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool,
