@@ -124,6 +124,24 @@ def test_without_a_duckdb_that_formats_alike_pandas_writes(every_size, tmp_path,
     assert fast == slow
 
 
+def test_a_table_duckdb_fails_on_is_written_again_by_pandas(every_size, tmp_path,
+                                                            monkeypatch):
+    import duckdb
+
+    real, calls = csvtext._write_lines, []
+
+    def fail_on_the_second_slice(con, fh, part, kinds):
+        calls.append(len(part[0]))
+        if len(calls) == 2:
+            raise duckdb.ConversionException("a value DuckDB cannot take")
+        real(con, fh, part, kinds)
+
+    monkeypatch.setattr(csvtext, "_write_lines", fail_on_the_second_slice)
+    df = pd.DataFrame({"id": [f"c{k}" for k in range(20)], "x": np.arange(20) / 7})
+    fast, slow = _both(df, tmp_path, False)
+    assert len(calls) == 2 and fast == slow
+
+
 def test_run_tables_go_through_the_fast_writer(every_size, tmp_path, monkeypatch):
     """save_table and save_csv write their CSV copies with it."""
     from custlib.run import artefacts

@@ -233,5 +233,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool,
             for start in range(0, len(df), SLICE_ROWS):
                 part = [c.iloc[start:start + SLICE_ROWS] for c in columns]
                 _write_lines(con, fh, part, kinds)
+    except duckdb.Error:  # a value DuckDB cannot take: pandas writes the file again, whole
+        df.to_csv(path, encoding=encoding, index=index)
     finally:
         con.close()
