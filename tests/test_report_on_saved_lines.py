@@ -136,7 +136,11 @@ def test_the_reports_sections_read_alike_from_disk(run, segments):
     clean, frame = run
     seg, table = segments
     html = []
-    for tx in (_recorded(clean.lines), frame):
+    # the frame's pages once first, thrown away: the suite failed once (xdist, 1 in 2 runs
+    # of make test) with the two pages apart, passing alone and in its file's order; what
+    # an earlier test of the worker leaves (matplotlib's or the fonts' state) is first
+    # taken up by a first page, so the pages compared are both made after one
+    for tx in (frame, _recorded(clean.lines), frame):
         rep = Report("t", lang="zh")
         certainty.add_certainty(rep, transactions=tx, cleaning=clean.summary,
                                 observation_end=END, btyd=None, currency="GBP")
@@ -147,8 +151,12 @@ def test_the_reports_sections_read_alike_from_disk(run, segments):
         seg_rep = segment_report(recs.head(2), table, "segment", tx, lang="zh",
                                  currency="GBP", observation_end=END)
         html.append((rep.html(), seg_rep.html()))
-    assert html[0] == html[1]
-    assert "GBP" in html[0][1] or "£" in html[0][1]
+    for got, want in zip(html[1], html[2], strict=True):
+        at = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), None)
+        where = (f"lengths {len(got)} != {len(want)}" if at is None else
+                 f"apart at {at}: {got[at - 80:at + 80]!r} != {want[at - 80:at + 80]!r}")
+        assert got == want, where
+    assert "GBP" in html[1][1] or "£" in html[1][1]
 
 
 def test_price_sensitivity_on_disk_with_markdowns(run, segments, tmp_path):
