@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from custlib.data.engines.workspace import arrow_batches
 from custlib.errors import CustlibError, ParameterError, SourceError, format_list
 
 __all__ = ["DIALECTS", "check_source_name", "check_url", "fill_placeholders", "is_query",
@@ -415,9 +416,7 @@ def _iter_duckdb(url: Any, source: str, batch_rows: int) -> Iterator[pd.DataFram
             order = (" ORDER BY " + ", ".join(f'"{k}"' for k in keys)) if keys else ""
             sql = f"SELECT * FROM {quoted}{order}"
         relation = con.sql(sql)
-        # duckdb 2 names it to_arrow_reader, duckdb 1 fetch_record_batch
-        reader = (getattr(relation, "to_arrow_reader", None)
-                  or relation.fetch_record_batch)(batch_rows)
+        reader = arrow_batches(relation, batch_rows)
         empty = True
         for batch in reader:
             empty = False

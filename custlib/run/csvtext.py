@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custlib.data.engines.workspace import arrow_batches
+
 __all__ = ["FAST_ROWS", "SLICE_ROWS", "write_csv"]
 
 #: Tables with fewer rows are written by ``to_csv`` (DuckDB's start costs more than it saves)
@@ -176,9 +178,7 @@ def _write_lines(con: Any, fh: Any, columns: list[pd.Series], kinds: list[str]) 
         cursor.register("part", frame)
         rel = cursor.sql("SELECT " + " || ',' || ".join(
             _field(k, f"c{i}") for i, k in enumerate(kinds)) + " AS line FROM part")
-        reader = (rel.to_arrow_reader(_BATCH_ROWS) if hasattr(rel, "to_arrow_reader")
-                  else rel.fetch_record_batch(_BATCH_ROWS))
-        for batch in reader:
+        for batch in arrow_batches(rel, _BATCH_ROWS):
             lines = batch.column(0).to_pylist()
             if lines:
                 fh.write(os.linesep.join(lines))

@@ -26,6 +26,7 @@ import pandas as pd
 
 from custlib.data.engines.staging import _BLANK, _as_raw, _every_month, _q
 from custlib.data.engines.table import LineTable
+from custlib.data.engines.workspace import arrow_batches
 
 __all__ = ["StagedLines"]
 
@@ -447,8 +448,7 @@ class StagedLines(LineTable):
         cursor = self._con.cursor()
         try:
             rel = cursor.sql(f"SELECT {self._cols(columns)} FROM {self._table}")
-            yield (rel.to_arrow_reader(rows) if hasattr(rel, "to_arrow_reader")
-                   else rel.fetch_record_batch(rows))
+            yield arrow_batches(rel, rows)
         finally:
             cursor.close()
 

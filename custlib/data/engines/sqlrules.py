@@ -28,7 +28,7 @@ from custlib.data.cleaning.rules import (
 from custlib.data.cleaning.settings import CleaningSettings
 from custlib.data.engines.lines import StagedLines
 from custlib.data.engines.staging import _as_raw, _q
-from custlib.data.engines.workspace import checkpoint
+from custlib.data.engines.workspace import arrow_batches, checkpoint
 from custlib.data.parsing import ParseOptions
 from custlib.data.parsing.options import ParseInfo
 from custlib.data.window import SparseTail, tail_from_counts
@@ -99,8 +99,7 @@ def _fetch_arrow(con: Any, sql: str) -> Any:
     import pyarrow as pa
 
     rel = con.sql(sql)
-    reader = (rel.to_arrow_reader(_FETCH_ROWS) if hasattr(rel, "to_arrow_reader")
-              else rel.fetch_record_batch(_FETCH_ROWS))
+    reader = arrow_batches(rel, _FETCH_ROWS)
     return pa.Table.from_batches(list(reader), schema=reader.schema)
 
 

@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MEMORY_ENV", "MEMORY_LIMIT", "checkpoint", "resolve_memory_limit"]
+__all__ = ["MEMORY_ENV", "MEMORY_LIMIT", "arrow_batches", "checkpoint",
+           "resolve_memory_limit"]
 
 
 #: Environment variable with DuckDB's memory limit for the engine (``4GB``, ``500MB``)
@@ -94,6 +95,24 @@ def _connect(workdir: Path, memory_limit: str, threads: int | None) -> Any:
         con.close()
         raise
     return con
+
+
+def arrow_batches(relation: Any, rows: int) -> Any:
+    """A DuckDB relation's result as an Arrow reader of ``rows`` rows at a time.
+
+    DuckDB 2 names it ``to_arrow_reader``, DuckDB 1 ``fetch_record_batch``.
+
+    Parameters
+    ----------
+    relation : duckdb.DuckDBPyRelation
+    rows : int
+
+    Returns
+    -------
+    pyarrow.RecordBatchReader
+    """
+    read = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
+    return read(rows)
 
 
 def checkpoint(con: Any) -> None:
