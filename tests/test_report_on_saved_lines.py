@@ -218,3 +218,27 @@ def test_filled_columns_from_disk_are_the_frames(tmp_path):
         ["amount", "quantity"]
     with pytest.raises(KeyError, match="nope"):
         frame_of(lines, ["nope"])
+
+
+def test_priorities_group_saved_lines_in_duckdb(run, segments):
+    """With CLV, the rhythm of saved lines is grouped by DuckDB: no line comes into pandas.
+
+    Without an observation end the last purchase day of the lines stands in for it, as
+    from the frame; customers of one purchase day have no usual gap, the others one.
+    """
+    clean, frame = run
+    _, table = segments
+    data = table.assign(clv=table["total_revenue"] * 0.3)
+    lines = _recorded(clean.lines)
+    got = segment_priorities(data, "segment", transactions=lines)
+    assert lines.reads == []
+    want = segment_priorities(data, "segment", transactions=frame)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    from custlib.report.priorities import _rhythm
+
+    rhythm = _rhythm(lines, None)
+    mine = _rhythm(frame, None)
+    pd.testing.assert_frame_equal(rhythm.sort_index(), mine.sort_index(), check_exact=True,
+                                  check_index_type=False, check_names=False)
+    assert rhythm["usual_gap"].isna().any() and rhythm["usual_gap"].notna().any()
+    assert (rhythm["silent_days"] >= 0).all() and rhythm["silent_days"].eq(0).any()

@@ -166,8 +166,10 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     require_columns(table, [segment_col], "segment_priorities")
     data = table.copy()
     has_clv = "clv" in data and data["clv"].notna().any()
-    tx = (frame_of(transactions, ["customer_id", "order_date"] + ([] if has_clv else ["amount"]))
-          if transactions is not None and len(transactions) else None)
+    lines = transactions if transactions is not None and len(transactions) else None
+    # lines on disk are grouped by DuckDB for the rhythm; read only for the recent revenue
+    tx = (frame_of(lines, ["customer_id", "order_date", "amount"])
+          if lines is not None and not has_clv else None)
     if has_clv:
         measure = "clv"
         worth = data["clv"].astype(float)
@@ -194,8 +196,9 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     out["stake_share"] = stake / total if total > 0 else np.nan
     out["p_alive"] = g["p_alive"].mean().to_numpy() if "p_alive" in data else np.nan
     out["silent_days"], out["usual_gap"] = np.nan, np.nan
-    if tx is not None:
-        rhythm = _rhythm(tx, observation_end).reindex(data.index.astype(str))
+    if lines is not None:
+        rhythm = _rhythm(tx if tx is not None else lines,
+                         observation_end).reindex(data.index.astype(str))
         rhythm[segment_col] = data[segment_col].to_numpy()
         by = rhythm.groupby(segment_col, observed=True)[["silent_days", "usual_gap"]].median()
         by.index = by.index.astype(str)
@@ -211,11 +214,18 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     return out
 
 
-def _rhythm(transactions: pd.DataFrame, observation_end: str | None) -> pd.DataFrame:
+def _rhythm(transactions: pd.DataFrame | LineTable,
+            observation_end: str | None) -> pd.DataFrame:
     """Per customer: days since the last purchase, and mean days between purchase days.
 
-    ``usual_gap`` is missing for customers with one purchase day.
+    ``usual_gap`` is missing for customers with one purchase day. Lines a DuckDB run left
+    on disk (:class:`~custlib.data.engines.saved.SavedLines`, naive datetimes) are grouped
+    by DuckDB, a row per customer back: the same table as from their frame, without
+    holding every line's id and date (76M of each at 100M lines).
     """
+    if _groups_in_sql(transactions):
+        return _rhythm_sql(transactions, observation_end)
+    transactions = frame_of(transactions, ["customer_id", "order_date"])
     days = pd.to_datetime(transactions["order_date"]).dt.normalize()
     ids = transactions["customer_id"].astype(str)
     g = days.groupby(ids)
@@ -223,6 +233,40 @@ def _rhythm(transactions: pd.DataFrame, observation_end: str | None) -> pd.DataF
     first, last, n = g.min(), g.max(), g.nunique()
     gap = ((last - first).dt.days / (n - 1)).where(n > 1)
     return pd.DataFrame({"silent_days": (end - last).dt.days.astype(float), "usual_gap": gap})
+
+
+def _groups_in_sql(lines: Any) -> bool:
+    """Whether ``lines`` are saved lines DuckDB groups (naive datetimes): not a frame."""
+    from custlib.data.engines.saved import SavedLines
+
+    return (isinstance(lines, SavedLines)
+            and pd.api.types.is_datetime64_dtype(lines.pandas_dtype("order_date"))
+            and not lines.is_tz_aware("order_date"))
+
+
+def _rhythm_sql(lines: Any, observation_end: str | None) -> pd.DataFrame:
+    """:func:`_rhythm` of saved lines, in days since 1970 counted by DuckDB.
+
+    The first and last purchase days and the number of distinct days per customer are
+    whole numbers, so the gaps and silences are the frame's, value for value.
+    """
+    day = "date_diff('day', DATE '1970-01-01', CAST(order_date AS DATE))"
+    r = lines.query(f"SELECT CAST(customer_id AS VARCHAR) AS c, min({day}) AS first, "
+                    f"max({day}) AS last, count(DISTINCT {day}) AS n FROM {{lines}} "
+                    "WHERE customer_id IS NOT NULL GROUP BY 1")
+    if observation_end:
+        end = (pd.Timestamp(observation_end).normalize() - pd.Timestamp("1970-01-01")).days
+    else:
+        end = lines.query(f"SELECT max({day}) AS d FROM {{lines}}")["d"].iloc[0]
+    first = r["first"].to_numpy(dtype=float)
+    last = r["last"].to_numpy(dtype=float)
+    n = r["n"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(n > 1, (last - first) / (n - 1), np.nan)
+    index = pd.Index(r["c"].to_numpy(dtype=object), dtype="str", name="customer_id")
+    return pd.DataFrame({"silent_days": float(end) - last if end is not None
+                         and end == end else np.full(len(r), np.nan),
+                         "usual_gap": gap}, index=index)
 
 
 def priority_rule(priorities: pd.DataFrame, *, lang: str = "en") -> str:
