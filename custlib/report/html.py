@@ -9,7 +9,6 @@ embedded as PNG, styles inline, and a subset of the CJK font when the page has C
 
 from __future__ import annotations
 
-import datetime as _dt
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -355,6 +354,7 @@ def render(report: Report) -> str:
     from markupsafe import Markup
 
     from custlib.report.fonts import font_css
+    from custlib.run.clock import stamp
 
     def fonts(body: str) -> tuple[Markup, Markup]:
         face, family = font_css(str(body))
@@ -369,5 +369,5 @@ def render(report: Report) -> str:
             if report.kpi_table is not None else None)
     return _environment().get_template("report.html.j2").render(
         title=report.title, subtitle=report.subtitle, kpis=kpis, sections=sections,
-        stamp=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"), fonts=fonts,
+        stamp=stamp(), fonts=fonts,
         lang_attr=t("report.document.html_lang", lang))

@@ -13,7 +13,6 @@ is every field of a catalog text (:func:`_msg`).
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -87,7 +86,9 @@ def _render(template: str, lang: str, **data: Any) -> str:
 
 
 def _now() -> str:
-    return _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    from custlib.run.clock import stamp
+
+    return stamp()
 
 
 def _href(root: Path, path: Path) -> str:
