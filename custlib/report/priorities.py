@@ -264,9 +264,8 @@ def _rhythm_sql(lines: Any, observation_end: str | None) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = np.where(n > 1, (last - first) / (n - 1), np.nan)
     index = pd.Index(r["c"].to_numpy(dtype=object), dtype="str", name="customer_id")
-    return pd.DataFrame({"silent_days": float(end) - last if end is not None
-                         and end == end else np.full(len(r), np.nan),
-                         "usual_gap": gap}, index=index)
+    silent = float(end) - last if pd.notna(end) else np.full(len(r), np.nan)
+    return pd.DataFrame({"silent_days": silent, "usual_gap": gap}, index=index)
 
 
 def priority_rule(priorities: pd.DataFrame, *, lang: str = "en") -> str:
