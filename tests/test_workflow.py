@@ -266,3 +266,31 @@ def test_report_inputs_read_the_snapshots_as_the_report_counts_them(tmp_path):
     pd.testing.assert_frame_equal(
         kpis.kpis(clean.transactions, clean.observation_end, snapshots=snaps),
         kpis.kpis(clean.transactions, clean.observation_end, snapshots=full))
+
+
+def test_notebook_05_reads_the_purchase_days_notebook_04_saved(tmp_path):
+    """Saved by save_lifecycle, read back as they were grouped; grouped again without them."""
+    from custlib.lifecycle import stages
+    from custlib.run import workflow
+    from custlib.run.results import save_lifecycle
+
+    run = run_folder("days", tmp_path)
+    workflow.run_cleaning(run, transactions="demo", customers="", survey="", context="")
+    clean = workflow.clean_tables(run)
+    days = stages.purchase_days(clean.transactions)
+    assert len(days) > 5_000
+    # not saved yet: grouped from the lines, the same table
+    pd.testing.assert_frame_equal(workflow.purchase_days(run, clean), days, check_exact=True)
+    stager = stages.LifecycleStager().fit(days)
+    save_lifecycle(run, stager.state_at(days, clean.observation_end),
+                   stager.snapshots(days, end=clean.observation_end), None,
+                   pd.DataFrame({"customers": [1]}), {}, days=days)
+    assert artefacts.read_manifest(run)["purchase_days"]
+
+    class NoLines:  # the clean tables of a run whose days were saved: the lines are not read
+        @property
+        def lines(self):
+            raise AssertionError("the lines were grouped again")
+
+    back = workflow.purchase_days(run, NoLines())
+    pd.testing.assert_frame_equal(back, days, check_exact=True)

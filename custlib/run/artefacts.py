@@ -50,8 +50,8 @@ MAKERS: dict[str, str] = {
     **dict.fromkeys(("customer_clv", "customer_value", "model_comparison", "btyd_params",
                      "clv_intervals"),
                     "03_clv"),
-    **dict.fromkeys(("customer_lifecycle", "lifecycle_snapshots", "lifecycle_thresholds"),
-                    "04_lifecycle"),
+    **dict.fromkeys(("customer_lifecycle", "lifecycle_snapshots", "lifecycle_thresholds",
+                     "purchase_days"), "04_lifecycle"),
 }
 
 #: Sub-folders a table may be saved in: handed on, for people, or a run's own input.
