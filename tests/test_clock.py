@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pandas as pd
 import pytest
@@ -24,8 +25,13 @@ def test_without_the_variable_the_stamp_is_this_minute(monkeypatch):
                                                 (" 1767225660 ", "2026-01-01 00:01")])
 def test_the_variable_fixes_the_stamp_in_utc(monkeypatch, seconds, shown):
     monkeypatch.setenv(STAMP_ENV, seconds)
-    monkeypatch.setenv("TZ", "Asia/Shanghai")
-    assert stamp() == shown
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # a local time 8 hours ahead is not shown
+    time.tzset()
+    try:
+        assert stamp() == shown
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.mark.parametrize("value", ["2026-01-01", "-5", "1.5", "99999999999999999999", "١٢"])
