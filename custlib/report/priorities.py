@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from custlib.data.contract import require_columns
+from custlib.data.engines.saved import is_saved_lines
 from custlib.data.engines.table import LineTable, frame_of
 from custlib.i18n import check_lang, has, t
 from custlib.i18n.formats import percent, signed_percent
@@ -167,7 +168,7 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     data = table.copy()
     has_clv = "clv" in data and data["clv"].notna().any()
     lines = transactions if transactions is not None and len(transactions) else None
-    # lines on disk are grouped by DuckDB for the rhythm; read only for the recent revenue
+    # read only for the recent revenue; the rhythm groups lines on disk in DuckDB
     tx = (frame_of(lines, ["customer_id", "order_date", "amount"])
           if lines is not None and not has_clv else None)
     if has_clv:
@@ -197,8 +198,7 @@ def segment_priorities(table: pd.DataFrame, segment_col: str, *,
     out["p_alive"] = g["p_alive"].mean().to_numpy() if "p_alive" in data else np.nan
     out["silent_days"], out["usual_gap"] = np.nan, np.nan
     if lines is not None:
-        rhythm = _rhythm(tx if tx is not None else lines,
-                         observation_end).reindex(data.index.astype(str))
+        rhythm = _rhythm(lines, observation_end).reindex(data.index.astype(str))
         rhythm[segment_col] = data[segment_col].to_numpy()
         by = rhythm.groupby(segment_col, observed=True)[["silent_days", "usual_gap"]].median()
         by.index = by.index.astype(str)
@@ -237,9 +237,7 @@ def _rhythm(transactions: pd.DataFrame | LineTable,
 
 def _groups_in_sql(lines: Any) -> bool:
     """Whether ``lines`` are saved lines DuckDB groups (naive datetimes): not a frame."""
-    from custlib.data.engines.saved import SavedLines
-
-    return (isinstance(lines, SavedLines)
+    return (is_saved_lines(lines)
             and pd.api.types.is_datetime64_dtype(lines.pandas_dtype("order_date"))
             and not lines.is_tz_aware("order_date"))
 

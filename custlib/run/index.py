@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from custlib.i18n import t
 from custlib.run import artefacts
+from custlib.run.clock import stamp
 from custlib.run.config import RunFolder
 
 if TYPE_CHECKING:
@@ -85,12 +86,6 @@ def _render(template: str, lang: str, **data: Any) -> str:
     return _environment().get_template(template).render(lang=lang, **data)
 
 
-def _now() -> str:
-    from custlib.run.clock import stamp
-
-    return stamp()
-
-
 def _href(root: Path, path: Path) -> str:
     return os.path.relpath(path, root)
 
@@ -144,7 +139,7 @@ def run_page(run: RunFolder, notebooks: Sequence[NotebookRow], params: Mapping[s
     import yaml
 
     return _render(
-        "run_index.html.j2", lang, name=name or run.name, status=status, now=_now(),
+        "run_index.html.j2", lang, name=name or run.name, status=status, now=stamp(),
         reports=_reports(run.root, status), notebooks=_notebook_rows(run.root, notebooks),
         artefacts=_artefacts(run.root),
         notes=[n.get("text", "") for n in artefacts.read_notes(run)],
@@ -185,7 +180,7 @@ def batch_page(folder: Path, column: str, groups: Sequence[GroupRow],
         The whole page (template ``batch_index.html.j2``).
     """
     return _render(
-        "batch_index.html.j2", lang, name=name or folder.name, column=column, now=_now(),
+        "batch_index.html.j2", lang, name=name or folder.name, column=column, now=stamp(),
         groups=[_group_row(folder, g) for g in sorted(groups, key=lambda g: -g.rows)],
         failed=sum(g.status != "ok" for g in groups), skipped=list(skipped.items()))
 
