@@ -171,7 +171,9 @@ def _derived(present: list[str], failures: list[str],
     Quantity, amount and unit price from the ones the log has (as ``derive_money``), the
     order id of a log without one (the customer and the second of the purchase), and
     ``_failed`` (which of ``failures``, the log's money and date columns, a line lacks),
-    then the rules' ``_out`` and ``_reason``. ``dtypes`` gets the derived columns' dtypes.
+    then the rules' ``_out`` (the rule that took the line out; a removed line's reason is
+    written when the removed lines are read, :meth:`_Books.remove`). ``dtypes`` gets the
+    derived columns' dtypes.
     """
     out: list[tuple[str, str]] = []
     if "quantity" not in present:
@@ -190,5 +192,5 @@ def _derived(present: list[str], failures: list[str],
                         for c in failures)
     out.append(("_failed", f"CAST(nullif(substr({which}, 3), '') AS VARCHAR)" if failures
                 else "CAST(NULL AS VARCHAR)"))
-    out += [("_out", "CAST(NULL AS VARCHAR)"), ("_reason", "CAST(NULL AS VARCHAR)")]
+    out.append(("_out", "CAST(NULL AS VARCHAR)"))
     return out
